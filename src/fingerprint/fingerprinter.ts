@@ -1,0 +1,98 @@
+import { PeakmatchError } from '../errors.js'
+import { FRAME_SECONDS, WORK_RATE, resolveOptions, type FingerprintOptions } from '../options.js'
+import { audioChannels, checkSampleRate, chunkChannels, type AudioChunk, type AudioInput } from './audio.js'
+import { LandmarkPairer } from './landmarks.js'
+import { PeakPicker } from './peaks.js'
+import { Resampler } from './resample.js'
+import { SpectrogramFramer } from './spectrogram.js'
+
+/** The landmarks of one piece of audio, in time order. */
+export interface Fingerprint {
+  /** 21-bit landmark hashes (options.ts has the layout). */
+  readonly hashes: Uint32Array
+  /** Frame of each hash's anchor peak; frame f starts at f × frameSeconds. */
+  readonly times: Uint32Array
+  readonly frameSeconds: number
+  readonly durationSeconds: number
+}
+
+export interface FingerprinterOptions extends FingerprintOptions {
+  /** Sample rate of the chunks to come, 8 000 to 384 000 Hz. */
+  sampleRate: number
+}
+
+const BLOCK = 1 << 15   // input samples resampled at a time: bounds scratch memory for huge pushes
+
+/**
+ * Streaming fingerprinting: push() chunks of any size, then finish(). The result is identical
+ * to fingerprint() on the whole audio, which is exactly this class fed in one push.
+ */
+export class Fingerprinter {
+  readonly sampleRate: number
+  private readonly options: FingerprintOptions
+  private resampler!: Resampler
+  private picker!: PeakPicker
+  private pairer!: LandmarkPairer
+  private framer!: SpectrogramFramer
+  private samples = 0
+  private finished = false
+
+  constructor(options: FingerprinterOptions) {
+    if (options === null || typeof options !== 'object') {
+      throw new PeakmatchError('INVALID_OPTIONS', 'Fingerprinter needs { sampleRate }')
+    }
+    this.sampleRate = checkSampleRate(options.sampleRate)
+    this.options = options
+    this.reset()
+  }
+
+  /** Starts a new stream with the same settings. */
+  reset(): void {
+    const o = resolveOptions(this.options)
+    this.resampler = new Resampler(this.sampleRate, WORK_RATE)
+    this.pairer = new LandmarkPairer(o.fanout)
+    this.picker = new PeakPicker(o.minBin, o.maxBin, o.neighborhoodBins, o.neighborhoodFrames, o.threshold, this.pairer)
+    this.framer = new SpectrogramFramer(o.minBin, o.maxBin, this.picker)
+    this.samples = 0
+    this.finished = false
+  }
+
+  /** Adds samples: a mono Float32Array or one Float32Array per channel (downmixed). */
+  push(chunk: AudioChunk): void {
+    if (this.finished) throw new PeakmatchError('STREAM_FINISHED', 'push() after finish(): call reset() to start a new stream')
+    const channels = chunkChannels(chunk)
+    const length = channels[0]!.length
+    for (let start = 0; start < length; start += BLOCK) {
+      const end = Math.min(length, start + BLOCK)
+      const block = start === 0 && end === length ? channels : channels.map((c) => c.subarray(start, end))
+      this.resampler.push(block, this.samples)
+      this.framer.push(this.resampler.out, this.resampler.outCount)
+      this.samples += end - start
+    }
+  }
+
+  /** Ends the stream and returns its fingerprint. */
+  finish(): Fingerprint {
+    if (this.finished) throw new PeakmatchError('STREAM_FINISHED', 'finish() called twice: call reset() to start a new stream')
+    this.finished = true
+    this.resampler.finish()
+    this.framer.push(this.resampler.out, this.resampler.outCount)
+    this.picker.finish()
+    this.pairer.finish()
+    const out = this.pairer.out
+    return {
+      hashes: out.hash.slice(0, out.count),
+      times: out.time.slice(0, out.count),
+      frameSeconds: FRAME_SECONDS,
+      durationSeconds: this.samples / this.sampleRate,
+    }
+  }
+}
+
+/** Fingerprints a whole piece of audio: { sampleRate, channels } or an AudioBuffer. */
+export function fingerprint(audio: AudioInput, options: FingerprintOptions = {}): Fingerprint {
+  const { sampleRate, channels } = audioChannels(audio)
+  const f = new Fingerprinter({ ...options, sampleRate })
+  f.push(channels)
+  return f.finish()
+}

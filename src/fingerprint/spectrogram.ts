@@ -1,0 +1,60 @@
+import FFT from 'fft.js'
+import { FFT_SIZE, HOP_SIZE } from '../options.js'
+
+/** Receives one spectrogram row at a time: tilt-weighted power for bins [minBin, maxBin]. */
+export interface RowSink {
+  pushRow(row: Float32Array): void
+}
+
+/**
+ * Streaming STFT at the working rate: Hann window of FFT_SIZE, one row every HOP_SIZE samples.
+ * A row holds power × bin index (a +3 dB/octave tilt) so that the falling spectrum of music
+ * does not leave all the peaks in the bass.
+ */
+export class SpectrogramFramer {
+  private readonly fft = new FFT(FFT_SIZE)
+  private readonly window = hann(FFT_SIZE)
+  private readonly input = new Float64Array(FFT_SIZE)
+  private readonly spectrum = new Float64Array(2 * FFT_SIZE)
+  private readonly row: Float32Array
+  private pending = new Float32Array(1 << 14)      // samples not yet consumed by a full frame
+  private pendingCount = 0
+
+  constructor(private readonly minBin: number, private readonly maxBin: number, private readonly sink: RowSink) {
+    this.row = new Float32Array(maxBin - minBin + 1)
+  }
+
+  /** Appends samples [0, n) and emits every frame they complete. */
+  push(samples: Float32Array, n: number): void {
+    if (this.pendingCount + n > this.pending.length) {
+      const grown = new Float32Array(Math.max(2 * this.pending.length, this.pendingCount + n))
+      grown.set(this.pending.subarray(0, this.pendingCount))
+      this.pending = grown
+    }
+    this.pending.set(n === samples.length ? samples : samples.subarray(0, n), this.pendingCount)
+    this.pendingCount += n
+    let start = 0
+    for (; start + FFT_SIZE <= this.pendingCount; start += HOP_SIZE) this.computeRow(start)
+    if (start > 0) {
+      this.pending.copyWithin(0, start, this.pendingCount)
+      this.pendingCount -= start
+    }
+  }
+
+  private computeRow(start: number): void {
+    const { pending, window, input, spectrum, row, minBin, maxBin } = this
+    for (let i = 0; i < FFT_SIZE; i++) input[i] = pending[start + i]! * window[i]!
+    this.fft.realTransform(spectrum, input)
+    for (let b = minBin; b <= maxBin; b++) {
+      const re = spectrum[2 * b]!, im = spectrum[2 * b + 1]!
+      row[b - minBin] = (re * re + im * im) * b
+    }
+    this.sink.pushRow(row)
+  }
+}
+
+function hann(n: number): Float64Array {
+  const w = new Float64Array(n)
+  for (let i = 0; i < n; i++) w[i] = 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / n)
+  return w
+}

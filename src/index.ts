@@ -1,0 +1,11 @@
+export { fingerprint, Fingerprinter } from './fingerprint/fingerprinter.js'
+export { Catalog } from './match/catalog.js'
+export { PeakmatchError } from './errors.js'
+export { FORMAT_VERSION } from './match/codec.js'
+export { packHash, unpackHash, DEFAULT_OPTIONS, FRAME_SECONDS, WORK_RATE } from './options.js'
+
+export type { Fingerprint, FingerprinterOptions } from './fingerprint/fingerprinter.js'
+export type { AudioInput, AudioChunk, PcmAudio, AudioBufferLike } from './fingerprint/audio.js'
+export type { FingerprintOptions } from './options.js'
+export type { ErrorCode } from './errors.js'
+export type { Match, MatchOptions, CatalogStats } from './match/catalog.js'

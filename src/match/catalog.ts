@@ -1,0 +1,346 @@
+import { PeakmatchError } from '../errors.js'
+import type { Fingerprint } from '../fingerprint/fingerprinter.js'
+import { FRAME_SECONDS } from '../options.js'
+import { checkFingerprint } from './fingerprint-check.js'
+import {
+  LOW_BITS, MAX_SEGMENTS, SEGMENT_FRAMES, TIME_BITS, buildPostings, emptyPostings, indexKey, type Postings,
+} from './postings.js'
+import { catalogFromBytes, catalogToBytes } from './codec.js'
+import { decide, type Decision } from './rank.js'
+import { bestWindows, castVotes, type Candidate, type VoteBuffer } from './votes.js'
+
+export interface Match {
+  trackId: string
+  /** Hashes aligned at the winning offset. */
+  score: number
+  /** 0..1: how far the score stands above what chance alignment gives (rank.ts). */
+  confidence: number
+  /** Where the query starts in the track, in seconds (negative: before the track starts). */
+  offsetSeconds: number
+  metadata?: unknown
+}
+
+export interface MatchOptions {
+  /** Most matches returned. @default 5 */
+  limit?: number
+  /**
+   * Lowest confidence returned. The default is the calibrated decision threshold: below it,
+   * out-of-catalog queries match about 1 % of the time (docs/benchmarks.md). 0 returns every candidate.
+   * @default 0.5
+   */
+  minConfidence?: number
+}
+
+export interface CatalogStats {
+  tracks: number
+  /** Postings in the index. */
+  hashes: number
+  /** Bytes of the in-memory index (postings, directory, segment tables). */
+  bytes: number
+  /** Seconds of audio indexed. */
+  seconds: number
+}
+
+/** One indexed track. Segments [firstSegment, firstSegment + segmentCount) hold its postings. */
+export interface TrackRecord {
+  id: string
+  durationSeconds: number
+  hashCount: number
+  firstSegment: number
+  segmentCount: number
+  metadata: unknown
+}
+
+/** The raw parts of a catalog, as codec.ts reads and writes them. */
+export interface CatalogParts {
+  tracks: TrackRecord[]
+  segBase: Uint32Array
+  postings: Postings
+}
+
+const MAX_ID_LENGTH = 4096
+const DELTA_SHARE = 1 / 8      // the delta index is merged into the main one past this share
+
+/**
+ * A catalog of fingerprinted tracks: an inverted index from landmark hash to (track, time),
+ * queried with a time-offset vote. Adds go to a small delta index that is merged into the
+ * main one when it grows past DELTA_SHARE of it; removals are masked at once and compacted
+ * away at the next merge.
+ */
+export class Catalog {
+  private tracks: (TrackRecord | null)[] = []
+  private readonly byId = new Map<string, number>()
+  private segTrack = new Int32Array(64)      // segment → track index, −1 once removed
+  private segBase = new Uint32Array(64)      // segment → first frame it covers
+  private segments = 0
+  private main: Postings = emptyPostings()
+  private delta: Postings | null = null
+  private pendingKeys = new Uint32Array(0)
+  private pendingEntries = new Uint32Array(0)
+  private pendingCount = 0
+  private livePostings = 0
+  private deadPostings = 0
+  private liveSeconds = 0
+  private readonly votes: VoteBuffer = { votes: new Float64Array(1024), count: 0 }
+
+  get size(): number {
+    return this.byId.size
+  }
+
+  has(trackId: string): boolean {
+    return this.byId.has(trackId)
+  }
+
+  /** Ids of the tracks, in the order they were added. */
+  ids(): string[] {
+    const out: string[] = []
+    for (const t of this.tracks) if (t) out.push(t.id)
+    return out
+  }
+
+  metadata(trackId: string): unknown {
+    const i = this.byId.get(trackId)
+    return i === undefined ? undefined : this.tracks[i]!.metadata
+  }
+
+  add(trackId: string, fp: Fingerprint, metadata?: unknown): void {
+    if (typeof trackId !== 'string' || trackId.length === 0 || trackId.length > MAX_ID_LENGTH) {
+      throw new PeakmatchError('INVALID_TRACK_ID', `track id must be a non-empty string of at most ${MAX_ID_LENGTH} characters, got ${typeof trackId === 'string' ? `${trackId.length} characters` : String(trackId)}`)
+    }
+    if (this.byId.has(trackId)) throw new PeakmatchError('DUPLICATE_TRACK', `track ${JSON.stringify(trackId)} is already in the catalog`)
+    checkFingerprint(fp, `track ${JSON.stringify(trackId)}`)
+    const { hashes, times } = fp
+    const n = hashes.length
+    let maxTime = 0, sorted = true
+    for (let i = 0; i < n; i++) {
+      const t = times[i]!
+      if (t > maxTime) maxTime = t
+      if (i > 0 && t < times[i - 1]!) sorted = false
+    }
+    const segmentCount = Math.floor(maxTime / SEGMENT_FRAMES) + 1
+    if (this.segments + segmentCount > MAX_SEGMENTS) {
+      throw new PeakmatchError('CATALOG_FULL', `the catalog holds at most ${MAX_SEGMENTS} segments of ${SEGMENT_FRAMES} frames; shard it across several catalogs`)
+    }
+    const track = this.tracks.length
+    const firstSegment = this.segments
+    this.growSegments(this.segments + segmentCount)
+    for (let s = 0; s < segmentCount; s++) {
+      this.segTrack[firstSegment + s] = track
+      this.segBase[firstSegment + s] = s * SEGMENT_FRAMES
+    }
+    this.segments += segmentCount
+    // Postings must enter in ascending entry order per key (postings.ts): time order does it.
+    const order = sorted ? null : timeOrder(times)
+    this.reservePending(n)
+    for (let k = 0; k < n; k++) {
+      const i = order ? order[k]! : k
+      const t = times[i]!
+      const seg = firstSegment + Math.floor(t / SEGMENT_FRAMES)
+      this.pendingKeys[this.pendingCount] = indexKey(hashes[i]!)
+      this.pendingEntries[this.pendingCount] = ((seg << TIME_BITS) | (t % SEGMENT_FRAMES)) >>> 0
+      this.pendingCount++
+    }
+    this.tracks.push({ id: trackId, durationSeconds: fp.durationSeconds, hashCount: n, firstSegment, segmentCount, metadata })
+    this.byId.set(trackId, track)
+    this.livePostings += n
+    this.liveSeconds += fp.durationSeconds
+  }
+
+  /** Removes a track; returns whether it was there. Its postings stop voting at once. */
+  remove(trackId: string): boolean {
+    const i = this.byId.get(trackId)
+    if (i === undefined) return false
+    const t = this.tracks[i]!
+    this.segTrack.fill(-1, t.firstSegment, t.firstSegment + t.segmentCount)
+    this.tracks[i] = null
+    this.byId.delete(trackId)
+    this.livePostings -= t.hashCount
+    this.deadPostings += t.hashCount
+    this.liveSeconds -= t.durationSeconds
+    return true
+  }
+
+  stats(): CatalogStats {
+    this.prepare()
+    const p = [this.main, this.delta]
+    let bytes = this.segments * 8
+    for (const x of p) if (x) bytes += x.dir.byteLength + x.low.byteLength + x.entry.byteLength
+    return { tracks: this.size, hashes: this.livePostings, bytes, seconds: this.liveSeconds }
+  }
+
+  /** Tracks holding the query, best first; empty when none passes `minConfidence`. */
+  match(fp: Fingerprint, options: MatchOptions = {}): Match[] {
+    const limit = options.limit ?? 5
+    const minConfidence = options.minConfidence ?? 0.5
+    if (!Number.isInteger(limit) || limit < 1) throw new PeakmatchError('INVALID_OPTIONS', `limit must be a positive integer, got ${String(limit)}`)
+    if (typeof minConfidence !== 'number' || !(minConfidence >= 0 && minConfidence <= 1)) {
+      throw new PeakmatchError('INVALID_OPTIONS', `minConfidence must be in [0, 1], got ${String(minConfidence)}`)
+    }
+    const decided = this.search(fp)
+    const out: Match[] = []
+    for (const d of decided) {
+      if (d.confidence < minConfidence || out.length >= limit) break
+      const t = this.tracks[d.track]!
+      const m: Match = { trackId: t.id, score: d.score, confidence: d.confidence, offsetSeconds: d.offset * FRAME_SECONDS }
+      if (t.metadata !== undefined) m.metadata = t.metadata
+      out.push(m)
+    }
+    return out
+  }
+
+  /**
+   * Every candidate with its confidence, best first. Exact hashes first; when nothing is
+   * confident, again with each landmark also moved ±1 bin (small speed changes).
+   */
+  search(fp: Fingerprint): Decision[] {
+    checkFingerprint(fp, 'query')
+    this.prepare()
+    const indexes = this.delta ? [this.main, this.delta] : [this.main]
+    const window = offsetWindow(fp)
+    let result: Decision[] = []
+    for (const shift of [false, true]) {
+      this.votes.count = 0
+      castVotes(indexes, this.segTrack, this.segBase, fp.hashes, fp.times, shift, this.votes)
+      const candidates: Candidate[] = bestWindows(this.votes, window, 2)
+      result = decide(candidates, fp.hashes.length, shift)
+      if (result.length > 0 && result[0]!.confidence >= 0.5) break
+    }
+    return result
+  }
+
+  /** The catalog as versioned, checksummed bytes (docs/format.md). */
+  toBytes(): Uint8Array {
+    return catalogToBytes(this)
+  }
+
+  /** A catalog from toBytes() output; damaged or foreign bytes throw CORRUPT_INDEX or UNSUPPORTED_VERSION. */
+  static fromBytes(bytes: Uint8Array | ArrayBuffer): Catalog {
+    return catalogFromBytes(bytes)
+  }
+
+  /** The compacted parts (no delta, no removed tracks), for codec.ts. */
+  parts(): CatalogParts {
+    this.compact()
+    return { tracks: this.tracks as TrackRecord[], segBase: this.segBase.slice(0, this.segments), postings: this.main }
+  }
+
+  /** A catalog made of parts that codec.ts has validated. */
+  static fromParts(parts: CatalogParts): Catalog {
+    const c = new Catalog()
+    c.tracks = parts.tracks
+    c.segments = parts.segBase.length
+    c.growSegments(c.segments)
+    c.segBase.set(parts.segBase)
+    parts.tracks.forEach((t, i) => {
+      c.byId.set(t.id, i)
+      c.segTrack.fill(i, t.firstSegment, t.firstSegment + t.segmentCount)
+      c.livePostings += t.hashCount
+      c.liveSeconds += t.durationSeconds
+    })
+    c.main = parts.postings
+    return c
+  }
+
+  /** Makes the pending adds searchable: into the delta, or everything into main when it is big. */
+  private prepare(): void {
+    if (this.deadPostings > this.livePostings / 4) return this.compact()
+    if (this.pendingCount === 0) return
+    const deltaSize = this.delta ? this.delta.entry.length : 0
+    if (deltaSize + this.pendingCount > this.main.entry.length * DELTA_SHARE) return this.compact()
+    this.delta = this.merge([this.delta ?? emptyPostings()], null)
+    this.pendingCount = 0
+  }
+
+  /** One main index of the live postings; removed tracks and their segments are dropped. */
+  private compact(): void {
+    if (this.pendingCount === 0 && this.delta === null && this.deadPostings === 0) return
+    // Renumber live tracks and segments in order: the order of entries is kept.
+    const segMap = new Int32Array(this.segments).fill(-1)
+    const tracks: TrackRecord[] = []
+    let segments = 0
+    for (const t of this.tracks) {
+      if (!t) continue
+      for (let s = 0; s < t.segmentCount; s++) segMap[t.firstSegment + s] = segments + s
+      t.firstSegment = segments
+      segments += t.segmentCount
+      tracks.push(t)
+    }
+    const sources = this.delta ? [this.main, this.delta] : [this.main]
+    this.main = this.merge(sources, segMap)
+    this.delta = null
+    this.pendingCount = 0
+    this.tracks = tracks
+    this.byId.clear()
+    this.segTrack = new Int32Array(Math.max(64, segments))
+    this.segBase = new Uint32Array(Math.max(64, segments))
+    this.segments = segments
+    tracks.forEach((t, i) => {
+      this.byId.set(t.id, i)
+      for (let s = 0; s < t.segmentCount; s++) {
+        this.segTrack[t.firstSegment + s] = i
+        this.segBase[t.firstSegment + s] = s * SEGMENT_FRAMES
+      }
+    })
+    this.deadPostings = 0
+  }
+
+  /**
+   * Postings of `sources` (in order) and the pending adds, without removed segments, and with
+   * segments renumbered by `segMap` when given. Entry order per key is kept (postings.ts).
+   */
+  private merge(sources: readonly Postings[], segMap: Int32Array | null): Postings {
+    let total = this.pendingCount
+    for (const p of sources) total += p.entry.length
+    const keys = new Uint32Array(total), entries = new Uint32Array(total)
+    let n = 0
+    const segTrack = this.segTrack
+    const keep = (key: number, e: number): void => {
+      const seg = e >>> TIME_BITS
+      if (segTrack[seg]! < 0) return
+      keys[n] = key
+      entries[n++] = segMap ? ((segMap[seg]! << TIME_BITS) | (e & (SEGMENT_FRAMES - 1))) >>> 0 : e
+    }
+    for (const p of sources) {
+      for (let d = 0; d + 1 < p.dir.length; d++) {
+        const end = p.dir[d + 1]!
+        for (let i = p.dir[d]!; i < end; i++) keep(((d << LOW_BITS) | p.low[i]!) >>> 0, p.entry[i]!)
+      }
+    }
+    for (let i = 0; i < this.pendingCount; i++) keep(this.pendingKeys[i]!, this.pendingEntries[i]!)
+    return buildPostings(keys, entries, n)
+  }
+
+  private growSegments(needed: number): void {
+    if (needed <= this.segTrack.length) return
+    let size = this.segTrack.length
+    while (size < needed) size *= 2
+    const track = new Int32Array(size), base = new Uint32Array(size)
+    track.set(this.segTrack)
+    base.set(this.segBase)
+    this.segTrack = track
+    this.segBase = base
+  }
+
+  private reservePending(extra: number): void {
+    const needed = this.pendingCount + extra
+    if (needed <= this.pendingKeys.length) return
+    const size = Math.max(needed, 2 * this.pendingKeys.length, 1024)
+    const keys = new Uint32Array(size), entries = new Uint32Array(size)
+    keys.set(this.pendingKeys.subarray(0, this.pendingCount))
+    entries.set(this.pendingEntries.subarray(0, this.pendingCount))
+    this.pendingKeys = keys
+    this.pendingEntries = entries
+  }
+}
+
+/** Offset window in frames: peak jitter plus the drift of a 1.5 % speed change over the query. */
+function offsetWindow(fp: Fingerprint): number {
+  const frames = fp.times.length > 0 ? fp.times[fp.times.length - 1]! - fp.times[0]! : 0
+  return 4 + Math.ceil(frames * 0.015)
+}
+
+function timeOrder(times: Uint32Array): Uint32Array {
+  const order = new Uint32Array(times.length)
+  for (let i = 0; i < order.length; i++) order[i] = i
+  return order.sort((a, b) => times[a]! - times[b]! || a - b)
+}

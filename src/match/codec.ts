@@ -1,0 +1,154 @@
+import { Packr } from 'msgpackr'
+import { PeakmatchError } from '../errors.js'
+import { FRAME_SECONDS, HASH_BITS } from '../options.js'
+import { Catalog, type TrackRecord } from './catalog.js'
+import { crc32 } from './crc32.js'
+import { DIR_BITS, SEGMENT_FRAMES, TIME_BITS, checkPostings, type Postings } from './postings.js'
+
+/**
+ * Catalog file format (docs/format.md):
+ *   bytes 0..7   magic "PEAKMTCH"
+ *   bytes 8..11  format version, uint32 little-endian
+ *   bytes 12..15 CRC-32 of everything after byte 16
+ *   bytes 16..   msgpack map: parameters, tracks, and the postings arrays as little-endian bytes
+ */
+export const FORMAT_VERSION = 1
+const MAGIC = [0x50, 0x45, 0x41, 0x4b, 0x4d, 0x54, 0x43, 0x48] // "PEAKMTCH"
+const HEADER = 16
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1
+const packr = new Packr({ useRecords: false, moreTypes: false })
+
+interface Body {
+  frameSeconds: number
+  hashBits: number
+  dirBits: number
+  timeBits: number
+  /** [id, durationSeconds, hashCount, segmentCount, metadata] per track, in segment order. */
+  tracks: [string, number, number, number, unknown][]
+  dir: Uint8Array
+  low: Uint8Array
+  entry: Uint8Array
+}
+
+export function catalogToBytes(catalog: Catalog): Uint8Array {
+  const { tracks, postings } = catalog.parts()
+  const body: Body = {
+    frameSeconds: FRAME_SECONDS,
+    hashBits: HASH_BITS,
+    dirBits: DIR_BITS,
+    timeBits: TIME_BITS,
+    tracks: tracks.map((t) => [t.id, t.durationSeconds, t.hashCount, t.segmentCount, t.metadata ?? null]),
+    dir: leBytes(postings.dir),
+    low: postings.low,
+    entry: leBytes(postings.entry),
+  }
+  let packed: Uint8Array
+  try {
+    packed = packr.pack(body)
+  } catch (cause) {
+    throw new PeakmatchError('INVALID_OPTIONS', 'track metadata could not be serialised (use plain JSON-like values)', { cause })
+  }
+  const out = new Uint8Array(HEADER + packed.length)
+  out.set(MAGIC, 0)
+  const view = new DataView(out.buffer)
+  view.setUint32(8, FORMAT_VERSION, true)
+  out.set(packed, HEADER)
+  view.setUint32(12, crc32(packed), true)
+  return out
+}
+
+export function catalogFromBytes(input: Uint8Array | ArrayBuffer): Catalog {
+  const bytes = input instanceof ArrayBuffer ? new Uint8Array(input) : input
+  if (!(bytes instanceof Uint8Array)) throw corrupt('catalog bytes must be a Uint8Array or ArrayBuffer')
+  if (bytes.length < HEADER || MAGIC.some((m, i) => bytes[i] !== m)) throw corrupt('not a peakmatch catalog (bad magic)')
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  const version = view.getUint32(8, true)
+  if (version !== FORMAT_VERSION) {
+    throw new PeakmatchError('UNSUPPORTED_VERSION', `catalog format version ${version}; this peakmatch reads version ${FORMAT_VERSION}`)
+  }
+  const packed = bytes.subarray(HEADER)
+  if (crc32(packed) !== view.getUint32(12, true)) throw corrupt('checksum mismatch: the catalog bytes are truncated or damaged')
+  let body: Body
+  try {
+    body = packr.unpack(packed) as Body
+  } catch (cause) {
+    throw corrupt('catalog body is not valid msgpack', cause)
+  }
+  return Catalog.fromParts(readBody(body))
+}
+
+function readBody(body: Body): { tracks: TrackRecord[]; segBase: Uint32Array; postings: Postings } {
+  if (body === null || typeof body !== 'object') throw corrupt('catalog body is not a map')
+  if (body.frameSeconds !== FRAME_SECONDS || body.hashBits !== HASH_BITS || body.dirBits !== DIR_BITS || body.timeBits !== TIME_BITS) {
+    throw new PeakmatchError('UNSUPPORTED_VERSION', 'catalog was made with other fingerprint parameters')
+  }
+  if (!Array.isArray(body.tracks)) throw corrupt('tracks is not a list')
+  const tracks: TrackRecord[] = []
+  const ids = new Set<string>()
+  let segments = 0
+  for (const [i, t] of body.tracks.entries()) {
+    if (!Array.isArray(t) || t.length !== 5) throw corrupt(`track ${i} is malformed`)
+    const [id, durationSeconds, hashCount, segmentCount, metadata] = t
+    if (typeof id !== 'string' || id.length === 0 || ids.has(id)) throw corrupt(`track ${i} has a missing or repeated id`)
+    if (typeof durationSeconds !== 'number' || !Number.isFinite(durationSeconds) || durationSeconds < 0) throw corrupt(`track ${i} has a bad duration`)
+    if (!Number.isInteger(hashCount) || hashCount < 0) throw corrupt(`track ${i} has a bad hash count`)
+    if (!Number.isInteger(segmentCount) || segmentCount < 1) throw corrupt(`track ${i} has a bad segment count`)
+    ids.add(id)
+    tracks.push({ id, durationSeconds, hashCount, firstSegment: segments, segmentCount, metadata: metadata === null ? undefined : metadata })
+    segments += segmentCount
+    if (segments > 2 ** (32 - TIME_BITS)) throw corrupt('too many segments')
+  }
+  const postings: Postings = {
+    dir: u32(body.dir, 'dir'),
+    low: bytesOf(body.low, 'low').slice(),
+    entry: u32(body.entry, 'entry'),
+  }
+  const problem = checkPostings(postings, segments)
+  if (problem) throw corrupt(problem)
+  // Each track must own exactly the postings it claims.
+  const perSegment = new Uint32Array(segments)
+  for (let i = 0; i < postings.entry.length; i++) { const s = postings.entry[i]! >>> TIME_BITS; perSegment[s] = perSegment[s]! + 1 }
+  const segBase = new Uint32Array(segments)
+  for (const t of tracks) {
+    let n = 0
+    for (let s = 0; s < t.segmentCount; s++) {
+      n += perSegment[t.firstSegment + s]!
+      segBase[t.firstSegment + s] = s * SEGMENT_FRAMES
+    }
+    if (n !== t.hashCount) throw corrupt(`track ${JSON.stringify(t.id)} claims ${t.hashCount} postings, the index has ${n}`)
+  }
+  return { tracks, segBase, postings }
+}
+
+function corrupt(message: string, cause?: unknown): PeakmatchError {
+  return new PeakmatchError('CORRUPT_INDEX', message, cause === undefined ? undefined : { cause })
+}
+
+function bytesOf(value: unknown, name: string): Uint8Array {
+  if (!(value instanceof Uint8Array)) throw corrupt(`${name} is not a byte string`)
+  return value
+}
+
+/** A fresh, aligned Uint32Array from little-endian bytes (msgpack may hand back unaligned views). */
+function u32(value: unknown, name: string): Uint32Array {
+  const b = bytesOf(value, name)
+  if (b.length % 4 !== 0) throw corrupt(`${name} has ${b.length} bytes, not a multiple of 4`)
+  const out = new Uint32Array(b.length / 4)
+  new Uint8Array(out.buffer).set(b)
+  if (!LITTLE_ENDIAN) swap32(out)
+  return out
+}
+
+function leBytes(a: Uint32Array): Uint8Array {
+  if (LITTLE_ENDIAN) return new Uint8Array(a.buffer, a.byteOffset, a.byteLength)
+  const copy = a.slice()
+  swap32(copy)
+  return new Uint8Array(copy.buffer)
+}
+
+function swap32(a: Uint32Array): void {
+  for (let i = 0; i < a.length; i++) {
+    const v = a[i]!
+    a[i] = ((v & 0xff) << 24 | (v & 0xff00) << 8 | (v >>> 8) & 0xff00 | v >>> 24) >>> 0
+  }
+}

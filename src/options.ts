@@ -1,0 +1,112 @@
+import { PeakmatchError } from './errors.js'
+
+/**
+ * The fixed front end. Hashes depend on these, so they are part of the index format
+ * (FORMAT_VERSION): a catalog refuses fingerprints made with other values.
+ */
+export const WORK_RATE = 8000          // Hz: the telephone band, and all the landmarks need
+export const FFT_SIZE = 512            // 64 ms window, 15.6 Hz bins
+export const HOP_SIZE = 128            // 16 ms between frames
+export const FRAME_SECONDS = HOP_SIZE / WORK_RATE
+
+/**
+ * Landmark hash layout, 21 bits: | f1 (8) | f2 − f1 + 64 (7) | dt (6) |.
+ * f1 goes first so that hashes of one anchor frequency sit together; the index permutes
+ * them anyway (postings.ts), so the order is for reading, not for speed.
+ */
+export const F1_BITS = 8, DF_BITS = 7, DT_BITS = 6
+export const HASH_BITS = F1_BITS + DF_BITS + DT_BITS
+export const DT_MAX = (1 << DT_BITS) - 1               // 63 frames ≈ 1 s
+export const DF_MAX = (1 << (DF_BITS - 1)) - 1         // ±63 bins ≈ ±1 kHz
+const DF_SHIFT = DT_BITS, F1_SHIFT = DT_BITS + DF_BITS
+
+/** Packs a landmark (anchor bin, target bin, frame distance) into its 21-bit hash. */
+export function packHash(f1: number, f2: number, dt: number): number {
+  return ((f1 << F1_SHIFT) | ((f2 - f1 + DF_MAX + 1) << DF_SHIFT) | dt) >>> 0
+}
+
+/** The inverse of packHash, for tests and tools. */
+export function unpackHash(hash: number): { f1: number; f2: number; dt: number } {
+  const f1 = hash >>> F1_SHIFT
+  const df = ((hash >>> DF_SHIFT) & ((1 << DF_BITS) - 1)) - DF_MAX - 1
+  return { f1, f2: f1 + df, dt: hash & DT_MAX }
+}
+
+/** Tunables of peak picking and pairing. Defaults were chosen on the dev corpus (docs/algorithm.md). */
+export interface FingerprintOptions {
+  /**
+   * Lowest and highest frequency (Hz) a peak may have. The default band survives the
+   * telephone band (300–3400 Hz) in part and keeps the bass that carries most music.
+   * @default 150, 3700
+   */
+  minFrequency?: number
+  maxFrequency?: number
+  /**
+   * Half-size of the peak neighbourhood in bins and frames: a peak is the largest value
+   * within ±bins × ±frames. Larger = fewer, sturdier peaks and a smaller index.
+   * @default 10, 8
+   */
+  neighborhoodBins?: number
+  neighborhoodFrames?: number
+  /**
+   * A peak must exceed this fraction of its frame's mean (tilt-compensated) power.
+   * Higher = fewer peaks in noisy or quiet passages.
+   * @default 0.5
+   */
+  threshold?: number
+  /**
+   * Targets paired with each anchor peak. More = more hashes (index size, query time)
+   * and more chances that one survives a degradation.
+   * @default 3
+   */
+  fanout?: number
+}
+
+export interface ResolvedOptions {
+  readonly minBin: number
+  readonly maxBin: number
+  readonly neighborhoodBins: number
+  readonly neighborhoodFrames: number
+  readonly threshold: number
+  readonly fanout: number
+}
+
+export const DEFAULT_OPTIONS = {
+  minFrequency: 150,
+  maxFrequency: 3700,
+  neighborhoodBins: 10,
+  neighborhoodFrames: 8,
+  threshold: 0.5,
+  fanout: 3,
+} as const
+
+function num(options: FingerprintOptions, name: keyof FingerprintOptions, lo: number, hi: number, integer: boolean): number {
+  const value = options[name] ?? DEFAULT_OPTIONS[name]
+  if (typeof value !== 'number' || !(value >= lo && value <= hi) || (integer && !Number.isInteger(value))) {
+    throw new PeakmatchError('INVALID_OPTIONS', `option ${name} must be ${integer ? 'an integer' : 'a number'} in [${lo}, ${hi}], got ${String(value)}`)
+  }
+  return value
+}
+
+/** Validates options once, into the frozen values the kernels read. */
+export function resolveOptions(options: FingerprintOptions = {}): ResolvedOptions {
+  if (options === null || typeof options !== 'object') {
+    throw new PeakmatchError('INVALID_OPTIONS', `options must be an object, got ${String(options)}`)
+  }
+  const binHz = WORK_RATE / FFT_SIZE
+  const minFrequency = num(options, 'minFrequency', 0, WORK_RATE / 2, false)
+  const maxFrequency = num(options, 'maxFrequency', 0, WORK_RATE / 2, false)
+  const minBin = Math.max(1, Math.round(minFrequency / binHz))
+  const maxBin = Math.min(FFT_SIZE / 2 - 1, Math.round(maxFrequency / binHz))
+  if (maxBin - minBin < 8) {
+    throw new PeakmatchError('INVALID_OPTIONS', `minFrequency ${minFrequency} and maxFrequency ${maxFrequency} leave fewer than 8 bins`)
+  }
+  return Object.freeze({
+    minBin,
+    maxBin,
+    neighborhoodBins: num(options, 'neighborhoodBins', 1, 64, true),
+    neighborhoodFrames: num(options, 'neighborhoodFrames', 1, 64, true),
+    threshold: num(options, 'threshold', 0, 1000, false),
+    fanout: num(options, 'fanout', 1, 16, true),
+  })
+}
