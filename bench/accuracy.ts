@@ -14,10 +14,10 @@ import { Catalog, fingerprint, type Fingerprint, type FingerprintOptions } from 
 import { parseWav, type Wav } from './wav.js'
 import { syntheticCorpus, type CorpusTrack, type CorpusQuery } from './synthetic.js'
 
-interface Args { corpus?: string; lengths: number[]; whole: boolean; dump?: string; options: FingerprintOptions; maxQueries: number }
+interface Args { corpus?: string; lengths: number[]; whole: boolean; dump?: string; options: FingerprintOptions; queryOptions: FingerprintOptions; maxQueries: number }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { lengths: [10, 5, 3], whole: false, options: {}, maxQueries: Infinity }
+  const args: Args = { lengths: [10, 5, 3], whole: false, options: {}, queryOptions: {}, maxQueries: Infinity }
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!
     const value = () => { const v = argv[++i]; if (v === undefined) throw new Error(`${a} needs a value`); return v }
@@ -27,6 +27,7 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--dump') args.dump = value()
     else if (a === '--max-queries') args.maxQueries = Number(value())
     else if (a === '--opt') { const [k, v] = value().split('='); (args.options as Record<string, number>)[k!] = Number(v) }
+    else if (a === '--qopt') { const [k, v] = value().split('='); (args.queryOptions as Record<string, number>)[k!] = Number(v) }
     else throw new Error(`unknown argument ${a}`)
   }
   return args
@@ -57,7 +58,7 @@ function main(): void {
   const args = parseArgs(process.argv.slice(2))
   const { tracks, queries } = args.corpus ? loadCorpus(args.corpus, args) : syntheticCorpus()
   console.log(`peakmatch benchmark — ${args.corpus ?? 'synthetic corpus (no --corpus given)'}`)
-  console.log(`node ${process.version}, ${cpus()[0]?.model ?? 'cpu'}, options ${JSON.stringify(args.options)}\n`)
+  console.log(`node ${process.version}, ${cpus()[0]?.model ?? 'cpu'}, options ${JSON.stringify(args.options)}, query options ${JSON.stringify(args.queryOptions)}\n`)
 
   // Index.
   const catalog = new Catalog()
@@ -84,15 +85,16 @@ function main(): void {
   const dump: string[] = []
   for (const q of queries) {
     const wav = q.load()
-    const fp: Fingerprint = fingerprint(wav, args.options)
+    const fp: Fingerprint = fingerprint(wav, { ...args.options, ...args.queryOptions })
     const t0 = performance.now()
     const matches = catalog.match(fp)
     const ms = performance.now() - t0
     if (q.kind === 'snippet' && q.lengthS === 10) queryMs.push(ms)
     if (args.dump) {
-      const cands = catalog.search(fp).slice(0, 3)
+      const ids = catalog.ids()
+      const pass = (shift: boolean) => catalog.candidates(fp, shift).slice(0, 4).map((c) => ({ id: ids[c.track], score: c.score, hits: c.hits, off: c.offset }))
       dump.push(JSON.stringify({ kind: q.kind, deg: q.degradation, len: q.lengthS, expected: q.expected, hashes: fp.hashes.length,
-        top: cands.map((c) => ({ id: catalog.ids()[c.track], score: c.score, hits: c.hits, conf: +c.confidence.toFixed(3), off: c.offset })) }))
+        exact: pass(false), shifted: pass(true), matched: matches[0]?.trackId ?? null }))
     }
     const len = q.kind === 'whole' ? 'whole' : `${q.lengthS}s`
     if (q.expected === null) {

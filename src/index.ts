@@ -8,4 +8,4 @@ export type { Fingerprint, FingerprinterOptions } from './fingerprint/fingerprin
 export type { AudioInput, AudioChunk, PcmAudio, AudioBufferLike } from './fingerprint/audio.js'
 export type { FingerprintOptions } from './options.js'
 export type { ErrorCode } from './errors.js'
-export type { Match, MatchOptions, CatalogStats } from './match/catalog.js'
+export type { Match, MatchOptions, CatalogStats, CatalogOptions } from './match/catalog.js'

@@ -55,9 +55,10 @@ export interface FingerprintOptions {
    */
   threshold?: number
   /**
-   * Targets paired with each anchor peak. More = more hashes (index size, query time)
-   * and more chances that one survives a degradation.
-   * @default 3
+   * Targets paired with each anchor peak. More = more query hashes (query time) and more
+   * chances that one survives a degradation. A catalog indexes only the nearest
+   * `indexFanout` of them (CatalogOptions), which sets the index size.
+   * @default 4
    */
   fanout?: number
 }
@@ -77,7 +78,7 @@ export const DEFAULT_OPTIONS = {
   neighborhoodBins: 10,
   neighborhoodFrames: 8,
   threshold: 0.5,
-  fanout: 3,
+  fanout: 4,
 } as const
 
 function num(options: FingerprintOptions, name: keyof FingerprintOptions, lo: number, hi: number, integer: boolean): number {

@@ -12,6 +12,13 @@ export interface Fingerprint {
   readonly hashes: Uint32Array
   /** Frame of each hash's anchor peak; frame f starts at f × frameSeconds. */
   readonly times: Uint32Array
+  /**
+   * Each hash's target rank among its anchor's targets (0 = nearest). A catalog indexes only
+   * the low ranks and a query uses them all (Catalog's indexFanout): the query's extra pairs
+   * find the indexed ones even when a degradation adds or removes a peak in between.
+   * Optional on input: without it, every hash counts as rank 0.
+   */
+  readonly ranks?: Uint8Array
   readonly frameSeconds: number
   readonly durationSeconds: number
 }
@@ -83,6 +90,7 @@ export class Fingerprinter {
     return {
       hashes: out.hash.slice(0, out.count),
       times: out.time.slice(0, out.count),
+      ranks: out.rank.slice(0, out.count),
       frameSeconds: FRAME_SECONDS,
       durationSeconds: this.samples / this.sampleRate,
     }

@@ -4,11 +4,15 @@ import type { PeakSink } from './peaks.js'
 
 const DF_MIN = -DF_MAX - 1
 
-/** Hashes anchored at `time` (frame of the anchor peak). Valid entries are [0, count). */
+/**
+ * Hashes anchored at `time` (frame of the anchor peak); `rank` is the target's place among its
+ * anchor's targets (0 = nearest). Valid entries are [0, count).
+ */
 export interface HashList {
   count: number
   hash: Uint32Array
   time: Uint32Array
+  rank: Uint8Array
 }
 
 /**
@@ -17,7 +21,7 @@ export interface HashList {
  * An anchor is paired once every peak up to DT_MAX frames after it is settled.
  */
 export class LandmarkPairer implements PeakSink {
-  readonly out: HashList = { count: 0, hash: new Uint32Array(1024), time: new Uint32Array(1024) }
+  readonly out: HashList = { count: 0, hash: new Uint32Array(1024), time: new Uint32Array(1024), rank: new Uint8Array(1024) }
   private frame = new Uint32Array(256)
   private bin = new Uint16Array(256)
   private count = 0
@@ -59,9 +63,11 @@ export class LandmarkPairer implements PeakSink {
         if (out.count === out.hash.length) {
           out.hash = grown(out.hash, out.count + 1)
           out.time = grown(out.time, out.count + 1)
+          out.rank = grown(out.rank, out.count + 1)
         }
         out.hash[out.count] = packHash(f1, bin[j]!, dt)
         out.time[out.count] = t1
+        out.rank[out.count] = found
         out.count++
         found++
       }

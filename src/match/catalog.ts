@@ -7,7 +7,7 @@ import {
 } from './postings.js'
 import { catalogFromBytes, catalogToBytes } from './codec.js'
 import { decide, type Decision } from './rank.js'
-import { bestWindows, castVotes, type Candidate, type VoteBuffer } from './votes.js'
+import { bestWindows, castVotes, countDistinct, type Candidate, type VoteBuffer } from './votes.js'
 
 export interface Match {
   trackId: string
@@ -29,6 +29,16 @@ export interface MatchOptions {
    * @default 0.5
    */
   minConfidence?: number
+}
+
+export interface CatalogOptions {
+  /**
+   * Targets per anchor peak that are indexed (hashes of rank < indexFanout). Queries use all
+   * their hashes. 2 keeps the index under 1 MB per hour; 3 adds half again for a little
+   * more robustness at 0 dB SNR. Must be ≤ the fanout the fingerprints were made with.
+   * @default 2
+   */
+  indexFanout?: number
 }
 
 export interface CatalogStats {
@@ -53,6 +63,7 @@ export interface TrackRecord {
 
 /** The raw parts of a catalog, as codec.ts reads and writes them. */
 export interface CatalogParts {
+  indexFanout: number
   tracks: TrackRecord[]
   segBase: Uint32Array
   postings: Postings
@@ -82,6 +93,15 @@ export class Catalog {
   private deadPostings = 0
   private liveSeconds = 0
   private readonly votes: VoteBuffer = { votes: new Float64Array(1024), count: 0 }
+  private readonly indexFanout: number
+
+  constructor(options: CatalogOptions = {}) {
+    const fanout = options.indexFanout ?? 2
+    if (!Number.isInteger(fanout) || fanout < 1 || fanout > 16) {
+      throw new PeakmatchError('INVALID_OPTIONS', `indexFanout must be an integer from 1 to 16, got ${String(fanout)}`)
+    }
+    this.indexFanout = fanout
+  }
 
   get size(): number {
     return this.byId.size
@@ -109,11 +129,13 @@ export class Catalog {
     }
     if (this.byId.has(trackId)) throw new PeakmatchError('DUPLICATE_TRACK', `track ${JSON.stringify(trackId)} is already in the catalog`)
     checkFingerprint(fp, `track ${JSON.stringify(trackId)}`)
-    const { hashes, times } = fp
+    const { hashes, times, ranks } = fp
     const n = hashes.length
-    let maxTime = 0, sorted = true
+    const fanout = this.indexFanout
+    let maxTime = 0, sorted = true, indexed = 0
     for (let i = 0; i < n; i++) {
       const t = times[i]!
+      if (!ranks || ranks[i]! < fanout) indexed++
       if (t > maxTime) maxTime = t
       if (i > 0 && t < times[i - 1]!) sorted = false
     }
@@ -131,18 +153,19 @@ export class Catalog {
     this.segments += segmentCount
     // Postings must enter in ascending entry order per key (postings.ts): time order does it.
     const order = sorted ? null : timeOrder(times)
-    this.reservePending(n)
+    this.reservePending(indexed)
     for (let k = 0; k < n; k++) {
       const i = order ? order[k]! : k
+      if (ranks && ranks[i]! >= fanout) continue
       const t = times[i]!
       const seg = firstSegment + Math.floor(t / SEGMENT_FRAMES)
       this.pendingKeys[this.pendingCount] = indexKey(hashes[i]!)
       this.pendingEntries[this.pendingCount] = ((seg << TIME_BITS) | (t % SEGMENT_FRAMES)) >>> 0
       this.pendingCount++
     }
-    this.tracks.push({ id: trackId, durationSeconds: fp.durationSeconds, hashCount: n, firstSegment, segmentCount, metadata })
+    this.tracks.push({ id: trackId, durationSeconds: fp.durationSeconds, hashCount: indexed, firstSegment, segmentCount, metadata })
     this.byId.set(trackId, track)
-    this.livePostings += n
+    this.livePostings += indexed
     this.liveSeconds += fp.durationSeconds
   }
 
@@ -193,19 +216,24 @@ export class Catalog {
    * confident, again with each landmark also moved ±1 bin (small speed changes).
    */
   search(fp: Fingerprint): Decision[] {
-    checkFingerprint(fp, 'query')
-    this.prepare()
-    const indexes = this.delta ? [this.main, this.delta] : [this.main]
-    const window = offsetWindow(fp)
     let result: Decision[] = []
     for (const shift of [false, true]) {
-      this.votes.count = 0
-      castVotes(indexes, this.segTrack, this.segBase, fp.hashes, fp.times, shift, this.votes)
-      const candidates: Candidate[] = bestWindows(this.votes, window, 2)
-      result = decide(candidates, fp.hashes.length, shift)
+      result = decide(this.candidates(fp, shift), shift)
       if (result.length > 0 && result[0]!.confidence >= 0.5) break
     }
     return result
+  }
+
+  /** One pass of voting and re-scoring: exact hashes, or with ±1 bin shifts and a wider window. */
+  candidates(fp: Fingerprint, shift: boolean): Candidate[] {
+    checkFingerprint(fp, 'query')
+    this.prepare()
+    const indexes = this.delta ? [this.main, this.delta] : [this.main]
+    this.votes.count = 0
+    castVotes(indexes, this.segTrack, this.segBase, fp.hashes, fp.times, shift, this.votes)
+    const candidates = bestWindows(this.votes, shift ? speedWindow(fp) : EXACT_WINDOW, 2).slice(0, VERIFIED)
+    countDistinct(indexes, this.segTrack, this.segBase, fp.hashes, fp.times, shift, candidates, this.tracks.length)
+    return candidates.sort((a, b) => b.score - a.score || a.track - b.track)
   }
 
   /** The catalog as versioned, checksummed bytes (docs/format.md). */
@@ -221,12 +249,12 @@ export class Catalog {
   /** The compacted parts (no delta, no removed tracks), for codec.ts. */
   parts(): CatalogParts {
     this.compact()
-    return { tracks: this.tracks as TrackRecord[], segBase: this.segBase.slice(0, this.segments), postings: this.main }
+    return { indexFanout: this.indexFanout, tracks: this.tracks as TrackRecord[], segBase: this.segBase.slice(0, this.segments), postings: this.main }
   }
 
   /** A catalog made of parts that codec.ts has validated. */
   static fromParts(parts: CatalogParts): Catalog {
-    const c = new Catalog()
+    const c = new Catalog({ indexFanout: parts.indexFanout })
     c.tracks = parts.tracks
     c.segments = parts.segBase.length
     c.growSegments(c.segments)
@@ -333,10 +361,15 @@ export class Catalog {
   }
 }
 
-/** Offset window in frames: peak jitter plus the drift of a 1.5 % speed change over the query. */
-function offsetWindow(fp: Fingerprint): number {
+/** Offset window (frames) of the exact pass: ±1 frame of peak jitter. */
+const EXACT_WINDOW = 3
+/** Candidates re-scored by distinct hashes: the rest never come close. */
+const VERIFIED = 16
+
+/** Offset window of the speed pass: peak jitter plus the drift of a 2 % speed change over the query. */
+function speedWindow(fp: Fingerprint): number {
   const frames = fp.times.length > 0 ? fp.times[fp.times.length - 1]! - fp.times[0]! : 0
-  return 4 + Math.ceil(frames * 0.015)
+  return 4 + Math.ceil(frames * 0.02)
 }
 
 function timeOrder(times: Uint32Array): Uint32Array {

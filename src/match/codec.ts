@@ -1,7 +1,7 @@
 import { Packr } from 'msgpackr'
 import { PeakmatchError } from '../errors.js'
 import { FRAME_SECONDS, HASH_BITS } from '../options.js'
-import { Catalog, type TrackRecord } from './catalog.js'
+import { Catalog, type CatalogParts, type TrackRecord } from './catalog.js'
 import { crc32 } from './crc32.js'
 import { DIR_BITS, SEGMENT_FRAMES, TIME_BITS, checkPostings, type Postings } from './postings.js'
 
@@ -23,6 +23,7 @@ interface Body {
   hashBits: number
   dirBits: number
   timeBits: number
+  indexFanout: number
   /** [id, durationSeconds, hashCount, segmentCount, metadata] per track, in segment order. */
   tracks: [string, number, number, number, unknown][]
   dir: Uint8Array
@@ -31,12 +32,13 @@ interface Body {
 }
 
 export function catalogToBytes(catalog: Catalog): Uint8Array {
-  const { tracks, postings } = catalog.parts()
+  const { tracks, postings, indexFanout } = catalog.parts()
   const body: Body = {
     frameSeconds: FRAME_SECONDS,
     hashBits: HASH_BITS,
     dirBits: DIR_BITS,
     timeBits: TIME_BITS,
+    indexFanout,
     tracks: tracks.map((t) => [t.id, t.durationSeconds, t.hashCount, t.segmentCount, t.metadata ?? null]),
     dir: leBytes(postings.dir),
     low: postings.low,
@@ -77,11 +79,12 @@ export function catalogFromBytes(input: Uint8Array | ArrayBuffer): Catalog {
   return Catalog.fromParts(readBody(body))
 }
 
-function readBody(body: Body): { tracks: TrackRecord[]; segBase: Uint32Array; postings: Postings } {
+function readBody(body: Body): CatalogParts {
   if (body === null || typeof body !== 'object') throw corrupt('catalog body is not a map')
   if (body.frameSeconds !== FRAME_SECONDS || body.hashBits !== HASH_BITS || body.dirBits !== DIR_BITS || body.timeBits !== TIME_BITS) {
     throw new PeakmatchError('UNSUPPORTED_VERSION', 'catalog was made with other fingerprint parameters')
   }
+  if (!Number.isInteger(body.indexFanout) || body.indexFanout < 1 || body.indexFanout > 16) throw corrupt('indexFanout is missing or out of range')
   if (!Array.isArray(body.tracks)) throw corrupt('tracks is not a list')
   const tracks: TrackRecord[] = []
   const ids = new Set<string>()
@@ -117,7 +120,7 @@ function readBody(body: Body): { tracks: TrackRecord[]; segBase: Uint32Array; po
     }
     if (n !== t.hashCount) throw corrupt(`track ${JSON.stringify(t.id)} claims ${t.hashCount} postings, the index has ${n}`)
   }
-  return { tracks, segBase, postings }
+  return { indexFanout: body.indexFanout, tracks, segBase, postings }
 }
 
 function corrupt(message: string, cause?: unknown): PeakmatchError {

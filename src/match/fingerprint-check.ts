@@ -12,6 +12,9 @@ export function checkFingerprint(fp: Fingerprint, what: string): void {
   if (hashes.length !== times.length) {
     throw new PeakmatchError('INVALID_FINGERPRINT', `${what}: ${hashes.length} hashes but ${times.length} times`)
   }
+  if (fp.ranks !== undefined && (!(fp.ranks instanceof Uint8Array) || fp.ranks.length !== hashes.length)) {
+    throw new PeakmatchError('INVALID_FINGERPRINT', `${what}: ranks must be a Uint8Array with one entry per hash`)
+  }
   if (fp.frameSeconds !== FRAME_SECONDS) {
     throw new PeakmatchError('INCOMPATIBLE_FINGERPRINT', `${what}: frameSeconds ${String(fp.frameSeconds)} is not this version's ${FRAME_SECONDS}`)
   }

@@ -1,4 +1,4 @@
-import { F1_BITS, DF_BITS, DT_BITS } from '../options.js'
+import { F1_BITS, DF_BITS, DT_BITS, HASH_BITS } from '../options.js'
 import { TIME_BITS, TIME_MASK, findKey, indexKey, type Postings } from './postings.js'
 
 /** Votes as track × 2^32 + (offset + 2^31): sorting them groups a track's offsets in order. */
@@ -11,6 +11,7 @@ export const OFFSET_BIAS = 2 ** 31
 const TRACK_SCALE = 2 ** 32
 const F1_SHIFT = DF_BITS + DT_BITS
 const F1_LIMIT = 1 << F1_BITS
+const HASH_BITS_TOTAL = HASH_BITS
 
 /**
  * For every query hash (and, with `shift`, the same landmark moved up and down one bin, which
@@ -75,6 +76,9 @@ export interface Candidate {
   hits: number
   /** Median offset (frames, trackTime − queryTime) of the votes in the best window. */
   offset: number
+  /** Offsets spanned by the best window: [first, last]. */
+  first: number
+  last: number
 }
 
 /**
@@ -99,12 +103,71 @@ export function bestWindows(buf: VoteBuffer, window: number, minScore: number): 
         if (r - l + 1 > best) { best = r - l + 1; bestL = l }
       }
       if (best >= minScore) {
-        const median = votes[bestL + (best >> 1)]! - track * TRACK_SCALE - OFFSET_BIAS
-        out.push({ track, score: best, hits: e - s, offset: median })
+        const base = track * TRACK_SCALE + OFFSET_BIAS
+        out.push({
+          track, score: best, hits: e - s, offset: votes[bestL + (best >> 1)]! - base,
+          first: votes[bestL]! - base, last: votes[bestL + best - 1]! - base,
+        })
       }
     }
     s = e
   }
   out.sort((a, b) => b.score - a.score || a.track - b.track)
   return out
+}
+
+/**
+ * Re-scores candidates by the number of distinct query hashes aligned in their best window.
+ * A repeated note at a shared tempo lines up many votes of one hash value; a real match lines
+ * up many different landmarks. Shifted lookups count for the query hash they came from.
+ */
+export function countDistinct(
+  indexes: readonly Postings[],
+  segTrack: Int32Array,
+  segBase: Uint32Array,
+  hashes: Uint32Array,
+  times: Uint32Array,
+  shift: boolean,
+  candidates: Candidate[],
+  trackCount: number,
+): void {
+  const k = candidates.length
+  if (k === 0) return
+  const slot = new Int8Array(trackCount).fill(-1)
+  candidates.forEach((c, i) => { slot[c.track] = i })
+  let found = new Uint32Array(256), count = 0
+  const shifts = shift ? 3 : 1
+  for (let i = 0; i < hashes.length; i++) {
+    const h = hashes[i]!, qt = times[i]!
+    const f1 = h >>> F1_SHIFT
+    for (let s = 0; s < shifts; s++) {
+      const delta = s === 0 ? 0 : s === 1 ? -1 : 1
+      if (f1 + delta < 0 || f1 + delta >= F1_LIMIT) continue
+      const key = indexKey(h + delta * (1 << F1_SHIFT))
+      for (let x = 0; x < indexes.length; x++) {
+        const p = indexes[x]!
+        const range = findKey(p, key)
+        const end = range % TRACK_SCALE
+        for (let j = Math.floor(range / TRACK_SCALE); j < end; j++) {
+          const e = p.entry[j]!
+          const seg = e >>> TIME_BITS
+          const track = segTrack[seg]!
+          if (track < 0) continue
+          const c = slot[track]!
+          if (c < 0) continue
+          const off = segBase[seg]! + (e & TIME_MASK) - qt
+          const cand = candidates[c]!
+          if (off < cand.first || off > cand.last) continue
+          if (count === found.length) { const g = new Uint32Array(2 * count); g.set(found); found = g }
+          found[count++] = (c << HASH_BITS_TOTAL) | h
+        }
+      }
+    }
+  }
+  const sorted = found.subarray(0, count).sort()
+  for (const c of candidates) c.score = 0
+  for (let i = 0; i < count; i++) {
+    if (i > 0 && sorted[i] === sorted[i - 1]) continue
+    candidates[sorted[i]! >>> HASH_BITS_TOTAL]!.score++
+  }
 }
