@@ -22,7 +22,7 @@ function parseArgs(argv: string[]): Args {
     const a = argv[i]!
     const value = () => { const v = argv[++i]; if (v === undefined) throw new Error(`${a} needs a value`); return v }
     if (a === '--corpus') args.corpus = value()
-    else if (a === '--lengths') args.lengths = value().split(',').map(Number)
+    else if (a === '--lengths') args.lengths = value().split(',').filter(Boolean).map(Number)
     else if (a === '--whole') args.whole = true
     else if (a === '--dump') args.dump = value()
     else if (a === '--max-queries') args.maxQueries = Number(value())
@@ -82,6 +82,8 @@ function main(): void {
   const byKey = new Map<string, Row>()
   const neg = new Map<string, { fp: number; n: number }>()
   const queryMs: number[] = []
+  const whole = new Map<string, { right: number; wrong: number; ambiguous: number; unmatched: number; n: number }>()
+  const identifyMs: number[] = []
   const dump: string[] = []
   for (const q of queries) {
     const wav = q.load()
@@ -96,7 +98,21 @@ function main(): void {
       dump.push(JSON.stringify({ kind: q.kind, deg: q.degradation, len: q.lengthS, expected: q.expected, hashes: fp.hashes.length,
         exact: pass(false), shifted: pass(true), matched: matches[0]?.trackId ?? null }))
     }
-    const len = q.kind === 'whole' ? 'whole' : `${q.lengthS}s`
+    if (q.kind === 'whole') {
+      const t1 = performance.now()
+      const id = catalog.identify(fp)
+      identifyMs.push(performance.now() - t1)
+      const key = q.expected === null ? '(out of catalog)' : q.degradation
+      const r = whole.get(key) ?? { right: 0, wrong: 0, ambiguous: 0, unmatched: 0, n: 0 }
+      r.n++
+      if (id.status === 'matched') { if (id.recordingId === q.expected) r.right++; else r.wrong++ }
+      else if (id.status === 'ambiguous') r.ambiguous++
+      else r.unmatched++
+      whole.set(key, r)
+      if (args.dump) dump.push(JSON.stringify({ kind: 'whole', deg: q.degradation, expected: q.expected, status: id.status, rec: id.recordingId ?? null, coverage: +id.coverage.toFixed(3), windows: id.windows, alt: id.alternatives.slice(0, 3).map((a) => [a.recordingId, +a.coverage.toFixed(3)]) }))
+      continue
+    }
+    const len = `${q.lengthS}s`
     if (q.expected === null) {
       const r = neg.get(len) ?? { fp: 0, n: 0 }
       r.n++
@@ -116,8 +132,20 @@ function main(): void {
   }
   if (args.dump) writeFileSync(args.dump, dump.join('\n') + '\n')
 
+  if (whole.size > 0) {
+    console.log('whole files (identify): matched right / matched wrong / ambiguous / unmatched')
+    let right = 0, wrong = 0, n = 0
+    for (const [deg, r] of whole) {
+      console.log(`${deg.padEnd(18)} ${pct(r.right, r.n).padStart(7)} ${String(r.wrong).padStart(4)} ${String(r.ambiguous).padStart(4)} ${String(r.unmatched).padStart(4)}   n=${r.n}`)
+      if (deg !== '(out of catalog)') { right += r.right; wrong += r.wrong; n += r.n }
+    }
+    const neg = whole.get('(out of catalog)')
+    console.log(`positives matched right ${pct(right, n)} (${right}/${n}), matched wrong ${wrong}; out-of-catalog matched ${neg ? `${pct(neg.right + neg.wrong, neg.n)} (${neg.right + neg.wrong}/${neg.n})` : '–'}`)
+    console.log(`identify: median ${quantile(identifyMs, 0.5).toFixed(1)} ms, p95 ${quantile(identifyMs, 0.95).toFixed(1)} ms per file\n`)
+  }
+
   // Table.
-  const lens = [...new Set([...byKey.keys()].map((k) => k.split('|')[1]!))]
+  const lens = [...new Set([...byKey.keys()].map((k) => k.split('|')[1]!))].sort((a, b) => parseFloat(b) - parseFloat(a))
   const degs = [...new Set([...byKey.keys()].map((k) => k.split('|')[0]!))]
   console.log(`top-1 accuracy (right track first; in brackets: offset within ±0.1 s)`)
   console.log(['degradation'.padEnd(18), ...lens.map((l) => l.padStart(22))].join(''))

@@ -1,7 +1,9 @@
 import { PeakmatchError } from '../errors.js'
 import type { Fingerprint } from '../fingerprint/fingerprinter.js'
 import { FRAME_SECONDS } from '../options.js'
+import type { EditionQuality } from './editions.js'
 import { checkFingerprint } from './fingerprint-check.js'
+import { identify, type IdentifyOptions, type Identification } from './identify.js'
 import {
   LOW_BITS, MAX_SEGMENTS, SEGMENT_FRAMES, TIME_BITS, buildPostings, emptyPostings, indexKey, type Postings,
 } from './postings.js'
@@ -11,6 +13,8 @@ import { bestWindows, castVotes, countDistinct, type Candidate, type VoteBuffer 
 
 export interface Match {
   trackId: string
+  /** The recording the track is an edition of (its own id unless added with one). */
+  recordingId: string
   /** Hashes aligned at the winning offset. */
   score: number
   /** 0..1: how far the score stands above what chance alignment gives (rank.ts). */
@@ -51,9 +55,18 @@ export interface CatalogStats {
   seconds: number
 }
 
+/** How a track relates to others: the recording it is an edition of, and the edition's quality. */
+export interface EditionOptions {
+  /** Tracks with one recordingId are editions of one recording. @default the track id */
+  recordingId?: string
+  quality?: EditionQuality
+}
+
 /** One indexed track. Segments [firstSegment, firstSegment + segmentCount) hold its postings. */
 export interface TrackRecord {
   id: string
+  recordingId: string
+  quality: EditionQuality | undefined
   durationSeconds: number
   hashCount: number
   firstSegment: number
@@ -94,6 +107,7 @@ export class Catalog {
   private liveSeconds = 0
   private readonly votes: VoteBuffer = { votes: new Float64Array(1024), count: 0 }
   private readonly indexFanout: number
+  private readonly recordingOf = (track: number): string => this.tracks[track]?.recordingId ?? ''
 
   constructor(options: CatalogOptions = {}) {
     const fanout = options.indexFanout ?? 2
@@ -123,12 +137,45 @@ export class Catalog {
     return i === undefined ? undefined : this.tracks[i]!.metadata
   }
 
-  add(trackId: string, fp: Fingerprint, metadata?: unknown): void {
+  /** The track record of an id (for identify.ts and tools); undefined when absent. */
+  track(trackId: string): Readonly<TrackRecord> | undefined {
+    const i = this.byId.get(trackId)
+    return i === undefined ? undefined : this.tracks[i]!
+  }
+
+  /** The record of track index `i` (as in Candidate.track). */
+  trackAt(i: number): Readonly<TrackRecord> {
+    return this.tracks[i]!
+  }
+
+  /**
+   * Whole-file identification: the recording, its best edition, and whether the file is it
+   * ("matched"), might be ("ambiguous") or is not ("unmatched"). See identify.ts.
+   */
+  identify(fp: Fingerprint, options?: IdentifyOptions): Identification {
+    checkFingerprint(fp, 'file')
+    return identify(this, fp, options)
+  }
+
+  /** Every live track of a recording (its editions). */
+  editions(recordingId: string): Readonly<TrackRecord>[] {
+    return this.tracks.filter((t): t is TrackRecord => t !== null && t.recordingId === recordingId)
+  }
+
+  /** Adds a track. With `edition.recordingId`, it is one edition of that recording. */
+  add(trackId: string, fp: Fingerprint, metadata?: unknown, edition: EditionOptions = {}): void {
     if (typeof trackId !== 'string' || trackId.length === 0 || trackId.length > MAX_ID_LENGTH) {
       throw new PeakmatchError('INVALID_TRACK_ID', `track id must be a non-empty string of at most ${MAX_ID_LENGTH} characters, got ${typeof trackId === 'string' ? `${trackId.length} characters` : String(trackId)}`)
     }
     if (this.byId.has(trackId)) throw new PeakmatchError('DUPLICATE_TRACK', `track ${JSON.stringify(trackId)} is already in the catalog`)
     checkFingerprint(fp, `track ${JSON.stringify(trackId)}`)
+    const recordingId = edition.recordingId ?? trackId
+    if (typeof recordingId !== 'string' || recordingId.length === 0 || recordingId.length > MAX_ID_LENGTH) {
+      throw new PeakmatchError('INVALID_TRACK_ID', `recordingId must be a non-empty string of at most ${MAX_ID_LENGTH} characters`)
+    }
+    if (edition.quality !== undefined && (edition.quality === null || typeof edition.quality !== 'object')) {
+      throw new PeakmatchError('INVALID_OPTIONS', 'quality must be an object')
+    }
     const { hashes, times, ranks } = fp
     const n = hashes.length
     const fanout = this.indexFanout
@@ -163,7 +210,7 @@ export class Catalog {
       this.pendingEntries[this.pendingCount] = ((seg << TIME_BITS) | (t % SEGMENT_FRAMES)) >>> 0
       this.pendingCount++
     }
-    this.tracks.push({ id: trackId, durationSeconds: fp.durationSeconds, hashCount: indexed, firstSegment, segmentCount, metadata })
+    this.tracks.push({ id: trackId, recordingId, quality: edition.quality, durationSeconds: fp.durationSeconds, hashCount: indexed, firstSegment, segmentCount, metadata })
     this.byId.set(trackId, track)
     this.livePostings += indexed
     this.liveSeconds += fp.durationSeconds
@@ -204,7 +251,7 @@ export class Catalog {
     for (const d of decided) {
       if (d.confidence < minConfidence || out.length >= limit) break
       const t = this.tracks[d.track]!
-      const m: Match = { trackId: t.id, score: d.score, confidence: d.confidence, offsetSeconds: d.offset * FRAME_SECONDS }
+      const m: Match = { trackId: t.id, recordingId: t.recordingId, score: d.score, confidence: d.confidence, offsetSeconds: d.offset * FRAME_SECONDS }
       if (t.metadata !== undefined) m.metadata = t.metadata
       out.push(m)
     }
@@ -215,10 +262,10 @@ export class Catalog {
    * Every candidate with its confidence, best first. Exact hashes first; when nothing is
    * confident, again with each landmark also moved ±1 bin (small speed changes).
    */
-  search(fp: Fingerprint): Decision[] {
+  search(fp: Fingerprint, speedPass = true): Decision[] {
     let result: Decision[] = []
-    for (const shift of [false, true]) {
-      result = decide(this.candidates(fp, shift), shift)
+    for (const shift of speedPass ? [false, true] : [false]) {
+      result = decide(this.candidates(fp, shift), shift, this.recordingOf)
       if (result.length > 0 && result[0]!.confidence >= 0.5) break
     }
     return result

@@ -3,6 +3,7 @@ import { PeakmatchError } from '../errors.js'
 import { FRAME_SECONDS, HASH_BITS } from '../options.js'
 import { Catalog, type CatalogParts, type TrackRecord } from './catalog.js'
 import { crc32 } from './crc32.js'
+import type { EditionQuality } from './editions.js'
 import { DIR_BITS, SEGMENT_FRAMES, TIME_BITS, checkPostings, type Postings } from './postings.js'
 
 /**
@@ -24,8 +25,8 @@ interface Body {
   dirBits: number
   timeBits: number
   indexFanout: number
-  /** [id, durationSeconds, hashCount, segmentCount, metadata] per track, in segment order. */
-  tracks: [string, number, number, number, unknown][]
+  /** [id, durationSeconds, hashCount, segmentCount, metadata, recordingId, quality] per track, in segment order. */
+  tracks: [string, number, number, number, unknown, string, EditionQuality | null][]
   dir: Uint8Array
   low: Uint8Array
   entry: Uint8Array
@@ -39,7 +40,7 @@ export function catalogToBytes(catalog: Catalog): Uint8Array {
     dirBits: DIR_BITS,
     timeBits: TIME_BITS,
     indexFanout,
-    tracks: tracks.map((t) => [t.id, t.durationSeconds, t.hashCount, t.segmentCount, t.metadata ?? null]),
+    tracks: tracks.map((t) => [t.id, t.durationSeconds, t.hashCount, t.segmentCount, t.metadata ?? null, t.recordingId, t.quality ?? null]),
     dir: leBytes(postings.dir),
     low: postings.low,
     entry: leBytes(postings.entry),
@@ -90,14 +91,16 @@ function readBody(body: Body): CatalogParts {
   const ids = new Set<string>()
   let segments = 0
   for (const [i, t] of body.tracks.entries()) {
-    if (!Array.isArray(t) || t.length !== 5) throw corrupt(`track ${i} is malformed`)
-    const [id, durationSeconds, hashCount, segmentCount, metadata] = t
+    if (!Array.isArray(t) || t.length !== 7) throw corrupt(`track ${i} is malformed`)
+    const [id, durationSeconds, hashCount, segmentCount, metadata, recordingId, quality] = t
     if (typeof id !== 'string' || id.length === 0 || ids.has(id)) throw corrupt(`track ${i} has a missing or repeated id`)
     if (typeof durationSeconds !== 'number' || !Number.isFinite(durationSeconds) || durationSeconds < 0) throw corrupt(`track ${i} has a bad duration`)
     if (!Number.isInteger(hashCount) || hashCount < 0) throw corrupt(`track ${i} has a bad hash count`)
     if (!Number.isInteger(segmentCount) || segmentCount < 1) throw corrupt(`track ${i} has a bad segment count`)
+    if (typeof recordingId !== 'string' || recordingId.length === 0) throw corrupt(`track ${i} has no recording id`)
+    if (quality !== null && (typeof quality !== 'object' || Array.isArray(quality))) throw corrupt(`track ${i} has a malformed quality`)
     ids.add(id)
-    tracks.push({ id, durationSeconds, hashCount, firstSegment: segments, segmentCount, metadata: metadata === null ? undefined : metadata })
+    tracks.push({ id, recordingId, quality: quality ?? undefined, durationSeconds, hashCount, firstSegment: segments, segmentCount, metadata: metadata === null ? undefined : metadata })
     segments += segmentCount
     if (segments > 2 ** (32 - TIME_BITS)) throw corrupt('too many segments')
   }

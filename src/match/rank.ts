@@ -18,9 +18,15 @@ const MIN_SCORE_SHIFTED = 10
 const BG_FACTOR = 2
 const BG_MARGIN = 4
 
-export function decide(candidates: readonly Candidate[], shifted: boolean): Decision[] {
-  const at = (i: number) => candidates[i]?.score ?? 0
-  const background = (at(2) + at(3)) / 2
+export function decide(candidates: readonly Candidate[], shifted: boolean, recordingOf: (track: number) => string): Decision[] {
+  // Editions of one recording hold the same audio: they count once in the background.
+  const seen = new Set<string>()
+  const distinct: number[] = []
+  for (const c of candidates) {
+    const r = recordingOf(c.track)
+    if (!seen.has(r)) { seen.add(r); distinct.push(c.score) }
+  }
+  const background = ((distinct[2] ?? 0) + (distinct[3] ?? 0)) / 2
   const threshold = Math.max(shifted ? MIN_SCORE_SHIFTED : MIN_SCORE, BG_FACTOR * background + BG_MARGIN)
   return candidates.map((c) => ({ ...c, confidence: confidence(c.score, threshold) }))
 }

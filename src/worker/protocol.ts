@@ -1,0 +1,38 @@
+import type { Fingerprint, FingerprintOptions } from '../index.js'
+
+/**
+ * The messages between FingerprintWorker (main thread) and serveFingerprinting (worker).
+ * Audio goes in as planar Float32Array channels and fingerprints come back, both with their
+ * buffers transferred, not copied. Requests that expect an answer carry an `id`.
+ */
+export type Request =
+  | { type: 'fingerprint'; id: number; sampleRate: number; channels: Float32Array[]; options: FingerprintOptions }
+  | { type: 'open'; id: number; stream: number; sampleRate: number; options: FingerprintOptions; windowSeconds: number }
+  | { type: 'push'; stream: number; channels: Float32Array[] }
+  | { type: 'snapshot'; id: number; stream: number }
+  | { type: 'finish'; id: number; stream: number }
+  | { type: 'close'; stream: number }
+
+/** An error crossing the thread boundary: PeakmatchError keeps its code. */
+export interface ErrorData { name: string; message: string; code?: string }
+
+export type Reply =
+  | { type: 'done'; id: number }
+  | { type: 'fingerprint'; id: number; fingerprint: Fingerprint }
+  | { type: 'error'; id: number; error: ErrorData }
+
+/**
+ * The few pieces of a Worker / DedicatedWorkerGlobalScope used here, declared so that the
+ * core compiles without the DOM library. A Web Worker and a worker's `self` both fit.
+ */
+export interface MessageEndpoint {
+  postMessage(message: unknown, transfer: ArrayBuffer[]): void
+  addEventListener(type: 'message', listener: (event: { data: unknown }) => void): void
+}
+
+/** The buffers of a fingerprint's arrays, for a transfer list. */
+export function fingerprintBuffers(fp: Fingerprint): ArrayBuffer[] {
+  const out = [fp.hashes.buffer, fp.times.buffer] as ArrayBuffer[]
+  if (fp.ranks) out.push(fp.ranks.buffer as ArrayBuffer)
+  return out
+}
