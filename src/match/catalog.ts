@@ -9,7 +9,7 @@ import {
 } from './postings.js'
 import { catalogFromBytes, catalogToBytes } from './codec.js'
 import { decide, type Decision } from './rank.js'
-import { bestWindows, castVotes, countDistinct, type Candidate, type VoteBuffer } from './votes.js'
+import { alignedPerWindow, bestWindows, castVotes, countDistinct, type Candidate, type VoteBuffer } from './votes.js'
 
 export interface Match {
   trackId: string
@@ -291,6 +291,13 @@ export class Catalog {
   /** A catalog from toBytes() output; damaged or foreign bytes throw CORRUPT_INDEX or UNSUPPORTED_VERSION. */
   static fromBytes(bytes: Uint8Array | ArrayBuffer): Catalog {
     return catalogFromBytes(bytes)
+  }
+
+  /** Distinct hashes of `fp` aligned with track index `track` at offsets [first, last], per window (identify.ts). */
+  alignedPerWindow(fp: Fingerprint, track: number, first: number, last: number, windowFrames: number, out: Uint32Array): void {
+    this.prepare()
+    const indexes = this.delta ? [this.main, this.delta] : [this.main]
+    alignedPerWindow(indexes, this.segTrack, this.segBase, fp.hashes, fp.times, track, first, last, windowFrames, out)
   }
 
   /** The compacted parts (no delta, no removed tracks), for codec.ts. */

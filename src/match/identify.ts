@@ -4,15 +4,20 @@ import type { Catalog } from './catalog.js'
 import { qualityRank, isUpgrade, type EditionQuality } from './editions.js'
 
 /**
- * Whole-file identification. A file is cut into WINDOW_SECONDS windows, each matched like a
- * snippet (exact pass, calibrated threshold). A recording is "matched" when its windows agree
- * on one offset over most of the file (coverage), not when one window got lucky.
+ * Whole-file identification, in two steps. One vote over the whole file finds the candidate
+ * tracks and the offset at which each aligns best. Then the file is cut into WINDOW_SECONDS
+ * windows, and a window is covered when enough distinct hashes align at that one offset.
+ * A recording is "matched" when that holds over most of the file (coverage), not when one
+ * stretch got lucky; and asking each window at the file's offset (rather than letting each
+ * window pick its own) keeps music that repeats itself from splitting the vote.
  */
 const WINDOW_SECONDS = 10
 /** Windows with fewer query hashes are silence or a fade: they count neither way. */
 const MIN_WINDOW_HASHES = 100
-/** Offsets (s) within this distance of each other are one alignment. */
-const SAME_OFFSET_SECONDS = 0.1
+/** Distinct aligned hashes that make a window covered (the snippet threshold, rank.ts). */
+const WINDOW_SCORE = 8
+/** Candidates of the global vote that are checked window by window. */
+const CHECKED = 6
 /** Coverage from which a file is the recording, and from which it is worth a second look. */
 export const MATCH_COVERAGE = 0.5
 export const AMBIGUOUS_COVERAGE = 0.15
@@ -30,9 +35,9 @@ export interface Alignment {
   recordingId: string
   /** The edition the file's audio aligned with best. */
   trackId: string
-  /** Share of the file's non-silent windows that agree on this recording at one offset. */
+  /** Share of the file's audio (windows weighted by their hashes) aligned with it at one offset. */
   coverage: number
-  /** 0..1: coverage × the mean confidence of the agreeing windows. */
+  /** 0..1: the coverage, discounted when covered windows only just pass. */
   confidence: number
   /** Where the file starts in the track, in seconds (negative: the file has audio before it). */
   offsetSeconds: number
@@ -49,64 +54,44 @@ export interface Identification {
   confidence: number
   coverage: number
   offsetSeconds: number
-  /** Every recording with some coverage, best first, the answer included. */
+  /** Recordings with some coverage, best first, the answer included. */
   alternatives: Alignment[]
-  /** Windows matched / windows with audio: what coverage was computed from. */
+  /** Windows of the file, and those with audio: what coverage was computed from. */
   windows: { total: number; withAudio: number }
 }
-
-interface Hit { window: number; offset: number; confidence: number }
 
 export function identify(catalog: Catalog, fp: Fingerprint, options: IdentifyOptions = {}): Identification {
   const limit = options.alternatives ?? 5
   if (!Number.isInteger(limit) || limit < 0) throw new PeakmatchError('INVALID_OPTIONS', `alternatives must be an integer ≥ 0, got ${String(limit)}`)
   const windowFrames = Math.round(WINDOW_SECONDS / fp.frameSeconds)
-  const hits = new Map<number, Hit[]>()          // track → confident windows
-  let total = 0, withAudio = 0
   const n = fp.hashes.length
-  for (let start = 0, w = 0; start < n; w++) {
-    const first = fp.times[start]!
-    const windowStart = first - (first % windowFrames)
-    let end = start
-    while (end < n && fp.times[end]! < windowStart + windowFrames) end++
-    total++
-    if (end - start >= MIN_WINDOW_HASHES) {
-      withAudio++
-      const part: Fingerprint = {
-        hashes: fp.hashes.subarray(start, end), times: fp.times.subarray(start, end),
-        frameSeconds: fp.frameSeconds, durationSeconds: fp.durationSeconds,
-        ...(fp.ranks ? { ranks: fp.ranks.subarray(start, end) } : {}),
-      }
-      for (const d of catalog.search(part, false)) {
-        if (d.confidence < 0.5) break
-        const list = hits.get(d.track) ?? []
-        list.push({ window: w, offset: d.offset, confidence: d.confidence })
-        hits.set(d.track, list)
-      }
-    }
-    start = end
+  const windowCount = n === 0 ? 0 : Math.floor(fp.times[n - 1]! / windowFrames) + 1
+  const weights = new Uint32Array(windowCount)
+  for (let i = 0; i < n; i++) { const w = Math.floor(fp.times[i]! / windowFrames); weights[w] = weights[w]! + 1 }
+  let withAudio = 0, audioWeight = 0, total = 0
+  for (const w of weights) {
+    if (w > 0) total++
+    if (w >= MIN_WINDOW_HASHES) { withAudio++; audioWeight += w }
   }
 
-  // Per track: the largest set of windows agreeing on one offset.
-  const sameOffset = Math.max(1, Math.round(SAME_OFFSET_SECONDS / fp.frameSeconds))
   const byRecording = new Map<string, Alignment>()
-  for (const [track, list] of hits) {
-    list.sort((a, b) => a.offset - b.offset)
-    let best = 0, bestL = 0
-    for (let l = 0, r = 0; r < list.length; r++) {
-      while (list[r]!.offset - list[l]!.offset > 2 * sameOffset) l++
-      if (r - l + 1 > best) { best = r - l + 1; bestL = l }
+  const aligned = new Uint32Array(windowCount)
+  for (const c of catalog.candidates(fp, false).slice(0, CHECKED)) {
+    catalog.alignedPerWindow(fp, c.track, c.first - 1, c.last + 1, windowFrames, aligned)
+    let covered = 0, margin = 0
+    for (let w = 0; w < windowCount; w++) {
+      if (weights[w]! < MIN_WINDOW_HASHES || aligned[w]! < WINDOW_SCORE) continue
+      covered += weights[w]!
+      margin += weights[w]! * Math.min(1, aligned[w]! / (2 * WINDOW_SCORE))
     }
-    const agreeing = list.slice(bestL, bestL + best)
-    const coverage = withAudio === 0 ? 0 : best / withAudio
-    const meanConfidence = agreeing.reduce((s, h) => s + h.confidence, 0) / best
-    const t = catalog.trackAt(track)
+    if (covered === 0) continue
+    const t = catalog.trackAt(c.track)
     const a: Alignment = {
-      recordingId: t.recordingId, trackId: t.id, coverage, confidence: coverage * meanConfidence,
-      offsetSeconds: agreeing[best >> 1]!.offset * fp.frameSeconds,
+      recordingId: t.recordingId, trackId: t.id, coverage: covered / audioWeight,
+      confidence: margin / audioWeight, offsetSeconds: c.offset * fp.frameSeconds,
     }
     const prev = byRecording.get(t.recordingId)
-    if (!prev || a.coverage > prev.coverage || (a.coverage === prev.coverage && a.confidence > prev.confidence)) byRecording.set(t.recordingId, a)
+    if (!prev || a.coverage > prev.coverage) byRecording.set(t.recordingId, a)
   }
   const ranked = [...byRecording.values()].sort((a, b) => b.coverage - a.coverage || b.confidence - a.confidence)
   const top = ranked[0], second = ranked[1]

@@ -171,3 +171,48 @@ export function countDistinct(
     candidates[sorted[i]! >>> HASH_BITS_TOTAL]!.score++
   }
 }
+
+/**
+ * Distinct query hashes aligned with `track` at offsets [first, last], counted per window of
+ * `windowFrames` query frames (window w holds query times [w·windowFrames, (w+1)·windowFrames)).
+ */
+export function alignedPerWindow(
+  indexes: readonly Postings[],
+  segTrack: Int32Array,
+  segBase: Uint32Array,
+  hashes: Uint32Array,
+  times: Uint32Array,
+  track: number,
+  first: number,
+  last: number,
+  windowFrames: number,
+  out: Uint32Array,
+): void {
+  let found = new Float64Array(256), count = 0
+  for (let i = 0; i < hashes.length; i++) {
+    const h = hashes[i]!, qt = times[i]!
+    const key = indexKey(h)
+    for (let x = 0; x < indexes.length; x++) {
+      const p = indexes[x]!
+      const range = findKey(p, key)
+      const end = range % TRACK_SCALE
+      for (let j = Math.floor(range / TRACK_SCALE); j < end; j++) {
+        const e = p.entry[j]!
+        const seg = e >>> TIME_BITS
+        if (segTrack[seg] !== track) continue
+        const off = segBase[seg]! + (e & TIME_MASK) - qt
+        if (off < first || off > last) continue
+        if (count === found.length) { const g = new Float64Array(2 * count); g.set(found); found = g }
+        found[count++] = Math.floor(qt / windowFrames) * 2 ** HASH_BITS_TOTAL + h
+        break
+      }
+    }
+  }
+  const sorted = found.subarray(0, count).sort()
+  out.fill(0)
+  for (let i = 0; i < count; i++) {
+    if (i > 0 && sorted[i] === sorted[i - 1]) continue
+    const w = Math.floor(sorted[i]! / 2 ** HASH_BITS_TOTAL)
+    if (w < out.length) out[w] = out[w]! + 1
+  }
+}
