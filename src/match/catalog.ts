@@ -335,7 +335,7 @@ export class Catalog {
 
   /** One main index of the live postings; removed tracks and their segments are dropped. */
   private compact(): void {
-    if (this.pendingCount === 0 && this.delta === null && this.deadPostings === 0) return
+    if (this.pendingCount === 0 && this.delta === null && this.deadPostings === 0 && this.byId.size === this.tracks.length) return
     // Renumber live tracks and segments in order: the order of entries is kept.
     const segMap = new Int32Array(this.segments).fill(-1)
     const tracks: TrackRecord[] = []

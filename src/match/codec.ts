@@ -25,8 +25,11 @@ interface Body {
   dirBits: number
   timeBits: number
   indexFanout: number
-  /** [id, durationSeconds, hashCount, segmentCount, metadata, recordingId, quality] per track, in segment order. */
-  tracks: [string, number, number, number, unknown, string, EditionQuality | null][]
+  /**
+   * [id, durationSeconds, hashCount, segmentCount, metadata, recordingId, quality] per track, in
+   * segment order. metadata is [value] when the track has any (so null survives), else null.
+   */
+  tracks: [string, number, number, number, [unknown] | null, string, EditionQuality | null][]
   dir: Uint8Array
   low: Uint8Array
   entry: Uint8Array
@@ -40,7 +43,7 @@ export function catalogToBytes(catalog: Catalog): Uint8Array {
     dirBits: DIR_BITS,
     timeBits: TIME_BITS,
     indexFanout,
-    tracks: tracks.map((t) => [t.id, t.durationSeconds, t.hashCount, t.segmentCount, t.metadata ?? null, t.recordingId, t.quality ?? null]),
+    tracks: tracks.map((t) => [t.id, t.durationSeconds, t.hashCount, t.segmentCount, t.metadata === undefined ? null : [t.metadata], t.recordingId, t.quality ?? null]),
     dir: leBytes(postings.dir),
     low: postings.low,
     entry: leBytes(postings.entry),
@@ -81,7 +84,10 @@ export function catalogFromBytes(input: Uint8Array | ArrayBuffer): Catalog {
 }
 
 function readBody(body: Body): CatalogParts {
-  if (body === null || typeof body !== 'object') throw corrupt('catalog body is not a map')
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw corrupt('catalog body is not a map')
+  if (typeof body.frameSeconds !== 'number' || typeof body.hashBits !== 'number' || typeof body.dirBits !== 'number' || typeof body.timeBits !== 'number') {
+    throw corrupt('catalog body lacks its fingerprint parameters')
+  }
   if (body.frameSeconds !== FRAME_SECONDS || body.hashBits !== HASH_BITS || body.dirBits !== DIR_BITS || body.timeBits !== TIME_BITS) {
     throw new PeakmatchError('UNSUPPORTED_VERSION', 'catalog was made with other fingerprint parameters')
   }
@@ -99,14 +105,15 @@ function readBody(body: Body): CatalogParts {
     if (!Number.isInteger(segmentCount) || segmentCount < 1) throw corrupt(`track ${i} has a bad segment count`)
     if (typeof recordingId !== 'string' || recordingId.length === 0) throw corrupt(`track ${i} has no recording id`)
     if (quality !== null && (typeof quality !== 'object' || Array.isArray(quality))) throw corrupt(`track ${i} has a malformed quality`)
+    if (metadata !== null && (!Array.isArray(metadata) || metadata.length !== 1)) throw corrupt(`track ${i} has malformed metadata`)
     ids.add(id)
-    tracks.push({ id, recordingId, quality: quality ?? undefined, durationSeconds, hashCount, firstSegment: segments, segmentCount, metadata: metadata === null ? undefined : metadata })
+    tracks.push({ id, recordingId, quality: quality ?? undefined, durationSeconds, hashCount, firstSegment: segments, segmentCount, metadata: metadata === null ? undefined : metadata[0] })
     segments += segmentCount
     if (segments > 2 ** (32 - TIME_BITS)) throw corrupt('too many segments')
   }
   const postings: Postings = {
     dir: u32(body.dir, 'dir'),
-    low: bytesOf(body.low, 'low').slice(),
+    low: ownCopy(bytesOf(body.low, 'low')),
     entry: u32(body.entry, 'entry'),
   }
   const problem = checkPostings(postings, segments)
@@ -133,6 +140,13 @@ function corrupt(message: string, cause?: unknown): PeakmatchError {
 function bytesOf(value: unknown, name: string): Uint8Array {
   if (!(value instanceof Uint8Array)) throw corrupt(`${name} is not a byte string`)
   return value
+}
+
+/** A copy that owns its memory: msgpack hands back views into the caller's bytes, and Buffer.slice does not copy. */
+function ownCopy(b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(b.length)
+  out.set(b)
+  return out
 }
 
 /** A fresh, aligned Uint32Array from little-endian bytes (msgpack may hand back unaligned views). */
