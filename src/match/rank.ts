@@ -6,20 +6,25 @@ export interface Decision extends Candidate {
 }
 
 /**
- * The decision rule, calibrated on the dev corpus (docs/algorithm.md, "Deciding"):
- * a match needs at least MIN_SCORE distinct aligned hashes, and at least BG_FACTOR × the
- * background + BG_MARGIN. The background is the mean score of the 3rd and 4th candidates:
- * what chance and shared musical material give in this catalog for this query. The 2nd
- * candidate is left out of it on purpose, so two editions of one recording can both match.
- * The speed pass looks up three times as many keys in a wider window, so it needs more.
+ * The decision rule, calibrated on the dev corpus (docs/algorithm.md, "Deciding"). A match needs
+ *  - at least MIN_SCORE distinct aligned hashes (MIN_SCORE_SHIFTED in the speed pass, which looks
+ *    up three times as many keys in a wider window);
+ *  - at least BG_FACTOR × the background + BG_MARGIN, the background being the mean score of the
+ *    3rd and 4th recordings: what chance and shared musical material give in this catalog for
+ *    this query. The 2nd is left out on purpose, and editions of one recording count once, so
+ *    duplicates of a recording can all match;
+ *  - at least HITS_FACTOR × √(its own votes): music on a shared tempo grid (same drum sounds,
+ *    same key) spreads hundreds of votes over a track and some offset gathers a few by chance,
+ *    while a real match puts a large share of its votes at one offset. This is what keeps a
+ *    small catalog, whose background is thin, from matching pieces in the same key and tempo.
  */
-const MIN_SCORE = 8
-const MIN_SCORE_SHIFTED = 10
+const MIN_SCORE = 9
+const MIN_SCORE_SHIFTED = 11
 const BG_FACTOR = 2
-const BG_MARGIN = 4
+const BG_MARGIN = 5
+const HITS_FACTOR = 1
 
 export function decide(candidates: readonly Candidate[], shifted: boolean, recordingOf: (track: number) => string): Decision[] {
-  // Editions of one recording hold the same audio: they count once in the background.
   const seen = new Set<string>()
   const distinct: number[] = []
   for (const c of candidates) {
@@ -27,8 +32,8 @@ export function decide(candidates: readonly Candidate[], shifted: boolean, recor
     if (!seen.has(r)) { seen.add(r); distinct.push(c.score) }
   }
   const background = ((distinct[2] ?? 0) + (distinct[3] ?? 0)) / 2
-  const threshold = Math.max(shifted ? MIN_SCORE_SHIFTED : MIN_SCORE, BG_FACTOR * background + BG_MARGIN)
-  return candidates.map((c) => ({ ...c, confidence: confidence(c.score, threshold) }))
+  const shared = Math.max(shifted ? MIN_SCORE_SHIFTED : MIN_SCORE, BG_FACTOR * background + BG_MARGIN)
+  return candidates.map((c) => ({ ...c, confidence: confidence(c.score, Math.max(shared, HITS_FACTOR * Math.sqrt(c.hits))) }))
 }
 
 /** Smooth and monotonic in the score; the scale grows with the threshold, as chance scores spread. */

@@ -47,14 +47,23 @@ export function synthMusic(seed: number, seconds: number, sampleRate = 44100, ch
   const root = 110 * 2 ** (Math.floor(rand() * 12) / 12)
   const scale = [0, 2, 4, 5, 7, 9, 11, 12, 14, 16, 17, 19]
   const pitch = (degree: number, octave: number) => root * 2 ** (octave + scale[degree % scale.length]! / 12)
+  // Each piece has its own drum kit and instruments: with one set for every seed, two pieces at
+  // the same tempo and in related keys shared identical note and drum events, which a
+  // fingerprint rightly matches. Drawn apart from `rand`, so the notes of a seed stay as they were.
+  const kit = rng(seed ^ 0x5eed)
+  const kick = { base: 45 + kit() * 40, sweep: 50 + kit() * 100, bend: 500 + kit() * 800, decay: 1500 + kit() * 2500 }
+  const hatDecay = 150 + kit() * 350
+  // and its own instruments: harmonic count and decay of the chord pad and the lead
+  const pad = { harmonics: 3 + Math.floor(kit() * 6), decay: 0.6 + kit() * 1.2 }
+  const lead = { harmonics: 2 + Math.floor(kit() * 5), decay: 0.12 + kit() * 0.3 }
   for (let t = 0, b = 0; t < seconds; t += beat, b++) {
-    if (b % 4 === 0) for (let c = 0; c < 3; c++) note(mono, sampleRate, t, beat * 4, pitch(Math.floor(rand() * 7), 0), 0.08, 6, 1.2)
-    for (let e = 0; e < 2; e++) if (rand() < 0.8) note(mono, sampleRate, t + (e * beat) / 2, beat / 2, pitch(Math.floor(rand() * 12), 1 + Math.floor(rand() * 2)), 0.12, 4, 0.25)
-    // kick: a falling sine burst; hi-hat: a short noise burst
+    if (b % 4 === 0) for (let c = 0; c < 3; c++) note(mono, sampleRate, t, beat * 4, pitch(Math.floor(rand() * 7), 0), 0.08, pad.harmonics, pad.decay)
+    for (let e = 0; e < 2; e++) if (rand() < 0.8) note(mono, sampleRate, t + (e * beat) / 2, beat / 2, pitch(Math.floor(rand() * 12), 1 + Math.floor(rand() * 2)), 0.12, lead.harmonics, lead.decay)
+    // kick: a falling sine burst; hi-hat: a short noise burst.
     const k0 = Math.floor(t * sampleRate)
-    if (b % 2 === 0) for (let i = 0; i < 0.12 * sampleRate && k0 + i < n; i++) mono[k0 + i] = mono[k0 + i]! + 0.3 * Math.sin(2 * Math.PI * (60 + 90 * Math.exp(-i / 800)) * (i / sampleRate)) * Math.exp(-i / 2500)
+    if (b % 2 === 0) for (let i = 0; i < 0.12 * sampleRate && k0 + i < n; i++) mono[k0 + i] = mono[k0 + i]! + 0.3 * Math.sin(2 * Math.PI * (kick.base + kick.sweep * Math.exp(-i / kick.bend)) * (i / sampleRate)) * Math.exp(-i / kick.decay)
     const h0 = Math.floor((t + beat / 2) * sampleRate)
-    for (let i = 0; i < 0.04 * sampleRate && h0 + i < n; i++) mono[h0 + i] = mono[h0 + i]! + 0.05 * (rand() * 2 - 1) * Math.exp(-i / 300)
+    for (let i = 0; i < 0.04 * sampleRate && h0 + i < n; i++) mono[h0 + i] = mono[h0 + i]! + 0.05 * (rand() * 2 - 1) * Math.exp(-i / hatDecay)
   }
   const out: Float32Array[] = []
   for (let c = 0; c < channels; c++) out.push(c === 0 ? mono : mono.map((v) => v * 0.9))

@@ -1,0 +1,121 @@
+import { describe, expect, it } from 'vitest'
+import { HASH_BITS } from '../../src/options.js'
+import { DIR_BITS, buildPostings, checkPostings, emptyPostings, findKey, indexKey, type Postings } from '../../src/match/postings.js'
+import { naivePostings } from '../support/reference.js'
+import { rng } from '../support/synth.js'
+
+/** Entries of `key` in `p`, via findKey. */
+function lookup(p: Postings, key: number): number[] {
+  const range = findKey(p, key)
+  const start = Math.floor(range / 2 ** 32), end = range % 2 ** 32
+  expect(start).toBeLessThanOrEqual(end)
+  return Array.from(p.entry.subarray(start, end))
+}
+
+/**
+ * n random (key, entry) pairs over `distinct` keys drawn from `keyOf`, entries ascending
+ * overall (as the catalog hands them over: ascending per key).
+ */
+function randomPairs(seed: number, n: number, distinct: number, keyOf: (r: number) => number) {
+  const rand = rng(seed)
+  const pool = Array.from({ length: distinct }, () => keyOf(rand()))
+  const keys = new Uint32Array(n), entries = new Uint32Array(n)
+  let e = 0
+  for (let i = 0; i < n; i++) {
+    keys[i] = pool[Math.floor(rand() * distinct)]!
+    e += Math.floor(rand() * 5)                     // repeats allowed
+    entries[i] = e
+  }
+  return { keys, entries, pool }
+}
+
+describe('buildPostings / findKey vs a Map', () => {
+  const any = (r: number) => Math.floor(r * 2 ** HASH_BITS)
+  const oneSlot = (r: number) => (1234 << (HASH_BITS - DIR_BITS)) | Math.floor(r * 256)   // all in one directory slot
+  const edges = (r: number) => [0, 1, 255, 256, 2 ** HASH_BITS - 1, 2 ** HASH_BITS - 256][Math.floor(r * 6)]!
+
+  it.each([
+    ['20 000 pairs over 5 000 keys anywhere', 1, 20_000, 5_000, any],
+    ['5 000 pairs over 40 keys (long lists)', 2, 5_000, 40, any],
+    ['3 000 pairs over 200 keys in one directory slot', 3, 3_000, 200, oneSlot],
+    ['1 000 pairs on the edge keys', 4, 1_000, 6, edges],
+  ] as const)('%s', (_, seed, n, distinct, keyOf) => {
+    const { keys, entries, pool } = randomPairs(seed, n, distinct, keyOf)
+    const p = buildPostings(keys, entries, n)
+    const map = naivePostings(keys, entries, n)
+    expect(checkPostings(p, 2 ** 17)).toBeNull()
+    expect(p.entry.length).toBe(n)
+    const mismatches: number[] = []
+    for (const key of new Set(pool)) {
+      if (JSON.stringify(lookup(p, key)) !== JSON.stringify(map.get(key) ?? [])) mismatches.push(key)
+    }
+    expect(mismatches).toEqual([])
+    // Keys that are absent find nothing, including neighbours of present keys.
+    const rand = rng(seed + 100)
+    for (let i = 0; i < 2000; i++) {
+      const key = i < 1000 ? any(rand()) : (pool[i % pool.length]! + 1) % 2 ** HASH_BITS
+      if (!map.has(key)) expect(lookup(p, key)).toEqual([])
+    }
+  })
+
+  it('only the first n pairs are used', () => {
+    const keys = Uint32Array.from([5, 6, 5, 7]), entries = Uint32Array.from([1, 2, 3, 4])
+    const p = buildPostings(keys, entries, 2)
+    expect(lookup(p, 5)).toEqual([1])
+    expect(lookup(p, 6)).toEqual([2])
+    expect(lookup(p, 7)).toEqual([])
+    expect(p.entry.length).toBe(2)
+  })
+
+  it('an empty index finds nothing', () => {
+    for (const p of [emptyPostings(), buildPostings(new Uint32Array(0), new Uint32Array(0), 0)]) {
+      expect(checkPostings(p, 0)).toBeNull()
+      for (const key of [0, 1, 2 ** HASH_BITS - 1]) expect(lookup(p, key)).toEqual([])
+    }
+  })
+})
+
+describe('indexKey', () => {
+  it('is a bijection on 21-bit hashes', () => {
+    const seen = new Uint8Array(2 ** HASH_BITS)
+    let collisions = 0, outOfRange = 0
+    for (let h = 0; h < 2 ** HASH_BITS; h++) {
+      const k = indexKey(h)
+      if (k < 0 || k >= 2 ** HASH_BITS) outOfRange++
+      else if (seen[k] === 1) collisions++
+      else seen[k] = 1
+    }
+    expect(outOfRange).toBe(0)
+    expect(collisions).toBe(0)
+  })
+
+  it('spreads the hashes of one anchor bin over many directory slots', () => {
+    const slots = new Set<number>()
+    for (let low = 0; low < 2 ** 13; low++) slots.add(indexKey((40 << 13) | low) >>> (HASH_BITS - DIR_BITS))
+    expect(slots.size).toBeGreaterThan(2000)
+  })
+})
+
+describe('checkPostings', () => {
+  const { keys, entries } = randomPairs(9, 500, 100, (r) => Math.floor(r * 2 ** HASH_BITS))
+  const good = () => buildPostings(keys, entries, 500)
+
+  it('accepts a built index, and rejects entries past the segment count', () => {
+    expect(checkPostings(good(), 1)).toBeNull()
+    const p = good()
+    p.entry[7] = 1 << 15                            // segment 1
+    expect(checkPostings(p, 1)).toMatch(/segment/)
+    expect(checkPostings(p, 2)).toBeNull()
+  })
+
+  it('rejects an unsorted slot and a non-monotonic directory', () => {
+    const p = good()
+    let i = 0
+    while (!(p.low[i]! !== p.low[i + 1]! && (p.dir.indexOf(i + 1) < 0))) i++
+    ;[p.low[i], p.low[i + 1]] = [p.low[i + 1]!, p.low[i]!]
+    expect(checkPostings(p, 1)).not.toBeNull()
+    const q = good()
+    q.dir[100] = q.dir[101]! + 1
+    expect(checkPostings(q, 1)).not.toBeNull()
+  })
+})
