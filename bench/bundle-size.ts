@@ -64,9 +64,12 @@ console.log(`  'new Function' occurrences in the bundle: ${evals}${evals ? ' (ms
 
 if (existsSync(resolve(root, 'dist/worker.js'))) {
   const worker = await bundle('dist/worker.js')
-  console.log(`peakmatch/worker (dist/worker.js, fingerprinting only, with fft.js):`)
+  console.log(`peakmatch/worker (dist/worker.js: FingerprintWorker + serveFingerprinting, dependencies included):`)
   console.log(`  min:      ${worker.min} bytes (${kb(worker.min)})`)
   console.log(`  min+gzip: ${worker.gzip} bytes (${kb(worker.gzip)})`)
+  for (const [name, bytes] of [...byPackage(worker.meta)].sort((a, b) => b[1] - a[1])) {
+    console.log(`    ${name.padEnd(10)} ${String(bytes).padStart(7)} bytes minified`)
+  }
 }
 
 if (core.gzip > TARGET_GZIP) process.exitCode = 1
