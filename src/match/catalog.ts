@@ -163,7 +163,8 @@ export class Catalog {
   }
 
   /** Adds a track. With `edition.recordingId`, it is one edition of that recording. */
-  add(trackId: string, fp: Fingerprint, metadata?: unknown, edition: EditionOptions = {}): void {
+  add(trackId: string, fp: Fingerprint, metadata?: unknown, editionOptions?: EditionOptions): void {
+    const edition = editionOptions ?? {}
     if (typeof trackId !== 'string' || trackId.length === 0 || trackId.length > MAX_ID_LENGTH) {
       throw new PeakmatchError('INVALID_TRACK_ID', `track id must be a non-empty string of at most ${MAX_ID_LENGTH} characters, got ${typeof trackId === 'string' ? `${trackId.length} characters` : String(trackId)}`)
     }
@@ -238,7 +239,7 @@ export class Catalog {
     return { tracks: this.size, hashes: this.livePostings, bytes, seconds: this.liveSeconds }
   }
 
-  /** Tracks holding the query, best first; empty when none passes `minConfidence`. */
+  /** Tracks holding the query, most confident first; empty when none passes `minConfidence`. */
   match(fp: Fingerprint, options: MatchOptions = {}): Match[] {
     const limit = options.limit ?? 5
     const minConfidence = options.minConfidence ?? 0.5

@@ -1,6 +1,6 @@
 import type { Candidate } from './votes.js'
 
-/** A candidate with its confidence: 0.5 exactly at the decision threshold, towards 1 above it. */
+/** A candidate with its confidence: 0.5 exactly at its decision threshold, towards 1 above it. */
 export interface Decision extends Candidate {
   confidence: number
 }
@@ -33,7 +33,10 @@ export function decide(candidates: readonly Candidate[], shifted: boolean, recor
   }
   const background = ((distinct[2] ?? 0) + (distinct[3] ?? 0)) / 2
   const shared = Math.max(shifted ? MIN_SCORE_SHIFTED : MIN_SCORE, BG_FACTOR * background + BG_MARGIN)
-  return candidates.map((c) => ({ ...c, confidence: confidence(c.score, Math.max(shared, HITS_FACTOR * Math.sqrt(c.hits))) }))
+  // Thresholds differ per candidate (√votes), so confidence, not score, orders the answer.
+  return candidates
+    .map((c) => ({ ...c, confidence: confidence(c.score, Math.max(shared, HITS_FACTOR * Math.sqrt(c.hits))) }))
+    .sort((a, b) => b.confidence - a.confidence || b.score - a.score || a.track - b.track)
 }
 
 /** Smooth and monotonic in the score; the scale grows with the threshold, as chance scores spread. */

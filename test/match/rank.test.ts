@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest'
+import { decide } from '../../src/match/rank.js'
+import type { Candidate } from '../../src/match/votes.js'
+
+const cand = (track: number, score: number, hits: number): Candidate => ({ track, score, hits, offset: 0, first: 0, last: 0 })
+const own = (t: number) => `r${t}`
+
+describe('decide', () => {
+  it('is 0.5 exactly at the threshold and monotonic in the score above and below it', () => {
+    const [at] = decide([cand(0, 9, 1)], false, own)
+    expect(at!.confidence).toBeCloseTo(0.5, 12)
+    const scores = [1, 5, 8, 9, 10, 15, 40, 200]
+    const conf = scores.map((s) => decide([cand(0, s, 1)], false, own)[0]!.confidence)
+    for (let i = 1; i < conf.length; i++) expect(conf[i]!).toBeGreaterThan(conf[i - 1]!)
+    expect(conf.at(-1)!).toBeLessThanOrEqual(1)
+  })
+
+  it('needs more in the speed pass', () => {
+    expect(decide([cand(0, 10, 1)], false, own)[0]!.confidence).toBeGreaterThan(0.5)
+    expect(decide([cand(0, 10, 1)], true, own)[0]!.confidence).toBeLessThan(0.5)
+  })
+
+  it('orders by confidence: a high score spread over many votes ranks below a concentrated one', () => {
+    // 20 aligned of 900 votes needs √900 = 30; 15 aligned of 25 votes needs only the minimum 9.
+    const out = decide([cand(0, 20, 900), cand(1, 15, 25)], false, own)
+    expect(out.map((d) => d.track)).toEqual([1, 0])
+    expect(out[0]!.confidence).toBeGreaterThan(0.5)
+    expect(out[1]!.confidence).toBeLessThan(0.5)
+  })
+
+  it('raises the bar with the background of the 3rd and 4th recordings, counting editions once', () => {
+    const crowd = [cand(0, 20, 1), cand(1, 19, 1), cand(2, 8, 1), cand(3, 8, 1)]
+    // background 8 → threshold 2·8 + 5 = 21: nobody passes
+    expect(decide(crowd, false, own).filter((d) => d.confidence >= 0.5)).toEqual([])
+    // tracks 0 and 1 are editions of one recording; 2 and 3 as well → background = 0 → threshold 9
+    const rec = (t: number) => (t < 2 ? 'a' : 'b')
+    expect(decide(crowd, false, rec).filter((d) => d.confidence >= 0.5).map((d) => d.track)).toEqual([0, 1])
+  })
+})
