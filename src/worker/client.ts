@@ -1,4 +1,7 @@
-import { PeakmatchError, type AudioChunk, type AudioInput, type ErrorCode, type Fingerprint, type FingerprintOptions } from '../index.js'
+import { PeakmatchError, type ErrorCode } from '../errors.js'
+import type { AudioChunk, AudioInput } from '../fingerprint/audio.js'
+import type { Fingerprint } from '../fingerprint/fingerprinter.js'
+import type { FingerprintOptions } from '../options.js'
 import type { Reply, Request } from './protocol.js'
 
 /** A Web Worker as FingerprintWorker uses it (a DOM `Worker` fits); declared here so the core needs no DOM types. */

@@ -1,4 +1,5 @@
-import type { Fingerprint, FingerprintOptions } from '../index.js'
+import type { Fingerprint } from '../fingerprint/fingerprinter.js'
+import type { FingerprintOptions } from '../options.js'
 
 /**
  * The messages between FingerprintWorker (main thread) and serveFingerprinting (worker).

@@ -1,4 +1,6 @@
-import { Fingerprinter, PeakmatchError, fingerprint, type Fingerprint, type FingerprintOptions } from '../index.js'
+import { Fingerprinter, fingerprint, type Fingerprint } from '../fingerprint/fingerprinter.js'
+import { PeakmatchError } from '../errors.js'
+import type { FingerprintOptions } from '../options.js'
 import { fingerprintBuffers, type ErrorData, type MessageEndpoint, type Reply, type Request } from './protocol.js'
 
 /** One live stream: the Fingerprinter, and the recent chunks that snapshot() fingerprints. */
