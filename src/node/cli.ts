@@ -1,0 +1,280 @@
+#!/usr/bin/env node
+/**
+ * The `peakmatch` command: build a catalog, scan a library, identify a file.
+ * main() is exported for in-process tests; the bin (dist/cli.js) calls it with process.argv.
+ */
+import { mkdirSync, realpathSync } from 'node:fs'
+import { homedir } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parseArgs, type ParseArgsConfig } from 'node:util'
+import cliProgress from 'cli-progress'
+import { FingerprintCache } from './cache.js'
+import { writeFileAtomic } from './atomic.js'
+import { CliError, errorMessage } from './errors.js'
+import { buildSummaryText, fileLine, qualityText, scanCsv, scanSummaryText } from './report.js'
+import { buildCatalog, identifyFile, loadCatalog, loadEditions, saveCatalog, scanLibrary, type Progress } from './scan.js'
+
+/** Exit codes: stable, documented in README.md ("Scan a library"). */
+export const EXIT = { OK: 0, UNREADABLE_FILES: 1, USAGE: 2, BAD_CATALOG: 3, WRITE_FAILED: 4, INTERRUPTED: 130 } as const
+
+export interface Io {
+  out: (text: string) => void
+  err: (text: string) => void
+  /** Show a progress bar (stdout is a terminal and not --json). */
+  tty: boolean
+  signal?: AbortSignal
+}
+
+const HELP: Record<string, string> = {
+  main: `peakmatch — identify audio files by their sound against a catalog
+
+Usage:
+  peakmatch catalog build <dir...> -o catalog.pmx [--editions editions.json]
+  peakmatch scan <library-dir...> --catalog catalog.pmx [--report report.json|report.csv]
+  peakmatch identify <file> --catalog catalog.pmx [--json]
+  peakmatch <command> --help        details and an example for each command
+
+Exit codes: 0 ok · 1 finished, but some files were unreadable (skipped, listed in the
+report) · 2 usage error · 3 catalog missing, damaged or of another version · 4 an output
+could not be written · 130 interrupted (nothing half-written)
+`,
+  build: `peakmatch catalog build <dir...> -o <catalog.pmx> [options]
+
+Fingerprints every audio file under the directories (recursively) into a catalog file.
+Track ids are the files' paths relative to the directory given; each track is its own
+recording unless editions.json groups it with others.
+
+Options:
+  -o, --output FILE      the catalog to write (atomically: temp file + rename)
+  -e, --editions FILE    editions.json: recordingId, quality, trackId, metadata per file
+  -j, --jobs N           decoding threads (default: 2)
+      --cache FILE       reuse fingerprints of unchanged files from this cache file
+      --json             machine-readable summary on stdout
+  -h, --help
+
+editions.json:
+  { "version": 1, "files": { "masters/song.flac": { "recordingId": "rec-42",
+      "quality": { "codec": "flac", "lossless": true, "sampleRate": 96000, "bitDepth": 24 } } } }
+
+Example:
+  peakmatch catalog build ./masters -o catalog.pmx --editions ./masters/editions.json
+`,
+  scan: `peakmatch scan <library-dir...> --catalog <catalog.pmx> [options]
+
+Identifies every audio file under the directories against the catalog and prints a summary:
+matched (of which upgradable to a better edition), unmatched (to upload, with their size),
+ambiguous, unreadable. Fingerprints are cached: a re-run only decodes new or changed files.
+
+Options:
+  -c, --catalog FILE     the catalog (from \`peakmatch catalog build\`)
+  -r, --report FILE      write every file's result: .json or .csv by extension
+  -j, --jobs N           decoding threads (default: 2)
+      --cache FILE       fingerprint cache (default: $XDG_CACHE_HOME/peakmatch/fingerprints.msgpack)
+      --no-cache         neither read nor write a cache
+      --cache-hash       also key the cache by content (SHA-256): touched-but-unchanged files stay cached
+  -v, --verbose          one line per file
+      --json             the whole report as JSON on stdout
+  -h, --help
+
+Example:
+  peakmatch scan ~/Music --catalog catalog.pmx --report report.csv
+`,
+  identify: `peakmatch identify <file> --catalog <catalog.pmx> [--json]
+
+Identifies one file or snippet: matched (the recording, its best edition and whether it is
+an upgrade), ambiguous (the candidates) or unmatched. Exit code 0 when the file was read,
+1 when it was unreadable.
+
+Options:
+  -c, --catalog FILE
+      --json
+  -h, --help
+
+Example:
+  peakmatch identify "Some Song.mp3" --catalog catalog.pmx --json
+`,
+}
+
+function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: T) {
+  try {
+    return parseArgs({ args, options: { ...options, help: { type: 'boolean', short: 'h' }, json: { type: 'boolean' } }, allowPositionals: true, strict: true })
+  } catch (e) {
+    throw new CliError(EXIT.USAGE, errorMessage(e))
+  }
+}
+
+function jobsOf(v: string | undefined): number {
+  if (v === undefined) return 2
+  const n = Number(v)
+  if (!Number.isInteger(n) || n < 0 || n > 64) throw new CliError(EXIT.USAGE, `--jobs must be an integer from 0 to 64, got ${v}`)
+  return n
+}
+
+function progressBar(io: Io, label: string): { update: (p: Progress) => void; stop: () => void } {
+  if (!io.tty) return { update: () => {}, stop: () => {} }
+  const bar = new cliProgress.SingleBar({
+    format: `${label} {bar} {percentage}% | {value}/{total} files | ETA {eta_formatted} | {file}`,
+    stream: process.stderr, hideCursor: true, etaBuffer: 20, fps: 5,
+  }, cliProgress.Presets.shades_classic)
+  let started = false
+  return {
+    update: (p) => {
+      const file = p.path.length > 40 ? `…${p.path.slice(-39)}` : p.path
+      if (!started) { bar.start(p.total, 0, { file }); started = true }
+      bar.update(p.done, { file })
+    },
+    stop: () => { if (started) bar.stop() },
+  }
+}
+
+function defaultCachePath(): string {
+  const base = process.env.XDG_CACHE_HOME || join(homedir(), '.cache')
+  return join(base, 'peakmatch', 'fingerprints.msgpack')
+}
+
+async function cmdBuild(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parse(args, {
+    output: { type: 'string', short: 'o' }, editions: { type: 'string', short: 'e' }, jobs: { type: 'string', short: 'j' }, cache: { type: 'string' },
+  })
+  if (values.help) { io.out(HELP.build!); return EXIT.OK }
+  if (positionals.length === 0) throw new CliError(EXIT.USAGE, 'catalog build: give at least one directory of audio files')
+  if (!values.output) throw new CliError(EXIT.USAGE, 'catalog build: -o <catalog.pmx> is required')
+  const editions = values.editions ? loadEditions(values.editions) : undefined
+  const cache = values.cache ? new FingerprintCache(resolve(values.cache)) : undefined
+  const bar = progressBar({ ...io, tty: io.tty && !values.json }, 'fingerprinting')
+  let result
+  try {
+    result = await buildCatalog(positionals, { jobs: jobsOf(values.jobs), editions, cache, onProgress: bar.update, signal: io.signal })
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new CliError(EXIT.USAGE, errorMessage(e))
+    throw e
+  } finally {
+    bar.stop()
+  }
+  if (result.interrupted) {
+    io.err('interrupted: the catalog was not written (any previous one is untouched)\n')
+    return EXIT.INTERRUPTED
+  }
+  const bytes = saveCatalog(result.catalog, values.output)
+  try { cache?.save() } catch (e) { io.err(`warning: cache not saved: ${errorMessage(e)}\n`) }
+  if (values.json) io.out(JSON.stringify({ catalog: resolve(values.output), bytes, summary: result.summary, files: result.files }, null, 2) + '\n')
+  else io.out(buildSummaryText(result, values.output, bytes) + '\n')
+  return result.summary.unreadable > 0 ? EXIT.UNREADABLE_FILES : EXIT.OK
+}
+
+async function cmdScan(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parse(args, {
+    catalog: { type: 'string', short: 'c' }, report: { type: 'string', short: 'r' }, jobs: { type: 'string', short: 'j' },
+    cache: { type: 'string' }, 'no-cache': { type: 'boolean' }, 'cache-hash': { type: 'boolean' }, verbose: { type: 'boolean', short: 'v' },
+  })
+  if (values.help) { io.out(HELP.scan!); return EXIT.OK }
+  if (positionals.length === 0) throw new CliError(EXIT.USAGE, 'scan: give the library directory')
+  if (!values.catalog) throw new CliError(EXIT.USAGE, 'scan: --catalog <catalog.pmx> is required')
+  if (values.report && !/\.(json|csv)$/i.test(values.report)) throw new CliError(EXIT.USAGE, '--report must end in .json or .csv')
+  const jobs = jobsOf(values.jobs)
+  const catalog = loadCatalog(values.catalog)
+  let cache: FingerprintCache | undefined
+  if (!values['no-cache']) {
+    cache = new FingerprintCache(resolve(values.cache ?? defaultCachePath()), values['cache-hash'] ?? false)
+    if (cache.problem) io.err(`note: cache ${cache.path} not used (${cache.problem}); it will be rewritten\n`)
+    mkdirSync(dirname(cache.path), { recursive: true })
+  }
+  const bar = progressBar({ ...io, tty: io.tty && !values.json }, 'scanning')
+  let result
+  try {
+    result = await scanLibrary(positionals, catalog, { jobs, cache, onProgress: bar.update, signal: io.signal })
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new CliError(EXIT.USAGE, errorMessage(e))
+    if (e instanceof CliError) throw e
+    throw new CliError(EXIT.WRITE_FAILED, `scan failed: ${errorMessage(e)}`, { cause: e })
+  } finally {
+    bar.stop()
+  }
+  const report = { catalog: resolve(values.catalog), summary: result.summary, interrupted: result.interrupted, files: result.files }
+  if (values.report) {
+    const text = /\.csv$/i.test(values.report) ? scanCsv(result) : JSON.stringify(report, null, 2) + '\n'
+    try { writeFileAtomic(values.report, new TextEncoder().encode(text)) } catch (e) { throw new CliError(EXIT.WRITE_FAILED, `cannot write ${values.report}: ${errorMessage(e)}`) }
+  }
+  if (values.json) io.out(JSON.stringify(report, null, 2) + '\n')
+  else {
+    if (values.verbose) {
+      const root = positionals.length === 1 ? resolve(positionals[0]!) : undefined
+      for (const f of result.files) io.out(fileLine(f, root) + '\n')
+      io.out('\n')
+    } else {
+      for (const f of result.files) if (f.status === 'unreadable') io.out(fileLine(f) + '\n')
+    }
+    io.out(scanSummaryText(result) + '\n')
+    if (values.report) io.out(`report: ${values.report}\n`)
+  }
+  if (result.interrupted) return EXIT.INTERRUPTED
+  return result.summary.unreadable > 0 ? EXIT.UNREADABLE_FILES : EXIT.OK
+}
+
+async function cmdIdentify(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parse(args, { catalog: { type: 'string', short: 'c' } })
+  if (values.help) { io.out(HELP.identify!); return EXIT.OK }
+  if (positionals.length !== 1) throw new CliError(EXIT.USAGE, 'identify: give exactly one file')
+  if (!values.catalog) throw new CliError(EXIT.USAGE, 'identify: --catalog <catalog.pmx> is required')
+  const catalog = loadCatalog(values.catalog)
+  const r = await identifyFile(positionals[0]!, catalog)
+  if (values.json) io.out(JSON.stringify(r, null, 2) + '\n')
+  else {
+    io.out(fileLine(r) + '\n')
+    if (r.status !== 'unreadable') {
+      if (r.edition) io.out(`  best edition: ${r.edition.trackId}${r.edition.quality ? ` (${qualityText(r.edition.quality)})` : ''}${r.upgrade !== undefined ? `, ${r.upgrade ? 'an upgrade' : 'not an upgrade'} over this file (${qualityText(r.quality ?? {})})` : ''}\n`)
+      if (r.offsetSeconds !== undefined) io.out(`  the file starts at ${r.offsetSeconds.toFixed(2)} s of ${r.trackId}; confidence ${r.confidence?.toFixed(2)}\n`)
+    }
+  }
+  return r.status === 'unreadable' ? EXIT.UNREADABLE_FILES : EXIT.OK
+}
+
+/** Runs the CLI; returns the exit code (never calls process.exit). */
+export async function main(argv: string[], io: Io): Promise<number> {
+  try {
+    const [cmd, ...rest] = argv
+    if (cmd === undefined || cmd === '--help' || cmd === '-h' || cmd === 'help') {
+      const topic = cmd === 'help' ? rest[0] : undefined
+      io.out((topic === 'catalog' ? HELP.build : topic && HELP[topic]) || HELP.main!)
+      return cmd === undefined ? EXIT.USAGE : EXIT.OK
+    }
+    if (cmd === '--version' || cmd === '-V') { io.out('peakmatch 0.1.0\n'); return EXIT.OK }
+    if (cmd === 'catalog') {
+      if (rest[0] === 'build') return await cmdBuild(rest.slice(1), io)
+      if (rest[0] === '--help' || rest[0] === '-h') { io.out(HELP.build!); return EXIT.OK }
+      throw new CliError(EXIT.USAGE, `unknown command: catalog ${rest[0] ?? ''} (try: peakmatch catalog build --help)`)
+    }
+    if (cmd === 'scan') return await cmdScan(rest, io)
+    if (cmd === 'identify') return await cmdIdentify(rest, io)
+    throw new CliError(EXIT.USAGE, `unknown command: ${cmd} (try: peakmatch --help)`)
+  } catch (e) {
+    if (e instanceof CliError) {
+      io.err(`peakmatch: ${e.message}\n`)
+      if (e.exitCode === EXIT.USAGE) io.err('run `peakmatch --help` for usage\n')
+      return e.exitCode
+    }
+    io.err(`peakmatch: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`)
+    return EXIT.WRITE_FAILED
+  }
+}
+
+/** The bin: process.argv in, exit code out; Ctrl-C stops cleanly (a second one at once). */
+export async function run(): Promise<void> {
+  const controller = new AbortController()
+  let interrupts = 0
+  process.on('SIGINT', () => {
+    if (++interrupts > 1) process.exit(EXIT.INTERRUPTED)
+    process.stderr.write('\nstopping after the files in progress (Ctrl-C again to quit now; outputs are never half-written)\n')
+    controller.abort()
+  })
+  const code = await main(process.argv.slice(2), {
+    out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t), tty: Boolean(process.stdout.isTTY), signal: controller.signal,
+  })
+  process.exitCode = code
+}
+
+const invoked = process.argv[1] !== undefined && (() => {
+  try { return realpathSync(process.argv[1]!) === realpathSync(fileURLToPath(import.meta.url)) } catch { return false }
+})()
+if (invoked) void run()

@@ -1,0 +1,138 @@
+import { open, stat } from 'node:fs/promises'
+import decode from 'audio-decode'
+import { parseFile, type IAudioMetadata } from 'music-metadata'
+import { Fingerprinter, type EditionQuality, type Fingerprint } from '../index.js'
+import { FileError, errorMessage } from './errors.js'
+import { mp4Chunks, range } from './mp4.js'
+
+/** Tags of a file, for the report. */
+export interface Tags { title?: string; artist?: string; album?: string }
+
+/** What reading a file found out besides its fingerprint. */
+export interface FileInfo {
+  /** Codec, bitrate and resolution: the file's side of `upgrade`. */
+  quality: EditionQuality
+  tags: Tags
+  /** Seconds of audio decoded. */
+  durationSeconds: number
+  sampleRate: number
+  channels: number
+  /** audio-decode's name for the format ('mp3', 'm4a', 'flac', 'oga', …). */
+  format: string
+}
+
+export interface FileReading { fp: Fingerprint; info: FileInfo }
+
+const CHUNK_BYTES = 1 << 16
+type DecoderName = 'mp3' | 'flac' | 'opus' | 'oga' | 'm4a' | 'wav' | 'aac' | 'aiff' | 'caf' | 'webm' | 'amr' | 'wma'
+
+/**
+ * Decodes a file in chunks of CHUNK_BYTES straight into a streaming Fingerprinter, so memory
+ * stays bounded however long the file is (no whole-file PCM). The format is told by the tag
+ * reader (music-metadata), which also gives the quality and tags. Every failure is a FileError
+ * with a reason.
+ */
+export async function readAudioFile(path: string): Promise<FileReading> {
+  let size: number
+  try { size = (await stat(path)).size } catch (e) { throw new FileError('io', `cannot read: ${errorMessage(e)}`, { cause: e }) }
+  if (size === 0) throw new FileError('empty', 'the file is empty')
+  let meta: IAudioMetadata
+  try {
+    meta = await parseFile(path, { duration: false, skipCovers: true })
+  } catch (e) {
+    const m = errorMessage(e)
+    if (/EACCES|EPERM|ENOENT|EISDIR/.test(m)) throw new FileError('io', `cannot read: ${m}`, { cause: e })
+    if (/determine audio format|unsupported file type|unknown.*format/i.test(m)) throw new FileError('not-audio', 'not an audio file (no known audio format)', { cause: e })
+    if (/exceeds remaining|end of (file|stream)|endofstream|unexpected end/i.test(m)) throw new FileError('truncated', `the file ends inside its header: ${m}`, { cause: e })
+    throw new FileError('corrupt', `unreadable header: ${m}`, { cause: e })
+  }
+  const codec = meta.format.codec ?? ''
+  if (/drms|drmi|fairplay|protected|encrypted|enca/i.test(`${codec} ${meta.format.container ?? ''}`)) {
+    throw new FileError('drm', `the audio is encrypted (${codec || meta.format.container}): DRM-protected files cannot be decoded`)
+  }
+  if (!meta.format.container && !codec && !meta.format.sampleRate) throw new FileError('not-audio', 'not an audio file (no known audio format)')
+  const format = decoderFor(meta)
+  if (!format) throw new FileError('unsupported', `no decoder for ${meta.format.container ?? '?'} / ${codec || '?'}`)
+
+  let fingerprinter: Fingerprinter | null = null
+  let samples = 0, sampleRate = 0, channels = 0
+  const fh = await open(path, 'r').catch((e: unknown) => { throw new FileError('io', `cannot open: ${errorMessage(e)}`, { cause: e }) })
+  try {
+    const source = format === 'm4a' ? mp4Chunks(fh, size, CHUNK_BYTES) : range(fh, 0, size, CHUNK_BYTES)
+    for await (const pcm of decode(source, format)) {
+      const ch = pcm.channelData
+      if (ch.length === 0 || ch[0]!.length === 0) continue
+      if (!fingerprinter) {
+        sampleRate = pcm.sampleRate
+        fingerprinter = new Fingerprinter({ sampleRate })
+      }
+      channels = Math.max(channels, ch.length)
+      fingerprinter.push(ch)
+      samples += ch[0]!.length
+    }
+  } catch (e) {
+    if (e instanceof FileError) throw e
+    const m = errorMessage(e)
+    if (/encrypt|drm|protected|drms|enca/i.test(m)) throw new FileError('drm', `the audio is encrypted: ${m}`, { cause: e })
+    if (/unsupported|no decoder/i.test(m)) throw new FileError('unsupported', m, { cause: e })
+    if (samples > 0 && /end of|unexpected eof|truncat|incomplete|out of range|offset/i.test(m)) {
+      throw new FileError('truncated', `the data ends early after ${(samples / sampleRate).toFixed(1)} s: ${m}`, { cause: e })
+    }
+    throw new FileError('corrupt', `decoding failed${samples > 0 ? ` after ${(samples / sampleRate).toFixed(1)} s` : ''}: ${m}`, { cause: e })
+  } finally {
+    await fh.close()
+  }
+  if (!fingerprinter || samples === 0) throw new FileError(size < 4096 ? 'truncated' : 'corrupt', 'no audio could be decoded')
+  const durationSeconds = samples / sampleRate
+  // The header's length (music-metadata, without scanning the file) against what was decoded.
+  const expected = meta.format.duration
+  if (expected !== undefined && expected > 1 && durationSeconds < 0.9 * expected - 0.5) {
+    throw new FileError('truncated', `decoded ${durationSeconds.toFixed(1)} s of the ${expected.toFixed(1)} s its header announces (cut short or damaged)`)
+  }
+  return { fp: fingerprinter.finish(), info: { quality: qualityOf(meta, format, size, durationSeconds), tags: tagsOf(meta), durationSeconds, sampleRate, channels, format } }
+}
+
+/** audio-decode's decoder for what music-metadata found, or null when none fits. */
+function decoderFor(meta: IAudioMetadata): DecoderName | null {
+  const container = (meta.format.container ?? '').toLowerCase()
+  const codec = (meta.format.codec ?? '').toLowerCase()
+  if (container.startsWith('mpeg') || codec.includes('layer 3')) return codec.includes('layer 3') || codec === '' ? 'mp3' : null
+  if (container === 'flac') return 'flac'
+  if (container === 'ogg') return codec.includes('opus') ? 'opus' : codec.includes('vorbis') ? 'oga' : codec.includes('flac') ? null : null
+  if (container.startsWith('m4a') || container.startsWith('mp4') || container.includes('isom') || container.startsWith('m4b') || container.startsWith('3gp') || container.startsWith('qt')) return 'm4a'
+  if (container === 'wave' || container === 'wav') return 'wav'
+  if (container.startsWith('aiff')) return 'aiff'
+  if (container === 'adts') return 'aac'
+  if (container === 'webm' || container === 'ebml/webm' || container.includes('webm')) return 'webm'
+  if (container.startsWith('asf')) return 'wma'
+  if (container === 'caf' || container.startsWith('caf')) return 'caf'
+  if (container === 'amr') return 'amr'
+  return null
+}
+
+const CODEC_NAMES: [RegExp, string][] = [
+  [/layer 3/, 'mp3'], [/aac/, 'aac'], [/alac/, 'alac'], [/flac/, 'flac'], [/vorbis/, 'vorbis'],
+  [/opus/, 'opus'], [/wma|windows media/, 'wma'], [/amr/, 'amr'],
+]
+
+/** The file's quality in the catalog's terms (EditionQuality). */
+export function qualityOf(meta: IAudioMetadata, format: string, size: number, seconds: number): EditionQuality {
+  const c = (meta.format.codec ?? '').toLowerCase()
+  let codec = CODEC_NAMES.find(([re]) => re.test(c))?.[1]
+  if (!codec) codec = format === 'wav' ? 'wav' : format === 'aiff' ? 'aiff' : (c || format)
+  const lossless = meta.format.lossless ?? ['flac', 'alac', 'wav', 'aiff'].includes(codec)
+  const q: EditionQuality = { codec, lossless }
+  const bitrate = meta.format.bitrate ?? (seconds > 0 ? (size * 8) / seconds : undefined)
+  if (!lossless && bitrate) q.bitrateKbps = Math.round(bitrate / 1000)
+  if (meta.format.sampleRate) q.sampleRate = meta.format.sampleRate
+  if (lossless && meta.format.bitsPerSample) q.bitDepth = meta.format.bitsPerSample
+  return q
+}
+
+function tagsOf(meta: IAudioMetadata): Tags {
+  const t: Tags = {}
+  if (meta.common.title) t.title = meta.common.title
+  if (meta.common.artist) t.artist = meta.common.artist
+  if (meta.common.album) t.album = meta.common.album
+  return t
+}

@@ -1,0 +1,91 @@
+import type { BuildResult, ScanFileResult, ScanResult } from './scan.js'
+
+/** Human units: 1.2 GB, 340 MB, 12 KB. */
+export function formatBytes(n: number): string {
+  const units = ['B', 'KB', 'MB', 'GB', 'TB']
+  let i = 0
+  while (n >= 1000 && i < units.length - 1) { n /= 1000; i++ }
+  return `${i === 0 ? n : n.toFixed(n < 10 ? 1 : 0)} ${units[i]}`
+}
+
+export function formatDuration(seconds: number): string {
+  if (seconds < 60) return `${seconds.toFixed(1)} s`
+  const h = Math.floor(seconds / 3600), m = Math.floor((seconds % 3600) / 60), s = Math.round(seconds % 60)
+  return h > 0 ? `${h} h ${String(m).padStart(2, '0')} min` : `${m} min ${String(s).padStart(2, '0')} s`
+}
+
+/** The scan summary, as printed at the end of `peakmatch scan`. */
+export function scanSummaryText(r: ScanResult): string {
+  const s = r.summary
+  const lines = [
+    `${s.files} audio files scanned in ${formatDuration(s.elapsedSeconds)} (${formatDuration(s.audioSeconds)} of audio; ${s.fingerprinted} fingerprinted, ${s.fromCache} from cache${s.ignored ? `; ${s.ignored} non-audio files ignored` : ''})`,
+    `  matched      ${String(s.matched).padStart(6)}   mirrored from the catalog, ${s.upgradable} of them upgradable to a better edition`,
+    `  unmatched    ${String(s.unmatched).padStart(6)}   to upload, ${formatBytes(s.unmatchedBytes)}`,
+    `  ambiguous    ${String(s.ambiguous).padStart(6)}   more than one recording fits: left for review`,
+    `  unreadable   ${String(s.unreadable).padStart(6)}   skipped (reason in the report)`,
+  ]
+  if (r.interrupted) lines.push('  (interrupted: the files above were done; run the scan again to finish — the cache keeps them)')
+  return lines.join('\n')
+}
+
+/** One line per file, for the terminal. */
+export function fileLine(f: ScanFileResult, root?: string): string {
+  const name = root && f.path.startsWith(root) ? f.path.slice(root.length).replace(/^[/\\]/, '') : f.path
+  switch (f.status) {
+    case 'matched':
+      return `matched     ${name} → ${f.recordingId}${f.trackId !== f.recordingId ? ` (${f.trackId})` : ''}, coverage ${pct(f.coverage)}${f.upgrade ? `, upgrade: ${f.edition?.trackId}${f.edition?.quality ? ` (${qualityText(f.edition.quality)})` : ''}` : ''}`
+    case 'ambiguous':
+      return `ambiguous   ${name} → ${(f.alternatives ?? []).map((a) => `${a.recordingId} ${pct(a.coverage)}`).join(' | ')}`
+    case 'unmatched':
+      return `unmatched   ${name} (${formatBytes(f.sizeBytes)}, to upload)`
+    default:
+      return `unreadable  ${name}: ${f.reason} — ${f.error}`
+  }
+}
+
+const pct = (x: number | undefined) => (x === undefined ? '–' : `${Math.round(x * 100)}%`)
+
+export function qualityText(q: { codec?: string; bitrateKbps?: number; sampleRate?: number; bitDepth?: number; lossless?: boolean }): string {
+  const parts = [q.codec ?? '?']
+  if (q.bitDepth) parts.push(`${q.bitDepth}-bit`)
+  if (q.sampleRate) parts.push(`${q.sampleRate / 1000} kHz`)
+  if (q.bitrateKbps && !q.lossless) parts.push(`${q.bitrateKbps} kbit/s`)
+  return parts.join(' ')
+}
+
+const CSV_COLUMNS = [
+  'path', 'status', 'reason', 'recordingId', 'trackId', 'bestEdition', 'upgrade', 'confidence', 'coverage', 'offsetSeconds',
+  'durationSeconds', 'sizeBytes', 'codec', 'bitrateKbps', 'sampleRate', 'bitDepth', 'title', 'artist', 'album', 'cached', 'error',
+] as const
+
+/** The scan report as CSV (RFC 4180 quoting), one row per file. */
+export function scanCsv(r: ScanResult): string {
+  const cell = (v: unknown): string => {
+    if (v === undefined || v === null) return ''
+    const s = String(v)
+    return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s
+  }
+  const rows = [CSV_COLUMNS.join(',')]
+  for (const f of r.files) {
+    const row: Record<(typeof CSV_COLUMNS)[number], unknown> = {
+      path: f.path, status: f.status, reason: f.reason, recordingId: f.recordingId, trackId: f.trackId, bestEdition: f.edition?.trackId,
+      upgrade: f.upgrade, confidence: f.confidence, coverage: f.coverage, offsetSeconds: f.offsetSeconds, durationSeconds: f.durationSeconds,
+      sizeBytes: f.sizeBytes, codec: f.quality?.codec, bitrateKbps: f.quality?.bitrateKbps, sampleRate: f.quality?.sampleRate,
+      bitDepth: f.quality?.bitDepth, title: f.tags?.title, artist: f.tags?.artist, album: f.tags?.album, cached: f.cached, error: f.error,
+    }
+    rows.push(CSV_COLUMNS.map((c) => cell(row[c])).join(','))
+  }
+  return rows.join('\n') + '\n'
+}
+
+export function buildSummaryText(r: BuildResult, out: string, bytes: number): string {
+  const s = r.summary
+  const stats = r.catalog.stats()
+  const lines = [
+    `catalog ${out}: ${stats.tracks} tracks (${new Set(r.catalog.ids().map((id) => r.catalog.track(id)!.recordingId)).size} recordings), ${formatDuration(stats.seconds)} of audio, ${formatBytes(bytes)}`,
+    `  ${s.added} of ${s.files} files added in ${formatDuration(s.elapsedSeconds)}${s.unreadable ? `, ${s.unreadable} unreadable (skipped)` : ''}${s.ignored ? `, ${s.ignored} non-audio files ignored` : ''}`,
+  ]
+  for (const f of r.files) if (f.error) lines.push(`  unreadable  ${f.path}: ${f.error.reason} — ${f.error.message}`)
+  for (const p of s.unusedEditions) lines.push(`  warning: editions entry ${p} matches no file that was read`)
+  return lines.join('\n')
+}

@@ -1,0 +1,269 @@
+import { existsSync, readFileSync, statSync } from 'node:fs'
+import { dirname, relative, resolve, sep } from 'node:path'
+import { Catalog, PeakmatchError, type EditionQuality, type Fingerprint, type Identification } from '../index.js'
+import { writeFileAtomic } from './atomic.js'
+import type { FingerprintCache } from './cache.js'
+import { CliError, FileError, errorMessage, type FileErrorReason } from './errors.js'
+import { WorkerPool } from './pool.js'
+import { readAudioFile, type FileInfo, type Tags } from './read.js'
+import { walkAudio, type AudioFile } from './walk.js'
+
+export interface Progress { done: number; total: number; bytesDone: number; bytesTotal: number; path: string }
+
+export interface RunOptions {
+  /** Worker threads decoding in parallel; 0 = in this thread. @default 2 */
+  jobs?: number
+  onProgress?: (p: Progress) => void
+  /** Stops dispatching files; those in flight finish. The result then has `interrupted`. */
+  signal?: AbortSignal
+}
+
+/** One file's reading, from a worker or the cache, or its failure. */
+interface Read { file: AudioFile; fp?: Fingerprint; info?: FileInfo; cached: boolean; error?: FileError }
+
+/**
+ * Reads every file (cache first, then the worker pool), keeping the pool busy, and calls
+ * `use` on each in walk order as soon as it and every file before it are done.
+ */
+async function readAll(files: readonly AudioFile[], options: RunOptions, cache: FingerprintCache | undefined, use: (r: Read) => void): Promise<{ interrupted: boolean; fingerprinted: number; fromCache: number }> {
+  const jobs = options.jobs ?? 2
+  const pool = new WorkerPool(jobs)
+  const bytesTotal = files.reduce((s, f) => s + f.size, 0)
+  const results: (Read | undefined)[] = new Array(files.length)
+  let next = 0, emitted = 0, done = 0, bytesDone = 0, fingerprinted = 0, fromCache = 0
+  const readOne = async (file: AudioFile): Promise<Read> => {
+    const hit = cache ? await cache.get(file.path, file.size, file.mtimeMs) : undefined
+    if (hit) { fromCache++; return { file, ...hit, cached: true } }
+    try {
+      const { fp, info } = await pool.read(file.path)
+      fingerprinted++
+      if (cache) await cache.set(file.path, file.size, file.mtimeMs, fp, info)
+      return { file, fp, info, cached: false }
+    } catch (e) {
+      return { file, cached: false, error: e instanceof FileError ? e : new FileError('corrupt', errorMessage(e), { cause: e }) }
+    }
+  }
+  const lane = async (): Promise<void> => {
+    while (next < files.length && !options.signal?.aborted) {
+      const i = next++
+      results[i] = await readOne(files[i]!)
+      done++
+      bytesDone += files[i]!.size
+      options.onProgress?.({ done, total: files.length, bytesDone, bytesTotal, path: files[i]!.path })
+      while (emitted < files.length && results[emitted]) { use(results[emitted]!); results[emitted++] = undefined }
+    }
+  }
+  try {
+    // Two files in flight per worker: one decoding, one queued, so no worker waits on the main thread.
+    await Promise.all(Array.from({ length: Math.max(1, jobs) * 2 }, lane))
+  } finally {
+    await pool.close()
+  }
+  return { interrupted: emitted < files.length, fingerprinted, fromCache }
+}
+
+// ---------------------------------------------------------------- catalog build
+
+/**
+ * editions.json: which recording a catalog file is an edition of, and its quality.
+ * Keys are file paths, relative to the editions.json file (or absolute). Every field is
+ * optional; files not listed get trackId = their path relative to the directory given,
+ * recordingId = trackId, and the quality read from the file itself.
+ */
+export interface EditionsFile {
+  version?: 1
+  files: Record<string, EditionEntry>
+}
+export interface EditionEntry {
+  trackId?: string
+  recordingId?: string
+  quality?: EditionQuality
+  metadata?: Record<string, unknown>
+}
+
+export function loadEditions(path: string): Map<string, EditionEntry> {
+  let data: unknown
+  try { data = JSON.parse(readFileSync(path, 'utf8')) } catch (e) { throw new CliError(2, `cannot read editions file ${path}: ${errorMessage(e)}`) }
+  const files = (data as EditionsFile | null)?.files
+  if (!files || typeof files !== 'object' || Array.isArray(files)) throw new CliError(2, `${path}: expected { "files": { "<path>": { "recordingId": …, "quality": {…} } } }`)
+  const out = new Map<string, EditionEntry>()
+  const base = dirname(resolve(path))
+  for (const [file, entry] of Object.entries(files)) {
+    if (!entry || typeof entry !== 'object') throw new CliError(2, `${path}: entry for ${JSON.stringify(file)} must be an object`)
+    for (const k of ['trackId', 'recordingId'] as const) {
+      if (entry[k] !== undefined && (typeof entry[k] !== 'string' || entry[k] === '')) throw new CliError(2, `${path}: ${JSON.stringify(file)}.${k} must be a non-empty string`)
+    }
+    const q = entry.quality
+    if (q !== undefined) {
+      if (!q || typeof q !== 'object') throw new CliError(2, `${path}: ${JSON.stringify(file)}.quality must be an object`)
+      for (const k of ['bitrateKbps', 'sampleRate', 'bitDepth'] as const) {
+        if (q[k] !== undefined && !(typeof q[k] === 'number' && q[k]! > 0)) throw new CliError(2, `${path}: ${JSON.stringify(file)}.quality.${k} must be a positive number`)
+      }
+    }
+    out.set(resolve(base, file), entry)
+  }
+  return out
+}
+
+export interface BuildFileResult { path: string; trackId?: string; recordingId?: string; cached: boolean; error?: { reason: FileErrorReason; message: string } }
+export interface BuildResult {
+  catalog: Catalog
+  files: BuildFileResult[]
+  summary: { files: number; added: number; unreadable: number; ignored: number; audioSeconds: number; elapsedSeconds: number; unusedEditions: string[] }
+  interrupted: boolean
+}
+
+/** Fingerprints the audio under `paths` into a new catalog (not written: see saveCatalog). */
+export async function buildCatalog(paths: readonly string[], options: RunOptions & { editions?: Map<string, EditionEntry>; cache?: FingerprintCache } = {}): Promise<BuildResult> {
+  const t0 = performance.now()
+  const { files, ignored } = walkAudio(paths)
+  const catalog = new Catalog()
+  const out: BuildFileResult[] = []
+  const unused = new Set(options.editions?.keys() ?? [])
+  let audioSeconds = 0
+  const { interrupted } = await readAll(files, options, options.cache, (r) => {
+    const rel = relative(r.file.root, r.file.path).split(sep).join('/')
+    if (r.error || !r.fp || !r.info) {
+      out.push({ path: r.file.path, cached: r.cached, error: { reason: r.error?.reason ?? 'corrupt', message: r.error?.message ?? 'unknown' } })
+      return
+    }
+    const entry = options.editions?.get(r.file.path)
+    unused.delete(r.file.path)
+    const trackId = entry?.trackId ?? rel
+    const recordingId = entry?.recordingId ?? trackId
+    const metadata = { ...r.info.tags, file: rel, ...(entry?.metadata ?? {}) }
+    try {
+      catalog.add(trackId, r.fp, metadata, { recordingId, quality: entry?.quality ?? r.info.quality })
+      audioSeconds += r.info.durationSeconds
+      out.push({ path: r.file.path, trackId, recordingId, cached: r.cached })
+    } catch (e) {
+      const message = e instanceof PeakmatchError && e.code === 'DUPLICATE_TRACK' ? `track id ${JSON.stringify(trackId)} is already taken by another file` : errorMessage(e)
+      out.push({ path: r.file.path, cached: r.cached, error: { reason: 'corrupt', message } })
+    }
+  })
+  const added = out.filter((f) => !f.error).length
+  return {
+    catalog, files: out, interrupted,
+    summary: { files: files.length, added, unreadable: out.length - added, ignored, audioSeconds, elapsedSeconds: (performance.now() - t0) / 1000, unusedEditions: [...unused] },
+  }
+}
+
+/** A catalog file, or exit code 3 with the reason. */
+export function loadCatalog(path: string): Catalog {
+  let bytes: Uint8Array
+  try { bytes = readFileSync(path) } catch (e) { throw new CliError(3, `cannot read catalog ${path}: ${errorMessage(e)}`) }
+  try { return Catalog.fromBytes(bytes) } catch (e) {
+    throw new CliError(3, `${path} is not a usable catalog (${e instanceof PeakmatchError ? e.code : 'error'}): ${errorMessage(e)}`)
+  }
+}
+
+/** Writes a catalog atomically: an interrupted write leaves the previous file intact. */
+export function saveCatalog(catalog: Catalog, path: string): number {
+  const bytes = catalog.toBytes()
+  try { writeFileAtomic(path, bytes) } catch (e) { throw new CliError(4, `cannot write ${path}: ${errorMessage(e)}`) }
+  return bytes.length
+}
+
+// ---------------------------------------------------------------- scan
+
+export type ScanStatus = 'matched' | 'unmatched' | 'ambiguous' | 'unreadable'
+
+export interface ScanFileResult {
+  path: string
+  sizeBytes: number
+  status: ScanStatus
+  /** Served from the fingerprint cache (not decoded again). */
+  cached: boolean
+  reason?: FileErrorReason
+  error?: string
+  recordingId?: string
+  trackId?: string
+  edition?: Identification['edition']
+  upgrade?: boolean
+  confidence?: number
+  coverage?: number
+  offsetSeconds?: number
+  /** Other recordings the file partly aligned with (ambiguous files). */
+  alternatives?: { recordingId: string; trackId: string; coverage: number }[]
+  durationSeconds?: number
+  quality?: EditionQuality
+  tags?: Tags
+}
+
+export interface ScanSummary {
+  files: number
+  matched: number
+  upgradable: number
+  unmatched: number
+  /** Bytes of the unmatched files: what would be uploaded. */
+  unmatchedBytes: number
+  ambiguous: number
+  unreadable: number
+  /** Non-audio files skipped by extension. */
+  ignored: number
+  fingerprinted: number
+  fromCache: number
+  audioSeconds: number
+  elapsedSeconds: number
+}
+
+export interface ScanResult { files: ScanFileResult[]; summary: ScanSummary; interrupted: boolean }
+
+/** Identifies every audio file under `paths` against `catalog`. */
+export async function scanLibrary(paths: readonly string[], catalog: Catalog, options: RunOptions & { cache?: FingerprintCache } = {}): Promise<ScanResult> {
+  const t0 = performance.now()
+  const { files, ignored } = walkAudio(paths)
+  const out: ScanFileResult[] = []
+  let audioSeconds = 0
+  const run = await readAll(files, options, options.cache, (r) => {
+    out.push(identifyReading(catalog, r))
+    if (r.info) audioSeconds += r.info.durationSeconds
+  })
+  // A pruned cache forgets files that are gone; not after an interruption (unseen ≠ gone).
+  options.cache?.save(run.interrupted ? undefined : { within: paths.map((p) => resolve(p)) })
+  const count = (s: ScanStatus) => out.filter((f) => f.status === s).length
+  const summary: ScanSummary = {
+    files: files.length, matched: count('matched'), upgradable: out.filter((f) => f.status === 'matched' && f.upgrade).length,
+    unmatched: count('unmatched'), unmatchedBytes: out.filter((f) => f.status === 'unmatched').reduce((s, f) => s + f.sizeBytes, 0),
+    ambiguous: count('ambiguous'), unreadable: count('unreadable'), ignored,
+    fingerprinted: run.fingerprinted, fromCache: run.fromCache, audioSeconds, elapsedSeconds: (performance.now() - t0) / 1000,
+  }
+  return { files: out, summary, interrupted: run.interrupted }
+}
+
+function identifyReading(catalog: Catalog, r: Read): ScanFileResult {
+  const base = { path: r.file.path, sizeBytes: r.file.size, cached: r.cached }
+  if (r.error || !r.fp || !r.info) {
+    return { ...base, status: 'unreadable', reason: r.error?.reason ?? 'corrupt', error: r.error?.message ?? 'unknown' }
+  }
+  const id = catalog.identify(r.fp, { quality: r.info.quality })
+  const res: ScanFileResult = { ...base, status: id.status, confidence: round(id.confidence), coverage: round(id.coverage), durationSeconds: round(r.info.durationSeconds), quality: r.info.quality, tags: r.info.tags }
+  if (id.status !== 'unmatched') {
+    res.recordingId = id.recordingId!
+    res.trackId = id.trackId!
+    res.offsetSeconds = round(id.offsetSeconds)
+    if (id.edition) res.edition = id.edition
+    if (id.upgrade !== undefined) res.upgrade = id.upgrade
+  }
+  if (id.status === 'ambiguous' || id.alternatives.length > 1) {
+    res.alternatives = id.alternatives.map((a) => ({ recordingId: a.recordingId, trackId: a.trackId, coverage: round(a.coverage) }))
+  }
+  return res
+}
+
+/** Identifies one file (no cache, no workers). */
+export async function identifyFile(path: string, catalog: Catalog): Promise<ScanFileResult> {
+  if (!existsSync(path)) throw new CliError(2, `no such file: ${path}`)
+  const st = statSync(path)
+  if (!st.isFile()) throw new CliError(2, `not a file: ${path}`)
+  const file: AudioFile = { path: resolve(path), root: dirname(resolve(path)), size: st.size, mtimeMs: st.mtimeMs }
+  let read: Read
+  try {
+    read = { file, ...(await readAudioFile(file.path)), cached: false }
+  } catch (e) {
+    read = { file, cached: false, error: e instanceof FileError ? e : new FileError('corrupt', errorMessage(e)) }
+  }
+  return identifyReading(catalog, read)
+}
+
+const round = (x: number) => Math.round(x * 1000) / 1000

@@ -1,0 +1,48 @@
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { main, type Io } from '../../src/node/cli.js'
+import { synthMusic } from '../support/synth.js'
+import { encodeWav } from '../support/wav.js'
+
+export const FIXTURES = new URL('../fixtures/', import.meta.url).pathname
+
+/** Runs the CLI in-process; returns its exit code and what it wrote. */
+export async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string; json: () => any }> {
+  let out = '', err = ''
+  const io: Io = { out: (t) => { out += t }, err: (t) => { err += t }, tty: false }
+  const code = await main(argv, io)
+  return { code, out, err, json: () => JSON.parse(out) }
+}
+
+/**
+ * A catalog folder of the three fixture recordings as WAV masters (seeds 301–303, as
+ * test/fixtures/make-fixtures.ts made them), editions.json, and a library folder of the
+ * committed encoded fixtures plus an unknown WAV, broken files and a non-audio file.
+ */
+export function makeWorld(): { dir: string; masters: string; library: string; editions: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'peakmatch-cli-'))
+  const masters = join(dir, 'masters'), library = join(dir, 'library')
+  mkdirSync(masters); mkdirSync(join(library, 'album'), { recursive: true })
+  writeFileSync(join(masters, 'a.wav'), encodeWav(synthMusic(301, 6)))
+  writeFileSync(join(masters, 'b.wav'), encodeWav(synthMusic(302, 6)))
+  writeFileSync(join(masters, 'c.wav'), encodeWav(synthMusic(303, 6, 11025, 1)))
+  const editions = join(masters, 'editions.json')
+  writeFileSync(editions, JSON.stringify({
+    version: 1,
+    files: {
+      'a.wav': { recordingId: 'rec-a', quality: { codec: 'flac', lossless: true, sampleRate: 96000, bitDepth: 24 }, metadata: { title: 'Song A' } },
+      'b.wav': { recordingId: 'rec-b' },
+    },
+  }))
+  for (const f of ['song-a.mp3', 'song-a.m4a', 'song-b.ogg', 'song-b-moov-at-end.m4a', 'song-c.flac', 'unknown.opus']) copyFileSync(join(FIXTURES, f), join(library, 'album', f))
+  writeFileSync(join(library, 'unknown.wav'), encodeWav(synthMusic(398, 6)))
+  const flac = readFileSync(join(FIXTURES, 'song-c.flac'))
+  writeFileSync(join(library, 'truncated.flac'), flac.subarray(0, Math.floor(flac.length / 3)))
+  const mp3 = Buffer.from(readFileSync(join(FIXTURES, 'song-a.mp3')))
+  for (let i = 2000; i < mp3.length; i += 7) mp3[i] = (mp3[i]! * 31 + 17) & 255   // damaged frames
+  writeFileSync(join(library, 'corrupt.mp3'), mp3)
+  writeFileSync(join(library, 'notes.mp3'), 'these are liner notes, not audio\n')
+  writeFileSync(join(library, 'cover.jpg'), 'not looked at')
+  return { dir, masters, library, editions }
+}
