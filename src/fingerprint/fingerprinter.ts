@@ -78,6 +78,16 @@ export class Fingerprinter {
     }
   }
 
+  /**
+   * The fingerprint so far, without ending the stream: every hash whose anchor and targets are
+   * settled (all but roughly the last 1.2 s of audio). It is always a prefix of what finish()
+   * will return, so a listener can match while it records and stop once it is confident.
+   */
+  snapshot(): Fingerprint {
+    if (this.finished) throw new PeakmatchError('STREAM_FINISHED', 'snapshot() after finish(): call reset() to start a new stream')
+    return this.result()
+  }
+
   /** Ends the stream and returns its fingerprint. */
   finish(): Fingerprint {
     if (this.finished) throw new PeakmatchError('STREAM_FINISHED', 'finish() called twice: call reset() to start a new stream')
@@ -86,6 +96,10 @@ export class Fingerprinter {
     this.framer.push(this.resampler.out, this.resampler.outCount)
     this.picker.finish()
     this.pairer.finish()
+    return this.result()
+  }
+
+  private result(): Fingerprint {
     const out = this.pairer.out
     return {
       hashes: out.hash.slice(0, out.count),
