@@ -11,11 +11,14 @@ import { qualityRank, isUpgrade, type EditionQuality } from './editions.js'
  * stretch got lucky; and asking each window at the file's offset (rather than letting each
  * window pick its own) keeps music that repeats itself from splitting the vote.
  */
-const WINDOW_SECONDS = 10
+const WINDOW_SECONDS = 5
 /** Windows with fewer query hashes are silence or a fade: they count neither way. */
-const MIN_WINDOW_HASHES = 100
-/** Distinct aligned hashes that make a window covered (the snippet threshold, rank.ts). */
-const WINDOW_SCORE = 8
+const MIN_WINDOW_HASHES = 50
+/**
+ * Distinct aligned hashes that make a window covered. At a fixed offset chance gives about one
+ * in a 5 s window; real copies give dozens, 0 dB noise a few more than this.
+ */
+const WINDOW_SCORE = 5
 /** Candidates of the global vote that are checked window by window. */
 const CHECKED = 6
 /** Coverage from which a file is the recording, and from which it is worth a second look. */
@@ -76,7 +79,10 @@ export function identify(catalog: Catalog, fp: Fingerprint, options: IdentifyOpt
 
   const byRecording = new Map<string, Alignment>()
   const aligned = new Uint32Array(windowCount)
-  for (const c of catalog.candidates(fp, false).slice(0, CHECKED)) {
+  // Only candidates that pass the calibrated snippet decision over the whole file (rank.ts) are
+  // checked: the per-window test alone let short clips of similar music through.
+  for (const c of catalog.search(fp, false).slice(0, CHECKED)) {
+    if (c.confidence < 0.5) break
     catalog.alignedPerWindow(fp, c.track, c.first - 1, c.last + 1, windowFrames, aligned)
     let covered = 0, margin = 0
     for (let w = 0; w < windowCount; w++) {
