@@ -9,7 +9,7 @@ import {
 } from './postings.js'
 import { catalogFromBytes, catalogToBytes } from './codec.js'
 import { decide, type Decision } from './rank.js'
-import { alignedPerWindow, bestWindows, castVotes, countDistinct, type Candidate, type VoteBuffer } from './votes.js'
+import { alignedPerWindow, bestWindows, castVotes, collectHits, countDistinct, emptyHits, type Candidate, type Hits, type VoteBuffer } from './votes.js'
 
 export interface Match {
   trackId: string
@@ -106,6 +106,10 @@ export class Catalog {
   private deadPostings = 0
   private liveSeconds = 0
   private readonly votes: VoteBuffer = { votes: new Float64Array(1024), count: 0 }
+  private readonly hits: Hits = emptyHits()
+  /** What `hits` holds: the postings hit by this fingerprint, with or without shifts, at this generation. */
+  private hitsOf: { fp: Fingerprint; shift: boolean; generation: number } | null = null
+  private generation = 0                      // bumped by every add and remove
   private readonly indexFanout: number
   private readonly recordingOf = (track: number): string => this.tracks[track]?.recordingId ?? ''
 
@@ -211,6 +215,7 @@ export class Catalog {
       this.pendingEntries[this.pendingCount] = ((seg << TIME_BITS) | (t % SEGMENT_FRAMES)) >>> 0
       this.pendingCount++
     }
+    this.generation++
     this.tracks.push({ id: trackId, recordingId, quality: edition.quality, durationSeconds: fp.durationSeconds, hashCount: indexed, firstSegment, segmentCount, metadata })
     this.byId.set(trackId, track)
     this.livePostings += indexed
@@ -224,6 +229,7 @@ export class Catalog {
     const t = this.tracks[i]!
     this.segTrack.fill(-1, t.firstSegment, t.firstSegment + t.segmentCount)
     this.tracks[i] = null
+    this.generation++
     this.byId.delete(trackId)
     this.livePostings -= t.hashCount
     this.deadPostings += t.hashCount
@@ -275,13 +281,22 @@ export class Catalog {
   /** One pass of voting and re-scoring: exact hashes, or with ±1 bin shifts and a wider window. */
   candidates(fp: Fingerprint, shift: boolean): Candidate[] {
     checkFingerprint(fp, 'query')
-    this.prepare()
-    const indexes = this.delta ? [this.main, this.delta] : [this.main]
-    this.votes.count = 0
-    castVotes(indexes, this.segTrack, this.segBase, fp.hashes, fp.times, shift, this.votes)
+    const hits = this.lookup(fp, shift, false)
+    castVotes(hits, this.votes)
     const candidates = bestWindows(this.votes, shift ? speedWindow(fp) : EXACT_WINDOW, 2).slice(0, VERIFIED)
-    countDistinct(indexes, this.segTrack, this.segBase, fp.hashes, fp.times, shift, candidates, this.tracks.length)
+    countDistinct(hits, fp.hashes, candidates, this.tracks.length)
     return candidates.sort((a, b) => b.score - a.score || a.track - b.track)
+  }
+
+  /** The postings `fp` hits; with `reuse`, the last lookup of the same fingerprint serves (identify asks per candidate). */
+  private lookup(fp: Fingerprint, shift: boolean, reuse: boolean): Hits {
+    this.prepare()
+    const h = this.hitsOf
+    if (reuse && h && h.fp === fp && h.shift === shift && h.generation === this.generation) return this.hits
+    const indexes = this.delta ? [this.main, this.delta] : [this.main]
+    collectHits({ indexes, segTrack: this.segTrack, segBase: this.segBase }, fp.hashes, fp.times, shift, this.hits)
+    this.hitsOf = { fp, shift, generation: this.generation }
+    return this.hits
   }
 
   /** The catalog as versioned, checksummed bytes (docs/format.md). */
@@ -296,9 +311,7 @@ export class Catalog {
 
   /** Distinct hashes of `fp` aligned with track index `track` at offsets [first, last], per window (identify.ts). */
   alignedPerWindow(fp: Fingerprint, track: number, first: number, last: number, windowFrames: number, out: Uint32Array): void {
-    this.prepare()
-    const indexes = this.delta ? [this.main, this.delta] : [this.main]
-    alignedPerWindow(indexes, this.segTrack, this.segBase, fp.hashes, fp.times, track, first, last, windowFrames, out)
+    alignedPerWindow(this.lookup(fp, false, true), fp.hashes, fp.times, track, first, last, windowFrames, out)
   }
 
   /** The compacted parts (no delta, no removed tracks), for codec.ts. */

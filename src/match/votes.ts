@@ -1,6 +1,23 @@
 import { F1_BITS, DF_BITS, DT_BITS, HASH_BITS } from '../options.js'
 import { TIME_BITS, TIME_MASK, findKey, indexKey, type Postings } from './postings.js'
 
+/** What a query is looked up in: the postings, and which track and frame each segment holds. */
+export interface IndexView {
+  readonly indexes: readonly Postings[]
+  /** segment → track index, −1 once removed */
+  readonly segTrack: Int32Array
+  /** segment → first frame it covers */
+  readonly segBase: Uint32Array
+}
+
+/** Postings a query hit: for each, the track, trackTime − queryTime, and which query hash. */
+export interface Hits {
+  count: number
+  track: Int32Array
+  offset: Int32Array
+  query: Uint32Array
+}
+
 /** Votes as track × 2^32 + (offset + 2^31): sorting them groups a track's offsets in order. */
 export interface VoteBuffer {
   votes: Float64Array
@@ -11,46 +28,42 @@ export const OFFSET_BIAS = 2 ** 31
 const TRACK_SCALE = 2 ** 32
 const F1_SHIFT = DF_BITS + DT_BITS
 const F1_LIMIT = 1 << F1_BITS
-const HASH_BITS_TOTAL = HASH_BITS
+
+export function emptyHits(): Hits {
+  return { count: 0, track: new Int32Array(1024), offset: new Int32Array(1024), query: new Uint32Array(1024) }
+}
 
 /**
- * For every query hash (and, with `shift`, the same landmark moved up and down one bin, which
- * is what a ±1–2 % speed change does to it), adds a vote (track, trackTime − queryTime) per posting.
- * Postings of removed tracks (segTrack −1) are skipped.
+ * Looks up every query hash (and, with `shift`, the same landmark moved one bin down and up,
+ * which is what a ±1–2 % speed change does to it) and records each live posting it hits.
+ * Postings of removed tracks are skipped. This is the only walk over the postings: voting,
+ * re-scoring and coverage all read its result.
  */
-export function castVotes(
-  indexes: readonly Postings[],
-  segTrack: Int32Array,
-  segBase: Uint32Array,
-  hashes: Uint32Array,
-  times: Uint32Array,
-  shift: boolean,
-  out: VoteBuffer,
-): void {
-  const n = hashes.length
+export function collectHits(view: IndexView, hashes: Uint32Array, times: Uint32Array, shift: boolean, out: Hits): void {
+  const { indexes, segTrack, segBase } = view
   const shifts = shift ? 3 : 1
-  for (let i = 0; i < n; i++) {
+  out.count = 0
+  for (let i = 0; i < hashes.length; i++) {
     const h = hashes[i]!, qt = times[i]!
-    const f1 = h >>> F1_SHIFT
     for (let s = 0; s < shifts; s++) {
-      const delta = s === 0 ? 0 : s === 1 ? -1 : 1
-      if (f1 + delta < 0 || f1 + delta >= F1_LIMIT) continue
-      const key = indexKey(h + delta * (1 << F1_SHIFT))
+      const key = shiftedKey(h, s)
+      if (key < 0) continue
       for (let x = 0; x < indexes.length; x++) {
         const p = indexes[x]!
         const range = findKey(p, key)
         const start = Math.floor(range / TRACK_SCALE), end = range % TRACK_SCALE
         if (start === end) continue
-        ensure(out, end - start)
-        const votes = out.votes
+        reserve(out, end - start)
+        const { track: tracks, offset, query } = out
         let count = out.count
-        const entry = p.entry
         for (let j = start; j < end; j++) {
-          const e = entry[j]!
+          const e = p.entry[j]!
           const seg = e >>> TIME_BITS
           const track = segTrack[seg]!
           if (track < 0) continue
-          votes[count++] = track * TRACK_SCALE + (segBase[seg]! + (e & TIME_MASK) - qt + OFFSET_BIAS)
+          tracks[count] = track
+          offset[count] = segBase[seg]! + (e & TIME_MASK) - qt
+          query[count++] = i
         }
         out.count = count
       }
@@ -58,13 +71,37 @@ export function castVotes(
   }
 }
 
-function ensure(out: VoteBuffer, extra: number): void {
-  if (out.count + extra <= out.votes.length) return
-  let size = Math.max(1024, out.votes.length)
+/**
+ * Index key of landmark `hash` as is (s = 0), or moved one bin down (1) or up (2); −1 when
+ * that leaves the 8-bit anchor range.
+ */
+function shiftedKey(hash: number, s: number): number {
+  if (s === 0) return indexKey(hash)
+  const delta = s === 1 ? -1 : 1
+  const f1 = (hash >>> F1_SHIFT) + delta
+  return f1 < 0 || f1 >= F1_LIMIT ? -1 : indexKey(hash + delta * (1 << F1_SHIFT))
+}
+
+function reserve(out: Hits, extra: number): void {
+  if (out.count + extra <= out.track.length) return
+  let size = out.track.length
   while (size < out.count + extra) size *= 2
-  const grown = new Float64Array(size)
-  grown.set(out.votes.subarray(0, out.count))
-  out.votes = grown
+  const track = new Int32Array(size), offset = new Int32Array(size), query = new Uint32Array(size)
+  track.set(out.track.subarray(0, out.count))
+  offset.set(out.offset.subarray(0, out.count))
+  query.set(out.query.subarray(0, out.count))
+  out.track = track
+  out.offset = offset
+  out.query = query
+}
+
+/** One vote (track, offset) per hit. */
+export function castVotes(hits: Hits, out: VoteBuffer): void {
+  if (out.votes.length < hits.count) out.votes = new Float64Array(Math.max(1024, 2 * hits.count))
+  const { track, offset } = hits
+  const votes = out.votes
+  for (let i = 0; i < hits.count; i++) votes[i] = track[i]! * TRACK_SCALE + (offset[i]! + OFFSET_BIAS)
+  out.count = hits.count
 }
 
 /** The best-aligned window of one track's votes. */
@@ -116,60 +153,39 @@ export function bestWindows(buf: VoteBuffer, window: number, minScore: number): 
   return out
 }
 
+/** Counts distinct values among keys[0, count) per group (key >>> HASH_BITS), into `out`. */
+function countDistinctPerGroup(keys: Float64Array, count: number, out: Uint32Array): void {
+  const sorted = keys.subarray(0, count).sort()
+  out.fill(0)
+  for (let i = 0; i < count; i++) {
+    if (i > 0 && sorted[i] === sorted[i - 1]) continue
+    const g = Math.floor(sorted[i]! / 2 ** HASH_BITS)
+    if (g < out.length) out[g] = out[g]! + 1
+  }
+}
+
 /**
  * Re-scores candidates by the number of distinct query hashes aligned in their best window.
  * A repeated note at a shared tempo lines up many votes of one hash value; a real match lines
  * up many different landmarks. Shifted lookups count for the query hash they came from.
  */
-export function countDistinct(
-  indexes: readonly Postings[],
-  segTrack: Int32Array,
-  segBase: Uint32Array,
-  hashes: Uint32Array,
-  times: Uint32Array,
-  shift: boolean,
-  candidates: Candidate[],
-  trackCount: number,
-): void {
-  const k = candidates.length
-  if (k === 0) return
-  const slot = new Int8Array(trackCount).fill(-1)
+export function countDistinct(hits: Hits, hashes: Uint32Array, candidates: Candidate[], trackCount: number): void {
+  if (candidates.length === 0) return
+  const slot = new Int32Array(trackCount).fill(-1)
   candidates.forEach((c, i) => { slot[c.track] = i })
-  let found = new Uint32Array(256), count = 0
-  const shifts = shift ? 3 : 1
-  for (let i = 0; i < hashes.length; i++) {
-    const h = hashes[i]!, qt = times[i]!
-    const f1 = h >>> F1_SHIFT
-    for (let s = 0; s < shifts; s++) {
-      const delta = s === 0 ? 0 : s === 1 ? -1 : 1
-      if (f1 + delta < 0 || f1 + delta >= F1_LIMIT) continue
-      const key = indexKey(h + delta * (1 << F1_SHIFT))
-      for (let x = 0; x < indexes.length; x++) {
-        const p = indexes[x]!
-        const range = findKey(p, key)
-        const end = range % TRACK_SCALE
-        for (let j = Math.floor(range / TRACK_SCALE); j < end; j++) {
-          const e = p.entry[j]!
-          const seg = e >>> TIME_BITS
-          const track = segTrack[seg]!
-          if (track < 0) continue
-          const c = slot[track]!
-          if (c < 0) continue
-          const off = segBase[seg]! + (e & TIME_MASK) - qt
-          const cand = candidates[c]!
-          if (off < cand.first || off > cand.last) continue
-          if (count === found.length) { const g = new Uint32Array(2 * count); g.set(found); found = g }
-          found[count++] = (c << HASH_BITS_TOTAL) | h
-        }
-      }
-    }
+  const keys = new Float64Array(hits.count)
+  let count = 0
+  for (let i = 0; i < hits.count; i++) {
+    const c = slot[hits.track[i]!]!
+    if (c < 0) continue
+    const cand = candidates[c]!
+    const off = hits.offset[i]!
+    if (off < cand.first || off > cand.last) continue
+    keys[count++] = c * 2 ** HASH_BITS + hashes[hits.query[i]!]!
   }
-  const sorted = found.subarray(0, count).sort()
-  for (const c of candidates) c.score = 0
-  for (let i = 0; i < count; i++) {
-    if (i > 0 && sorted[i] === sorted[i - 1]) continue
-    candidates[sorted[i]! >>> HASH_BITS_TOTAL]!.score++
-  }
+  const scores = new Uint32Array(candidates.length)
+  countDistinctPerGroup(keys, count, scores)
+  candidates.forEach((c, i) => { c.score = scores[i]! })
 }
 
 /**
@@ -177,42 +193,17 @@ export function countDistinct(
  * `windowFrames` query frames (window w holds query times [w·windowFrames, (w+1)·windowFrames)).
  */
 export function alignedPerWindow(
-  indexes: readonly Postings[],
-  segTrack: Int32Array,
-  segBase: Uint32Array,
-  hashes: Uint32Array,
-  times: Uint32Array,
-  track: number,
-  first: number,
-  last: number,
-  windowFrames: number,
-  out: Uint32Array,
+  hits: Hits, hashes: Uint32Array, times: Uint32Array,
+  track: number, first: number, last: number, windowFrames: number, out: Uint32Array,
 ): void {
-  let found = new Float64Array(256), count = 0
-  for (let i = 0; i < hashes.length; i++) {
-    const h = hashes[i]!, qt = times[i]!
-    const key = indexKey(h)
-    for (let x = 0; x < indexes.length; x++) {
-      const p = indexes[x]!
-      const range = findKey(p, key)
-      const end = range % TRACK_SCALE
-      for (let j = Math.floor(range / TRACK_SCALE); j < end; j++) {
-        const e = p.entry[j]!
-        const seg = e >>> TIME_BITS
-        if (segTrack[seg] !== track) continue
-        const off = segBase[seg]! + (e & TIME_MASK) - qt
-        if (off < first || off > last) continue
-        if (count === found.length) { const g = new Float64Array(2 * count); g.set(found); found = g }
-        found[count++] = Math.floor(qt / windowFrames) * 2 ** HASH_BITS_TOTAL + h
-        break
-      }
-    }
+  const keys = new Float64Array(hits.count)
+  let count = 0
+  for (let i = 0; i < hits.count; i++) {
+    if (hits.track[i] !== track) continue
+    const off = hits.offset[i]!
+    if (off < first || off > last) continue
+    const q = hits.query[i]!
+    keys[count++] = Math.floor(times[q]! / windowFrames) * 2 ** HASH_BITS + hashes[q]!
   }
-  const sorted = found.subarray(0, count).sort()
-  out.fill(0)
-  for (let i = 0; i < count; i++) {
-    if (i > 0 && sorted[i] === sorted[i - 1]) continue
-    const w = Math.floor(sorted[i]! / 2 ** HASH_BITS_TOTAL)
-    if (w < out.length) out[w] = out[w]! + 1
-  }
+  countDistinctPerGroup(keys, count, out)
 }
