@@ -24,7 +24,7 @@ export interface VoteBuffer {
   count: number
 }
 
-export const OFFSET_BIAS = 2 ** 31
+const OFFSET_BIAS = 2 ** 31
 const TRACK_SCALE = 2 ** 32
 const F1_SHIFT = DF_BITS + DT_BITS
 const F1_LIMIT = 1 << F1_BITS
