@@ -107,6 +107,7 @@ export class Catalog {
   private liveSeconds = 0
   private readonly votes: VoteBuffer = { votes: new Float64Array(1024), count: 0 }
   private readonly hits: Hits = emptyHits()
+  private candidateSlot = new Int32Array(0)   // track → candidate, −1 between uses (votes.ts)
   /** What `hits` holds: the postings hit by this fingerprint, with or without shifts, at this generation. */
   private hitsOf: { fp: Fingerprint; shift: boolean; generation: number } | null = null
   private generation = 0                      // bumped by every add and remove
@@ -137,8 +138,7 @@ export class Catalog {
   }
 
   metadata(trackId: string): unknown {
-    const i = this.byId.get(trackId)
-    return i === undefined ? undefined : this.tracks[i]!.metadata
+    return this.track(trackId)?.metadata
   }
 
   /** The track record of an id (for identify.ts and tools); undefined when absent. */
@@ -284,7 +284,8 @@ export class Catalog {
     const hits = this.lookup(fp, shift, false)
     castVotes(hits, this.votes)
     const candidates = bestWindows(this.votes, shift ? speedWindow(fp) : EXACT_WINDOW, 2).slice(0, VERIFIED)
-    countDistinct(hits, fp.hashes, candidates, this.tracks.length)
+    if (this.candidateSlot.length < this.tracks.length) this.candidateSlot = new Int32Array(2 * this.tracks.length).fill(-1)
+    countDistinct(hits, fp.hashes, candidates, this.candidateSlot)
     return candidates.sort((a, b) => b.score - a.score || a.track - b.track)
   }
 

@@ -169,9 +169,10 @@ function countDistinctPerGroup(keys: Float64Array, count: number, out: Uint32Arr
  * A repeated note at a shared tempo lines up many votes of one hash value; a real match lines
  * up many different landmarks. Shifted lookups count for the query hash they came from.
  */
-export function countDistinct(hits: Hits, hashes: Uint32Array, candidates: Candidate[], trackCount: number): void {
+export function countDistinct(hits: Hits, hashes: Uint32Array, candidates: Candidate[], slot: Int32Array): void {
   if (candidates.length === 0) return
-  const slot = new Int32Array(trackCount).fill(-1)
+  // `slot` (track → candidate) is −1 everywhere on entry and is left so: only the candidates'
+  // entries are touched, so the cost does not grow with the catalog.
   candidates.forEach((c, i) => { slot[c.track] = i })
   const keys = new Float64Array(hits.count)
   let count = 0
@@ -185,7 +186,7 @@ export function countDistinct(hits: Hits, hashes: Uint32Array, candidates: Candi
   }
   const scores = new Uint32Array(candidates.length)
   countDistinctPerGroup(keys, count, scores)
-  candidates.forEach((c, i) => { c.score = scores[i]! })
+  candidates.forEach((c, i) => { c.score = scores[i]!; slot[c.track] = -1 })
 }
 
 /**
