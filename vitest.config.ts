@@ -6,6 +6,8 @@ export default defineConfig({
     // Browser tests need Chromium and run with `npm run test:browser` (vitest.browser.config.ts).
     exclude: ['test/browser/**', 'node_modules/**'],
     testTimeout: 60_000,
+    // Corpus set-up in beforeAll takes ~5 s alone and over 10 s (vitest's default) on a busy 2-core machine.
+    hookTimeout: 120_000,
     pool: 'forks',
   },
 })

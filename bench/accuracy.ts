@@ -11,6 +11,7 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { cpus } from 'node:os'
 import { Catalog, fingerprint, type Fingerprint, type FingerprintOptions } from '../src/index.js'
+import { internals } from '../src/match/catalog.js'
 import { parseWav, type Wav } from './wav.js'
 import { syntheticCorpus, type CorpusTrack, type CorpusQuery } from './synthetic.js'
 
@@ -94,7 +95,12 @@ function main(): void {
     if (q.kind === 'snippet' && q.lengthS === 10) queryMs.push(ms)
     if (args.dump) {
       const ids = catalog.ids()
-      const pass = (shift: boolean) => catalog.candidates(fp, shift).slice(0, 4).map((c) => ({ id: ids[c.track], score: c.score, hits: c.hits, off: c.offset }))
+      // The four best by score (as re-scored, before the decision orders them by confidence).
+      const pass = (shift: boolean) => {
+        const list = internals(catalog).searchPass(fp, shift)
+        return list.items.slice(0, list.count).map((c) => ({ id: ids[c.track], score: c.score, hits: c.hits, off: c.offset, track: c.track }))
+          .sort((a, b) => b.score - a.score || a.track - b.track).slice(0, 4).map(({ track: _, ...c }) => c)
+      }
       dump.push(JSON.stringify({ kind: q.kind, deg: q.degradation, len: q.lengthS, expected: q.expected, hashes: fp.hashes.length,
         exact: pass(false), shifted: pass(true), matched: matches[0]?.trackId ?? null }))
     }

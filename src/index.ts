@@ -9,6 +9,6 @@ export type { Fingerprint, FingerprinterOptions } from './fingerprint/fingerprin
 export type { AudioInput, AudioChunk, PcmAudio, AudioBufferLike } from './fingerprint/audio.js'
 export type { FingerprintOptions } from './options.js'
 export type { ErrorCode } from './errors.js'
-export type { Match, MatchOptions, CatalogStats, CatalogOptions, EditionOptions } from './match/catalog.js'
+export type { Match, MatchOptions, CatalogStats, CatalogOptions, EditionOptions, TrackInfo } from './match/types.js'
 export type { Identification, IdentifyOptions, IdentifyStatus, Alignment } from './match/identify.js'
 export type { EditionQuality } from './match/editions.js'

@@ -1,10 +1,11 @@
 import { Packr } from 'msgpackr'
 import { PeakmatchError } from '../errors.js'
 import { FRAME_SECONDS, HASH_BITS } from '../options.js'
-import { Catalog, type CatalogParts, type TrackRecord } from './catalog.js'
 import { crc32 } from './crc32.js'
 import type { EditionQuality } from './editions.js'
-import { DIR_BITS, SEGMENT_FRAMES, TIME_BITS, checkPostings, type Postings } from './postings.js'
+import type { IndexParts } from './hash-index.js'
+import { DIR_BITS, TIME_BITS, checkPostings, type Postings } from './postings.js'
+import type { TrackRecord } from './registry.js'
 
 /**
  * Catalog file format (docs/format.md):
@@ -18,6 +19,14 @@ const MAGIC = [0x50, 0x45, 0x41, 0x4b, 0x4d, 0x54, 0x43, 0x48] // "PEAKMTCH"
 const HEADER = 16
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1
 const packr = new Packr({ useRecords: false, moreTypes: false })
+
+/** A catalog as plain parts: what is written, and what reading gives back (validated). */
+export interface CatalogParts {
+  indexFanout: number
+  /** Live tracks in slot order; track i owns the index's slot i. */
+  tracks: TrackRecord[]
+  index: IndexParts
+}
 
 interface Body {
   frameSeconds: number
@@ -35,15 +44,16 @@ interface Body {
   entry: Uint8Array
 }
 
-export function catalogToBytes(catalog: Catalog): Uint8Array {
-  const { tracks, postings, indexFanout } = catalog.parts()
+export function catalogToBytes(parts: CatalogParts): Uint8Array {
+  const { tracks, indexFanout } = parts
+  const { postings, segmentCounts } = parts.index
   const body: Body = {
     frameSeconds: FRAME_SECONDS,
     hashBits: HASH_BITS,
     dirBits: DIR_BITS,
     timeBits: TIME_BITS,
     indexFanout,
-    tracks: tracks.map((t) => [t.id, t.durationSeconds, t.hashCount, t.segmentCount, t.metadata === undefined ? null : [t.metadata], t.recordingId, t.quality ?? null]),
+    tracks: tracks.map((t, i) => [t.id, t.durationSeconds, t.postings, segmentCounts[i]!, t.metadata === undefined ? null : [t.metadata], t.recordingId, t.quality ?? null]),
     dir: leBytes(postings.dir),
     low: postings.low,
     entry: leBytes(postings.entry),
@@ -63,7 +73,7 @@ export function catalogToBytes(catalog: Catalog): Uint8Array {
   return out
 }
 
-export function catalogFromBytes(input: Uint8Array | ArrayBuffer): Catalog {
+export function catalogFromBytes(input: Uint8Array | ArrayBuffer): CatalogParts {
   const bytes = input instanceof ArrayBuffer ? new Uint8Array(input) : input
   if (!(bytes instanceof Uint8Array)) throw corrupt('catalog bytes must be a Uint8Array or ArrayBuffer')
   if (bytes.length < HEADER || MAGIC.some((m, i) => bytes[i] !== m)) throw corrupt('not a peakmatch catalog (bad magic)')
@@ -80,7 +90,7 @@ export function catalogFromBytes(input: Uint8Array | ArrayBuffer): Catalog {
   } catch (cause) {
     throw corrupt('catalog body is not valid msgpack', cause)
   }
-  return Catalog.fromParts(readBody(body))
+  return readBody(body)
 }
 
 function readBody(body: Body): CatalogParts {
@@ -94,6 +104,7 @@ function readBody(body: Body): CatalogParts {
   if (!Number.isInteger(body.indexFanout) || body.indexFanout < 1 || body.indexFanout > 16) throw corrupt('indexFanout is missing or out of range')
   if (!Array.isArray(body.tracks)) throw corrupt('tracks is not a list')
   const tracks: TrackRecord[] = []
+  const segmentCounts = new Uint32Array(body.tracks.length)
   const ids = new Set<string>()
   let segments = 0
   for (const [i, t] of body.tracks.entries()) {
@@ -107,7 +118,8 @@ function readBody(body: Body): CatalogParts {
     if (quality !== null && (typeof quality !== 'object' || Array.isArray(quality))) throw corrupt(`track ${i} has a malformed quality`)
     if (metadata !== null && (!Array.isArray(metadata) || metadata.length !== 1)) throw corrupt(`track ${i} has malformed metadata`)
     ids.add(id)
-    tracks.push({ id, recordingId, quality: quality ?? undefined, durationSeconds, hashCount, firstSegment: segments, segmentCount, metadata: metadata === null ? undefined : metadata[0] })
+    tracks.push({ id, recordingId, quality: quality ?? undefined, durationSeconds, postings: hashCount, metadata: metadata === null ? undefined : metadata[0] })
+    segmentCounts[i] = segmentCount
     segments += segmentCount
     if (segments > 2 ** (32 - TIME_BITS)) throw corrupt('too many segments')
   }
@@ -121,16 +133,14 @@ function readBody(body: Body): CatalogParts {
   // Each track must own exactly the postings it claims.
   const perSegment = new Uint32Array(segments)
   for (let i = 0; i < postings.entry.length; i++) { const s = postings.entry[i]! >>> TIME_BITS; perSegment[s] = perSegment[s]! + 1 }
-  const segBase = new Uint32Array(segments)
-  for (const t of tracks) {
+  let first = 0
+  tracks.forEach((t, i) => {
     let n = 0
-    for (let s = 0; s < t.segmentCount; s++) {
-      n += perSegment[t.firstSegment + s]!
-      segBase[t.firstSegment + s] = s * SEGMENT_FRAMES
-    }
-    if (n !== t.hashCount) throw corrupt(`track ${JSON.stringify(t.id)} claims ${t.hashCount} postings, the index has ${n}`)
-  }
-  return { indexFanout: body.indexFanout, tracks, segBase, postings }
+    for (let s = 0; s < segmentCounts[i]!; s++) n += perSegment[first + s]!
+    first += segmentCounts[i]!
+    if (n !== t.postings) throw corrupt(`track ${JSON.stringify(t.id)} claims ${t.postings} postings, the index has ${n}`)
+  })
+  return { indexFanout: body.indexFanout, tracks, index: { postings, segmentCounts } }
 }
 
 function corrupt(message: string, cause?: unknown): PeakmatchError {

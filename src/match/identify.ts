@@ -1,7 +1,11 @@
 import type { Fingerprint } from '../fingerprint/fingerprinter.js'
 import { PeakmatchError } from '../errors.js'
-import type { Catalog } from './catalog.js'
 import { qualityRank, isUpgrade, type EditionQuality } from './editions.js'
+import type { HashIndex } from './hash-index.js'
+import { searchPass, type QueryScratch } from './query.js'
+import { DECISION_CONFIDENCE } from './rank.js'
+import type { TrackRegistry } from './registry.js'
+import { alignedPerWindow } from './votes.js'
 
 /**
  * Whole-file identification, in two steps. One vote over the whole file finds the candidate
@@ -63,7 +67,8 @@ export interface Identification {
   windows: { total: number; withAudio: number }
 }
 
-export function identify(catalog: Catalog, fp: Fingerprint, options: IdentifyOptions = {}): Identification {
+/** Identifies `fp` in a prepared index and its registry (Catalog.identify is the public entry). */
+export function identify(index: HashIndex, registry: TrackRegistry, scratch: QueryScratch, fp: Fingerprint, options: IdentifyOptions = {}): Identification {
   const limit = options.alternatives ?? 5
   if (!Number.isInteger(limit) || limit < 0) throw new PeakmatchError('INVALID_OPTIONS', `alternatives must be an integer ≥ 0, got ${String(limit)}`)
   const windowFrames = Math.round(WINDOW_SECONDS / fp.frameSeconds)
@@ -81,9 +86,12 @@ export function identify(catalog: Catalog, fp: Fingerprint, options: IdentifyOpt
   const aligned = new Uint32Array(windowCount)
   // Only candidates that pass the calibrated snippet decision over the whole file (rank.ts) are
   // checked: the per-window test alone let short clips of similar music through.
-  for (const c of catalog.search(fp, false).slice(0, CHECKED)) {
-    if (c.confidence < 0.5) break
-    catalog.alignedPerWindow(fp, c.track, c.first - 1, c.last + 1, windowFrames, aligned)
+  // One exact pass: its hits stay in scratch.hits for the per-window counts below.
+  const candidates = searchPass(index, registry, fp, false, scratch)
+  for (let i = 0; i < Math.min(CHECKED, candidates.count); i++) {
+    const c = candidates.items[i]!
+    if (c.confidence < DECISION_CONFIDENCE) break
+    alignedPerWindow(scratch.hits, fp.hashes, fp.times, scratch.votes, c.track, c.first - 1, c.last + 1, windowFrames, aligned)
     let covered = 0, margin = 0
     for (let w = 0; w < windowCount; w++) {
       if (weights[w]! < MIN_WINDOW_HASHES || aligned[w]! < WINDOW_SCORE) continue
@@ -91,7 +99,7 @@ export function identify(catalog: Catalog, fp: Fingerprint, options: IdentifyOpt
       margin += weights[w]! * Math.min(1, aligned[w]! / (2 * WINDOW_SCORE))
     }
     if (covered === 0) continue
-    const t = catalog.trackAt(c.track)
+    const t = registry.at(c.track)
     const a: Alignment = {
       recordingId: t.recordingId, trackId: t.id, coverage: covered / audioWeight,
       confidence: margin / audioWeight, offsetSeconds: c.offset * fp.frameSeconds,
@@ -109,7 +117,7 @@ export function identify(catalog: Catalog, fp: Fingerprint, options: IdentifyOpt
   // Two recordings that both cover much of the file: say so rather than pick one.
   const contested = second !== undefined && second.coverage >= AMBIGUOUS_COVERAGE && second.coverage >= top.coverage / 2
   const status: IdentifyStatus = top.coverage >= MATCH_COVERAGE && !contested ? 'matched' : 'ambiguous'
-  const editions = catalog.editions(top.recordingId)
+  const editions = registry.editions(top.recordingId)
   const bestEdition = editions.reduce((a, b) => (qualityRank(b.quality ?? {}) > qualityRank(a.quality ?? {}) ? b : a))
   const result: Identification = {
     status, recordingId: top.recordingId, trackId: top.trackId,

@@ -1,9 +1,4 @@
-import type { Candidate } from './votes.js'
-
-/** A candidate with its confidence: 0.5 exactly at its decision threshold, towards 1 above it. */
-export interface Decision extends Candidate {
-  confidence: number
-}
+import type { CandidateList } from './votes.js'
 
 /**
  * The decision rule, calibrated on the dev corpus (docs/algorithm.md, "Deciding"). A match needs
@@ -24,19 +19,48 @@ const BG_FACTOR = 2
 const BG_MARGIN = 5
 const HITS_FACTOR = 1
 
-export function decide(candidates: readonly Candidate[], shifted: boolean, recordingOf: (track: number) => string): Decision[] {
-  const seen = new Set<string>()
-  const distinct: number[] = []
-  for (const c of candidates) {
-    const r = recordingOf(c.track)
-    if (!seen.has(r)) { seen.add(r); distinct.push(c.score) }
+/** The confidence a candidate has exactly at its decision threshold: the rule says "match" from here up. */
+export const DECISION_CONFIDENCE = 0.5
+
+/**
+ * Sets each candidate's confidence and orders the list by it (then score, then track):
+ * thresholds differ per candidate (√votes), so confidence, not score, orders the answer.
+ * Allocation-free: the list is sorted in place.
+ */
+/** Which recording a track slot is an edition of (registry.ts). */
+export interface Recordings {
+  recordingOf(track: number): string
+}
+
+export function decide(list: CandidateList, shifted: boolean, recordings: Recordings): void {
+  const items = list.items
+  // The 3rd and 4th distinct recordings, in score order (the list is sorted by score here).
+  let distinct = 0, third = 0, fourth = 0, r0 = '', r1 = '', r2 = ''
+  for (let i = 0; i < list.count && distinct < 4; i++) {
+    const r = recordings.recordingOf(items[i]!.track)
+    if ((distinct > 0 && r === r0) || (distinct > 1 && r === r1) || (distinct > 2 && r === r2)) continue
+    if (distinct === 0) r0 = r
+    else if (distinct === 1) r1 = r
+    else if (distinct === 2) { r2 = r; third = items[i]!.score }
+    else fourth = items[i]!.score
+    distinct++
   }
-  const background = ((distinct[2] ?? 0) + (distinct[3] ?? 0)) / 2
+  const background = (third + fourth) / 2
   const shared = Math.max(shifted ? MIN_SCORE_SHIFTED : MIN_SCORE, BG_FACTOR * background + BG_MARGIN)
-  // Thresholds differ per candidate (√votes), so confidence, not score, orders the answer.
-  return candidates
-    .map((c) => ({ ...c, confidence: confidence(c.score, Math.max(shared, HITS_FACTOR * Math.sqrt(c.hits))) }))
-    .sort((a, b) => b.confidence - a.confidence || b.score - a.score || a.track - b.track)
+  for (let i = 0; i < list.count; i++) {
+    const c = items[i]!
+    c.confidence = confidence(c.score, Math.max(shared, HITS_FACTOR * Math.sqrt(c.hits)))
+  }
+  for (let i = 1; i < list.count; i++) {
+    const c = items[i]!
+    let j = i - 1
+    while (j >= 0 && before(c, items[j]!)) { items[j + 1] = items[j]!; j-- }
+    items[j + 1] = c
+  }
+}
+
+function before(a: { confidence: number; score: number; track: number }, b: { confidence: number; score: number; track: number }): boolean {
+  return a.confidence > b.confidence || (a.confidence === b.confidence && (a.score > b.score || (a.score === b.score && a.track < b.track)))
 }
 
 /** Smooth and monotonic in the score; the scale grows with the threshold, as chance scores spread. */

@@ -1,113 +1,16 @@
-import { F1_BITS, DF_BITS, DT_BITS, HASH_BITS } from '../options.js'
-import { TIME_BITS, TIME_MASK, findKey, indexKey, type Postings } from './postings.js'
-
-/** What a query is looked up in: the postings, and which track and frame each segment holds. */
-export interface IndexView {
-  readonly indexes: readonly Postings[]
-  /** segment → track index, −1 once removed */
-  readonly segTrack: Int32Array
-  /** segment → first frame it covers */
-  readonly segBase: Uint32Array
-}
-
-/** Postings a query hit: for each, the track, trackTime − queryTime, and which query hash. */
-export interface Hits {
-  count: number
-  track: Int32Array
-  offset: Int32Array
-  query: Uint32Array
-}
-
-/** Votes as track × 2^32 + (offset + 2^31): sorting them groups a track's offsets in order. */
-export interface VoteBuffer {
-  votes: Float64Array
-  count: number
-}
-
-const OFFSET_BIAS = 2 ** 31
-const TRACK_SCALE = 2 ** 32
-const F1_SHIFT = DF_BITS + DT_BITS
-const F1_LIMIT = 1 << F1_BITS
-
-export function emptyHits(): Hits {
-  return { count: 0, track: new Int32Array(1024), offset: new Int32Array(1024), query: new Uint32Array(1024) }
-}
+import { HASH_BITS } from '../options.js'
+import type { Hits } from './hash-index.js'
 
 /**
- * Looks up every query hash (and, with `shift`, the same landmark moved one bin down and up,
- * which is what a ±1–2 % speed change does to it) and records each live posting it hits.
- * Postings of removed tracks are skipped. This is the only walk over the postings: voting,
- * re-scoring and coverage all read its result.
+ * The time-offset vote, on the hits of one lookup (hash-index.ts). Every function here writes
+ * into caller-owned storage (VoteScratch, CandidateList) that grows by doubling and is reused,
+ * so a query allocates nothing that grows with the catalog or the query.
  */
-export function collectHits(view: IndexView, hashes: Uint32Array, times: Uint32Array, shift: boolean, out: Hits): void {
-  const { indexes, segTrack, segBase } = view
-  const shifts = shift ? 3 : 1
-  out.count = 0
-  for (let i = 0; i < hashes.length; i++) {
-    const h = hashes[i]!, qt = times[i]!
-    for (let s = 0; s < shifts; s++) {
-      const key = shiftedKey(h, s)
-      if (key < 0) continue
-      for (let x = 0; x < indexes.length; x++) {
-        const p = indexes[x]!
-        const range = findKey(p, key)
-        const start = Math.floor(range / TRACK_SCALE), end = range % TRACK_SCALE
-        if (start === end) continue
-        reserve(out, end - start)
-        const { track: tracks, offset, query } = out
-        let count = out.count
-        for (let j = start; j < end; j++) {
-          const e = p.entry[j]!
-          const seg = e >>> TIME_BITS
-          const track = segTrack[seg]!
-          if (track < 0) continue
-          tracks[count] = track
-          offset[count] = segBase[seg]! + (e & TIME_MASK) - qt
-          query[count++] = i
-        }
-        out.count = count
-      }
-    }
-  }
-}
-
-/**
- * Index key of landmark `hash` as is (s = 0), or moved one bin down (1) or up (2); −1 when
- * that leaves the 8-bit anchor range.
- */
-function shiftedKey(hash: number, s: number): number {
-  if (s === 0) return indexKey(hash)
-  const delta = s === 1 ? -1 : 1
-  const f1 = (hash >>> F1_SHIFT) + delta
-  return f1 < 0 || f1 >= F1_LIMIT ? -1 : indexKey(hash + delta * (1 << F1_SHIFT))
-}
-
-function reserve(out: Hits, extra: number): void {
-  if (out.count + extra <= out.track.length) return
-  let size = out.track.length
-  while (size < out.count + extra) size *= 2
-  const track = new Int32Array(size), offset = new Int32Array(size), query = new Uint32Array(size)
-  track.set(out.track.subarray(0, out.count))
-  offset.set(out.offset.subarray(0, out.count))
-  query.set(out.query.subarray(0, out.count))
-  out.track = track
-  out.offset = offset
-  out.query = query
-}
-
-/** One vote (track, offset) per hit. */
-export function castVotes(hits: Hits, out: VoteBuffer): void {
-  if (out.votes.length < hits.count) out.votes = new Float64Array(Math.max(1024, 2 * hits.count))
-  const { track, offset } = hits
-  const votes = out.votes
-  for (let i = 0; i < hits.count; i++) votes[i] = track[i]! * TRACK_SCALE + (offset[i]! + OFFSET_BIAS)
-  out.count = hits.count
-}
 
 /** The best-aligned window of one track's votes. */
 export interface Candidate {
   track: number
-  /** Votes inside the best window of `window` frames of offset. */
+  /** Votes inside the best window of `window` frames of offset; after countDistinct, distinct aligned hashes. */
   score: number
   /** All votes for the track. */
   hits: number
@@ -116,20 +19,58 @@ export interface Candidate {
   /** Offsets spanned by the best window: [first, last]. */
   first: number
   last: number
+  /** Set by decide() (rank.ts). */
+  confidence: number
 }
 
+/** The best `capacity` candidates of a pass, ordered by score (desc), then track (asc). Entries [0, count) are valid. */
+export interface CandidateList {
+  count: number
+  readonly items: Candidate[]
+}
+
+export function candidateList(capacity: number): CandidateList {
+  const items: Candidate[] = []
+  for (let i = 0; i < capacity; i++) items.push({ track: 0, score: 0, hits: 0, offset: 0, first: 0, last: 0, confidence: 0 })
+  return { count: 0, items }
+}
+
+/** Scratch of the vote: votes and distinct-count keys (grown by doubling), and track → candidate. */
+export class VoteScratch {
+  votes = new Float64Array(1024)
+  keys = new Float64Array(1024)
+  /** track → candidate index, −1 between uses: only the candidates' entries are ever touched. */
+  slot = new Int32Array(0)
+
+  reserve(count: number, tracks: number): void {
+    if (this.votes.length < count) this.votes = new Float64Array(Math.max(1024, 2 * count))
+    if (this.keys.length < count) this.keys = new Float64Array(Math.max(1024, 2 * count))
+    if (this.slot.length < tracks) this.slot = new Int32Array(2 * tracks).fill(-1)
+  }
+}
+
+/** Votes are track × 2^32 + (offset + 2^31): sorting them groups a track's offsets in order. */
+const OFFSET_BIAS = 2 ** 31
+const TRACK_SCALE = 2 ** 32
+const GROUP_SCALE = 2 ** HASH_BITS
+
 /**
- * Sorts the votes and finds, per track, the offset window of `window` frames holding the most.
- * A window rather than a single bin tolerates peak jitter and the drift of a small speed change.
+ * One vote (track, offset) per hit, sorted; then, per track, the offset window of `window`
+ * frames holding the most votes. A window rather than a single bin tolerates peak jitter and
+ * the drift of a small speed change. Keeps the best out.items.length tracks with at least
+ * `minScore` votes in their window. `scratch` must be reserved for hits.count.
  */
-export function bestWindows(buf: VoteBuffer, window: number, minScore: number): Candidate[] {
-  const votes = buf.votes.subarray(0, buf.count).sort()
-  const out: Candidate[] = []
+export function bestWindows(hits: Hits, scratch: VoteScratch, window: number, minScore: number, out: CandidateList): void {
+  const n = hits.count
+  const all = scratch.votes
+  const { track, offset } = hits
+  for (let i = 0; i < n; i++) all[i] = track[i]! * TRACK_SCALE + (offset[i]! + OFFSET_BIAS)
+  const votes = all.subarray(0, n).sort()
+  out.count = 0
   let s = 0
-  const n = votes.length
   while (s < n) {
-    const track = Math.floor(votes[s]! / TRACK_SCALE)
-    const trackEnd = (track + 1) * TRACK_SCALE
+    const t = Math.floor(votes[s]! / TRACK_SCALE)
+    const trackEnd = (t + 1) * TRACK_SCALE
     let e = s
     while (e < n && votes[e]! < trackEnd) e++
     if (e - s >= minScore) {
@@ -140,53 +81,71 @@ export function bestWindows(buf: VoteBuffer, window: number, minScore: number): 
         if (r - l + 1 > best) { best = r - l + 1; bestL = l }
       }
       if (best >= minScore) {
-        const base = track * TRACK_SCALE + OFFSET_BIAS
-        out.push({
-          track, score: best, hits: e - s, offset: votes[bestL + (best >> 1)]! - base,
-          first: votes[bestL]! - base, last: votes[bestL + best - 1]! - base,
-        })
+        const base = t * TRACK_SCALE + OFFSET_BIAS
+        keepBest(out, t, best, e - s, votes[bestL + (best >> 1)]! - base, votes[bestL]! - base, votes[bestL + best - 1]! - base)
       }
     }
     s = e
   }
-  out.sort((a, b) => b.score - a.score || a.track - b.track)
-  return out
 }
 
-/** Counts distinct values among keys[0, count) per group (key >>> HASH_BITS), into `out`. */
+/** Inserts a candidate if it is among the best kept (tracks arrive in ascending order, so a tie loses). */
+function keepBest(out: CandidateList, track: number, score: number, hits: number, offset: number, first: number, last: number): void {
+  const items = out.items
+  if (out.count === items.length && score <= items[out.count - 1]!.score) return
+  const c = out.count < items.length ? items[out.count++]! : items[out.count - 1]!
+  c.track = track; c.score = score; c.hits = hits; c.offset = offset; c.first = first; c.last = last; c.confidence = 0
+  sortCandidates(out)
+}
+
+/** Orders [0, count) by score (desc), then track (asc): insertion sort, count ≤ 16. */
+export function sortCandidates(out: CandidateList): void {
+  const items = out.items
+  for (let i = 1; i < out.count; i++) {
+    const c = items[i]!
+    let j = i - 1
+    while (j >= 0 && (items[j]!.score < c.score || (items[j]!.score === c.score && items[j]!.track > c.track))) {
+      items[j + 1] = items[j]!
+      j--
+    }
+    items[j + 1] = c
+  }
+}
+
+/** Counts distinct values among keys[0, count) per group (key / 2^HASH_BITS), into `out`. */
 function countDistinctPerGroup(keys: Float64Array, count: number, out: Uint32Array): void {
   const sorted = keys.subarray(0, count).sort()
   out.fill(0)
   for (let i = 0; i < count; i++) {
     if (i > 0 && sorted[i] === sorted[i - 1]) continue
-    const g = Math.floor(sorted[i]! / 2 ** HASH_BITS)
+    const g = Math.floor(sorted[i]! / GROUP_SCALE)
     if (g < out.length) out[g] = out[g]! + 1
   }
 }
 
 /**
- * Re-scores candidates by the number of distinct query hashes aligned in their best window.
- * A repeated note at a shared tempo lines up many votes of one hash value; a real match lines
- * up many different landmarks. Shifted lookups count for the query hash they came from.
+ * Re-scores candidates by the number of distinct query hashes aligned in their best window,
+ * then re-orders them. A repeated note at a shared tempo lines up many votes of one hash
+ * value; a real match lines up many different landmarks. Shifted lookups count for the query
+ * hash they came from. `counts` holds at least out.items.length entries.
  */
-export function countDistinct(hits: Hits, hashes: Uint32Array, candidates: Candidate[], slot: Int32Array): void {
-  if (candidates.length === 0) return
-  // `slot` (track → candidate) is −1 everywhere on entry and is left so: only the candidates'
-  // entries are touched, so the cost does not grow with the catalog.
-  candidates.forEach((c, i) => { slot[c.track] = i })
-  const keys = new Float64Array(hits.count)
+export function countDistinct(hits: Hits, hashes: Uint32Array, out: CandidateList, scratch: VoteScratch, counts: Uint32Array): void {
+  if (out.count === 0) return
+  const slot = scratch.slot, keys = scratch.keys, items = out.items
+  for (let i = 0; i < out.count; i++) slot[items[i]!.track] = i
   let count = 0
   for (let i = 0; i < hits.count; i++) {
     const c = slot[hits.track[i]!]!
     if (c < 0) continue
-    const cand = candidates[c]!
+    const cand = items[c]!
     const off = hits.offset[i]!
     if (off < cand.first || off > cand.last) continue
-    keys[count++] = c * 2 ** HASH_BITS + hashes[hits.query[i]!]!
+    keys[count++] = c * GROUP_SCALE + hashes[hits.query[i]!]!
   }
-  const scores = new Uint32Array(candidates.length)
+  const scores = counts.subarray(0, out.count)
   countDistinctPerGroup(keys, count, scores)
-  candidates.forEach((c, i) => { c.score = scores[i]!; slot[c.track] = -1 })
+  for (let i = 0; i < out.count; i++) { items[i]!.score = scores[i]!; slot[items[i]!.track] = -1 }
+  sortCandidates(out)
 }
 
 /**
@@ -194,17 +153,17 @@ export function countDistinct(hits: Hits, hashes: Uint32Array, candidates: Candi
  * `windowFrames` query frames (window w holds query times [w·windowFrames, (w+1)·windowFrames)).
  */
 export function alignedPerWindow(
-  hits: Hits, hashes: Uint32Array, times: Uint32Array,
+  hits: Hits, hashes: Uint32Array, times: Uint32Array, scratch: VoteScratch,
   track: number, first: number, last: number, windowFrames: number, out: Uint32Array,
 ): void {
-  const keys = new Float64Array(hits.count)
+  const keys = scratch.keys
   let count = 0
   for (let i = 0; i < hits.count; i++) {
     if (hits.track[i] !== track) continue
     const off = hits.offset[i]!
     if (off < first || off > last) continue
     const q = hits.query[i]!
-    keys[count++] = Math.floor(times[q]! / windowFrames) * 2 ** HASH_BITS + hashes[q]!
+    keys[count++] = Math.floor(times[q]! / windowFrames) * GROUP_SCALE + hashes[q]!
   }
   countDistinctPerGroup(keys, count, out)
 }

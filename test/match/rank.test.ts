@@ -1,9 +1,16 @@
 import { describe, expect, it } from 'vitest'
-import { decide } from '../../src/match/rank.js'
-import type { Candidate } from '../../src/match/votes.js'
+import { decide as decideList } from '../../src/match/rank.js'
+import { sortCandidates, type Candidate } from '../../src/match/votes.js'
 
-const cand = (track: number, score: number, hits: number): Candidate => ({ track, score, hits, offset: 0, first: 0, last: 0 })
+const cand = (track: number, score: number, hits: number): Candidate => ({ track, score, hits, offset: 0, first: 0, last: 0, confidence: 0 })
 const own = (t: number) => `r${t}`
+/** decide() on a list as the query gives it (sorted by score), returning the decided order. */
+function decide(cands: Candidate[], shifted: boolean, recordingOf: (t: number) => string): Candidate[] {
+  const list = { count: cands.length, items: cands.map((c) => ({ ...c })) }
+  sortCandidates(list)
+  decideList(list, shifted, { recordingOf })
+  return list.items.slice(0, list.count)
+}
 
 describe('decide', () => {
   it('is 0.5 exactly at the threshold and monotonic in the score above and below it', () => {

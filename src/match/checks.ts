@@ -1,0 +1,64 @@
+import { PeakmatchError } from '../errors.js'
+import type { Fingerprint } from '../fingerprint/fingerprinter.js'
+import { FRAME_SECONDS, HASH_BITS } from '../options.js'
+import type { EditionOptions, MatchOptions } from './types.js'
+import { DECISION_CONFIDENCE } from './rank.js'
+
+/** Checks a fingerprint handed to the catalog: shape, frame rate and hash range. */
+export function checkFingerprint(fp: Fingerprint, what: string): void {
+  if (fp === null || typeof fp !== 'object') throw new PeakmatchError('INVALID_FINGERPRINT', `${what}: fingerprint must be an object, got ${String(fp)}`)
+  const { hashes, times } = fp
+  if (!(hashes instanceof Uint32Array) || !(times instanceof Uint32Array)) {
+    throw new PeakmatchError('INVALID_FINGERPRINT', `${what}: hashes and times must be Uint32Array`)
+  }
+  if (hashes.length !== times.length) {
+    throw new PeakmatchError('INVALID_FINGERPRINT', `${what}: ${hashes.length} hashes but ${times.length} times`)
+  }
+  if (fp.ranks !== undefined && (!(fp.ranks instanceof Uint8Array) || fp.ranks.length !== hashes.length)) {
+    throw new PeakmatchError('INVALID_FINGERPRINT', `${what}: ranks must be a Uint8Array with one entry per hash`)
+  }
+  if (fp.frameSeconds !== FRAME_SECONDS) {
+    throw new PeakmatchError('INCOMPATIBLE_FINGERPRINT', `${what}: frameSeconds ${String(fp.frameSeconds)} is not this version's ${FRAME_SECONDS}`)
+  }
+  if (typeof fp.durationSeconds !== 'number' || !(fp.durationSeconds >= 0) || !Number.isFinite(fp.durationSeconds)) {
+    throw new PeakmatchError('INVALID_FINGERPRINT', `${what}: durationSeconds must be a finite number ≥ 0, got ${String(fp.durationSeconds)}`)
+  }
+  const limit = 2 ** HASH_BITS
+  for (let i = 0; i < hashes.length; i++) {
+    if (hashes[i]! >= limit) throw new PeakmatchError('INVALID_FINGERPRINT', `${what}: hash ${i} is ${hashes[i]}, beyond ${HASH_BITS} bits`)
+  }
+}
+
+const MAX_ID_LENGTH = 4096
+
+/** A track or recording id: a non-empty string of at most MAX_ID_LENGTH characters. */
+export function checkTrackId(id: unknown, what: string): asserts id is string {
+  if (typeof id !== 'string' || id.length === 0 || id.length > MAX_ID_LENGTH) {
+    throw new PeakmatchError('INVALID_TRACK_ID', `${what} must be a non-empty string of at most ${MAX_ID_LENGTH} characters, got ${typeof id === 'string' ? `${id.length} characters` : String(id)}`)
+  }
+}
+
+export function checkEdition(edition: EditionOptions): EditionOptions {
+  if (edition.recordingId !== undefined) checkTrackId(edition.recordingId, 'recordingId')
+  if (edition.quality !== undefined && (edition.quality === null || typeof edition.quality !== 'object')) {
+    throw new PeakmatchError('INVALID_OPTIONS', 'quality must be an object')
+  }
+  return edition
+}
+
+export function checkFanout(fanout: unknown): number {
+  if (typeof fanout !== 'number' || !Number.isInteger(fanout) || fanout < 1 || fanout > 16) {
+    throw new PeakmatchError('INVALID_OPTIONS', `indexFanout must be an integer from 1 to 16, got ${String(fanout)}`)
+  }
+  return fanout
+}
+
+export function checkMatchOptions(options: MatchOptions): { limit: number; minConfidence: number } {
+  const limit = options.limit ?? 5
+  const minConfidence = options.minConfidence ?? DECISION_CONFIDENCE
+  if (!Number.isInteger(limit) || limit < 1) throw new PeakmatchError('INVALID_OPTIONS', `limit must be a positive integer, got ${String(limit)}`)
+  if (typeof minConfidence !== 'number' || !(minConfidence >= 0 && minConfidence <= 1)) {
+    throw new PeakmatchError('INVALID_OPTIONS', `minConfidence must be in [0, 1], got ${String(minConfidence)}`)
+  }
+  return { limit, minConfidence }
+}
