@@ -14,6 +14,7 @@ import type { CandidateList } from './votes.js'
 export interface CatalogInternals {
   readonly index: HashIndex
   readonly registry: TrackRegistry
+  readonly scratch: QueryScratch
   /** One search pass's decided candidates (scratch: valid until the next query). */
   searchPass(fp: Fingerprint, shift: boolean): CandidateList
 }
@@ -126,6 +127,7 @@ export class Catalog {
     internals = (c) => ({
       index: c.#index,
       registry: c.#registry,
+      scratch: c.#scratch,
       searchPass(fp, shift) {
         checkFingerprint(fp, 'query')
         c.#prepare()
