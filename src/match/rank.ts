@@ -1,4 +1,4 @@
-import type { CandidateList } from './votes.js'
+import type { Candidate, CandidateList } from './votes.js'
 
 /**
  * The decision rule, calibrated on the dev corpus (docs/algorithm.md, "Deciding"). A match needs
@@ -19,19 +19,40 @@ const BG_FACTOR = 2
 const BG_MARGIN = 5
 const HITS_FACTOR = 1
 
-/** The confidence a candidate has exactly at its decision threshold: the rule says "match" from here up. */
-export const DECISION_CONFIDENCE = 0.5
-
 /**
- * Sets each candidate's confidence and orders the list by it (then score, then track):
- * thresholds differ per candidate (√votes), so confidence, not score, orders the answer.
- * Allocation-free: the list is sorted in place.
+ * The chance model behind `confidence`, fitted by bench/calibrate.ts on the dev corpus
+ * (docs/algorithm.md §7): over queries, the best ratio score / threshold that any chance
+ * alignment reaches has a tail P(ratio ≥ r) ≈ CHANCE_AT_THRESHOLD · exp(−β (r − 1)), with
+ * β per pass. confidence = 1 − that: the estimated probability that no chance alignment in
+ * this catalog, for this query, would have scored as high.
  */
+const CHANCE_AT_THRESHOLD = 0.01
+const BETA_EXACT = 10
+const BETA_SHIFTED = 10
+
+/** The confidence exactly at the decision threshold: the rule says "match" from here up, in either pass. */
+export const DECISION_CONFIDENCE = 1 - CHANCE_AT_THRESHOLD
+
+/** Estimated probability that a chance alignment reaches ratio r = score / threshold. */
+export function chanceOf(ratio: number, shifted: boolean): number {
+  return Math.min(1, CHANCE_AT_THRESHOLD * Math.exp(-(shifted ? BETA_SHIFTED : BETA_EXACT) * (ratio - 1)))
+}
+
 /** Which recording a track slot is an edition of (registry.ts). */
 export interface Recordings {
   recordingOf(track: number): string
 }
 
+/** The threshold shared by a pass's candidates, from the 3rd and 4th recordings' scores. */
+function sharedThreshold(third: number, fourth: number, shifted: boolean): number {
+  return Math.max(shifted ? MIN_SCORE_SHIFTED : MIN_SCORE, BG_FACTOR * (third + fourth) / 2 + BG_MARGIN)
+}
+
+/**
+ * Sets each candidate's confidence and orders the list by strength, then score, then track:
+ * thresholds differ per candidate (√votes), so the margin over its own threshold, not the
+ * score, orders the answer. Allocation-free: the list is sorted in place.
+ */
 export function decide(list: CandidateList, shifted: boolean, recordings: Recordings): void {
   const items = list.items
   // The 3rd and 4th distinct recordings, in score order (the list is sorted by score here).
@@ -45,11 +66,12 @@ export function decide(list: CandidateList, shifted: boolean, recordings: Record
     else fourth = items[i]!.score
     distinct++
   }
-  const background = (third + fourth) / 2
-  const shared = Math.max(shifted ? MIN_SCORE_SHIFTED : MIN_SCORE, BG_FACTOR * background + BG_MARGIN)
+  const shared = sharedThreshold(third, fourth, shifted)
   for (let i = 0; i < list.count; i++) {
     const c = items[i]!
-    c.confidence = confidence(c.score, Math.max(shared, HITS_FACTOR * Math.sqrt(c.hits)))
+    const threshold = Math.max(shared, HITS_FACTOR * Math.sqrt(c.hits))
+    c.strength = strength(c.score, threshold)
+    c.confidence = 1 - chanceOf(c.score / threshold, shifted)
   }
   for (let i = 1; i < list.count; i++) {
     const c = items[i]!
@@ -59,12 +81,24 @@ export function decide(list: CandidateList, shifted: boolean, recordings: Record
   }
 }
 
-function before(a: { confidence: number; score: number; track: number }, b: { confidence: number; score: number; track: number }): boolean {
-  return a.confidence > b.confidence || (a.confidence === b.confidence && (a.score > b.score || (a.score === b.score && a.track < b.track)))
+/** Each candidate's threshold, for tools: candidates in score order with their votes and recordings. */
+export function thresholdsOf(scores: readonly number[], hits: readonly number[], recordingIds: readonly string[], shifted: boolean): number[] {
+  const seen: string[] = [], distinct: number[] = []
+  scores.forEach((s, i) => { if (!seen.includes(recordingIds[i]!)) { seen.push(recordingIds[i]!); distinct.push(s) } })
+  const shared = sharedThreshold(distinct[2] ?? 0, distinct[3] ?? 0, shifted)
+  return hits.map((h) => Math.max(shared, HITS_FACTOR * Math.sqrt(h)))
 }
 
-/** Smooth and monotonic in the score; the scale grows with the threshold, as chance scores spread. */
-function confidence(score: number, threshold: number): number {
+function before(a: Candidate, b: Candidate): boolean {
+  return a.strength > b.strength || (a.strength === b.strength && (a.score > b.score || (a.score === b.score && a.track < b.track)))
+}
+
+/**
+ * The order of candidates: smooth and monotonic in score / threshold, saturating far above it
+ * (ties there go to the higher score). Kept from the first calibration because the accuracy
+ * figures were measured with this order; confidence is the calibrated number.
+ */
+function strength(score: number, threshold: number): number {
   const x = (score - threshold) / (0.25 * threshold)
   return x >= 0 ? 1 - 0.5 * Math.exp(-x) : 0.5 * Math.exp(x)
 }

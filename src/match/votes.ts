@@ -19,7 +19,8 @@ export interface Candidate {
   /** Offsets spanned by the best window: [first, last]. */
   first: number
   last: number
-  /** Set by decide() (rank.ts). */
+  /** Set by decide() (rank.ts): the order of the answer, and the calibrated confidence. */
+  strength: number
   confidence: number
 }
 
@@ -31,7 +32,7 @@ export interface CandidateList {
 
 export function candidateList(capacity: number): CandidateList {
   const items: Candidate[] = []
-  for (let i = 0; i < capacity; i++) items.push({ track: 0, score: 0, hits: 0, offset: 0, first: 0, last: 0, confidence: 0 })
+  for (let i = 0; i < capacity; i++) items.push({ track: 0, score: 0, hits: 0, offset: 0, first: 0, last: 0, strength: 0, confidence: 0 })
   return { count: 0, items }
 }
 
@@ -94,7 +95,7 @@ function keepBest(out: CandidateList, track: number, score: number, hits: number
   const items = out.items
   if (out.count === items.length && score <= items[out.count - 1]!.score) return
   const c = out.count < items.length ? items[out.count++]! : items[out.count - 1]!
-  c.track = track; c.score = score; c.hits = hits; c.offset = offset; c.first = first; c.last = last; c.confidence = 0
+  c.track = track; c.score = score; c.hits = hits; c.offset = offset; c.first = first; c.last = last; c.strength = 0; c.confidence = 0
   sortCandidates(out)
 }
 
