@@ -2,7 +2,7 @@ import { Packr } from 'msgpackr'
 import { PeakmatchError } from '../errors.js'
 import { FRAME_SECONDS, HASH_BITS } from '../options.js'
 import { Catalog, type CatalogParts, type TrackRecord } from './catalog.js'
-import { crc32 } from './crc32.js'
+import { crc32 } from '../crc32.js'
 import type { EditionQuality } from './editions.js'
 import { DIR_BITS, SEGMENT_FRAMES, TIME_BITS, checkPostings, type Postings } from './postings.js'
 

@@ -2,7 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { fingerprint, FRAME_SECONDS } from '../../src/index.js'
-import { crc32 } from '../../src/match/crc32.js'
+import { crc32 } from '../../src/crc32.js'
 import { u32Bytes } from '../support/reference.js'
 import { synthMusic } from '../support/synth.js'
 
