@@ -1,4 +1,5 @@
 export { fingerprint, Fingerprinter } from './fingerprint/fingerprinter.js'
+export { FRONT_END_VERSION } from './fingerprint/front-end.js'
 export { Catalog } from './match/catalog.js'
 export { PeakmatchError } from './errors.js'
 export { FORMAT_VERSION } from './match/codec.js'
@@ -6,6 +7,7 @@ export { qualityRank, isUpgrade, isLossless } from './match/editions.js'
 export { packHash, unpackHash, DEFAULT_OPTIONS, FRAME_SECONDS, WORK_RATE } from './options.js'
 
 export type { Fingerprint, FingerprinterOptions } from './fingerprint/fingerprinter.js'
+export type { FrontEnd } from './fingerprint/front-end.js'
 export type { AudioInput, AudioChunk, PcmAudio, AudioBufferLike } from './fingerprint/audio.js'
 export type { FingerprintOptions } from './options.js'
 export type { ErrorCode } from './errors.js'
