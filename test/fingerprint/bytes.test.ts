@@ -431,4 +431,28 @@ describe('properties (fast-check)', () => {
       if (typeof r !== 'string') expect(sameBytes(fingerprintToBytes(r), forged)).toBe(true)
     }), { numRuns: 3000, seed: 3 })
   })
+
+  it('throws nothing but PeakmatchError on valid fingerprints with bytes changed, cut or inserted behind a matching CRC', () => {
+    const edit = fc.record({ at: fc.nat(), kind: fc.constantFrom('set', 'insert', 'delete'), value: fc.integer({ min: 0, max: 255 }) })
+    let decoded = 0, refused = 0
+    fc.assert(fc.property(arbFingerprint, fc.array(edit, { minLength: 1, maxLength: 3 }), (f, edits) => {
+      let d = Array.from(fingerprintToBytes(f))
+      for (const e of edits) {
+        const at = 10 + (e.at % Math.max(1, d.length - 10))            // behind the CRC
+        if (e.kind === 'set') d[at] = e.value
+        else if (e.kind === 'insert') d.splice(at, 0, e.value)
+        else d.splice(at, 1)
+      }
+      const forged = withCrc(Uint8Array.from(d))
+      const r = decodeOrCode(forged)
+      if (typeof r === 'string') refused++
+      else {
+        decoded++
+        expect(sameBytes(fingerprintToBytes(r), forged)).toBe(true)
+      }
+    }), { numRuns: 3000, seed: 4 })
+    // Both paths are exercised: some edits still parse (a hash or a rank changed), most do not.
+    expect(decoded).toBeGreaterThan(100)
+    expect(refused).toBeGreaterThan(100)
+  })
 })
