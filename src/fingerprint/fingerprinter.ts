@@ -1,6 +1,7 @@
 import { PeakmatchError } from '../errors.js'
 import { FRAME_SECONDS, WORK_RATE, resolveOptions, type FingerprintOptions } from '../options.js'
 import { audioChannels, checkSampleRate, chunkChannels, type AudioChunk, type AudioInput } from './audio.js'
+import { frontEndOf, type FrontEnd } from './front-end.js'
 import { LandmarkPairer } from './landmarks.js'
 import { PeakPicker } from './peaks.js'
 import { Resampler } from './resample.js'
@@ -21,6 +22,11 @@ export interface Fingerprint {
   readonly ranks?: Uint8Array
   readonly frameSeconds: number
   readonly durationSeconds: number
+  /**
+   * How the hashes were made (front-end version and the options that change them), so that a
+   * cache or catalog can refuse a fingerprint it cannot compare (frontEndMismatch).
+   */
+  readonly frontEnd: FrontEnd
 }
 
 export interface FingerprinterOptions extends FingerprintOptions {
@@ -41,6 +47,7 @@ export class Fingerprinter {
   private picker!: PeakPicker
   private pairer!: LandmarkPairer
   private framer!: SpectrogramFramer
+  private frontEnd!: FrontEnd
   private samples = 0
   private finished = false
 
@@ -60,6 +67,7 @@ export class Fingerprinter {
     this.pairer = new LandmarkPairer(o.fanout)
     this.picker = new PeakPicker(o.minBin, o.maxBin, o.neighborhoodBins, o.neighborhoodFrames, o.threshold, this.pairer)
     this.framer = new SpectrogramFramer(o.minBin, o.maxBin, this.picker)
+    this.frontEnd = frontEndOf(o)
     this.samples = 0
     this.finished = false
   }
@@ -107,6 +115,7 @@ export class Fingerprinter {
       ranks: out.rank.slice(0, out.count),
       frameSeconds: FRAME_SECONDS,
       durationSeconds: this.samples / this.sampleRate,
+      frontEnd: this.frontEnd,
     }
   }
 }

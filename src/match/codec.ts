@@ -1,7 +1,7 @@
 import { Packr } from 'msgpackr'
 import { PeakmatchError } from '../errors.js'
 import { FRAME_SECONDS, HASH_BITS } from '../options.js'
-import { crc32 } from './crc32.js'
+import { crc32 } from '../crc32.js'
 import type { EditionQuality } from './editions.js'
 import type { IndexParts } from './hash-index.js'
 import { DIR_BITS, TIME_BITS, checkPostings, type Postings } from './postings.js'

@@ -1,23 +1,32 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
-import { fingerprint, FRAME_SECONDS } from '../../src/index.js'
-import { crc32 } from '../../src/match/crc32.js'
+import { fingerprint, FRAME_SECONDS, FRONT_END_VERSION } from '../../src/index.js'
+import { crc32 } from '../../src/crc32.js'
 import { u32Bytes } from '../support/reference.js'
 import { synthMusic } from '../support/synth.js'
 
 /**
  * Golden fingerprint of one seeded signal (as Chromaprint's fpcalc.out): any change to the
- * front end (resampler, STFT, peaks, pairing, hash layout) changes it. When such a change is
- * intended, regenerate the file and commit it with the change:
+ * front end (resampler, STFT, peaks, pairing, hash layout) changes it. The file also records
+ * the FRONT_END_VERSION it was made with, and the two are pinned together: fingerprints carry
+ * that version, so caches and catalogs refuse stale ones only if every hash-changing change
+ * bumps it. When such a change is intended, bump FRONT_END_VERSION
+ * (src/fingerprint/front-end.ts), then regenerate the file and commit both with the change:
  *
  *   UPDATE_GOLDEN=1 npx vitest run test/fingerprint/golden.test.ts
  *
- * Without UPDATE_GOLDEN the file is only read, and compared exactly.
+ * UPDATE_GOLDEN refuses to record new hashes under the old version. Without it the file is
+ * only read, and compared exactly.
  */
 const GOLDEN = fileURLToPath(new URL('./golden.json', import.meta.url))
 
-interface Golden {
+/** The hash digest of the golden signal, and the front-end version that made it. */
+interface Golden extends Digest {
+  frontEndVersion: number
+}
+
+interface Digest {
   signal: string
   frameSeconds: number
   durationSeconds: number
@@ -34,6 +43,7 @@ interface Golden {
 function compute(): Golden {
   const fp = fingerprint(synthMusic(42, 20, 44100, 2))
   return {
+    frontEndVersion: fp.frontEnd.version,
     signal: 'synthMusic(42, 20, 44100, 2)',
     frameSeconds: fp.frameSeconds,
     durationSeconds: fp.durationSeconds,
@@ -46,9 +56,47 @@ function compute(): Golden {
   }
 }
 
+function digestOf(g: Golden): Digest {
+  const { frontEndVersion: _, ...digest } = g
+  return digest
+}
+
+function sameDigest(a: Golden, b: Golden): boolean {
+  return JSON.stringify(digestOf(a)) === JSON.stringify(digestOf(b))
+}
+
+/**
+ * What is wrong between the stored golden file and this build's result, or null: the message
+ * tells the developer what to do (bump FRONT_END_VERSION, or regenerate the file).
+ */
+function goldenVerdict(stored: Golden, actual: Golden): string | null {
+  const same = sameDigest(stored, actual)
+  if (!same && stored.frontEndVersion === actual.frontEndVersion) {
+    return `the golden hashes changed but FRONT_END_VERSION is still ${actual.frontEndVersion}: if the change is meant, ` +
+      'bump FRONT_END_VERSION in src/fingerprint/front-end.ts (so that caches and catalogs refuse fingerprints of the old ' +
+      'front end instead of silently failing to match them), then run UPDATE_GOLDEN=1 npx vitest run test/fingerprint/golden.test.ts'
+  }
+  if (!same || stored.frontEndVersion !== actual.frontEndVersion) {
+    return `golden.json was made by front-end version ${stored.frontEndVersion}, this build is version ${actual.frontEndVersion}` +
+      `${same ? ' with the same hashes' : ''}: run UPDATE_GOLDEN=1 npx vitest run test/fingerprint/golden.test.ts and commit golden.json`
+  }
+  return null
+}
+
+function readGolden(): Golden | undefined {
+  return existsSync(GOLDEN) ? (JSON.parse(readFileSync(GOLDEN, 'utf8')) as Golden) : undefined
+}
+
 describe('golden fingerprint of synthMusic(42, 20) at 44100 Hz stereo', () => {
   const actual = compute()
-  if (process.env.UPDATE_GOLDEN) writeFileSync(GOLDEN, `${JSON.stringify(actual, null, 2)}\n`)
+  if (process.env.UPDATE_GOLDEN) {
+    // New hashes may only be recorded under a new version: otherwise the check below fails
+    // and says to bump FRONT_END_VERSION.
+    const stored = readGolden()
+    if (stored === undefined || sameDigest(stored, actual) || stored.frontEndVersion !== actual.frontEndVersion) {
+      writeFileSync(GOLDEN, `${JSON.stringify(actual, null, 2)}\n`)
+    }
+  }
 
   it('has a sane number of landmarks for 20 s of music', () => {
     // 10..400 landmarks a second: fewer means peaks are lost, more means noise is hashed.
@@ -56,15 +104,37 @@ describe('golden fingerprint of synthMusic(42, 20) at 44100 Hz stereo', () => {
     expect(actual.count).toBeLessThanOrEqual(8000)
     expect(actual.durationSeconds).toBe(20)
     expect(actual.frameSeconds).toBe(FRAME_SECONDS)
+    expect(actual.frontEndVersion).toBe(FRONT_END_VERSION)
   })
 
-  it('matches test/fingerprint/golden.json exactly', () => {
-    expect(existsSync(GOLDEN), 'golden.json is missing: run with UPDATE_GOLDEN=1 once').toBe(true)
-    const golden = JSON.parse(readFileSync(GOLDEN, 'utf8')) as Golden
+  it('matches test/fingerprint/golden.json exactly, under the same FRONT_END_VERSION', () => {
+    const golden = readGolden()
+    expect(golden, 'golden.json is missing: run with UPDATE_GOLDEN=1 once').toBeDefined()
+    const verdict = goldenVerdict(golden!, actual)
+    if (verdict !== null) expect.fail(verdict)   // the whole message, not a truncated diff
     expect(actual).toEqual(golden)
   })
 
   it('is the same on a second run (no hidden state between calls)', () => {
     expect(compute()).toEqual(actual)
+  })
+})
+
+describe('goldenVerdict (the pin between FRONT_END_VERSION and the golden hashes)', () => {
+  const base = compute()
+  const changed = { ...base, hashesCrc32: (base.hashesCrc32 + 1) >>> 0 }
+
+  it('accepts the same hashes under the same version', () => {
+    expect(goldenVerdict(base, { ...base })).toBeNull()
+  })
+
+  it('asks for a FRONT_END_VERSION bump when the hashes change under the same version', () => {
+    expect(goldenVerdict(base, changed)).toMatch(/hashes changed but FRONT_END_VERSION is still 1: .*bump FRONT_END_VERSION/)
+    expect(goldenVerdict(base, { ...base, count: base.count - 1 })).toMatch(/bump FRONT_END_VERSION/)
+  })
+
+  it('asks to regenerate golden.json once the version was bumped', () => {
+    expect(goldenVerdict(base, { ...changed, frontEndVersion: 2 })).toMatch(/made by front-end version 1, this build is version 2: run UPDATE_GOLDEN=1/)
+    expect(goldenVerdict(base, { ...base, frontEndVersion: 2 })).toMatch(/version 2 with the same hashes: run UPDATE_GOLDEN=1/)
   })
 })

@@ -1,7 +1,7 @@
 import { Packr } from 'msgpackr'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { Catalog, FORMAT_VERSION, fingerprint, type Fingerprint } from '../../src/index.js'
-import { crc32 } from '../../src/match/crc32.js'
+import { crc32 } from '../../src/crc32.js'
 import { excerptPrint, makeTracks, type Track } from '../support/corpus.js'
 import { expectCode } from '../support/errors.js'
 import { rng, synthMusic } from '../support/synth.js'

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { crc32 } from '../../src/match/crc32.js'
+import { crc32 } from '../src/crc32.js'
 
 const bytes = (s: string) => new TextEncoder().encode(s)
 

@@ -8,7 +8,7 @@ const TABLE = (() => {
   return t
 })()
 
-/** CRC-32 (IEEE) of bytes: catches truncation and tampering in stored catalogs. */
+/** CRC-32 (IEEE) of bytes: catches truncation and tampering in stored catalogs and fingerprints. */
 export function crc32(bytes: Uint8Array): number {
   let c = 0xffffffff
   for (let i = 0; i < bytes.length; i++) c = TABLE[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8)
