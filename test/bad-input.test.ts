@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { Catalog, fingerprint, Fingerprinter, type Fingerprint, type Match } from '../src/index.js'
 import { expectCode } from './support/errors.js'
 import { catalogOf, excerptPrint, makeTracks, type Track } from './support/corpus.js'
-import { synthMusic } from './support/synth.js'
+import { excerpt, synthMusic } from './support/synth.js'
 
 /** 1 s of stereo music at 44100 Hz with `value` written at `index` of channel `channel`. */
 function poisoned(value: number, channel: number, index: number, channels = 2) {
@@ -133,11 +133,13 @@ describe('Catalog: bad adds and queries', () => {
 
   const snapshot = () => ({ size: catalog.size, ids: catalog.ids(), stats: catalog.stats(), matches: catalog.match(query, { minConfidence: 0 }) })
   const good = (): Fingerprint => tracks[0]!.fp
-  /** The first track's fingerprint, without its optional ranks, with some fields replaced. */
+  /** The first track's fingerprint with some fields replaced (undefined: left out). */
   const withFields = (fields: Partial<Record<keyof Fingerprint, unknown>>): Fingerprint => {
-    const { hashes, times, frameSeconds, durationSeconds } = good()
-    return { hashes, times, frameSeconds, durationSeconds, ...fields } as Fingerprint
+    const out: Record<string, unknown> = { ...good(), ...fields }
+    for (const k of Object.keys(fields)) if (fields[k as keyof Fingerprint] === undefined) delete out[k]
+    return out as unknown as Fingerprint
   }
+  const frontEnd = (fields: Record<string, unknown>) => ({ ...good().frontEnd, ...fields })
 
   beforeAll(() => {
     tracks = makeTracks([{ seed: 31, seconds: 20 }, { seed: 32, seconds: 20 }, { seed: 33, seconds: 20 }], 22050)
@@ -167,7 +169,14 @@ describe('Catalog: bad adds and queries', () => {
     ['ranks of the wrong length', () => catalog.add('new', withFields({ ranks: new Uint8Array(3) })), 'INVALID_FINGERPRINT'],
     ['ranks that are not a Uint8Array', () => catalog.add('new', withFields({ ranks: new Uint32Array(good().hashes.length) })), 'INVALID_FINGERPRINT'],
     ['another frameSeconds', () => catalog.add('new', withFields({ frameSeconds: good().frameSeconds * 1.25 })), 'INCOMPATIBLE_FINGERPRINT'],
-    ['anchors beyond the last segment the catalog can address', () => catalog.add('new', withFields({ hashes: new Uint32Array([1]), times: new Uint32Array([0xffff_ffff]) })), 'CATALOG_FULL'],
+    ['anchors beyond the last segment the catalog can address', () => catalog.add('new', withFields({ hashes: new Uint32Array([1]), times: new Uint32Array([0xffff_ffff]), ranks: new Uint8Array(1) })), 'CATALOG_FULL'],
+    // Fingerprints say how they were made (issue 8): nothing indexes silently what it cannot read.
+    ['no ranks (every hash would be indexed)', () => catalog.add('new', withFields({ ranks: undefined })), 'INVALID_FINGERPRINT'],
+    ['no front-end stamp', () => catalog.add('new', withFields({ frontEnd: undefined })), 'INVALID_FINGERPRINT'],
+    ['a malformed front-end stamp', () => catalog.add('new', withFields({ frontEnd: frontEnd({ minBin: -3 }) })), 'INVALID_FINGERPRINT'],
+    ['another front-end version', () => catalog.add('new', withFields({ frontEnd: frontEnd({ version: 2 }) })), 'INCOMPATIBLE_FINGERPRINT'],
+    ['other peak options than the catalog\'s', () => catalog.add('new', withFields({ frontEnd: frontEnd({ threshold: 0.7 }) })), 'INCOMPATIBLE_FINGERPRINT'],
+    ['a fanout below the catalog\'s indexFanout', () => catalog.add('new', withFields({ frontEnd: frontEnd({ fanout: 1 }) })), 'INCOMPATIBLE_FINGERPRINT'],
   ] as const)('add with %s throws %s and leaves the catalog as it was', (_, add, code) => {
     expectCode(add, code)
     expect(snapshot()).toEqual(before)
@@ -191,9 +200,20 @@ describe('Catalog: bad adds and queries', () => {
     ['hashes and times of different length', () => ({ ...query, ranks: undefined, hashes: query.hashes.subarray(1) }), 'INVALID_FINGERPRINT'],
     ['a hash ≥ 2^21', () => ({ ...query, hashes: Uint32Array.from(query.hashes, (h, i) => (i === 5 ? h | (1 << 22) : h)) }), 'INVALID_FINGERPRINT'],
     ['another frameSeconds', () => ({ ...query, frameSeconds: 0.02 + query.frameSeconds }), 'INCOMPATIBLE_FINGERPRINT'],
+    ['no front-end stamp', () => ({ ...query, frontEnd: undefined }), 'INVALID_FINGERPRINT'],
+    ['another front-end version', () => ({ ...query, frontEnd: { ...query.frontEnd, version: 0 } }), 'INCOMPATIBLE_FINGERPRINT'],
+    ['other peak options than the catalog\'s', () => ({ ...query, frontEnd: { ...query.frontEnd, neighborhoodBins: 12 } }), 'INCOMPATIBLE_FINGERPRINT'],
+    ['a fanout out of range', () => ({ ...query, frontEnd: { ...query.frontEnd, fanout: 99 } }), 'INVALID_FINGERPRINT'],
   ] as const)('match with %s throws %s', (_, make, code) => {
     expectCode(() => catalog.match(make() as Fingerprint), code)
+    expectCode(() => catalog.identify(make() as Fingerprint), code)
     expect(snapshot()).toEqual(before)
+  })
+
+  it('a query made with another fanout is fine: fanout only adds or drops pairs of the same peaks', () => {
+    const q8 = fingerprint(excerpt(tracks[1]!.audio, 4, 10), { fanout: 8 })
+    expect(q8.frontEnd.fanout).toBe(8)
+    expect(catalog.match(q8)[0]?.trackId).toBe(tracks[1]!.id)
   })
 
   it.each([

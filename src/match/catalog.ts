@@ -2,7 +2,8 @@ import { PeakmatchError } from '../errors.js'
 import type { Fingerprint } from '../fingerprint/fingerprinter.js'
 import { FRAME_SECONDS } from '../options.js'
 import { catalogFromBytes, catalogToBytes } from './codec.js'
-import { checkEdition, checkFanout, checkFingerprint, checkMatchOptions, checkTrackId } from './checks.js'
+import type { FrontEnd } from '../fingerprint/front-end.js'
+import { checkEdition, checkFanout, checkFingerprint, checkIndexable, checkMatchOptions, checkTrackId } from './checks.js'
 import { HashIndex } from './hash-index.js'
 import { identify, type IdentifyOptions, type Identification } from './identify.js'
 import { QueryScratch, search, searchPass } from './query.js'
@@ -31,6 +32,8 @@ export class Catalog {
   readonly #registry: TrackRegistry
   readonly #scratch = new QueryScratch()
   readonly #indexFanout: number
+  /** The front end of the tracks (every one the same but for fanout); null until the first add. */
+  #frontEnd: FrontEnd | null = null
 
   constructor(options: CatalogOptions = {}) {
     this.#indexFanout = checkFanout(options.indexFanout ?? 2)
@@ -59,9 +62,12 @@ export class Catalog {
   add(trackId: string, fp: Fingerprint, metadata?: unknown, editionOptions?: EditionOptions): void {
     checkTrackId(trackId, 'track id')
     if (this.has(trackId)) throw new PeakmatchError('DUPLICATE_TRACK', `track ${JSON.stringify(trackId)} is already in the catalog`)
-    checkFingerprint(fp, `track ${JSON.stringify(trackId)}`)
+    const what = `track ${JSON.stringify(trackId)}`
+    const frontEnd = checkFingerprint(fp, what, this.#frontEnd)
+    checkIndexable(fp, frontEnd, this.#indexFanout, what)
     const { recordingId = trackId, quality } = checkEdition(editionOptions ?? {})
     const { postings } = this.#index.add(fp, this.#indexFanout)
+    this.#frontEnd ??= frontEnd
     this.#registry.push({ id: trackId, recordingId, quality, durationSeconds: fp.durationSeconds, postings, metadata })
   }
 
@@ -82,7 +88,7 @@ export class Catalog {
   /** Tracks holding the query, most confident first; empty when none passes `minConfidence`. */
   match(fp: Fingerprint, options: MatchOptions = {}): Match[] {
     const { limit, minConfidence } = checkMatchOptions(options)
-    checkFingerprint(fp, 'query')
+    checkFingerprint(fp, 'query', this.#frontEnd)
     this.#prepare()
     const decided = search(this.#index, this.#registry, fp, true, this.#scratch)
     const out: Match[] = []
@@ -102,7 +108,7 @@ export class Catalog {
    * ("matched"), might be ("ambiguous") or is not ("unmatched"). See identify.ts.
    */
   identify(fp: Fingerprint, options?: IdentifyOptions): Identification {
-    checkFingerprint(fp, 'file')
+    checkFingerprint(fp, 'file', this.#frontEnd)
     this.#prepare()
     return identify(this.#index, this.#registry, this.#scratch, fp, options)
   }
@@ -110,13 +116,14 @@ export class Catalog {
   /** The catalog as versioned, checksummed bytes (docs/format.md). */
   toBytes(): Uint8Array {
     if (this.#index.compact()) this.#registry.compact()
-    return catalogToBytes({ indexFanout: this.#indexFanout, tracks: this.#registry.live(), index: this.#index.parts() })
+    return catalogToBytes({ indexFanout: this.#indexFanout, frontEnd: this.#frontEnd, tracks: this.#registry.live(), index: this.#index.parts() })
   }
 
   /** A catalog from toBytes() output; damaged or foreign bytes throw CORRUPT_INDEX or UNSUPPORTED_VERSION. */
   static fromBytes(bytes: Uint8Array | ArrayBuffer): Catalog {
     const parts = catalogFromBytes(bytes)
     const c = new Catalog({ indexFanout: parts.indexFanout })
+    c.#frontEnd = parts.frontEnd
     const postings = new Uint32Array(parts.tracks.length)
     parts.tracks.forEach((t, i) => { postings[i] = t.postings; c.#registry.push(t) })
     c.#index = HashIndex.fromParts(parts.index, postings)
@@ -129,7 +136,7 @@ export class Catalog {
       registry: c.#registry,
       scratch: c.#scratch,
       searchPass(fp, shift) {
-        checkFingerprint(fp, 'query')
+        checkFingerprint(fp, 'query', c.#frontEnd)
         c.#prepare()
         return searchPass(c.#index, c.#registry, fp, shift, c.#scratch)
       },

@@ -1,11 +1,17 @@
 import { PeakmatchError } from '../errors.js'
 import type { Fingerprint } from '../fingerprint/fingerprinter.js'
+import { checkFrontEnd, frontEndMismatch, type FrontEnd } from '../fingerprint/front-end.js'
 import { FRAME_SECONDS, HASH_BITS } from '../options.js'
 import type { EditionOptions, MatchOptions } from './types.js'
 import { DECISION_CONFIDENCE } from './rank.js'
 
-/** Checks a fingerprint handed to the catalog: shape, frame rate and hash range. */
-export function checkFingerprint(fp: Fingerprint, what: string): void {
+/**
+ * Checks a fingerprint handed to the catalog: shape, frame rate, hash range, and that it was
+ * made by a front end whose hashes mean what the catalog's mean (`against`, null for a catalog
+ * that has no tracks yet). Fanout may differ: it only adds or drops pairs of the same peaks.
+ * Returns the fingerprint's front end.
+ */
+export function checkFingerprint(fp: Fingerprint, what: string, against: FrontEnd | null): FrontEnd {
   if (fp === null || typeof fp !== 'object') throw new PeakmatchError('INVALID_FINGERPRINT', `${what}: fingerprint must be an object, got ${String(fp)}`)
   const { hashes, times } = fp
   if (!(hashes instanceof Uint32Array) || !(times instanceof Uint32Array)) {
@@ -26,6 +32,32 @@ export function checkFingerprint(fp: Fingerprint, what: string): void {
   const limit = 2 ** HASH_BITS
   for (let i = 0; i < hashes.length; i++) {
     if (hashes[i]! >= limit) throw new PeakmatchError('INVALID_FINGERPRINT', `${what}: hash ${i} is ${hashes[i]}, beyond ${HASH_BITS} bits`)
+  }
+  // The common case, a query stamped like the catalog, costs a few compares and no allocation.
+  const fe = fp.frontEnd
+  if (against !== null && samePeaks(fe, against) && Number.isInteger(fe.fanout) && fe.fanout >= 1 && fe.fanout <= 16) return fe
+  const checked = checkFrontEnd(fe, what)
+  const why = against === null ? null : frontEndMismatch(checked, against, true)
+  if (why !== null) throw new PeakmatchError('INCOMPATIBLE_FINGERPRINT', `${what}: made with other fingerprint options than the catalog's (${why}); fingerprint it with the catalog's options`)
+  return checked
+}
+
+function samePeaks(a: FrontEnd | undefined, b: FrontEnd): boolean {
+  return typeof a === 'object' && a !== null && a.version === b.version && a.minBin === b.minBin && a.maxBin === b.maxBin &&
+    a.neighborhoodBins === b.neighborhoodBins && a.neighborhoodFrames === b.neighborhoodFrames && a.threshold === b.threshold
+}
+
+/**
+ * What a catalog needs beyond a query's checks to index a fingerprint: the rank of every hash
+ * (without ranks it could not tell the nearest targets, the only ones it indexes, from the
+ * rest) and a fanout of at least the catalog's indexFanout.
+ */
+export function checkIndexable(fp: Fingerprint, frontEnd: FrontEnd, indexFanout: number, what: string): void {
+  if (fp.ranks === undefined) {
+    throw new PeakmatchError('INVALID_FINGERPRINT', `${what}: a fingerprint without ranks cannot be indexed (the catalog indexes targets of rank < ${indexFanout} only)`)
+  }
+  if (frontEnd.fanout < indexFanout) {
+    throw new PeakmatchError('INCOMPATIBLE_FINGERPRINT', `${what}: made with fanout ${frontEnd.fanout}, below the catalog's indexFanout ${indexFanout}`)
   }
 }
 

@@ -2,6 +2,7 @@ import { Packr } from 'msgpackr'
 import { PeakmatchError } from '../errors.js'
 import { FRAME_SECONDS, HASH_BITS } from '../options.js'
 import { crc32 } from '../crc32.js'
+import { DEFAULT_FRONT_END, checkFrontEnd, type FrontEnd } from '../fingerprint/front-end.js'
 import type { EditionQuality } from './editions.js'
 import type { IndexParts } from './hash-index.js'
 import { DIR_BITS, TIME_BITS, checkPostings, type Postings } from './postings.js'
@@ -13,8 +14,12 @@ import type { TrackRecord } from './registry.js'
  *   bytes 8..11  format version, uint32 little-endian
  *   bytes 12..15 CRC-32 of everything after byte 16
  *   bytes 16..   msgpack map: parameters, tracks, and the postings arrays as little-endian bytes
+ * Version 2 adds the front end the tracks were fingerprinted with (`frontEnd`). Version 1
+ * files still load: only the CLI wrote them, always with the default front end, so that is
+ * what they are taken to hold.
  */
-export const FORMAT_VERSION = 1
+export const FORMAT_VERSION = 2
+const OLDEST_READABLE = 1
 const MAGIC = [0x50, 0x45, 0x41, 0x4b, 0x4d, 0x54, 0x43, 0x48] // "PEAKMTCH"
 const HEADER = 16
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1
@@ -23,6 +28,8 @@ const packr = new Packr({ useRecords: false, moreTypes: false })
 /** A catalog as plain parts: what is written, and what reading gives back (validated). */
 export interface CatalogParts {
   indexFanout: number
+  /** The front end of the tracks; null for a catalog that never had one. */
+  frontEnd: FrontEnd | null
   /** Live tracks in slot order; track i owns the index's slot i. */
   tracks: TrackRecord[]
   index: IndexParts
@@ -34,6 +41,8 @@ interface Body {
   dirBits: number
   timeBits: number
   indexFanout: number
+  /** Since version 2: the tracks' front end, as fingerprints carry it (null: no track yet). */
+  frontEnd?: FrontEnd | null
   /**
    * [id, durationSeconds, hashCount, segmentCount, metadata, recordingId, quality] per track, in
    * segment order. metadata is [value] when the track has any (so null survives), else null.
@@ -53,6 +62,7 @@ export function catalogToBytes(parts: CatalogParts): Uint8Array {
     dirBits: DIR_BITS,
     timeBits: TIME_BITS,
     indexFanout,
+    frontEnd: parts.frontEnd === null ? null : { ...parts.frontEnd },
     tracks: tracks.map((t, i) => [t.id, t.durationSeconds, t.postings, segmentCounts[i]!, t.metadata === undefined ? null : [t.metadata], t.recordingId, t.quality ?? null]),
     dir: leBytes(postings.dir),
     low: postings.low,
@@ -79,8 +89,8 @@ export function catalogFromBytes(input: Uint8Array | ArrayBuffer): CatalogParts 
   if (bytes.length < HEADER || MAGIC.some((m, i) => bytes[i] !== m)) throw corrupt('not a peakmatch catalog (bad magic)')
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   const version = view.getUint32(8, true)
-  if (version !== FORMAT_VERSION) {
-    throw new PeakmatchError('UNSUPPORTED_VERSION', `catalog format version ${version}; this peakmatch reads version ${FORMAT_VERSION}`)
+  if (version < OLDEST_READABLE || version > FORMAT_VERSION) {
+    throw new PeakmatchError('UNSUPPORTED_VERSION', `catalog format version ${version}; this peakmatch reads versions ${OLDEST_READABLE} to ${FORMAT_VERSION} (rebuild the catalog with this version: peakmatch catalog build)`)
   }
   const packed = bytes.subarray(HEADER)
   if (crc32(packed) !== view.getUint32(12, true)) throw corrupt('checksum mismatch: the catalog bytes are truncated or damaged')
@@ -90,10 +100,10 @@ export function catalogFromBytes(input: Uint8Array | ArrayBuffer): CatalogParts 
   } catch (cause) {
     throw corrupt('catalog body is not valid msgpack', cause)
   }
-  return readBody(body)
+  return readBody(body, version)
 }
 
-function readBody(body: Body): CatalogParts {
+function readBody(body: Body, version: number): CatalogParts {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) throw corrupt('catalog body is not a map')
   if (typeof body.frameSeconds !== 'number' || typeof body.hashBits !== 'number' || typeof body.dirBits !== 'number' || typeof body.timeBits !== 'number') {
     throw corrupt('catalog body lacks its fingerprint parameters')
@@ -102,6 +112,7 @@ function readBody(body: Body): CatalogParts {
     throw new PeakmatchError('UNSUPPORTED_VERSION', 'catalog was made with other fingerprint parameters')
   }
   if (!Number.isInteger(body.indexFanout) || body.indexFanout < 1 || body.indexFanout > 16) throw corrupt('indexFanout is missing or out of range')
+  const frontEnd = version === 1 ? DEFAULT_FRONT_END : readFrontEnd(body.frontEnd)
   if (!Array.isArray(body.tracks)) throw corrupt('tracks is not a list')
   const tracks: TrackRecord[] = []
   const segmentCounts = new Uint32Array(body.tracks.length)
@@ -140,7 +151,21 @@ function readBody(body: Body): CatalogParts {
     first += segmentCounts[i]!
     if (n !== t.postings) throw corrupt(`track ${JSON.stringify(t.id)} claims ${t.postings} postings, the index has ${n}`)
   })
-  return { indexFanout: body.indexFanout, tracks, index: { postings, segmentCounts } }
+  if (frontEnd !== null && frontEnd.fanout < body.indexFanout) throw corrupt(`indexFanout ${body.indexFanout} is above the tracks' fanout ${frontEnd.fanout}`)
+  return { indexFanout: body.indexFanout, frontEnd, tracks, index: { postings, segmentCounts } }
+}
+
+/** The stored front end: another front-end version is a catalog to rebuild, anything malformed is damage. */
+function readFrontEnd(value: unknown): FrontEnd | null {
+  if (value === null) return null
+  try {
+    return checkFrontEnd(value, 'catalog')
+  } catch (cause) {
+    if (cause instanceof PeakmatchError && cause.code === 'INCOMPATIBLE_FINGERPRINT') {
+      throw new PeakmatchError('UNSUPPORTED_VERSION', `${cause.message.replace('fingerprint the audio again', 'rebuild the catalog with this version: peakmatch catalog build')}`, { cause })
+    }
+    throw corrupt('frontEnd is missing or malformed', cause)
+  }
 }
 
 function corrupt(message: string, cause?: unknown): PeakmatchError {

@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto'
 import { createReadStream, existsSync, readFileSync } from 'node:fs'
 import { Packr } from 'msgpackr'
-import { FORMAT_VERSION, type Fingerprint } from '../index.js'
+import { DEFAULT_FRONT_END, FORMAT_VERSION, PeakmatchError, fingerprintFromBytes, fingerprintToBytes, frontEndMismatch, type Fingerprint } from '../index.js'
 import { writeFileAtomic } from './atomic.js'
 import type { FileInfo } from './read.js'
 
 const MAGIC = 'peakmatch-fingerprint-cache'
-const CACHE_VERSION = 1
+const CACHE_VERSION = 2      // 2: fingerprints as fingerprintToBytes (stamped, checksummed)
 const packr = new Packr({ useRecords: false, moreTypes: false })
 
 interface Entry {
@@ -14,11 +14,8 @@ interface Entry {
   mtimeMs: number
   /** SHA-256 of the content, when the cache was used with content hashing. */
   sha256?: string
-  hashes: Uint8Array
-  times: Uint8Array
-  ranks: Uint8Array
-  frameSeconds: number
-  durationSeconds: number
+  /** fingerprintToBytes: carries its front end and a CRC, so a stale or damaged entry is a miss. */
+  fingerprint: Uint8Array
   info: FileInfo
 }
 
@@ -65,17 +62,19 @@ export class FingerprintCache {
     } else if (this.contentHash && e.sha256 === undefined) {
       return undefined
     }
-    this.used.add(path)
-    return {
-      fp: { hashes: u32(e.hashes), times: u32(e.times), ranks: e.ranks.slice(), frameSeconds: e.frameSeconds, durationSeconds: e.durationSeconds },
-      info: e.info,
+    const fp = decodeEntry(e.fingerprint)
+    if (fp === null) {
+      this.entries.delete(path)
+      this.dirty = true
+      return undefined
     }
+    this.used.add(path)
+    return { fp, info: e.info }
   }
 
   async set(path: string, size: number, mtimeMs: number, fp: Fingerprint, info: FileInfo): Promise<void> {
     const e: Entry = {
-      size, mtimeMs, hashes: bytes(fp.hashes), times: bytes(fp.times), ranks: fp.ranks ? fp.ranks.slice() : new Uint8Array(fp.hashes.length),
-      frameSeconds: fp.frameSeconds, durationSeconds: fp.durationSeconds, info,
+      size, mtimeMs, fingerprint: fingerprintToBytes(fp), info,
     }
     if (this.contentHash) e.sha256 = await sha256File(path)
     this.entries.set(path, e)
@@ -107,14 +106,13 @@ export function sha256File(path: string): Promise<string> {
   })
 }
 
-/** Little-endian bytes of a Uint32Array (a copy: msgpackr may keep a reference). */
-function bytes(a: Uint32Array): Uint8Array {
-  return new Uint8Array(a.buffer, a.byteOffset, a.byteLength).slice()
-}
-
-/** A Uint32Array from stored bytes: copied, since msgpackr hands back unaligned views. */
-function u32(b: Uint8Array): Uint32Array {
-  const out = new Uint32Array(b.byteLength >>> 2)
-  new Uint8Array(out.buffer).set(b.subarray(0, out.byteLength))
-  return out
+/** A cached fingerprint, or null when it is damaged or was made by another front end than the scan's. */
+function decodeEntry(bytes: Uint8Array): Fingerprint | null {
+  try {
+    const fp = fingerprintFromBytes(bytes)
+    return frontEndMismatch(fp.frontEnd, DEFAULT_FRONT_END, false) === null ? fp : null
+  } catch (error) {
+    if (error instanceof PeakmatchError) return null
+    throw error
+  }
 }

@@ -109,7 +109,7 @@ describe('Catalog.fromBytes of a few hundred tracks in Chromium', () => {
           ranks[at] = t.ranks![j]!
         }
       })
-      catalog.add(`song-${i}`, { hashes, times, ranks, frameSeconds: prints[0]!.frameSeconds, durationSeconds: 220 })
+      catalog.add(`song-${i}`, { hashes, times, ranks, frameSeconds: prints[0]!.frameSeconds, durationSeconds: 220, frontEnd: prints[0]!.frontEnd })
     }
     const { first, size } = await timeLoad('300 tracks × 3 min 40 s (18.3 h)', 'bench-300-songs.pmx', catalog.toBytes())
     expect(size).toBe(300)

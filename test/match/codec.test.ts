@@ -194,6 +194,31 @@ describe('fromBytes on damaged or foreign bytes', () => {
     expectCode(() => Catalog.fromBytes(forge(bytes, (b) => { b.frameSeconds = (b.frameSeconds as number) * 2 })), 'UNSUPPORTED_VERSION')
     expectCode(() => Catalog.fromBytes(forge(bytes, (b) => { b.hashBits = 22 })), 'UNSUPPORTED_VERSION')
   })
+
+  it('records the front end: a loaded catalog refuses queries and adds made with other peak options', () => {
+    const c = Catalog.fromBytes(bytes)
+    const other = fingerprint(synthMusic(5, 12, 22050, 1), { threshold: 0.8 })
+    expectCode(() => c.match(other), 'INCOMPATIBLE_FINGERPRINT')
+    expectCode(() => c.add('other', other), 'INCOMPATIBLE_FINGERPRINT')
+    expect(c.match(queries[0]!)[0]?.trackId).toBe(tracks[0]!.id)
+  })
+
+  it('a front end of another version: UNSUPPORTED_VERSION that says to rebuild; a malformed one: CORRUPT_INDEX', () => {
+    const e = expectCode(() => Catalog.fromBytes(forge(bytes, (b) => { (b.frontEnd as Record<string, unknown>).version = 7 })), 'UNSUPPORTED_VERSION')
+    expect(e.message).toMatch(/rebuild/)
+    expectCode(() => Catalog.fromBytes(forge(bytes, (b) => { (b.frontEnd as Record<string, unknown>).maxBin = 'x' })), 'CORRUPT_INDEX')
+    expectCode(() => Catalog.fromBytes(forge(bytes, (b) => { delete b.frontEnd })), 'CORRUPT_INDEX')
+    // indexFanout above the tracks' fanout: the index would hold ranks the tracks never had
+    expectCode(() => Catalog.fromBytes(forge(bytes, (b) => { b.indexFanout = 5 })), 'CORRUPT_INDEX')
+  })
+
+  it('a version 1 file (no front end recorded) still loads, as the default front end, and answers alike', () => {
+    const v1 = forge(bytes, (b) => { delete b.frontEnd })
+    new DataView(v1.buffer).setUint32(8, 1, true)
+    const c = Catalog.fromBytes(v1)
+    expect(resultsOf(c)).toEqual(resultsOf(Catalog.fromBytes(bytes)))
+    expect(new DataView(c.toBytes().buffer).getUint32(8, true)).toBe(FORMAT_VERSION)
+  })
 })
 
 describe('fromBytes on a damaged body whose CRC was recomputed: CORRUPT_INDEX, never a crash', () => {
