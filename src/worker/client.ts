@@ -30,7 +30,8 @@ export interface StreamOptions extends FingerprintOptions {
    * Seconds of the most recent audio that snapshot() returns. Longer = a snapshot sees more of
    * the stream and carries more hashes to match. The stream is fingerprinted once, as chunks
    * arrive; a snapshot only copies its window's hashes, so its cost follows the window, not
-   * the stream's length (about 0.1 ms for 20 s, docs/browser.md). Infinity: the whole stream.
+   * the stream's length (5–25 µs in the worker for 20 s, docs/browser.md). Infinity: the
+   * whole stream.
    * @default 20
    */
   windowSeconds?: number
