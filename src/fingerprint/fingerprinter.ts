@@ -90,10 +90,37 @@ export class Fingerprinter {
    * The fingerprint so far, without ending the stream: every hash whose anchor and targets are
    * settled (all but roughly the last 1.2 s of audio). It is always a prefix of what finish()
    * will return, so a listener can match while it records and stop once it is confident.
+   *
+   * With `sinceSeconds`, only the settled hashes anchored at or after that time: those with
+   * times[i] × frameSeconds ≥ sinceSeconds. Times stay counted from the start of the stream and
+   * durationSeconds is still the whole stream's so far, so the result is a contiguous slice of
+   * what finish() will return. The pairer emits hashes in anchor order (peaks arrive frame by
+   * frame, anchors are paired in that order), so the slice is found by binary search and only
+   * it is copied: the last 20 s of a 10 min stream cost 20 s of hashes, not 10 min
+   * (docs/browser.md has the timings).
    */
-  snapshot(): Fingerprint {
+  snapshot(sinceSeconds?: number): Fingerprint {
     if (this.finished) throw new PeakmatchError('STREAM_FINISHED', 'snapshot() after finish(): call reset() to start a new stream')
-    return this.result()
+    if (sinceSeconds === undefined) return this.result()
+    if (typeof sinceSeconds !== 'number' || !Number.isFinite(sinceSeconds) || sinceSeconds < 0) {
+      throw new PeakmatchError('INVALID_OPTIONS', `snapshot(sinceSeconds): sinceSeconds must be a finite number ≥ 0, got ${String(sinceSeconds)}`)
+    }
+    const out = this.pairer.out
+    const time = out.time, end = out.count
+    // First hash with time × FRAME_SECONDS ≥ sinceSeconds: the same product a caller computes.
+    let lo = 0, hi = end
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1
+      if (time[mid]! * FRAME_SECONDS < sinceSeconds) lo = mid + 1
+      else hi = mid
+    }
+    return {
+      hashes: out.hash.slice(lo, end),
+      times: time.slice(lo, end),
+      ranks: out.rank.slice(lo, end),
+      frameSeconds: FRAME_SECONDS,
+      durationSeconds: this.samples / this.sampleRate,
+    }
   }
 
   /** Ends the stream and returns its fingerprint. */

@@ -2,7 +2,9 @@ import { PeakmatchError, type ErrorCode } from '../errors.js'
 import type { AudioChunk, AudioInput } from '../fingerprint/audio.js'
 import type { Fingerprint } from '../fingerprint/fingerprinter.js'
 import type { FingerprintOptions } from '../options.js'
-import type { Reply, Request } from './protocol.js'
+import type { Reply, Request, StreamSnapshot } from './protocol.js'
+
+export type { StreamSnapshot } from './protocol.js'
 
 /** A Web Worker as FingerprintWorker uses it (a DOM `Worker` fits); declared here so the core needs no DOM types. */
 export interface WorkerLike {
@@ -25,16 +27,14 @@ export interface StreamOptions extends FingerprintOptions {
   /** Sample rate of the chunks, as in Fingerprinter. */
   sampleRate: number
   /**
-   * Seconds of the most recent audio that snapshot() fingerprints. Longer = a snapshot sees
-   * more of the stream but costs more to compute (it re-fingerprints the whole window).
+   * Seconds of the most recent audio that snapshot() returns. Longer = a snapshot sees more of
+   * the stream and carries more hashes to match. The stream is fingerprinted once, as chunks
+   * arrive; a snapshot only copies its window's hashes, so its cost follows the window, not
+   * the stream's length (5–25 µs in the worker for 20 s, docs/browser.md). Infinity: the
+   * whole stream.
    * @default 20
    */
   windowSeconds?: number
-}
-
-/** A snapshot: the fingerprint of the last `windowSeconds` pushed, which start at `startSeconds`. */
-export interface StreamSnapshot extends Fingerprint {
-  readonly startSeconds: number
 }
 
 interface Pending { resolve: (value: unknown) => void; reject: (error: unknown) => void }
@@ -105,7 +105,7 @@ export class FingerprintWorker {
       const { name, message, code } = reply.error
       p.reject(name === 'PeakmatchError' && code ? new PeakmatchError(code as ErrorCode, message) : Object.assign(new Error(message), { name }))
     } else {
-      p.resolve(reply.type === 'fingerprint' ? reply.fingerprint : undefined)
+      p.resolve(reply.type === 'fingerprint' ? reply.fingerprint : reply.type === 'snapshot' ? reply.snapshot : undefined)
     }
   }
 
@@ -132,7 +132,11 @@ export class FingerprintStream {
     this.owner.post({ type: 'push', stream: this.id, channels }, buffers)
   }
 
-  /** The fingerprint of the recent audio (StreamOptions.windowSeconds), without ending the stream. */
+  /**
+   * The settled hashes of the recent audio (StreamOptions.windowSeconds), without ending the
+   * stream: the slice of what finish() will return from `startSeconds` on, with times counted
+   * from there. The last ~1.2 s pushed are not settled yet (Fingerprinter.snapshot).
+   */
   async snapshot(): Promise<StreamSnapshot> {
     if (this.done) throw new PeakmatchError('STREAM_FINISHED', 'snapshot() after finish() or close()')
     await this.opened

@@ -14,12 +14,23 @@ export type Request =
   | { type: 'finish'; id: number; stream: number }
   | { type: 'close'; stream: number }
 
+/**
+ * A stream's snapshot: the settled hashes (all but about the last 1.2 s, which finish() adds)
+ * of the last `windowSeconds` pushed, which start at `startSeconds` in the stream. Times and
+ * durationSeconds count from startSeconds, a whole frame, so a snapshot matches like the
+ * fingerprint of the window, and its hashes are the ones finish() returns from startSeconds on.
+ */
+export interface StreamSnapshot extends Fingerprint {
+  readonly startSeconds: number
+}
+
 /** An error crossing the thread boundary: PeakmatchError keeps its code. */
 export interface ErrorData { name: string; message: string; code?: string }
 
 export type Reply =
   | { type: 'done'; id: number }
   | { type: 'fingerprint'; id: number; fingerprint: Fingerprint }
+  | { type: 'snapshot'; id: number; snapshot: StreamSnapshot }
   | { type: 'error'; id: number; error: ErrorData }
 
 /**

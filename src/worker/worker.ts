@@ -1,17 +1,20 @@
 import { Fingerprinter, fingerprint, type Fingerprint } from '../fingerprint/fingerprinter.js'
 import { PeakmatchError } from '../errors.js'
-import type { FingerprintOptions } from '../options.js'
-import { fingerprintBuffers, type ErrorData, type MessageEndpoint, type Reply, type Request } from './protocol.js'
+import { FRAME_SECONDS, HOP_SIZE, WORK_RATE } from '../options.js'
+import { fingerprintBuffers, type ErrorData, type MessageEndpoint, type Reply, type Request, type StreamSnapshot } from './protocol.js'
 
-/** One live stream: the Fingerprinter, and the recent chunks that snapshot() fingerprints. */
+const FRAMES_PER_SECOND = WORK_RATE / HOP_SIZE
+
+/**
+ * One live stream. Every chunk goes through one Fingerprinter as it arrives; a snapshot is its
+ * windowed snapshot(), so nothing is kept or computed twice and a snapshot's hashes are the
+ * ones finish() will return, whatever the chunks' channel counts.
+ */
 interface Stream {
   sampleRate: number
-  options: FingerprintOptions
   fingerprinter: Fingerprinter
-  windowSamples: number
-  chunks: Float32Array[][]
-  retained: number
-  pushed: number
+  windowSeconds: number
+  pushed: number                   // samples per channel pushed so far
   failure: unknown
 }
 
@@ -38,10 +41,8 @@ export function serveFingerprinting(scope: MessageEndpoint = globalThis as unkno
           break
         case 'open': {
           const fingerprinter = new Fingerprinter({ ...request.options, sampleRate: request.sampleRate })
-          const windowSamples = Math.ceil(request.windowSeconds * request.sampleRate)
           streams.set(request.stream, {
-            sampleRate: request.sampleRate, options: request.options, fingerprinter, windowSamples,
-            chunks: [], retained: 0, pushed: 0, failure: undefined,
+            sampleRate: request.sampleRate, fingerprinter, windowSeconds: request.windowSeconds, pushed: 0, failure: undefined,
           })
           reply({ type: 'done', id })
           break
@@ -55,13 +56,12 @@ export function serveFingerprinting(scope: MessageEndpoint = globalThis as unkno
             s.failure = error          // reported by the next snapshot() or finish()
             break
           }
-          retain(s, request.channels)
+          s.pushed += request.channels[0]!.length
           break
         }
         case 'snapshot': {
-          const s = openStream(streams, request.stream)
-          const fp = snapshot(s)
-          sendPrint(id, fp)
+          const snap = snapshot(openStream(streams, request.stream))
+          reply({ type: 'snapshot', id, snapshot: snap }, fingerprintBuffers(snap))
           break
         }
         case 'finish': {
@@ -92,34 +92,22 @@ function openStream(streams: Map<number, Stream>, stream: number): Stream {
   return s
 }
 
-/** Keeps the chunks that cover the last windowSamples samples. Chunks are kept, not copied. */
-function retain(s: Stream, channels: Float32Array[]): void {
-  const length = channels[0]!.length
-  s.chunks.push(channels)
-  s.retained += length
-  s.pushed += length
-  while (s.chunks.length > 1 && s.retained - s.chunks[0]![0]!.length >= s.windowSamples) {
-    s.retained -= s.chunks.shift()![0]!.length
-  }
-}
-
-/** The fingerprint of the retained window, with where it starts in the stream. */
-function snapshot(s: Stream): Fingerprint & { startSeconds: number } {
-  const count = s.chunks[0]?.length ?? 1
-  const channels: Float32Array[] = []
-  for (let c = 0; c < count; c++) {
-    const out = new Float32Array(s.retained)
-    let at = 0
-    for (const chunk of s.chunks) {
-      // A chunk with fewer channels than the first repeats its last one (mono into stereo).
-      const src = chunk[Math.min(c, chunk.length - 1)]!
-      out.set(src, at)
-      at += src.length
-    }
-    channels.push(out)
-  }
-  const fp = fingerprint({ sampleRate: s.sampleRate, channels }, s.options)
-  return { ...fp, startSeconds: (s.pushed - s.retained) / s.sampleRate }
+/**
+ * The settled hashes of the last windowSeconds, with times counted from the window's start:
+ * the first frame at or after (pushed − windowSeconds), so the rebased times are whole frames
+ * and the snapshot matches like a fingerprint of the window. Costs a binary search and a copy
+ * of the window's hashes: 5–25 µs for 20 s after 1 min or 1 h of streaming, where fingerprinting
+ * the window again took 40–80 ms (bench/snapshot.ts, docs/browser.md).
+ */
+function snapshot(s: Stream): StreamSnapshot {
+  const pushedSeconds = s.pushed / s.sampleRate
+  // Frames per second is exact (62.5); the epsilon absorbs the rounding of pushed / sampleRate.
+  const startFrame = Math.max(0, Math.ceil((pushedSeconds - s.windowSeconds) * FRAMES_PER_SECOND - 1e-6))
+  const startSeconds = startFrame * FRAME_SECONDS
+  const fp = s.fingerprinter.snapshot(startSeconds)
+  const times = fp.times                        // a fresh copy of the window: rebased in place
+  for (let i = 0; i < times.length; i++) times[i] = times[i]! - startFrame
+  return { ...fp, times, durationSeconds: Math.max(0, fp.durationSeconds - startSeconds), startSeconds }
 }
 
 function errorData(error: unknown): ErrorData {

@@ -35,6 +35,34 @@ describe('Listen, with a WAV file as the microphone', () => {
     }
   })
 
+  it('Stop while the microphone runs: no chunk is pushed after the stream is closed', async () => {
+    // The capture worklet posts a 4096-frame block every ~85 ms from the audio thread, and
+    // blocks posted before the async context.close() ends are still delivered after stop().
+    // The flake: when the main thread was busy (matching, on a loaded machine) blocks queued
+    // up, stop() ran from that busy task, and the queued blocks then reached stream.push()
+    // after stream.close(): "push() after finish() or close()". Here the main thread is kept
+    // busy for 300 ms (3–4 blocks queue up) and Stop is clicked at the end of the same task.
+    const sample = (JSON.parse(readFileSync(join(DATA_DIR, 'samples.json'), 'utf8')) as Sample[]).find((x) => x.file === 'mic-excerpt.wav')!
+    const s = await openPage([...FAKE_MIC, '--use-fake-ui-for-media-stream', `--use-file-for-fake-audio-capture=${join(DATA_DIR, sample.file)}`])
+    try {
+      for (let round = 0; round < 3; round++) {
+        await s.page.click('#listen')
+        await s.page.waitForFunction(() => document.querySelector('#listen')?.textContent === 'Stop')
+        await s.page.waitForTimeout(200 + 100 * round)
+        await s.page.evaluate(() => {
+          const t0 = performance.now()
+          while (performance.now() - t0 < 300) { /* busy, as a long match on a loaded machine */ }
+          ;(document.querySelector('#listen') as HTMLButtonElement).click()
+        })
+        expect(await s.page.locator('#listen-status').textContent()).toBe('Stopped.')
+        await s.page.waitForTimeout(400)                           // the queued blocks are delivered by now
+      }
+      expect(s.errors).toEqual([])
+    } finally {
+      await s.close()
+    }
+  })
+
   it('permission refused: says so', async () => {
     const s = await openPage([...FAKE_MIC, '--deny-permission-prompts'])
     try {

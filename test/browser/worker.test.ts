@@ -8,7 +8,7 @@ afterAll(async () => { await s?.close() })
 describe('FingerprintWorker in Chromium (peakmatch/worker)', () => {
   it('transfers audio to the worker and the fingerprint back, copies only when asked or when it must', async () => {
     const r = await s.page.evaluate(async () => {
-      type Fp = { hashes: Uint32Array; times: Uint32Array }
+      type Fp = { hashes: Uint32Array; times: Uint32Array; durationSeconds: number }
       const pm = (window as unknown as { __peakmatch: {
         fingerprint(a: unknown): Fp
         worker: { fingerprint(a: unknown, o?: { transfer?: boolean }): Promise<Fp>; stream(o: { sampleRate: number; windowSeconds?: number }): { push(c: Float32Array): void; snapshot(): Promise<Fp & { startSeconds: number }>; finish(): Promise<Fp> } }
@@ -40,13 +40,18 @@ describe('FingerprintWorker in Chromium (peakmatch/worker)', () => {
         error = { name: (e as Error).name, code: (e as { code?: string }).code, message: (e as Error).message }
       }
 
-      // A stream: push 8 s in 0.5 s chunks; a snapshot of a 4 s window fingerprints the last 4 s.
+      // A stream: push 8 s in 0.5 s chunks; a snapshot of a 4 s window holds the settled hashes
+      // of the last 4 s: the slice of finish() from 4 s on, with times counted from 4 s.
       const stream = pm.worker.stream({ sampleRate: 22050, windowSeconds: 4 })
       const half = 11025
       for (let at = 0; at < signal.length; at += half) stream.push(signal.slice(at, at + half))
       const snap = await stream.snapshot()
-      const last4 = pm.fingerprint({ sampleRate: 22050, channels: [signal.slice(signal.length - 4 * 22050)] })
       const whole = await stream.finish()
+      const startFrame = Math.round(snap.startSeconds / 0.016)
+      let from = 0
+      while (from < whole.times.length && whole.times[from]! < startFrame) from++
+      const snapSlice = snap.hashes.length > 0 && snap.hashes.length < whole.hashes.length - from &&
+        snap.hashes.every((h, i) => h === whole.hashes[from + i] && snap.times[i] === whole.times[from + i]! - startFrame)
       return {
         hashes: expected.hashes.length,
         transferred: moved.length === 0 && moved.buffer.byteLength === 0, fp1: same(fp1, expected),
@@ -55,14 +60,14 @@ describe('FingerprintWorker in Chromium (peakmatch/worker)', () => {
         audioBufferIntact: ab.getChannelData(0)[100] === signal[100], fp4: same(fp4, expected),
         resultIsTransferredTypedArray: fp1.hashes instanceof Uint32Array,
         error,
-        snapStart: snap.startSeconds, snapSame: same(snap, last4), streamSame: same(whole, expected),
+        snapStart: snap.startSeconds, snapDuration: snap.durationSeconds, snapSlice, streamSame: same(whole, expected),
       }
     })
     expect(r.hashes).toBeGreaterThan(100)
     expect(r).toMatchObject({
       transferred: true, fp1: true, keptIntact: true, fp2: true, bigIntact: true, fp3: true,
       audioBufferIntact: true, fp4: true, resultIsTransferredTypedArray: true,
-      snapStart: 4, snapSame: true, streamSame: true,
+      snapStart: 4, snapDuration: 4, snapSlice: true, streamSame: true,
     })
     expect(r.error).toMatchObject({ name: 'PeakmatchError', code: 'INVALID_AUDIO' })
     expect(r.error!.message).toContain('sample 1234')
