@@ -120,6 +120,7 @@ export class Fingerprinter {
       ranks: out.rank.slice(lo, end),
       frameSeconds: FRAME_SECONDS,
       durationSeconds: this.samples / this.sampleRate,
+      frontEnd: this.frontEnd,
     }
   }
 
