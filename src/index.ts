@@ -4,6 +4,7 @@ export { fingerprintToBytes, fingerprintFromBytes, FINGERPRINT_FORMAT_VERSION } 
 export { Catalog } from './match/catalog.js'
 export { PeakmatchError } from './errors.js'
 export { FORMAT_VERSION } from './match/codec.js'
+export { DECISION_CONFIDENCE } from './match/rank.js'
 export { qualityRank, isUpgrade, isLossless } from './match/editions.js'
 export { packHash, unpackHash, DEFAULT_OPTIONS, FRAME_SECONDS, WORK_RATE } from './options.js'
 

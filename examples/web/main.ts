@@ -4,7 +4,7 @@
  * (peakmatch/worker); matching runs here, on the main thread, against the loaded Catalog.
  * In an app the imports are 'peakmatch' and 'peakmatch/worker'.
  */
-import { Catalog, PeakmatchError, fingerprint, type Fingerprint, type Match } from '../../src/index.js'
+import { Catalog, DECISION_CONFIDENCE, PeakmatchError, fingerprint, type Fingerprint, type Match } from '../../src/index.js'
 import { FingerprintWorker, type FingerprintStream } from '../../src/worker/index.js'
 import { decodePrints, type TrackPrint } from './prints.js'
 
@@ -14,7 +14,7 @@ const LISTEN_SECONDS = 15          // give up after this long without a confiden
 // took 40–80 ms) and matching it against the demo catalog takes about 0.1 ms (bench/snapshot.ts),
 // so ticking 4× a second costs next to nothing and answers up to 0.75 s sooner than 1× would.
 const LISTEN_EVERY_MS = 250
-const CONFIDENT = 0.5              // the catalog's calibrated decision threshold
+const CONFIDENT = DECISION_CONFIDENCE     // the catalog's calibrated decision threshold
 
 interface Sample { file: string; label: string; expectedTrackId: string | null }
 
