@@ -35,7 +35,7 @@ export default defineConfig([
     esbuildPlugins: [coreAsSibling],
   },
   {
-    entry: { cli: 'src/node/cli.ts', 'scan-worker': 'src/node/scan-worker.ts' },
+    entry: { cli: 'src/node/bin.ts', 'scan-worker': 'src/node/scan-worker.ts' },
     format: ['esm'],
     sourcemap: true,
     target: 'node20',

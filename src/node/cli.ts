@@ -1,12 +1,11 @@
-#!/usr/bin/env node
 /**
  * The `peakmatch` command: build a catalog, scan a library, identify a file.
- * main() is exported for in-process tests; the bin (dist/cli.js) calls it with process.argv.
+ * main() is exported for in-process tests; run() is what the bin (bin.ts → dist/cli.js) calls.
+ * Importing this module runs nothing.
  */
-import { mkdirSync, realpathSync } from 'node:fs'
+import { mkdirSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { parseArgs, type ParseArgsConfig } from 'node:util'
 import cliProgress from 'cli-progress'
 import { FingerprintCache } from './cache.js'
@@ -273,8 +272,3 @@ export async function run(): Promise<void> {
   })
   process.exitCode = code
 }
-
-const invoked = process.argv[1] !== undefined && (() => {
-  try { return realpathSync(process.argv[1]!) === realpathSync(fileURLToPath(import.meta.url)) } catch { return false }
-})()
-if (invoked) void run()

@@ -7,7 +7,7 @@ import { cli, makeWorld } from './support.js'
 
 const world = makeWorld()
 const pmx = join(world.dir, 'catalog.pmx')
-const CLI = new URL('../../src/node/cli.ts', import.meta.url).pathname
+const CLI = new URL('../../src/node/bin.ts', import.meta.url).pathname
 
 it('a build killed between the temporary write and the rename leaves the old catalog intact', async () => {
   // The old catalog: the first recording only.
