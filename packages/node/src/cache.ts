@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { createReadStream, existsSync, readFileSync } from 'node:fs'
 import { Packr } from 'msgpackr'
-import { FORMAT_VERSION, type Fingerprint } from '../index.js'
+import { FORMAT_VERSION, type Fingerprint } from 'peakmatch'
 import { writeFileAtomic } from './atomic.js'
 import type { FileInfo } from './read.js'
 

@@ -1,7 +1,7 @@
 import { open, stat } from 'node:fs/promises'
 import decode from 'audio-decode'
 import { parseFile, type IAudioMetadata } from 'music-metadata'
-import { Fingerprinter, type EditionQuality, type Fingerprint } from '../index.js'
+import { Fingerprinter, type EditionQuality, type Fingerprint } from 'peakmatch'
 import { FileError, errorMessage } from './errors.js'
 import { mp4Chunks, range } from './mp4.js'
 

@@ -23,6 +23,8 @@ export interface Io {
   /** Show a progress bar (stdout is a terminal and not --json). */
   tty: boolean
   signal?: AbortSignal
+  /** The decoding threads' module (RunOptions.workerScript); the bin leaves it to the default. */
+  workerScript?: URL | string
 }
 
 const HELP: Record<string, string> = {
@@ -144,7 +146,7 @@ async function cmdBuild(args: string[], io: Io): Promise<number> {
   const bar = progressBar({ ...io, tty: io.tty && !values.json }, 'fingerprinting')
   let result
   try {
-    result = await buildCatalog(positionals, { jobs: jobsOf(values.jobs), editions, cache, onProgress: bar.update, signal: io.signal })
+    result = await buildCatalog(positionals, { jobs: jobsOf(values.jobs), editions, cache, onProgress: bar.update, signal: io.signal, workerScript: io.workerScript })
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new CliError(EXIT.USAGE, errorMessage(e))
     throw e
@@ -182,7 +184,7 @@ async function cmdScan(args: string[], io: Io): Promise<number> {
   const bar = progressBar({ ...io, tty: io.tty && !values.json }, 'scanning')
   let result
   try {
-    result = await scanLibrary(positionals, catalog, { jobs, cache, onProgress: bar.update, signal: io.signal })
+    result = await scanLibrary(positionals, catalog, { jobs, cache, onProgress: bar.update, signal: io.signal, workerScript: io.workerScript })
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new CliError(EXIT.USAGE, errorMessage(e))
     if (e instanceof CliError) throw e
