@@ -37,11 +37,8 @@ export class WorkerPool {
   private nextId = 1
   private closed = false
 
-  private readonly workerScript: URL | string
-
-  constructor(readonly jobs: number, workerScript: URL | string = builtWorkerScript()) {
+  constructor(readonly jobs: number, private readonly workerScript: URL | string = builtWorkerScript()) {
     if (!Number.isInteger(jobs) || jobs < 0 || jobs > 64) throw new RangeError(`jobs must be an integer from 0 to 64, got ${jobs}`)
-    this.workerScript = workerScript
     if (jobs > 0 && String(workerScript).startsWith('file:') && !existsSync(new URL(workerScript))) {
       throw new Error(`the worker script ${fileURLToPath(workerScript)} is missing (build the package, or pass workerScript)`)
     }
