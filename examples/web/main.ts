@@ -169,16 +169,19 @@ async function listen(): Promise<void> {
   sink.connect(context.destination)
   const stream = worker.stream({ sampleRate: context.sampleRate, windowSeconds: LISTEN_SECONDS + 5 })
   const card = addCard('Microphone')
+  // Captured chunks already queued when stop() runs still arrive after it: drop them, since the
+  // stream is closed by then (pushing would throw STREAM_FINISHED).
+  let timer = 0, stopped = false
   let capture: AudioNode
   if (context.audioWorklet) {
     await context.audioWorklet.addModule(new URL('./capture-worklet.js', import.meta.url))
     const node = new AudioWorkletNode(context, 'peakmatch-capture', { numberOfOutputs: 1 })
-    node.port.onmessage = (event: MessageEvent<Float32Array[]>) => stream.push(event.data)
+    node.port.onmessage = (event: MessageEvent<Float32Array[]>) => { if (!stopped) stream.push(event.data) }
     capture = node
   } else {
     // ScriptProcessorNode: deprecated, but the only way in browsers without AudioWorklet.
     const node = context.createScriptProcessor(4096, 1, 1)
-    node.onaudioprocess = (event) => stream.push(event.inputBuffer.getChannelData(0).slice())
+    node.onaudioprocess = (event) => { if (!stopped) stream.push(event.inputBuffer.getChannelData(0).slice()) }
     capture = node
   }
   source.connect(capture)
@@ -186,7 +189,6 @@ async function listen(): Promise<void> {
   await context.resume()
 
   const started = performance.now()
-  let timer = 0, stopped = false
   const stop = (reason?: string) => {
     if (stopped) return
     stopped = true
