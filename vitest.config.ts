@@ -1,7 +1,19 @@
+import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vitest/config'
 
+const source = (path: string) => fileURLToPath(new URL(path, import.meta.url))
+
 export default defineConfig({
+  resolve: {
+    // packages/node imports the core as the package `peakmatch`: in tests that is the core's
+    // source (as tsconfig.json's paths say), so the tests need no build.
+    alias: [
+      { find: /^peakmatch$/, replacement: source('./src/index.ts') },
+      { find: /^peakmatch\/worker$/, replacement: source('./src/worker/index.ts') },
+    ],
+  },
   test: {
+    // test/node/** are the tests of packages/node (peakmatch-node).
     include: ['test/**/*.test.ts'],
     // Browser tests need Chromium and run with `npm run test:browser` (vitest.browser.config.ts).
     exclude: ['test/browser/**', 'node_modules/**'],

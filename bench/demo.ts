@@ -7,7 +7,7 @@
  */
 import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { main, type Io } from '../src/node/cli.js'
+import { main, type Io } from '../packages/node/src/cli.js'
 import { excerpt, synthMusic, withNoise, type Audio } from '../test/support/synth.js'
 import { encodeWav } from '../test/support/wav.js'
 
@@ -57,7 +57,9 @@ writeFileSync(join(library, 'Unknown', 'broken.mp3'), 'ID3\u0003\u0000\u0000\u00
 writeFileSync(join(library, 'folder.jpg'), 'cover art is ignored')
 console.log(`demo audio written to ${root} in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`)
 
-const io: Io = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t), tty: Boolean(process.stdout.isTTY) }
+// workerScript: the decoding threads run the TypeScript source (no build needed for the demo).
+const workerScript = new URL('../test/support/scan-worker.mjs', import.meta.url)
+const io: Io = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t), tty: Boolean(process.stdout.isTTY), workerScript }
 const pmx = join(root, 'catalog.pmx')
 console.log(`$ peakmatch catalog build ${masters} -o ${pmx} --editions editions.json`)
 if (await main(['catalog', 'build', masters, '-o', pmx, '--editions', join(masters, 'editions.json')], io) !== 0) process.exit(1)

@@ -13,8 +13,11 @@ import { spawnSync } from 'node:child_process'
 import { readFileSync, statSync } from 'node:fs'
 import { cpus } from 'node:os'
 import { join } from 'node:path'
-import { buildCatalog, scanLibrary } from '../src/node/index.js'
+import { buildCatalog, scanLibrary } from '../packages/node/src/index.js'
 import { Catalog } from '../src/index.js'
+
+/** The decoding threads run the TypeScript source (test/support/scan-worker.mjs registers tsx). */
+const workerScript = new URL('../test/support/scan-worker.mjs', import.meta.url)
 
 const argv = process.argv.slice(2)
 const arg = (name: string) => { const i = argv.indexOf(name); return i >= 0 ? argv[i + 1] : undefined }
@@ -25,7 +28,7 @@ if (arg('--memory')) {
   // Child: one file, one worker, an empty catalog (identify is not what is measured here).
   const file = arg('--memory')!
   const t0 = performance.now()
-  const r = await scanLibrary([file], new Catalog(), { jobs: 1 })
+  const r = await scanLibrary([file], new Catalog(), { jobs: 1, workerScript })
   const ms = performance.now() - t0
   const f = r.files[0]!
   console.log(JSON.stringify({ seconds: f.durationSeconds, ms, maxRssBytes: process.resourceUsage().maxRSS * 1024, status: f.status, error: f.error }))
@@ -43,14 +46,14 @@ console.log(`node ${process.version}, ${cpus()[0]?.model ?? 'cpu'} × ${cpus().l
 // Catalog from the masters.
 const editions = new Map(masters.map((m) => [join(manifest.sourceCorpus, m.file), { trackId: m.trackId }]))
 let t0 = performance.now()
-const built = await buildCatalog(masters.map((m) => join(manifest.sourceCorpus, m.file)), { jobs, editions })
+const built = await buildCatalog(masters.map((m) => join(manifest.sourceCorpus, m.file)), { jobs, editions, workerScript })
 const buildS = (performance.now() - t0) / 1000
 console.log(`catalog build: ${built.summary.added} WAV masters, ${(built.summary.audioSeconds / 3600).toFixed(2)} h of audio in ${buildS.toFixed(1)} s = ${(built.summary.audioSeconds / buildS).toFixed(0)}× real time (${(built.summary.audioSeconds / buildS / jobs).toFixed(0)}× per core)\n`)
 
 // The scan.
 const rssBefore = process.resourceUsage().maxRSS * 1024
 t0 = performance.now()
-const scan = await scanLibrary([join(dir, 'files')], built.catalog, { jobs })
+const scan = await scanLibrary([join(dir, 'files')], built.catalog, { jobs, workerScript })
 const scanS = (performance.now() - t0) / 1000
 const audio = scan.summary.audioSeconds
 const bytes = scan.files.reduce((s, f) => s + f.sizeBytes, 0)

@@ -7,7 +7,7 @@ import { cli, makeWorld } from './support.js'
 
 const world = makeWorld()
 const pmx = join(world.dir, 'catalog.pmx')
-const CLI = new URL('../../src/node/cli.ts', import.meta.url).pathname
+const CLI = new URL('../../packages/node/src/bin.ts', import.meta.url).pathname
 
 it('a build killed between the temporary write and the rename leaves the old catalog intact', async () => {
   // The old catalog: the first recording only.
@@ -32,7 +32,7 @@ it('a build killed between the temporary write and the rename leaves the old cat
 })
 
 it('an interrupted build (abort signal) writes nothing', async () => {
-  const { main } = await import('../../src/node/cli.js')
+  const { main } = await import('../../packages/node/src/cli.js')
   const controller = new AbortController()
   controller.abort()
   let err = ''

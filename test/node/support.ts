@@ -1,16 +1,18 @@
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { main, type Io } from '../../src/node/cli.js'
+import { main, type Io } from '../../packages/node/src/cli.js'
 import { synthMusic } from '../support/synth.js'
 import { encodeWav } from '../support/wav.js'
 
 export const FIXTURES = new URL('../fixtures/', import.meta.url).pathname
+/** WorkerPool's threads from the TypeScript source (the package's default is the built dist/scan-worker.js). */
+export const WORKER_SCRIPT = new URL('../support/scan-worker.mjs', import.meta.url)
 
 /** Runs the CLI in-process; returns its exit code and what it wrote. */
 export async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string; json: () => any }> {
   let out = '', err = ''
-  const io: Io = { out: (t) => { out += t }, err: (t) => { err += t }, tty: false }
+  const io: Io = { out: (t) => { out += t }, err: (t) => { err += t }, tty: false, workerScript: WORKER_SCRIPT }
   const code = await main(argv, io)
   return { code, out, err, json: () => JSON.parse(out) }
 }

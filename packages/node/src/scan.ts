@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, statSync } from 'node:fs'
 import { dirname, relative, resolve, sep } from 'node:path'
-import { Catalog, PeakmatchError, type EditionQuality, type Fingerprint, type Identification } from '../index.js'
+import { Catalog, PeakmatchError, type EditionQuality, type Fingerprint, type Identification } from 'peakmatch'
 import { writeFileAtomic } from './atomic.js'
 import type { FingerprintCache } from './cache.js'
 import { CliError, FileError, errorMessage, type FileErrorReason } from './errors.js'
@@ -16,6 +16,8 @@ export interface RunOptions {
   onProgress?: (p: Progress) => void
   /** Stops dispatching files; those in flight finish. The result then has `interrupted`. */
   signal?: AbortSignal
+  /** The worker threads' module (see WorkerPool). @default the built scan-worker.js of this package */
+  workerScript?: URL | string
 }
 
 /** One file's reading, from a worker or the cache, or its failure. */
@@ -27,7 +29,7 @@ interface Read { file: AudioFile; fp?: Fingerprint; info?: FileInfo; cached: boo
  */
 async function readAll(files: readonly AudioFile[], options: RunOptions, cache: FingerprintCache | undefined, use: (r: Read) => void): Promise<{ interrupted: boolean; fingerprinted: number; fromCache: number }> {
   const jobs = options.jobs ?? 2
-  const pool = new WorkerPool(jobs)
+  const pool = new WorkerPool(jobs, options.workerScript)
   const bytesTotal = files.reduce((s, f) => s + f.size, 0)
   const results: (Read | undefined)[] = new Array(files.length)
   let next = 0, emitted = 0, done = 0, bytesDone = 0, fingerprinted = 0, fromCache = 0

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
 import { Worker } from 'node:worker_threads'
-import type { Fingerprint } from '../index.js'
+import type { Fingerprint } from 'peakmatch'
 import { FileError, type FileErrorReason } from './errors.js'
 import { readAudioFile, type FileInfo, type FileReading } from './read.js'
 
@@ -12,14 +13,12 @@ export type WorkerReply =
 interface Job { id: number; path: string; resolve: (r: FileReading) => void; reject: (e: unknown) => void }
 interface Slot { worker: Worker; job: Job | null }
 
-/** The worker script next to this module: dist/scan-worker.js, or the TypeScript source under tsx. */
-function startWorker(): Worker {
-  const js = new URL('./scan-worker.js', import.meta.url)
-  if (existsSync(js)) return new Worker(js)
-  // From source (tests, tsx): register tsx's loader inside the worker, then load the .ts file.
-  const ts = new URL('./scan-worker.ts', import.meta.url).href
-  const boot = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(ts)}) })`
-  return new Worker(boot, { eval: true })
+/**
+ * The worker thread's module: dist/scan-worker.js, built next to the code that uses this URL
+ * (dist/index.js, dist/index.cjs and dist/cli.js all sit in dist/).
+ */
+function builtWorkerScript(): URL {
+  return new URL('./scan-worker.js', import.meta.url)
 }
 
 /**
@@ -27,6 +26,10 @@ function startWorker(): Worker {
  * most of a scan's cost, and it is synchronous WebAssembly/JS: threads are how it uses
  * several cores). jobs = 0 reads in the calling thread (tests, debugging).
  * A worker that dies (a decoder abort, out of memory) fails its file as corrupt and is replaced.
+ *
+ * `workerScript` is the module each thread runs: by default the built scan-worker.js beside this
+ * code. Code run from TypeScript source (the tests, bench/) passes a module that registers a
+ * TypeScript loader and then imports scan-worker.ts (test/support/scan-worker.mjs).
  */
 export class WorkerPool {
   private readonly slots: Slot[] = []
@@ -34,8 +37,11 @@ export class WorkerPool {
   private nextId = 1
   private closed = false
 
-  constructor(readonly jobs: number) {
+  constructor(readonly jobs: number, private readonly workerScript: URL | string = builtWorkerScript()) {
     if (!Number.isInteger(jobs) || jobs < 0 || jobs > 64) throw new RangeError(`jobs must be an integer from 0 to 64, got ${jobs}`)
+    if (jobs > 0 && String(workerScript).startsWith('file:') && !existsSync(new URL(workerScript))) {
+      throw new Error(`the worker script ${fileURLToPath(workerScript)} is missing (build the package, or pass workerScript)`)
+    }
     for (let i = 0; i < jobs; i++) this.slots.push(this.spawn())
   }
 
@@ -54,7 +60,7 @@ export class WorkerPool {
   }
 
   private spawn(): Slot {
-    const worker = startWorker()
+    const worker = new Worker(this.workerScript)
     const slot: Slot = { worker, job: null }
     worker.unref()
     worker.on('message', (reply: WorkerReply) => {

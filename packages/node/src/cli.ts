@@ -1,12 +1,11 @@
-#!/usr/bin/env node
 /**
  * The `peakmatch` command: build a catalog, scan a library, identify a file.
- * main() is exported for in-process tests; the bin (dist/cli.js) calls it with process.argv.
+ * main() is exported for in-process tests; run() is what the bin (bin.ts → dist/cli.js) calls.
+ * Importing this module runs nothing.
  */
-import { mkdirSync, realpathSync } from 'node:fs'
+import { mkdirSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { parseArgs, type ParseArgsConfig } from 'node:util'
 import cliProgress from 'cli-progress'
 import { FingerprintCache } from './cache.js'
@@ -24,6 +23,8 @@ export interface Io {
   /** Show a progress bar (stdout is a terminal and not --json). */
   tty: boolean
   signal?: AbortSignal
+  /** The decoding threads' module (RunOptions.workerScript); the bin leaves it to the default. */
+  workerScript?: URL | string
 }
 
 const HELP: Record<string, string> = {
@@ -145,7 +146,7 @@ async function cmdBuild(args: string[], io: Io): Promise<number> {
   const bar = progressBar({ ...io, tty: io.tty && !values.json }, 'fingerprinting')
   let result
   try {
-    result = await buildCatalog(positionals, { jobs: jobsOf(values.jobs), editions, cache, onProgress: bar.update, signal: io.signal })
+    result = await buildCatalog(positionals, { jobs: jobsOf(values.jobs), editions, cache, onProgress: bar.update, signal: io.signal, workerScript: io.workerScript })
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new CliError(EXIT.USAGE, errorMessage(e))
     throw e
@@ -183,7 +184,7 @@ async function cmdScan(args: string[], io: Io): Promise<number> {
   const bar = progressBar({ ...io, tty: io.tty && !values.json }, 'scanning')
   let result
   try {
-    result = await scanLibrary(positionals, catalog, { jobs, cache, onProgress: bar.update, signal: io.signal })
+    result = await scanLibrary(positionals, catalog, { jobs, cache, onProgress: bar.update, signal: io.signal, workerScript: io.workerScript })
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new CliError(EXIT.USAGE, errorMessage(e))
     if (e instanceof CliError) throw e
@@ -273,8 +274,3 @@ export async function run(): Promise<void> {
   })
   process.exitCode = code
 }
-
-const invoked = process.argv[1] !== undefined && (() => {
-  try { return realpathSync(process.argv[1]!) === realpathSync(fileURLToPath(import.meta.url)) } catch { return false }
-})()
-if (invoked) void run()

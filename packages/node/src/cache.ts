@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { createReadStream, existsSync, readFileSync } from 'node:fs'
 import { Packr } from 'msgpackr'
-import { DEFAULT_FRONT_END, FORMAT_VERSION, PeakmatchError, fingerprintFromBytes, fingerprintToBytes, frontEndMismatch, type Fingerprint } from '../index.js'
+import { DEFAULT_FRONT_END, FORMAT_VERSION, PeakmatchError, fingerprintFromBytes, fingerprintToBytes, frontEndMismatch, type Fingerprint } from 'peakmatch'
 import { writeFileAtomic } from './atomic.js'
 import type { FileInfo } from './read.js'
 

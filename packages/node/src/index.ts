@@ -1,5 +1,5 @@
 /**
- * peakmatch/node: reading real audio files (decode → streaming fingerprint, tags, quality),
+ * peakmatch-node (packages/node): reading real audio files (decode → streaming fingerprint, tags, quality),
  * walking a library, the fingerprint cache, atomic writes, the worker pool, and the scan and
  * catalog-build pipelines the `peakmatch` CLI is made of. The only part of peakmatch that
  * uses Node built-ins.

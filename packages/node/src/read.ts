@@ -1,7 +1,9 @@
 import { open, stat } from 'node:fs/promises'
-import decode from 'audio-decode'
+// The named export: esbuild's CommonJS output (dist/index.cjs) would take the default import of
+// this ESM-only package as its whole namespace, which is not callable.
+import { decodeChunked } from 'audio-decode'
 import { parseFile, type IAudioMetadata } from 'music-metadata'
-import { Fingerprinter, type EditionQuality, type Fingerprint } from '../index.js'
+import { Fingerprinter, type EditionQuality, type Fingerprint } from 'peakmatch'
 import { FileError, errorMessage } from './errors.js'
 import { mp4Chunks, range } from './mp4.js'
 
@@ -59,7 +61,7 @@ export async function readAudioFile(path: string): Promise<FileReading> {
   const fh = await open(path, 'r').catch((e: unknown) => { throw new FileError('io', `cannot open: ${errorMessage(e)}`, { cause: e }) })
   try {
     const source = format === 'm4a' ? mp4Chunks(fh, size, CHUNK_BYTES) : range(fh, 0, size, CHUNK_BYTES)
-    for await (const pcm of decode(source, format)) {
+    for await (const pcm of decodeChunked(source, format)) {
       const ch = pcm.channelData
       if (ch.length === 0 || ch[0]!.length === 0) continue
       if (!fingerprinter) {
