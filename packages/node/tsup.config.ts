@@ -17,9 +17,9 @@ export default defineConfig([
     outExtension: ({ format }) => ({ js: format === 'cjs' ? '.cjs' : '.js' }),
   },
   {
-    // The bin (dist/cli.js) and the worker thread's module (dist/scan-worker.js, next to the
-    // code that starts it: WorkerPool's default).
-    entry: { cli: 'src/bin.ts', 'scan-worker': 'src/scan-worker.ts' },
+    // The bin (dist/cli.js), the worker thread's module (dist/scan-worker.js, next to the
+    // code that starts it: WorkerPool's default) and the cache's store process (dist/cache-store.js).
+    entry: { cli: 'src/bin.ts', 'scan-worker': 'src/scan-worker.ts', 'cache-store': 'src/cache-store.ts' },
     format: ['esm'],
     sourcemap: true,
     target: 'node20',

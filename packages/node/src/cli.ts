@@ -71,7 +71,7 @@ Options:
   -c, --catalog FILE     the catalog (from \`peakmatch catalog build\`)
   -r, --report FILE      write every file's result: .json or .csv by extension
   -j, --jobs N           decoding threads (default: 2)
-      --cache FILE       fingerprint cache (default: $XDG_CACHE_HOME/peakmatch/fingerprints.msgpack)
+      --cache FILE       fingerprint cache (default: $XDG_CACHE_HOME/peakmatch/fingerprints.lmdb)
       --no-cache         neither read nor write a cache
       --cache-hash       also key the cache by content (SHA-256): touched-but-unchanged files stay cached
   -v, --verbose          one line per file
@@ -131,7 +131,7 @@ function progressBar(io: Io, label: string): { update: (p: Progress) => void; st
 
 function defaultCachePath(): string {
   const base = process.env.XDG_CACHE_HOME || join(homedir(), '.cache')
-  return join(base, 'peakmatch', 'fingerprints.msgpack')
+  return join(base, 'peakmatch', 'fingerprints.lmdb')
 }
 
 async function cmdBuild(args: string[], io: Io): Promise<number> {
@@ -142,7 +142,7 @@ async function cmdBuild(args: string[], io: Io): Promise<number> {
   if (positionals.length === 0) throw new CliError(EXIT.USAGE, 'catalog build: give at least one directory of audio files')
   if (!values.output) throw new CliError(EXIT.USAGE, 'catalog build: -o <catalog.pmx> is required')
   const editions = values.editions ? loadEditions(values.editions) : undefined
-  const cache = values.cache ? new FingerprintCache(resolve(values.cache)) : undefined
+  const cache = values.cache ? await FingerprintCache.open(resolve(values.cache)) : undefined
   const bar = progressBar({ ...io, tty: io.tty && !values.json }, 'fingerprinting')
   let result
   try {
@@ -158,7 +158,8 @@ async function cmdBuild(args: string[], io: Io): Promise<number> {
     return EXIT.INTERRUPTED
   }
   const bytes = saveCatalog(result.catalog, values.output)
-  try { cache?.save() } catch (e) { io.err(`warning: cache not saved: ${errorMessage(e)}\n`) }
+  await cache?.save()
+  if (cache?.problem) io.err(`note: cache ${cache.path}: ${cache.problem}\n`)
   if (values.json) io.out(JSON.stringify({ catalog: resolve(values.output), bytes, summary: result.summary, files: result.files }, null, 2) + '\n')
   else io.out(buildSummaryText(result, values.output, bytes) + '\n')
   return result.summary.unreadable > 0 ? EXIT.UNREADABLE_FILES : EXIT.OK
@@ -177,9 +178,9 @@ async function cmdScan(args: string[], io: Io): Promise<number> {
   const catalog = loadCatalog(values.catalog)
   let cache: FingerprintCache | undefined
   if (!values['no-cache']) {
-    cache = new FingerprintCache(resolve(values.cache ?? defaultCachePath()), values['cache-hash'] ?? false)
-    if (cache.problem) io.err(`note: cache ${cache.path} not used (${cache.problem}); it will be rewritten\n`)
-    mkdirSync(dirname(cache.path), { recursive: true })
+    const path = resolve(values.cache ?? defaultCachePath())
+    mkdirSync(dirname(path), { recursive: true })
+    cache = await FingerprintCache.open(path, values['cache-hash'] ?? false)
   }
   const bar = progressBar({ ...io, tty: io.tty && !values.json }, 'scanning')
   let result
@@ -192,6 +193,7 @@ async function cmdScan(args: string[], io: Io): Promise<number> {
   } finally {
     bar.stop()
   }
+  if (cache?.problem) io.err(`note: cache ${cache.path}: ${cache.problem}\n`)
   const report = { catalog: resolve(values.catalog), summary: result.summary, interrupted: result.interrupted, files: result.files }
   if (values.report) {
     const text = /\.csv$/i.test(values.report) ? scanCsv(result) : JSON.stringify(report, null, 2) + '\n'

@@ -25,6 +25,7 @@ export function scanSummaryText(r: ScanResult): string {
     `  unreadable   ${String(s.unreadable).padStart(6)}   skipped (reason in the report)`,
   ]
   if (r.interrupted) lines.push('  (interrupted: the files above were done; run the scan again to finish — the cache keeps them)')
+  if (s.cache?.dropped || s.cache?.reset) lines.push(`  cache: ${s.cache.dropped} damaged entries dropped${s.cache.reset ? ' (its damaged store was replaced by an empty one)' : ''}; their files were read again`)
   return lines.join('\n')
 }
 

@@ -2,7 +2,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs'
 import { dirname, relative, resolve, sep } from 'node:path'
 import { Catalog, PeakmatchError, type EditionQuality, type Fingerprint, type Identification } from 'peakmatch'
 import { writeFileAtomic } from './atomic.js'
-import type { FingerprintCache } from './cache.js'
+import type { CacheStats, FingerprintCache } from './cache.js'
 import { CliError, FileError, errorMessage, type FileErrorReason } from './errors.js'
 import { WorkerPool } from './pool.js'
 import { readAudioFile, type FileInfo, type Tags } from './read.js'
@@ -205,6 +205,8 @@ export interface ScanSummary {
   ignored: number
   fingerprinted: number
   fromCache: number
+  /** The fingerprint cache's lookups, and the damaged entries it dropped (absent with --no-cache). */
+  cache?: CacheStats
   audioSeconds: number
   elapsedSeconds: number
 }
@@ -222,13 +224,14 @@ export async function scanLibrary(paths: readonly string[], catalog: Catalog, op
     if (r.info) audioSeconds += r.info.durationSeconds
   })
   // A pruned cache forgets files that are gone; not after an interruption (unseen ≠ gone).
-  options.cache?.save(run.interrupted ? undefined : { within: paths.map((p) => resolve(p)) })
+  await options.cache?.save(run.interrupted ? undefined : { within: paths.map((p) => resolve(p)) })
   const count = (s: ScanStatus) => out.filter((f) => f.status === s).length
   const summary: ScanSummary = {
     files: files.length, matched: count('matched'), upgradable: out.filter((f) => f.status === 'matched' && f.upgrade).length,
     unmatched: count('unmatched'), unmatchedBytes: out.filter((f) => f.status === 'unmatched').reduce((s, f) => s + f.sizeBytes, 0),
     ambiguous: count('ambiguous'), unreadable: count('unreadable'), ignored,
     fingerprinted: run.fingerprinted, fromCache: run.fromCache, audioSeconds, elapsedSeconds: (performance.now() - t0) / 1000,
+    ...(options.cache ? { cache: { ...options.cache.stats } } : {}),
   }
   return { files: out, summary, interrupted: run.interrupted }
 }
