@@ -1,12 +1,50 @@
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs'
+import { closeSync, fsyncSync, lstatSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
+
+/** Our temporary files: `.<name>.<pid>.<base-36 ms>.tmp` (see writeFileAtomic). */
+const TEMP_NAME = /^\.(.+)\.([1-9][0-9]{0,9})\.([0-9a-z]{6,10})\.tmp$/
+
+/**
+ * Removes the temporary files a killed writeFileAtomic left in `dir` (a kill between the write
+ * and the rename leaves a full-size one): only regular files named exactly as ours whose
+ * process is no longer alive (a live process may be writing it). Returns the names removed.
+ * Best effort: an unreadable directory or a file that cannot be removed is left as it is.
+ */
+export function removeStaleTemps(dir: string): string[] {
+  const removed: string[] = []
+  let names: string[]
+  try { names = readdirSync(dir) } catch { return removed }
+  for (const name of names) {
+    const m = TEMP_NAME.exec(name)
+    if (!m || isAlive(Number(m[2]))) continue
+    const path = join(dir, name)
+    try {
+      if (!lstatSync(path).isFile()) continue
+      rmSync(path)
+      removed.push(name)
+    } catch { /* gone already, or not ours to remove */ }
+  }
+  return removed
+}
+
+function isAlive(pid: number): boolean {
+  if (pid === process.pid) return true
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM'   // alive, another user's
+  }
+}
 
 /**
  * Writes `bytes` to `path` atomically: a temporary file in the same directory, fsync, then
  * rename over the target. A crash at any point leaves either the old file or the new one,
- * never a half-written one. The temporary file is removed when the write itself fails.
+ * never a half-written one. The temporary file is removed when the write itself fails, and the
+ * stale ones earlier killed writers left in the directory are removed first (removeStaleTemps).
  */
 export function writeFileAtomic(path: string, bytes: Uint8Array): void {
+  removeStaleTemps(dirname(path))
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now().toString(36)}.tmp`)
   let fd = -1
   try {
