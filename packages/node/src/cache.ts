@@ -76,6 +76,13 @@ export class FingerprintCache {
     const kind = storeKind(path)
     if (kind === 'foreign') throw refuse(path, 'it is not a peakmatch cache')
     this.opening = this.start(kind)
+    // Used through `new` on another program's LMDB database: no cache (and `problem` says why).
+    this.opening.catch((e: unknown) => { this.problem = (e as Error).message })
+  }
+
+  /** Resolves once the store is open, or known to be unusable; never rejects. */
+  private ready(): Promise<void> {
+    return this.opening.catch(() => undefined)
   }
 
   private async start(kind: 'absent' | 'ours' | 'damaged'): Promise<void> {
@@ -97,7 +104,7 @@ export class FingerprintCache {
   }
 
   private async lookup(path: string, size: number, mtimeMs: number): Promise<{ fp: Fingerprint; info: FileInfo } | undefined> {
-    await this.opening
+    await this.ready()
     const bytes = await this.request({ op: 'get', key: path }) as Uint8Array | undefined
     if (!(bytes instanceof Uint8Array)) return undefined
     const e = decodeEntry(bytes)
@@ -124,7 +131,7 @@ export class FingerprintCache {
     const e: Entry = { size, mtimeMs, fingerprint: fingerprintToBytes(fp), info }
     if (this.contentHash) e.sha256 = await sha256File(path)
     this.used.add(path)
-    await this.opening
+    await this.ready()
     this.track(this.request({ op: 'put', key: path, value: encodeEntry(e) }))
   }
 
@@ -135,7 +142,7 @@ export class FingerprintCache {
    * Never throws: a cache that could not be written is a note in `problem`.
    */
   async save(prune?: { within: readonly string[] }): Promise<void> {
-    await this.opening.catch(() => undefined)
+    await this.ready()
     await this.settle()
     if (prune) {
       for (const dir of prune.within) {
@@ -151,7 +158,7 @@ export class FingerprintCache {
 
   /** Waits for the writes and ends the store process, without pruning. */
   async close(): Promise<void> {
-    await this.opening.catch(() => undefined)
+    await this.ready()
     await this.settle()
     const store = this.store
     this.store = undefined
@@ -227,13 +234,26 @@ class StoreClient {
       this.child.on('exit', (code, signal) => die(`the store process ended (${signal ?? `exit code ${code}`})`))
       this.child.on('error', (e) => die(`the store process failed: ${e.message}`))
     })
-    this.child.on('message', (r: StoreReply) => { const reply = this.waiting.get(r.id); this.waiting.delete(r.id); reply?.(r) })
+    this.child.on('message', (r: StoreReply) => {
+      const reply = this.waiting.get(r.id)
+      this.waiting.delete(r.id)
+      if (this.waiting.size === 0) this.idle(true)
+      reply?.(r)
+    })
+    this.idle(true)
+  }
+
+  /** An idle store process does not keep the scan's process alive (if it ends without `close`, so does the store). */
+  private idle(yes: boolean): void {
+    const channel = this.child.channel as { ref(): void; unref(): void } | null | undefined
+    if (yes) { this.child.unref(); channel?.unref() } else { this.child.ref(); channel?.ref() }
   }
 
   call(req: DistributiveOmit<StoreRequest, 'id'>): Promise<StoreReply> {
     const id = this.nextId++
     if (this.dead) return Promise.resolve({ id, ok: false, error: this.dead })
     return new Promise((resolve) => {
+      if (this.waiting.size === 0) this.idle(false)
       this.waiting.set(id, resolve)
       this.child.send({ ...req, id } as StoreRequest, (e) => { if (e) { this.waiting.delete(id); resolve({ id, ok: false, error: e.message }) } })
     })
@@ -241,6 +261,8 @@ class StoreClient {
 
   /** Lets the process finish (it exits when disconnected) and waits for it. */
   async end(): Promise<void> {
+    if (this.dead) return
+    this.idle(false)   // wait for it: it may still be closing the store
     if (this.child.connected) this.child.disconnect()
     await this.exited
   }
