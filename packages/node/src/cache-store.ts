@@ -17,7 +17,7 @@ export type StoreRequest =
 
 export type StoreReply =
   | { id: number; ok: true; value?: unknown }
-  | { id: number; ok: false; error: string; foreign?: boolean }
+  | { id: number; ok: false; error: string; foreign?: boolean; damage?: boolean }
 
 export const META_KEY = ':peakmatch'
 
@@ -76,6 +76,19 @@ async function handle(m: StoreRequest): Promise<unknown> {
   }
 }
 
+/**
+ * Whether an error says the store is damaged (then it is replaced), rather than that it cannot
+ * be used now (permissions, a full disk or map, too many readers: then the scan goes on without
+ * a cache and leaves the store alone, since other scans may be using it).
+ */
+function isDamage(e: unknown): boolean {
+  const code = (e as { code?: unknown }).code
+  if (typeof code === 'number' && code > 0) return false           // an errno
+  if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return false   // Node's EACCES, ENOSPC…
+  const message = e instanceof Error ? e.message : String(e)
+  return !/MDB_(MAP_FULL|READERS_FULL|TLS_FULL|DBS_FULL|MAP_RESIZED)|permission denied|no space|read-only file system|resource temporarily unavailable/i.test(message)
+}
+
 // Any error LMDB throws outside a request (a failed background commit) ends the process: the
 // parent sees the exit and treats the store as damaged.
 process.on('uncaughtException', () => process.exit(70))
@@ -84,6 +97,6 @@ process.on('disconnect', () => process.exit(0))
 process.on('message', (m: StoreRequest) => {
   handle(m).then(
     (value) => { send({ id: m.id, ok: true, value }); if (m.op === 'close') process.disconnect() },
-    (e: unknown) => send({ id: m.id, ok: false, error: e instanceof Error ? e.message : String(e), foreign: (e as { foreign?: boolean }).foreign === true }),
+    (e: unknown) => send({ id: m.id, ok: false, error: e instanceof Error ? e.message : String(e), foreign: (e as { foreign?: boolean }).foreign === true, damage: isDamage(e) }),
   )
 })

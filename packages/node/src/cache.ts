@@ -93,6 +93,7 @@ export class FingerprintCache {
     await this.store.end()
     this.store = undefined
     if (!r.ok && r.foreign) throw refuse(this.path, r.error)
+    if (!r.ok && r.damage === false) { this.problem = `not used (${r.error}); going on without a cache`; return }
     return this.replace(r.error)
   }
 
@@ -174,6 +175,8 @@ export class FingerprintCache {
     if (this.store === store) {
       this.store = undefined
       void store.end()
+      // Not damage (a full disk, permissions…): leave the store to the other scans that may use it.
+      if (r.damage === false) { this.problem = `not used any more (${r.error}); going on without a cache`; return undefined }
       await (this.recovering ??= this.replace(r.error).finally(() => { this.recovering = undefined }))
     }
     return undefined
