@@ -5,7 +5,8 @@
  *
  * 1. Damaged caches. A small library is scanned once into a cache (an LMDB store); then, for
  *    each case, a copy of that store gets 1–4 random bit flips (anywhere, or in its two meta
- *    pages) or is truncated at a random length, and `peakmatch scan` runs on it (in-process
+ *    pages) or is truncated at a random length (its `-lock` file copied beside it, as a real
+ *    store always has it), and `peakmatch scan` runs on it (in-process
  *    `main()`, in a child process that runs cases in turn, so that a crash of the process
  *    itself — SIGSEGV, SIGBUS from a mapped page past the end — is seen and counted, not
  *    hidden). Each scan must exit 0 (never 4, never a crash) and report `cache.dropped` in its
@@ -60,6 +61,7 @@ async function runCases(dir: string, from: number, to: number): Promise<void> {
     const store = join(dir, `case.lmdb`)
     rmSync(store, { force: true }); rmSync(store + '-lock', { force: true })
     copyFileSync(pristine, store)
+    copyFileSync(pristine + '-lock', store + '-lock')   // a store always has its lock file beside it
     const size = statSync(store).size
     const kind: Damage = random() < 0.2 ? 'truncate' : random() < 0.2 ? 'flip-meta' : 'flip'
     if (kind === 'truncate') truncateSync(store, Math.floor(random() * size))
@@ -92,7 +94,6 @@ async function damagedCaches(): Promise<void> {
   if ((await cli('catalog', 'build', join(library, 'part0', 't0.wav'), '-o', pmx, '--jobs', '0')).code !== 0) throw new Error('catalog build failed')
   const first = await cli('scan', library, '--catalog', pmx, '--cache', join(dir, 'pristine.lmdb'), '--jobs', '0', '--json')
   if (first.code !== 0) throw new Error(`first scan: exit ${first.code}: ${first.err}`)
-  rmSync(join(dir, 'pristine.lmdb-lock'), { force: true })
   console.log(`damaged caches: ${CASES} cases, seed ${SEED}; library of ${files} files; store ${statSync(join(dir, 'pristine.lmdb')).size} bytes`)
   const results: CaseResult[] = []
   const crashes: { i: number; damage: string; signal: string }[] = []
@@ -151,7 +152,7 @@ async function concurrentScans(): Promise<void> {
       const { library, pmx, files } = makeLibrary(dir, n, 3)
       if ((await cli('catalog', 'build', join(library, 'part0', 't0.wav'), '-o', pmx, '--jobs', '0')).code !== 0) throw new Error('catalog build failed')
       const cache = join(dir, 'shared.lmdb')
-      const runs = await Promise.all(Array.from({ length: n }, (_, p) => spawnScan([join(library, `part${p}`), '--catalog', pmx, '--cache', cache, '--jobs', '1', '--json'])))
+      const runs = await Promise.all(Array.from({ length: n }, (_, p) => spawnScan([join(library, `part${p}`), '--catalog', pmx, '--cache', cache, '--jobs', '0', '--json'])))
       failed += runs.filter((r) => r.code !== 0).length
       for (const r of runs) if (r.code !== 0) console.log(`  scan exit ${r.code}: ${r.err.slice(0, 300)}`)
       const last = await cli('scan', library, '--catalog', pmx, '--cache', cache, '--jobs', '0', '--json')
