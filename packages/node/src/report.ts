@@ -8,9 +8,14 @@ export function formatBytes(n: number): string {
   return `${i === 0 ? n : n.toFixed(n < 10 ? 1 : 0)} ${units[i]}`
 }
 
+/**
+ * Human durations: 12.3 s, 4 min 05 s, 2 h 03 min. The whole seconds are rounded once, before
+ * they are split (rounding the remainder alone printed 119.6 s as "1 min 60 s").
+ */
 export function formatDuration(seconds: number): string {
-  if (seconds < 60) return `${seconds.toFixed(1)} s`
-  const h = Math.floor(seconds / 3600), m = Math.floor((seconds % 3600) / 60), s = Math.round(seconds % 60)
+  if (seconds < 59.95) return `${seconds.toFixed(1)} s`   // 59.95 would print as "60.0 s"
+  const t = Math.round(seconds)
+  const h = Math.floor(t / 3600), m = Math.floor((t % 3600) / 60), s = t % 60
   return h > 0 ? `${h} h ${String(m).padStart(2, '0')} min` : `${m} min ${String(s).padStart(2, '0')} s`
 }
 
@@ -58,13 +63,22 @@ const CSV_COLUMNS = [
   'durationSeconds', 'sizeBytes', 'codec', 'bitrateKbps', 'sampleRate', 'bitDepth', 'title', 'artist', 'album', 'cached', 'error',
 ] as const
 
-/** The scan report as CSV (RFC 4180 quoting), one row per file. */
+/**
+ * One CSV cell: RFC 4180 quoting, and OWASP's defence against CSV (formula) injection — a text
+ * cell that begins with =, +, -, @, tab or CR (a tag such as `=HYPERLINK(…)`, a file name)
+ * gets a leading single quote so a spreadsheet shows it as text instead of evaluating it.
+ * Numbers and booleans are ours (a negative offset stays a number).
+ */
+export function csvCell(v: unknown): string {
+  if (v === undefined || v === null) return ''
+  const s = String(v)
+  if (typeof v === 'string' && /^[=+\-@\t\r]/.test(s)) return `"'${s.replace(/"/g, '""')}"`
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s
+}
+
+/** The scan report as CSV (RFC 4180 quoting, formula-safe: csvCell), one row per file. */
 export function scanCsv(r: ScanResult): string {
-  const cell = (v: unknown): string => {
-    if (v === undefined || v === null) return ''
-    const s = String(v)
-    return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s
-  }
+  const cell = csvCell
   const rows = [CSV_COLUMNS.join(',')]
   for (const f of r.files) {
     const row: Record<(typeof CSV_COLUMNS)[number], unknown> = {
