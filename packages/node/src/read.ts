@@ -7,6 +7,7 @@ import { CouldNotDetermineFileTypeError, UnsupportedFileTypeError, parseBlob, ty
 import { Fingerprinter, type EditionQuality, type Fingerprint } from 'peakmatch'
 import { FileError, errorMessage } from './errors.js'
 import { mp4Chunks, range } from './mp4.js'
+import { fsPathOf } from './walk.js'
 
 /** Tags of a file, for the report. */
 export interface Tags { title?: string; artist?: string; album?: string }
@@ -35,9 +36,11 @@ type DecoderName = 'mp3' | 'flac' | 'opus' | 'oga' | 'm4a' | 'wav' | 'aac' | 'ai
  * content, never its name: the tag reader (music-metadata) is given the file as a Blob, which
  * has no name, so it sniffs the bytes (a FLAC named .mp3 is read as FLAC). It also gives the
  * quality and tags. Every failure is a FileError with a reason.
+ *
+ * `path` is a path, or walk.ts's encoding of a name that is not valid UTF-8 (fsPathArg).
  */
 export async function readAudioFile(path: string): Promise<FileReading> {
-  const fsPath = path
+  const fsPath = fsPathOf(path)
   let size: number
   try { size = (await stat(fsPath)).size } catch (e) { throw new FileError('io', `cannot read: ${errorMessage(e)}`, { cause: e }) }
   if (size === 0) throw new FileError('empty', 'the file is empty')

@@ -1,4 +1,5 @@
 import type { BuildResult, ScanFileResult, ScanResult } from './scan.js'
+import { SKIP_REASONS } from './walk.js'
 
 /** Human units: 1.2 GB, 340 MB, 12 KB. */
 export function formatBytes(n: number): string {
@@ -27,8 +28,9 @@ export function scanSummaryText(r: ScanResult): string {
     `  matched      ${String(s.matched).padStart(6)}   mirrored from the catalog, ${s.upgradable} of them upgradable to a better edition`,
     `  unmatched    ${String(s.unmatched).padStart(6)}   to upload, ${formatBytes(s.unmatchedBytes)}`,
     `  ambiguous    ${String(s.ambiguous).padStart(6)}   more than one recording fits: left for review`,
-    `  unreadable   ${String(s.unreadable).padStart(6)}   skipped (reason in the report)`,
+    `  unreadable   ${String(s.unreadable).padStart(6)}   could not be read (reason in the report)`,
   ]
+  if (s.skipped) lines.push(`  skipped      ${String(s.skipped).padStart(6)}   not read: links to nothing or to folders, FIFOs, unreadable folders (reason in the report)`)
   if (r.interrupted) lines.push('  (interrupted: the files above were done; run the scan again to finish — the cache keeps them)')
   return lines.join('\n')
 }
@@ -43,6 +45,8 @@ export function fileLine(f: ScanFileResult, root?: string): string {
       return `ambiguous   ${name} → ${(f.alternatives ?? []).map((a) => `${a.recordingId} ${pct(a.coverage)}`).join(' | ')}`
     case 'unmatched':
       return `unmatched   ${name} (${formatBytes(f.sizeBytes)}, to upload)`
+    case 'skipped':
+      return `skipped     ${name}: ${f.reason} — ${f.error}`
     default:
       return `unreadable  ${name}: ${f.reason} — ${f.error}`
   }
@@ -97,9 +101,9 @@ export function buildSummaryText(r: BuildResult, out: string, bytes: number): st
   const stats = r.catalog.stats()
   const lines = [
     `catalog ${out}: ${stats.tracks} tracks (${new Set(r.catalog.ids().map((id) => r.catalog.track(id)!.recordingId)).size} recordings), ${formatDuration(stats.seconds)} of audio, ${formatBytes(bytes)}`,
-    `  ${s.added} of ${s.files} files added in ${formatDuration(s.elapsedSeconds)}${s.unreadable ? `, ${s.unreadable} unreadable (skipped)` : ''}${s.ignored ? `, ${s.ignored} non-audio files ignored` : ''}`,
+    `  ${s.added} of ${s.files} files added in ${formatDuration(s.elapsedSeconds)}${s.unreadable ? `, ${s.unreadable} unreadable` : ''}${s.skipped ? `, ${s.skipped} skipped` : ''}${s.ignored ? `, ${s.ignored} non-audio files ignored` : ''}`,
   ]
-  for (const f of r.files) if (f.error) lines.push(`  unreadable  ${f.path}: ${f.error.reason} — ${f.error.message}`)
+  for (const f of r.files) if (f.error) lines.push(`  ${SKIP_REASONS.has(f.error.reason) ? 'skipped   ' : 'unreadable'}  ${f.path}: ${f.error.reason} — ${f.error.message}`)
   for (const p of s.unusedEditions) lines.push(`  warning: editions entry ${p} matches no file that was read`)
   return lines.join('\n')
 }
