@@ -3,7 +3,7 @@
  * main() is exported for in-process tests; run() is what the bin (bin.ts → dist/cli.js) calls.
  * Importing this module runs nothing.
  */
-import { mkdirSync } from 'node:fs'
+import { mkdirSync, rmSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { parseArgs, type ParseArgsConfig } from 'node:util'
@@ -22,7 +22,7 @@ import { buildCatalog, identifyFile, loadCatalog, loadEditions, saveCatalog, sca
  *   3  the catalog is missing, damaged or of another format version
  *   4  the catalog or the report could not be written (a cache that cannot be saved is only a warning)
  *   5  an unexpected internal error (a bug: the message says where)
- * 130  interrupted (Ctrl-C): nothing half-written
+ * 130  interrupted (Ctrl-C): nothing half-written; a scan's partial report goes beside the complete one
  */
 export const EXIT = { OK: 0, UNREADABLE_FILES: 1, USAGE: 2, BAD_CATALOG: 3, WRITE_FAILED: 4, INTERNAL: 5, INTERRUPTED: 130 } as const
 
@@ -48,7 +48,7 @@ Usage:
 Exit codes: 0 ok · 1 finished, but some files were unreadable or skipped (each listed with
 its reason) · 2 usage error (or nothing to catalog) · 3 catalog missing, damaged or of another
 version · 4 the catalog or report could not be written · 5 internal error (a bug) ·
-130 interrupted (nothing half-written)
+130 interrupted (nothing half-written; a partial report goes to <name>.partial.<ext>)
 `,
   build: `peakmatch catalog build <dir...> -o <catalog.pmx> [options]
 
@@ -79,7 +79,8 @@ ambiguous, unreadable. Fingerprints are cached: a re-run only decodes new or cha
 
 Options:
   -c, --catalog FILE     the catalog (from \`peakmatch catalog build\`)
-  -r, --report FILE      write every file's result: .json or .csv by extension
+  -r, --report FILE      write every file's result: .json or .csv by extension (an interrupted
+                         scan writes FILE's name + .partial instead: report.partial.csv)
   -j, --jobs N           decoding threads (default: 2)
       --cache FILE       fingerprint cache (default: $XDG_CACHE_HOME/peakmatch/fingerprints.msgpack)
       --no-cache         neither read nor write a cache
@@ -176,6 +177,11 @@ async function cmdBuild(args: string[], io: Io): Promise<number> {
   return result.summary.unreadable + result.summary.skipped > 0 ? EXIT.UNREADABLE_FILES : EXIT.OK
 }
 
+/** Where a scan's report goes: the path asked for, or beside it (name.partial.ext) when the scan was interrupted. */
+export function reportPath(path: string, interrupted: boolean): string {
+  return interrupted ? path.replace(/(\.[^./\\]+)$/, '.partial$1') : path
+}
+
 async function cmdScan(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parse(args, {
     catalog: { type: 'string', short: 'c' }, report: { type: 'string', short: 'r' }, jobs: { type: 'string', short: 'j' },
@@ -206,9 +212,14 @@ async function cmdScan(args: string[], io: Io): Promise<number> {
   }
   for (const w of result.warnings) io.err(`warning: ${w}\n`)
   const report = { catalog: resolve(values.catalog), summary: result.summary, interrupted: result.interrupted, files: result.files }
+  let written: string | undefined
   if (values.report) {
+    // A partial report never replaces a complete one: it goes beside it, named .partial.
+    written = reportPath(values.report, result.interrupted)
     const text = /\.csv$/i.test(values.report) ? scanCsv(result) : JSON.stringify(report, null, 2) + '\n'
-    try { writeFileAtomic(values.report, new TextEncoder().encode(text)) } catch (e) { throw new CliError(EXIT.WRITE_FAILED, `cannot write ${values.report}: ${errorMessage(e)}`) }
+    try { writeFileAtomic(written, new TextEncoder().encode(text)) } catch (e) { throw new CliError(EXIT.WRITE_FAILED, `cannot write ${written}: ${errorMessage(e)}`) }
+    // A complete report supersedes the partial one of an earlier interrupted run.
+    if (!result.interrupted) try { rmSync(reportPath(values.report, true), { force: true }) } catch { /* left as it was */ }
   }
   if (values.json) io.out(JSON.stringify(report, null, 2) + '\n')
   else {
@@ -220,7 +231,7 @@ async function cmdScan(args: string[], io: Io): Promise<number> {
       for (const f of result.files) if (f.status === 'unreadable' || f.status === 'skipped') io.out(fileLine(f) + '\n')
     }
     io.out(scanSummaryText(result) + '\n')
-    if (values.report) io.out(`report: ${values.report}\n`)
+    if (written) io.out(`report: ${written}${result.interrupted ? ` (partial: the scan was interrupted; ${values.report} is left as it was)` : ''}\n`)
   }
   if (result.interrupted) return EXIT.INTERRUPTED
   return result.summary.unreadable + result.summary.skipped > 0 ? EXIT.UNREADABLE_FILES : EXIT.OK
