@@ -6,7 +6,7 @@ import type { FingerprintCache } from './cache.js'
 import { CliError, FileError, errorMessage, type FileErrorReason } from './errors.js'
 import { WorkerPool } from './pool.js'
 import { readAudioFile, type FileInfo, type Tags } from './read.js'
-import { walkAudio, type AudioFile } from './walk.js'
+import { walkAudio, type AudioFile, type SkipReason, type SkippedPath } from './walk.js'
 
 export interface Progress { done: number; total: number; bytesDone: number; bytesTotal: number; path: string }
 
@@ -34,12 +34,17 @@ async function readAll(files: readonly AudioFile[], options: RunOptions, cache: 
   const results: (Read | undefined)[] = new Array(files.length)
   let next = 0, emitted = 0, done = 0, bytesDone = 0, fingerprinted = 0, fromCache = 0
   const readOne = async (file: AudioFile): Promise<Read> => {
-    const hit = cache ? await cache.get(file.path, file.size, file.mtimeMs) : undefined
+    // The cache keys files by their path: one whose name is not UTF-8 (open ≠ path) is not cached.
+    const store = file.open === file.path ? cache : undefined
+    // A cache is only an accelerator: if consulting it fails (the file vanished while
+    // --cache-hash hashed it, …) the file is read, and reported if it cannot be.
+    let hit: Awaited<ReturnType<FingerprintCache['get']>>
+    try { hit = await store?.get(file.path, file.size, file.mtimeMs) } catch { hit = undefined }
     if (hit) { fromCache++; return { file, ...hit, cached: true } }
     try {
-      const { fp, info } = await pool.read(file.path)
+      const { fp, info } = await pool.read(file.open)
       fingerprinted++
-      if (cache) await cache.set(file.path, file.size, file.mtimeMs, fp, info)
+      try { await store?.set(file.path, file.size, file.mtimeMs, fp, info) } catch { /* read fine, just not cached */ }
       return { file, fp, info, cached: false }
     } catch (e) {
       return { file, cached: false, error: e instanceof FileError ? e : new FileError('corrupt', errorMessage(e), { cause: e }) }
@@ -107,18 +112,19 @@ export function loadEditions(path: string): Map<string, EditionEntry> {
   return out
 }
 
-export interface BuildFileResult { path: string; trackId?: string; recordingId?: string; cached: boolean; error?: { reason: FileErrorReason; message: string } }
+export interface BuildFileResult { path: string; trackId?: string; recordingId?: string; cached: boolean; error?: { reason: FileErrorReason | SkipReason; message: string } }
 export interface BuildResult {
   catalog: Catalog
   files: BuildFileResult[]
-  summary: { files: number; added: number; unreadable: number; ignored: number; audioSeconds: number; elapsedSeconds: number; unusedEditions: string[] }
+  /** `unreadable`: files that failed to read; `skipped`: other paths not read (see SkipReason), listed in `files` too. */
+  summary: { files: number; added: number; unreadable: number; skipped: number; ignored: number; audioSeconds: number; elapsedSeconds: number; unusedEditions: string[] }
   interrupted: boolean
 }
 
 /** Fingerprints the audio under `paths` into a new catalog (not written: see saveCatalog). */
 export async function buildCatalog(paths: readonly string[], options: RunOptions & { editions?: Map<string, EditionEntry>; cache?: FingerprintCache } = {}): Promise<BuildResult> {
   const t0 = performance.now()
-  const { files, ignored } = walkAudio(paths)
+  const { files, skipped, ignored } = walkAudio(paths)
   const catalog = new Catalog()
   const out: BuildFileResult[] = []
   const unused = new Set(options.editions?.keys() ?? [])
@@ -144,9 +150,11 @@ export async function buildCatalog(paths: readonly string[], options: RunOptions
     }
   })
   const added = out.filter((f) => !f.error).length
+  const unreadable = out.length - added
+  for (const k of skipped) out.push({ path: k.path, cached: false, error: { reason: k.reason, message: k.message } })
   return {
     catalog, files: out, interrupted,
-    summary: { files: files.length, added, unreadable: out.length - added, ignored, audioSeconds, elapsedSeconds: (performance.now() - t0) / 1000, unusedEditions: [...unused] },
+    summary: { files: files.length, added, unreadable, skipped: skipped.length, ignored, audioSeconds, elapsedSeconds: (performance.now() - t0) / 1000, unusedEditions: [...unused] },
   }
 }
 
@@ -168,7 +176,8 @@ export function saveCatalog(catalog: Catalog, path: string): number {
 
 // ---------------------------------------------------------------- scan
 
-export type ScanStatus = 'matched' | 'unmatched' | 'ambiguous' | 'unreadable'
+/** `skipped`: met by the walk but not read (a dangling link, a FIFO, an unreadable directory…: see SkipReason). */
+export type ScanStatus = 'matched' | 'unmatched' | 'ambiguous' | 'unreadable' | 'skipped'
 
 export interface ScanFileResult {
   path: string
@@ -176,7 +185,7 @@ export interface ScanFileResult {
   status: ScanStatus
   /** Served from the fingerprint cache (not decoded again). */
   cached: boolean
-  reason?: FileErrorReason
+  reason?: FileErrorReason | SkipReason
   error?: string
   recordingId?: string
   trackId?: string
@@ -201,7 +210,9 @@ export interface ScanSummary {
   unmatchedBytes: number
   ambiguous: number
   unreadable: number
-  /** Non-audio files skipped by extension. */
+  /** Paths met but not read (links, special files, unreadable directories): status `skipped` in `files`. */
+  skipped: number
+  /** Non-audio files skipped by extension, and hidden entries. */
   ignored: number
   fingerprinted: number
   fromCache: number
@@ -209,28 +220,41 @@ export interface ScanSummary {
   elapsedSeconds: number
 }
 
-export interface ScanResult { files: ScanFileResult[]; summary: ScanSummary; interrupted: boolean }
+export interface ScanResult {
+  files: ScanFileResult[]
+  summary: ScanSummary
+  interrupted: boolean
+  /** Problems that did not stop the scan nor change its results (the cache could not be saved). */
+  warnings: string[]
+}
 
 /** Identifies every audio file under `paths` against `catalog`. */
 export async function scanLibrary(paths: readonly string[], catalog: Catalog, options: RunOptions & { cache?: FingerprintCache } = {}): Promise<ScanResult> {
   const t0 = performance.now()
-  const { files, ignored } = walkAudio(paths)
+  const { files, skipped, ignored } = walkAudio(paths)
   const out: ScanFileResult[] = []
+  const warnings: string[] = []
   let audioSeconds = 0
   const run = await readAll(files, options, options.cache, (r) => {
     out.push(identifyReading(catalog, r))
     if (r.info) audioSeconds += r.info.durationSeconds
   })
   // A pruned cache forgets files that are gone; not after an interruption (unseen ≠ gone).
-  options.cache?.save(run.interrupted ? undefined : { within: paths.map((p) => resolve(p)) })
+  // The scan is done: failing to save the cache must not lose its results (the report).
+  try { options.cache?.save(run.interrupted ? undefined : { within: paths.map((p) => resolve(p)) }) } catch (e) { warnings.push(`the cache was not saved: ${errorMessage(e)}`) }
+  for (const k of skipped) out.push(skippedResult(k))
   const count = (s: ScanStatus) => out.filter((f) => f.status === s).length
   const summary: ScanSummary = {
     files: files.length, matched: count('matched'), upgradable: out.filter((f) => f.status === 'matched' && f.upgrade).length,
     unmatched: count('unmatched'), unmatchedBytes: out.filter((f) => f.status === 'unmatched').reduce((s, f) => s + f.sizeBytes, 0),
-    ambiguous: count('ambiguous'), unreadable: count('unreadable'), ignored,
+    ambiguous: count('ambiguous'), unreadable: count('unreadable'), skipped: skipped.length, ignored,
     fingerprinted: run.fingerprinted, fromCache: run.fromCache, audioSeconds, elapsedSeconds: (performance.now() - t0) / 1000,
   }
-  return { files: out, summary, interrupted: run.interrupted }
+  return { files: out, summary, interrupted: run.interrupted, warnings }
+}
+
+function skippedResult(k: SkippedPath): ScanFileResult {
+  return { path: k.path, sizeBytes: 0, status: 'skipped', cached: false, reason: k.reason, error: k.message }
 }
 
 function identifyReading(catalog: Catalog, r: Read): ScanFileResult {
@@ -258,10 +282,10 @@ export async function identifyFile(path: string, catalog: Catalog): Promise<Scan
   if (!existsSync(path)) throw new CliError(2, `no such file: ${path}`)
   const st = statSync(path)
   if (!st.isFile()) throw new CliError(2, `not a file: ${path}`)
-  const file: AudioFile = { path: resolve(path), root: dirname(resolve(path)), size: st.size, mtimeMs: st.mtimeMs }
+  const file: AudioFile = { path: resolve(path), open: resolve(path), root: dirname(resolve(path)), size: st.size, mtimeMs: st.mtimeMs }
   let read: Read
   try {
-    read = { file, ...(await readAudioFile(file.path)), cached: false }
+    read = { file, ...(await readAudioFile(file.open)), cached: false }
   } catch (e) {
     read = { file, cached: false, error: e instanceof FileError ? e : new FileError('corrupt', errorMessage(e)) }
   }
