@@ -122,13 +122,14 @@ function editBytes(b: Uint8Array, r: () => number): Uint8Array {
   const out = b.slice()
   const roll = r()
   if (out.length >= 4 && roll < 0.5) {
-    const at = 4 * Math.floor(r() * (out.length / 4))
+    const at = 4 * Math.floor(r() * Math.floor(out.length / 4))
     const edge = [0, 1, 0xffffffff, 0x7fffffff, 1 << 15, Math.floor(r() * 2 ** 32)][Math.floor(r() * 6)]!
     new DataView(out.buffer).setUint32(at, r() < 0.5 ? edge : (new DataView(out.buffer).getUint32(at, true) + (r() < 0.5 ? 1 : -1)) >>> 0, true)
     return out
   }
   if (out.length >= 8 && roll < 0.7) {
-    const a = 4 * Math.floor(r() * (out.length / 4)), c = 4 * Math.floor(r() * (out.length / 4))
+    const words = Math.floor(out.length / 4)
+    const a = 4 * Math.floor(r() * words), c = 4 * Math.floor(r() * words)
     const x = out.slice(a, a + 4)
     out.copyWithin(a, c, c + 4)
     out.set(x, c)
