@@ -8,6 +8,16 @@ import { synthMusic } from './synth.js'
  * pattern recurs once per loop, in the file and in a catalog track made of the same file.
  */
 export function loopPrint(seconds: number, seed = 7, rate = 8000): Fingerprint {
+  const key = `${seconds}/${seed}/${rate}`
+  let fp = made.get(key)
+  if (!fp) made.set(key, (fp = makeLoop(seconds, seed, rate)))
+  return fp
+}
+
+/** Loops already fingerprinted (tests ask for the same one twice; nobody mutates a Fingerprint). */
+const made = new Map<string, Fingerprint>()
+
+function makeLoop(seconds: number, seed: number, rate: number): Fingerprint {
   const pattern = synthMusic(seed, 2, rate, 1).channels[0]!
   const f = new Fingerprinter({ sampleRate: rate })
   for (let t = 0; t < seconds; t += 2) f.push(pattern)
