@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, statSync } from 'node:fs'
 import { dirname, relative, resolve, sep } from 'node:path'
-import { Catalog, PeakmatchError, type EditionQuality, type Fingerprint, type Identification } from 'peakmatch'
+import { Catalog, PeakmatchError, checkQuality, type EditionQuality, type Fingerprint, type Identification } from 'peakmatch'
 import { writeFileAtomic } from './atomic.js'
 import type { FingerprintCache } from './cache.js'
 import { CliError, FileError, errorMessage, type FileErrorReason } from './errors.js'
@@ -100,14 +100,12 @@ export function loadEditions(path: string): Map<string, EditionEntry> {
     for (const k of ['trackId', 'recordingId'] as const) {
       if (entry[k] !== undefined && (typeof entry[k] !== 'string' || entry[k] === '')) throw new CliError(2, `${path}: ${JSON.stringify(file)}.${k} must be a non-empty string`)
     }
-    const q = entry.quality
-    if (q !== undefined) {
-      if (!q || typeof q !== 'object') throw new CliError(2, `${path}: ${JSON.stringify(file)}.quality must be an object`)
-      for (const k of ['bitrateKbps', 'sampleRate', 'bitDepth'] as const) {
-        if (q[k] !== undefined && !(typeof q[k] === 'number' && q[k]! > 0)) throw new CliError(2, `${path}: ${JSON.stringify(file)}.quality.${k} must be a positive number`)
-      }
+    let quality: EditionQuality | undefined
+    if (entry.quality !== undefined) {
+      // The catalog's own check (peakmatch's checkQuality), so what builds here also loads and identifies.
+      try { quality = checkQuality(entry.quality, `${JSON.stringify(file)}.quality`) } catch (e) { throw new CliError(2, `${path}: ${errorMessage(e)}`) }
     }
-    out.set(resolve(base, file), entry)
+    out.set(resolve(base, file), quality === undefined ? entry : { ...entry, quality })
   }
   return out
 }
