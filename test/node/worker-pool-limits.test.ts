@@ -3,13 +3,15 @@
 // test-only worker module (test/support/hostile-worker.mjs) chosen by the file's name; every
 // other file is read by the real worker. The limits are small but far above what the normal files
 // need (a 6 s WAV reads in well under a second), so the tests hold on a busy 2-core machine.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { Catalog } from 'peakmatch'
 import { FileError } from '../../packages/node/src/errors.js'
 import { WorkerPool, defaultFileTimeoutSeconds } from '../../packages/node/src/pool.js'
 import { readAudioFile } from '../../packages/node/src/read.js'
+import { scanLibrary } from '../../packages/node/src/scan.js'
 import { synthMusic } from '../support/synth.js'
 import { encodeWav } from '../support/wav.js'
 import { FIXTURES } from './support.js'
@@ -88,6 +90,18 @@ describe('a worker that exceeds a limit is stopped, the file reported, and the n
       await pool.close()
     }
   })
+})
+
+it('a scan (RunOptions.fileTimeoutSeconds) reports the hanging and the crashing file and matches the rest', async () => {
+  const library = join(dir, 'library')
+  mkdirSync(library)
+  for (const name of ['a-song.wav', 'crash.wav', 'd-song.wav', 'hang.wav']) copyFileSync(wav, join(library, name))
+  const catalog = new Catalog()
+  catalog.add('song', (await readAudioFile(wav)).fp)
+  const result = await scanLibrary([library], catalog, { jobs: 2, workerScript: HOSTILE, fileTimeoutSeconds: 5 })
+  const by = Object.fromEntries(result.files.map((f) => [f.path.slice(library.length + 1), [f.status, f.reason ?? f.trackId]]))
+  expect(by).toEqual({ 'a-song.wav': ['matched', 'song'], 'd-song.wav': ['matched', 'song'], 'hang.wav': ['unreadable', 'timeout'], 'crash.wav': ['unreadable', 'corrupt'] })
+  expect(result.interrupted).toBe(false)
 })
 
 it('a missing file still fails as io (the worker\'s own reasons pass through)', async () => {
