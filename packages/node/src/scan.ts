@@ -4,13 +4,13 @@ import { Catalog, PeakmatchError, checkQuality, type EditionQuality, type Finger
 import { writeFileAtomic } from './atomic.js'
 import type { FingerprintCache } from './cache.js'
 import { CliError, FileError, errorMessage, type FileErrorReason } from './errors.js'
-import { WorkerPool } from './pool.js'
+import { WorkerPool, type PoolLimits } from './pool.js'
 import { readAudioFile, type FileInfo, type Tags } from './read.js'
 import { walkAudio, type AudioFile, type SkipReason, type SkippedPath } from './walk.js'
 
 export interface Progress { done: number; total: number; bytesDone: number; bytesTotal: number; path: string }
 
-export interface RunOptions {
+export interface RunOptions extends PoolLimits {
   /** Worker threads decoding in parallel; 0 = in this thread. @default 2 */
   jobs?: number
   onProgress?: (p: Progress) => void
@@ -29,7 +29,7 @@ interface Read { file: AudioFile; fp?: Fingerprint; info?: FileInfo; cached: boo
  */
 async function readAll(files: readonly AudioFile[], options: RunOptions, cache: FingerprintCache | undefined, use: (r: Read) => void): Promise<{ interrupted: boolean; fingerprinted: number; fromCache: number }> {
   const jobs = options.jobs ?? 2
-  const pool = new WorkerPool(jobs, options.workerScript)
+  const pool = new WorkerPool(jobs, options.workerScript, options)
   const bytesTotal = files.reduce((s, f) => s + f.size, 0)
   const results: (Read | undefined)[] = new Array(files.length)
   let next = 0, emitted = 0, done = 0, bytesDone = 0, fingerprinted = 0, fromCache = 0
