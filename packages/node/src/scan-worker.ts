@@ -3,10 +3,12 @@
  * task. It first says on the task's port that it has started (the pool's clock for the file's time
  * limit starts then) and, when the header announces one, the file's length (which sets the default limit).
  */
-import { parseFile } from 'music-metadata'
+import { openAsBlob } from 'node:fs'
+import { parseBlob } from 'music-metadata'
 import { move, transferableSymbol, valueSymbol } from 'piscina'
 import { FileError, errorMessage } from './errors.js'
 import { readAudioFile } from './read.js'
+import { fsPathOf } from './walk.js'
 import type { WorkerProgress, WorkerReply, WorkerTask } from './pool.js'
 
 // Decoders log their complaints (e.g. "mpg123-decoder: -1 MPG123_ERR") to the console: keep
@@ -17,10 +19,14 @@ console.log = note
 console.warn = note
 console.error = note
 
-/** The announced length in seconds, from the header alone (no decoding); undefined if it has none or cannot be read. */
+/**
+ * The announced length in seconds, from the header alone (no decoding); undefined if it has none
+ * or cannot be read. By content, as read.ts does (a Blob has no name to guess from), and through
+ * fsPathOf, since `path` may be walk.ts's encoding of a name that is not UTF-8.
+ */
 async function announcedSeconds(path: string): Promise<number | undefined> {
   try {
-    return (await parseFile(path, { duration: false, skipCovers: true, skipPostHeaders: true })).format.duration
+    return (await parseBlob(await openAsBlob(fsPathOf(path)), { duration: false, skipCovers: true, skipPostHeaders: true })).format.duration
   } catch {
     return undefined   // readAudioFile parses again and gives the failure its reason
   }
