@@ -6,6 +6,7 @@ export { PeakmatchError } from './errors.js'
 export { FORMAT_VERSION } from './match/codec.js'
 export { DECISION_CONFIDENCE } from './match/rank.js'
 export { qualityRank, isUpgrade, isLossless } from './match/editions.js'
+export { checkQuality } from './match/checks.js'
 export { packHash, unpackHash, DEFAULT_OPTIONS, FRAME_SECONDS, WORK_RATE } from './options.js'
 
 export type { Fingerprint, FingerprinterOptions } from './fingerprint/fingerprinter.js'

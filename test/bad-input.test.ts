@@ -100,6 +100,38 @@ describe('fingerprint(): bad shapes and rates', () => {
   })
 })
 
+describe('Fingerprinter.push is atomic: a chunk with a bad sample is not consumed at all', () => {
+  const music = synthMusic(11, 6, 44100, 2)
+  const piece = (c: Float32Array, from: number, to: number) => c.subarray(Math.floor(from * 44100), Math.floor(to * 44100))
+  const clean = () => {
+    const f = new Fingerprinter({ sampleRate: 44100 })
+    f.push(music.channels.map((c) => piece(c, 0, 2)))
+    f.push(music.channels.map((c) => piece(c, 4, 6)))
+    return f.finish()
+  }
+
+  it.each([
+    ['NaN as the last sample of a chunk of many blocks', 2, -1, NaN],
+    ['+Infinity in the last block of a long chunk, channel 1', 1, -5, Infinity],
+    ['NaN as the last sample of a chunk of one block', 0, -1, NaN],
+  ])('%s', (_, channel, fromEnd, value) => {
+    const f = new Fingerprinter({ sampleRate: 44100 })
+    f.push(music.channels.map((c) => piece(c, 0, 2)))
+    // 2 s of 44.1 kHz is 88 200 samples: about three internal blocks of 2^15; the one-block case is 0.5 s.
+    const bad = music.channels.map((c) => piece(c, 2, channel === 0 ? 2.5 : 4).slice())
+    const at = bad[0]!.length + fromEnd
+    bad[channel === 1 ? 1 : 0]![at] = value
+    expectCode(() => f.push(bad), 'INVALID_AUDIO')
+    f.push(music.channels.map((c) => piece(c, 4, 6)))
+    const fp = f.finish()
+    const want = clean()
+    expect(fp.durationSeconds).toBe(want.durationSeconds)
+    expect(fp.hashes).toEqual(want.hashes)
+    expect(fp.times).toEqual(want.times)
+    expect(fp.ranks).toEqual(want.ranks)
+  })
+})
+
 describe('Fingerprinter: stream misuse', () => {
   it('push after finish is STREAM_FINISHED, and so is a second finish; reset() reopens', () => {
     const f = new Fingerprinter({ sampleRate: 8000 })

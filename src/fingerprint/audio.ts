@@ -69,6 +69,23 @@ function checkChunkShape(channels: readonly unknown[]): void {
 }
 
 /**
+ * Checks every sample of a chunk without consuming it: NaN and ±Infinity are INVALID_AUDIO,
+ * named as downmix names them. Fingerprinter.push runs it before a chunk longer than one block,
+ * so that a bad sample late in the chunk leaves the stream as it was (a chunk of one block is
+ * checked by downmix before the resampler commits it, in the same pass).
+ */
+export function checkFinite(channels: readonly Float32Array[], firstSample: number): void {
+  for (let c = 0; c < channels.length; c++) {
+    const a = channels[c]!
+    const n = a.length
+    for (let i = 0; i < n; i++) {
+      const s = a[i]!
+      if (s - s !== 0) throw new PeakmatchError('INVALID_AUDIO', `channel ${c} sample ${firstSample + i} is ${s}`)
+    }
+  }
+}
+
+/**
  * Averages the channels into out[at ..], checking every sample on the way: NaN and ±Infinity
  * are rejected here, once, so the kernels can trust their input. `firstSample` only makes the
  * message name the position in the whole stream. Mono and stereo have their own loops: this

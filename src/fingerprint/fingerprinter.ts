@@ -1,6 +1,6 @@
 import { PeakmatchError } from '../errors.js'
 import { FRAME_SECONDS, WORK_RATE, resolveOptions, type FingerprintOptions } from '../options.js'
-import { audioChannels, checkSampleRate, chunkChannels, type AudioChunk, type AudioInput } from './audio.js'
+import { audioChannels, checkFinite, checkSampleRate, chunkChannels, type AudioChunk, type AudioInput } from './audio.js'
 import { frontEndOf, type FrontEnd } from './front-end.js'
 import { LandmarkPairer } from './landmarks.js'
 import { PeakPicker } from './peaks.js'
@@ -35,6 +35,9 @@ export interface FingerprinterOptions extends FingerprintOptions {
 }
 
 const BLOCK = 1 << 15   // input samples resampled at a time: bounds scratch memory for huge pushes
+
+/** fingerprint()'s way in: consume without the atomicity pre-check (set in the class's static block). */
+let consumeWhole: (f: Fingerprinter, channels: readonly Float32Array[]) => void
 
 /**
  * Streaming fingerprinting: push() chunks of any size, then finish(). The result is identical
@@ -72,10 +75,22 @@ export class Fingerprinter {
     this.finished = false
   }
 
-  /** Adds samples: a mono Float32Array or one Float32Array per channel (downmixed). */
+  /**
+   * Adds samples: a mono Float32Array or one Float32Array per channel (downmixed). A chunk with
+   * a bad sample (NaN, ±Infinity) throws INVALID_AUDIO and is not consumed at all: the stream is
+   * as if that push never happened, so the caller may skip or repair the chunk and go on.
+   */
   push(chunk: AudioChunk): void {
     if (this.finished) throw new PeakmatchError('STREAM_FINISHED', 'push() after finish(): call reset() to start a new stream')
     const channels = chunkChannels(chunk)
+    // One block is checked by downmix before the resampler commits it (one pass). A longer chunk
+    // is consumed block by block, so it is checked whole first: a second read, only for big pushes.
+    if (channels[0]!.length > BLOCK) checkFinite(channels, this.samples)
+    this.consume(channels)
+  }
+
+  /** Resamples and frames validated-shape channels, BLOCK input samples at a time. */
+  private consume(channels: readonly Float32Array[]): void {
     const length = channels[0]!.length
     for (let start = 0; start < length; start += BLOCK) {
       const end = Math.min(length, start + BLOCK)
@@ -135,6 +150,10 @@ export class Fingerprinter {
     return this.result()
   }
 
+  static {
+    consumeWhole = (f, channels) => f.consume(channels)
+  }
+
   private result(): Fingerprint {
     const out = this.pairer.out
     return {
@@ -152,6 +171,8 @@ export class Fingerprinter {
 export function fingerprint(audio: AudioInput, options: FingerprintOptions = {}): Fingerprint {
   const { sampleRate, channels } = audioChannels(audio)
   const f = new Fingerprinter({ ...options, sampleRate })
-  f.push(channels)
+  // A fresh stream that nobody else sees: no need for push()'s whole-chunk check before
+  // consuming, since a throw discards the stream anyway (downmix still checks every sample).
+  consumeWhole(f, channels)
   return f.finish()
 }

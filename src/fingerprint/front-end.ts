@@ -13,14 +13,8 @@ export const FRONT_END_VERSION = 1
  * hashes. WORK_RATE, FFT_SIZE, HOP_SIZE and the hash layout are fixed per version, so the
  * version stands for them.
  */
-export interface FrontEnd {
+export interface FrontEnd extends ResolvedOptions {
   readonly version: number
-  readonly minBin: number
-  readonly maxBin: number
-  readonly neighborhoodBins: number
-  readonly neighborhoodFrames: number
-  readonly threshold: number
-  readonly fanout: number
 }
 
 /** The stamp of fingerprints made with these options (frozen: it is shared by every result). */

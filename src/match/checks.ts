@@ -2,6 +2,7 @@ import { PeakmatchError } from '../errors.js'
 import type { Fingerprint } from '../fingerprint/fingerprinter.js'
 import { checkFrontEnd, frontEndMismatch, type FrontEnd } from '../fingerprint/front-end.js'
 import { FRAME_SECONDS, HASH_BITS } from '../options.js'
+import type { EditionQuality } from './editions.js'
 import type { EditionOptions, MatchOptions } from './types.js'
 import { DECISION_CONFIDENCE } from './rank.js'
 
@@ -70,12 +71,65 @@ export function checkTrackId(id: unknown, what: string): asserts id is string {
   }
 }
 
-export function checkEdition(edition: EditionOptions): EditionOptions {
-  if (edition.recordingId !== undefined) checkTrackId(edition.recordingId, 'recordingId')
-  if (edition.quality !== undefined && (edition.quality === null || typeof edition.quality !== 'object')) {
-    throw new PeakmatchError('INVALID_OPTIONS', 'quality must be an object')
+const QUALITY_NUMBERS = ['bitrateKbps', 'sampleRate', 'bitDepth'] as const
+const QUALITY_KEYS: ReadonlySet<string> = new Set(['codec', 'lossless', ...QUALITY_NUMBERS])
+const MAX_CODEC_LENGTH = 64
+
+/**
+ * The one check of an edition's quality, wherever it comes from: Catalog.add, a catalog's bytes
+ * (codec.ts) and editions files (peakmatch-node). A plain object ({} or Object.create(null);
+ * not an array, Map, Set or class instance) whose fields are all known and well typed: codec a
+ * string of at most 64 characters, lossless a boolean, bitrateKbps / sampleRate / bitDepth
+ * finite numbers > 0. A field set to undefined counts as absent. Unknown fields are refused,
+ * not dropped: a misspelt "bitrate" would otherwise vanish and the edition would rank as the
+ * default 128 kbit/s. Returns a fresh object with only the fields present, so that later changes
+ * to the caller's object do not reach the catalog. Throws INVALID_OPTIONS naming `what`.
+ */
+export function checkQuality(value: unknown, what = 'quality'): EditionQuality {
+  const bad = (why: string): PeakmatchError => new PeakmatchError('INVALID_OPTIONS', `${what}${why.startsWith('.') ? '' : ' '}${why}`)
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw bad(`must be an object, got ${describe(value)}`)
+  const proto = Object.getPrototypeOf(value) as unknown
+  if (proto !== Object.prototype && proto !== null) throw bad('must be a plain object (not a Map, Set or class instance)')
+  const q = value as Record<string, unknown>
+  const out: EditionQuality = {}
+  for (const key of Object.keys(q)) {
+    if (!QUALITY_KEYS.has(key)) throw bad(`has an unknown field ${JSON.stringify(key.slice(0, 64))} (known: ${[...QUALITY_KEYS].join(', ')})`)
   }
-  return edition
+  const codec = q.codec, lossless = q.lossless
+  if (codec !== undefined) {
+    if (typeof codec !== 'string' || codec.length > MAX_CODEC_LENGTH) throw bad(`.codec must be a string of at most ${MAX_CODEC_LENGTH} characters, got ${describe(codec)}`)
+    out.codec = codec
+  }
+  if (lossless !== undefined) {
+    if (typeof lossless !== 'boolean') throw bad(`.lossless must be true or false, got ${describe(lossless)}`)
+    out.lossless = lossless
+  }
+  for (const key of QUALITY_NUMBERS) {
+    const v = q[key]
+    if (v === undefined) continue
+    if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) throw bad(`.${key} must be a finite number > 0, got ${describe(v)}`)
+    out[key] = v
+  }
+  return out
+}
+
+/** A value for a message: short, and never throwing (BigInt, symbols, odd objects). */
+function describe(v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v)
+  if (typeof v === 'bigint') return `${v}n`
+  if (Array.isArray(v)) return 'an array'
+  if (v !== null && typeof v === 'object') return 'an object'
+  return String(v)
+}
+
+/** An edition as the catalog keeps it: recordingId checked, quality checked and copied. */
+export function checkEdition(edition: EditionOptions): EditionOptions {
+  if (edition === null || typeof edition !== 'object') throw new PeakmatchError('INVALID_OPTIONS', 'edition options must be an object')
+  if (edition.recordingId !== undefined) checkTrackId(edition.recordingId, 'recordingId')
+  const out: EditionOptions = {}
+  if (edition.recordingId !== undefined) out.recordingId = edition.recordingId
+  if (edition.quality !== undefined) out.quality = checkQuality(edition.quality)
+  return out
 }
 
 export function checkFanout(fanout: unknown): number {

@@ -3,6 +3,7 @@ import { PeakmatchError } from '../errors.js'
 import { FRAME_SECONDS, HASH_BITS } from '../options.js'
 import { crc32 } from '../crc32.js'
 import { DEFAULT_FRONT_END, checkFrontEnd, type FrontEnd } from '../fingerprint/front-end.js'
+import { checkQuality, checkTrackId } from './checks.js'
 import type { EditionQuality } from './editions.js'
 import type { IndexParts } from './hash-index.js'
 import { DIR_BITS, TIME_BITS, checkPostings, type Postings } from './postings.js'
@@ -23,7 +24,9 @@ const OLDEST_READABLE = 1
 const MAGIC = [0x50, 0x45, 0x41, 0x4b, 0x4d, 0x54, 0x43, 0x48] // "PEAKMTCH"
 const HEADER = 16
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1
-const packr = new Packr({ useRecords: false, moreTypes: false })
+// int64AsType 'number': a forged 64-bit integer must not come back as a BigInt, which no later
+// arithmetic or JSON.stringify (a result's metadata in --json) accepts.
+const packr = new Packr({ useRecords: false, moreTypes: false, int64AsType: 'number' })
 
 /** A catalog as plain parts: what is written, and what reading gives back (validated). */
 export interface CatalogParts {
@@ -121,15 +124,16 @@ function readBody(body: Body, version: number): CatalogParts {
   for (const [i, t] of body.tracks.entries()) {
     if (!Array.isArray(t) || t.length !== 7) throw corrupt(`track ${i} is malformed`)
     const [id, durationSeconds, hashCount, segmentCount, metadata, recordingId, quality] = t
-    if (typeof id !== 'string' || id.length === 0 || ids.has(id)) throw corrupt(`track ${i} has a missing or repeated id`)
+    checked(() => checkTrackId(id, `track ${i}'s id`))
+    if (ids.has(id)) throw corrupt(`track ${i} has a repeated id`)
     if (typeof durationSeconds !== 'number' || !Number.isFinite(durationSeconds) || durationSeconds < 0) throw corrupt(`track ${i} has a bad duration`)
     if (!Number.isInteger(hashCount) || hashCount < 0) throw corrupt(`track ${i} has a bad hash count`)
     if (!Number.isInteger(segmentCount) || segmentCount < 1) throw corrupt(`track ${i} has a bad segment count`)
-    if (typeof recordingId !== 'string' || recordingId.length === 0) throw corrupt(`track ${i} has no recording id`)
-    if (quality !== null && (typeof quality !== 'object' || Array.isArray(quality))) throw corrupt(`track ${i} has a malformed quality`)
+    checked(() => checkTrackId(recordingId, `track ${i}'s recording id`))
+    const q = quality === null ? undefined : checked(() => checkQuality(quality, `track ${i}'s quality`))
     if (metadata !== null && (!Array.isArray(metadata) || metadata.length !== 1)) throw corrupt(`track ${i} has malformed metadata`)
     ids.add(id)
-    tracks.push({ id, recordingId, quality: quality ?? undefined, durationSeconds, postings: hashCount, metadata: metadata === null ? undefined : metadata[0] })
+    tracks.push({ id: id as string, recordingId: recordingId as string, quality: q, durationSeconds, postings: hashCount, metadata: metadata === null ? undefined : metadata[0] })
     segmentCounts[i] = segmentCount
     segments += segmentCount
     if (segments > 2 ** (32 - TIME_BITS)) throw corrupt('too many segments')
@@ -165,6 +169,15 @@ function readFrontEnd(value: unknown): FrontEnd | null {
       throw new PeakmatchError('UNSUPPORTED_VERSION', `${cause.message.replace('fingerprint the audio again', 'rebuild the catalog with this version: peakmatch catalog build')}`, { cause })
     }
     throw corrupt('frontEnd is missing or malformed', cause)
+  }
+}
+
+/** Runs a boundary check (checks.ts, shared with Catalog.add); its failure is damage here. */
+function checked<T>(check: () => T): T {
+  try {
+    return check()
+  } catch (cause) {
+    throw corrupt(cause instanceof Error ? cause.message : String(cause), cause)
   }
 }
 

@@ -17,16 +17,35 @@ import {
  */
 export const DELTA_SHARE = 1 / 8
 
+/**
+ * Most votes one (query key, track) pair casts in a lookup. A key that recurs K times in the
+ * query and M times in one track has K × M votes: on a looped pattern both grow with the file,
+ * and identify was quadratic in its length. Beyond this, the pair votes with a sample (lookup).
+ * 2^14 is above the most any pair cast on the dev corpus (9130, a whole track against itself),
+ * so real music votes exactly as before.
+ */
+export const MAX_KEY_VOTES = 1 << 14
+
 /** Postings a query hit: for each, the track slot, trackTime − queryTime, and which query hash. */
 export interface Hits {
   count: number
   track: Int32Array
   offset: Int32Array
   query: Uint32Array
+  /** Scratch of lookup: the query's keys with their hash index (key × 2^32 + i), sorted to group repeats. */
+  order: Float64Array
+  /**
+   * Per track slot, after a lookup with a tally cap: its votes with each (key, track) pair
+   * counted up to that cap (identify's chance term; see identify.ts). Entries [0, slotCount).
+   */
+  tally: Float64Array
 }
 
 export function emptyHits(): Hits {
-  return { count: 0, track: new Int32Array(1024), offset: new Int32Array(1024), query: new Uint32Array(1024) }
+  return {
+    count: 0, track: new Int32Array(1024), offset: new Int32Array(1024), query: new Uint32Array(1024),
+    order: new Float64Array(1024), tally: new Float64Array(0),
+  }
 }
 
 /** The compacted index as codec.ts writes it: postings and each slot's segment count. */
@@ -189,38 +208,151 @@ export class HashIndex {
    * Looks up every query hash (and, with `shift`, the same landmark moved one bin down and up,
    * which is what a ±1–2 % speed change does to it) and records each live posting it hits
    * into `out`, which grows by doubling and is reused across calls. Pending adds are not seen:
-   * call prepare() first. This is the only walk over the postings: voting, re-scoring and
-   * coverage all read its result.
+   * call prepare() first. This is the walk over the postings that voting and re-scoring read.
+   *
+   * The query's keys are grouped first (sorted), so a key that recurs is looked up once and its
+   * K occurrences meet each track's M postings of it as one pair. A pair of at most
+   * MAX_KEY_VOTES votes casts them all, as every pair of real music does. A bigger one — a loop
+   * that repeats every landmark in the file and in the track — casts a sample: occurrences and
+   * postings each taken at evenly spaced ranks (first and last included), at the same density on
+   * both sides, so that the k-th of the file's occurrences meets the k-th of the track's. A file
+   * aligned with the track keeps its offset as the best one, and the work per pair is bounded:
+   * the lookup is linear in the query, whatever it repeats.
+   *
+   * With `tallyCap` > 0, out.tally[slot] also sums each pair's votes up to `tallyCap`.
    */
-  lookup(hashes: Uint32Array, times: Uint32Array, shift: boolean, out: Hits): void {
-    const indexes = this.delta ? 2 : 1
-    const segTrack = this.segTrack, segBase = this.segBase
+  lookup(hashes: Uint32Array, times: Uint32Array, shift: boolean, out: Hits, tallyCap = 0): void {
     const shifts = shift ? 3 : 1
-    out.count = 0
-    for (let i = 0; i < hashes.length; i++) {
-      const h = hashes[i]!, qt = times[i]!
+    const n = hashes.length
+    if (out.order.length < n * shifts) out.order = new Float64Array(Math.max(1024, 2 * n * shifts))
+    const order = out.order
+    let m = 0
+    for (let i = 0; i < n; i++) {
       for (let s = 0; s < shifts; s++) {
-        const key = shiftedKey(h, s)
-        if (key < 0) continue
-        for (let x = 0; x < indexes; x++) {
-          const p = x === 0 ? this.main : this.delta!
-          const range = findKey(p, key)
-          const start = Math.floor(range / TRACK_SCALE), end = range % TRACK_SCALE
-          if (start === end) continue
-          reserve(out, end - start)
-          const { track: tracks, offset, query } = out
-          let count = out.count
-          for (let j = start; j < end; j++) {
-            const e = p.entry[j]!
-            const seg = e >>> TIME_BITS
-            const track = segTrack[seg]!
-            if (track < 0) continue
-            tracks[count] = track
-            offset[count] = segBase[seg]! + (e & TIME_MASK) - qt
-            query[count++] = i
-          }
-          out.count = count
-        }
+        const key = shiftedKey(hashes[i]!, s)
+        if (key >= 0) order[m++] = key * TRACK_SCALE + i
+      }
+    }
+    const sorted = order.subarray(0, m).sort()
+    if (tallyCap > 0) {
+      if (out.tally.length < this.slots) out.tally = new Float64Array(Math.max(64, 2 * this.slots))
+      out.tally.fill(0, 0, this.slots)
+    }
+    out.count = 0
+    const indexes = this.delta ? 2 : 1
+    let g = 0
+    while (g < m) {
+      const key = Math.floor(sorted[g]! / TRACK_SCALE)
+      const groupEnd = (key + 1) * TRACK_SCALE
+      let e = g + 1
+      while (e < m && sorted[e]! < groupEnd) e++
+      for (let x = 0; x < indexes; x++) {
+        const p = x === 0 ? this.main : this.delta!
+        const range = findKey(p, key)
+        const start = Math.floor(range / TRACK_SCALE), end = range % TRACK_SCALE
+        if (start === end) continue
+        if (tallyCap === 0 && (e - g) * (end - start) <= MAX_KEY_VOTES) this.vote(p, start, end, sorted, g, e, times, out)
+        else this.voteByTrack(p, start, end, sorted, g, e, times, out, tallyCap)
+      }
+      g = e
+    }
+  }
+
+  /** Every occurrence [g, e) of `sorted` against every live posting [start, end). */
+  private vote(p: Postings, start: number, end: number, sorted: Float64Array, g: number, e: number, times: Uint32Array, out: Hits): void {
+    reserve(out, (e - g) * (end - start))
+    const segTrack = this.segTrack, segBase = this.segBase, entry = p.entry
+    const { track: tracks, offset, query } = out
+    let count = out.count
+    for (let k = g; k < e; k++) {
+      const i = sorted[k]! % TRACK_SCALE
+      const qt = times[i]!
+      for (let j = start; j < end; j++) {
+        const en = entry[j]!
+        const seg = en >>> TIME_BITS
+        const track = segTrack[seg]!
+        if (track < 0) continue
+        tracks[count] = track
+        offset[count] = segBase[seg]! + (en & TIME_MASK) - qt
+        query[count++] = i
+      }
+    }
+    out.count = count
+  }
+
+  /** The postings [start, end) track by track (a track's entries are consecutive): each pair capped and tallied. */
+  private voteByTrack(p: Postings, start: number, end: number, sorted: Float64Array, g: number, e: number, times: Uint32Array, out: Hits, tallyCap: number): void {
+    const segTrack = this.segTrack, entry = p.entry
+    const occurrences = e - g
+    let a = start
+    while (a < end) {
+      const track = segTrack[entry[a]! >>> TIME_BITS]!
+      let b = a + 1
+      while (b < end && segTrack[entry[b]! >>> TIME_BITS] === track) b++
+      if (track >= 0) {
+        const votes = occurrences * (b - a)
+        if (tallyCap > 0) out.tally[track] = out.tally[track]! + Math.min(votes, tallyCap)
+        if (votes <= MAX_KEY_VOTES) this.vote(p, a, b, sorted, g, e, times, out)
+        else this.voteSampled(p, a, b, sorted, g, e, times, out)
+      }
+      a = b
+    }
+  }
+
+  /**
+   * A sample of at most MAX_KEY_VOTES votes of one (key, track) pair: `sq` occurrences and `sp`
+   * postings at evenly spaced ranks, sq / K ≈ sp / M so both sides are thinned alike.
+   */
+  private voteSampled(p: Postings, a: number, b: number, sorted: Float64Array, g: number, e: number, times: Uint32Array, out: Hits): void {
+    const occurrences = e - g, postings = b - a
+    const density = Math.sqrt(MAX_KEY_VOTES / (occurrences * postings))
+    const sq = Math.max(1, Math.min(occurrences, Math.floor(occurrences * density)))
+    const sp = Math.max(1, Math.min(postings, Math.floor(MAX_KEY_VOTES / sq)))
+    reserve(out, sq * sp)
+    const segBase = this.segBase, entry = p.entry
+    const { track: tracks, offset, query } = out
+    const track = this.segTrack[entry[a]! >>> TIME_BITS]!
+    let count = out.count
+    for (let u = 0; u < sq; u++) {
+      const i = sorted[g + spacedRank(u, sq, occurrences)]! % TRACK_SCALE
+      const qt = times[i]!
+      for (let v = 0; v < sp; v++) {
+        const en = entry[a + spacedRank(v, sp, postings)]!
+        const seg = en >>> TIME_BITS
+        tracks[count] = track
+        offset[count] = segBase[seg]! + (en & TIME_MASK) - qt
+        query[count++] = i
+      }
+    }
+    out.count = count
+  }
+
+  /**
+   * For each query hash, whether the slot holds its key at an offset (trackTime − queryTime) in
+   * [first, last]: out[i] = 1 or 0. A targeted search, not a walk: a slot's entries of a key are
+   * in order and its segments consecutive, so entry = firstSegment × 2^15 + trackTime and the
+   * times wanted are one range of entries, found by binary search. Exact whatever lookup sampled.
+   */
+  aligned(hashes: Uint32Array, times: Uint32Array, slot: number, first: number, last: number, out: Uint8Array): void {
+    const n = hashes.length
+    out.fill(0, 0, n)
+    const segments = this.slotSegments[slot]!
+    if (segments === 0) return
+    const base = this.slotFirst[slot]! * SEGMENT_FRAMES
+    const span = segments * SEGMENT_FRAMES
+    const indexes = this.delta ? 2 : 1
+    for (let i = 0; i < n; i++) {
+      const t = times[i]!
+      const lo = Math.max(0, t + first), hi = Math.min(span - 1, t + last)
+      if (lo > hi) continue
+      const key = indexKey(hashes[i]!)
+      for (let x = 0; x < indexes; x++) {
+        const p = x === 0 ? this.main : this.delta!
+        const range = findKey(p, key)
+        let a = Math.floor(range / TRACK_SCALE), b = range % TRACK_SCALE
+        const want = base + lo
+        while (a < b) { const mid = (a + b) >>> 1; if (p.entry[mid]! < want) a = mid + 1; else b = mid }
+        if (a < range % TRACK_SCALE && p.entry[a]! <= base + hi) { out[i] = 1; break }
       }
     }
   }
@@ -313,6 +445,11 @@ function shiftedKey(hash: number, s: number): number {
   const delta = s === 1 ? -1 : 1
   const f1 = (hash >>> F1_SHIFT) + delta
   return f1 < 0 || f1 >= F1_LIMIT ? -1 : indexKey(hash + delta * (1 << F1_SHIFT))
+}
+
+/** The u-th of s evenly spaced ranks in [0, n), the first and the last included (the middle for s = 1). */
+function spacedRank(u: number, s: number, n: number): number {
+  return s === 1 ? (n - 1) >> 1 : Math.round((u * (n - 1)) / (s - 1))
 }
 
 function reserve(out: Hits, extra: number): void {

@@ -23,6 +23,17 @@ const MIN_WINDOW_HASHES = 50
  * in a 5 s window; real copies give dozens, 0 dB noise a few more than this.
  */
 const WINDOW_SCORE = 5
+/**
+ * Votes of one (landmark, track) pair that count towards the gate's √votes term (rank.ts). A
+ * file that loops a pattern repeats each landmark R times, and so does a track made of it: R²
+ * votes per landmark, spread over the offsets where the loop meets itself, while the score
+ * (distinct aligned landmarks) stays the pattern's D. Counted in full, the term asked D ≥ R·√D,
+ * and a loop of more than a few seconds failed against itself. Counted up to 16 a pair, it asks
+ * D ≥ √(16·D), i.e. at least 16 distinct landmarks: a second of music. A landmark that recurs is
+ * one piece of evidence per offset, not R². Only the gate of identify counts this way; match()
+ * keeps the calibrated rule as it is (the corpus rows are unchanged: docs/algorithm.md §8).
+ */
+const GATE_VOTES_PER_KEY = 16
 /** Candidates of the global vote that are checked window by window. */
 const CHECKED = 6
 /** Coverage from which a file is the recording, and from which it is worth a second look. */
@@ -86,12 +97,13 @@ export function identify(index: HashIndex, registry: TrackRegistry, scratch: Que
   const aligned = new Uint32Array(windowCount)
   // Only candidates that pass the calibrated snippet decision over the whole file (rank.ts) are
   // checked: the per-window test alone let short clips of similar music through.
-  // One exact pass: its hits stay in scratch.hits for the per-window counts below.
-  const candidates = searchPass(index, registry, fp, false, scratch)
+  const candidates = searchPass(index, registry, fp, false, scratch, GATE_VOTES_PER_KEY)
+  if (scratch.aligned.length < n) scratch.aligned = new Uint8Array(Math.max(1024, 2 * n))
   for (let i = 0; i < Math.min(CHECKED, candidates.count); i++) {
     const c = candidates.items[i]!
     if (c.confidence < DECISION_CONFIDENCE) break
-    alignedPerWindow(scratch.hits, fp.hashes, fp.times, scratch.votes, c.track, c.first - 1, c.last + 1, windowFrames, aligned)
+    index.aligned(fp.hashes, fp.times, c.track, c.first - 1, c.last + 1, scratch.aligned)
+    alignedPerWindow(scratch.aligned, fp.hashes, fp.times, scratch.votes, windowFrames, aligned)
     let covered = 0, margin = 0
     for (let w = 0; w < windowCount; w++) {
       if (weights[w]! < MIN_WINDOW_HASHES || aligned[w]! < WINDOW_SCORE) continue

@@ -5,7 +5,8 @@ import { HASH_BITS } from '../options.js'
  *
  * Layout (5 bytes a posting plus a 32 KiB directory): keys are split into DIR_BITS high bits,
  * which address `dir`, and LOW_BITS low bits kept per posting in `low`. Postings of directory
- * slot d are [dir[d], dir[d + 1]), sorted by low bits, then by entry.
+ * slot d are [dir[d], dir[d + 1]), sorted by low bits, then by entry (fromBytes checks both:
+ * lookups binary-search a key's entries for one track's times).
  *
  * An entry packs a segment and a frame: entry = segment << TIME_BITS | frame. Tracks are cut
  * into segments of SEGMENT_FRAMES frames (about 8.7 minutes), so a long track costs a few
@@ -95,7 +96,10 @@ export function checkPostings(p: Postings, segments: number): string | null {
   for (let d = 0; d < DIR_SIZE; d++) if (p.dir[d + 1]! < p.dir[d]!) return `directory slot ${d} is not monotonic`
   for (let d = 0; d < DIR_SIZE; d++) {
     const start = p.dir[d]!, end = p.dir[d + 1]!
-    for (let i = start + 1; i < end; i++) if (p.low[i]! < p.low[i - 1]!) return `slot ${d} is not sorted`
+    for (let i = start + 1; i < end; i++) {
+      if (p.low[i]! < p.low[i - 1]!) return `slot ${d} is not sorted`
+      if (p.low[i] === p.low[i - 1] && p.entry[i]! < p.entry[i - 1]!) return `the entries of a key in slot ${d} are not in order`
+    }
   }
   const limit = segments * SEGMENT_FRAMES
   for (let i = 0; i < p.entry.length; i++) if (p.entry[i]! >= limit) return `entry ${i} names segment ${p.entry[i]! >>> TIME_BITS} of ${segments}`

@@ -24,6 +24,8 @@ export interface QueryPrint {
 
 export class QueryScratch {
   readonly hits: Hits = emptyHits()
+  /** Per query hash: aligned with one candidate (identify.ts). Grown by doubling. */
+  aligned = new Uint8Array(1024)
   readonly votes = new VoteScratch()
   readonly exact: CandidateList = candidateList(VERIFIED)
   readonly shifted: CandidateList = candidateList(VERIFIED)
@@ -32,17 +34,21 @@ export class QueryScratch {
 
 /**
  * One pass of voting and re-scoring: exact hashes, or with ±1 bin shifts and a wider window.
- * Leaves the lookup's hits in scratch.hits (identify.ts reads them) and returns the decided
- * candidates, most confident first; the list is scratch, valid until the next pass.
+ * Leaves the lookup's hits in scratch.hits and returns the decided candidates, most confident
+ * first; the list is scratch, valid until the next pass. `votesPerKey` > 0 (identify.ts) makes
+ * a candidate's `hits`, and so its √votes threshold (rank.ts), count each (key, track) pair's
+ * votes only up to it.
  * The index must be prepared (HashIndex.prepare) and `slots` its slot count.
  */
-export function searchPass(index: HashIndex, recordings: Recordings, fp: QueryPrint, shift: boolean, scratch: QueryScratch): CandidateList {
+export function searchPass(index: HashIndex, recordings: Recordings, fp: QueryPrint, shift: boolean, scratch: QueryScratch, votesPerKey = 0): CandidateList {
   const hits = scratch.hits
-  index.lookup(fp.hashes, fp.times, shift, hits)
+  index.lookup(fp.hashes, fp.times, shift, hits, votesPerKey)
   scratch.votes.reserve(hits.count, index.slotCount)
   const out = shift ? scratch.shifted : scratch.exact
   bestWindows(hits, scratch.votes, shift ? speedWindow(fp) : EXACT_WINDOW, MIN_VOTES, out)
   countDistinct(hits, fp.hashes, out, scratch.votes, scratch.counts)
+  // With votesPerKey, the decision's √votes term counts each (key, track) pair's votes up to it.
+  if (votesPerKey > 0) for (let i = 0; i < out.count; i++) out.items[i]!.hits = hits.tally[out.items[i]!.track]!
   decide(out, shift, recordings)
   return out
 }

@@ -150,21 +150,18 @@ export function countDistinct(hits: Hits, hashes: Uint32Array, out: CandidateLis
 }
 
 /**
- * Distinct query hashes aligned with `track` at offsets [first, last], counted per window of
- * `windowFrames` query frames (window w holds query times [w·windowFrames, (w+1)·windowFrames)).
+ * Distinct query hashes aligned, counted per window of `windowFrames` query frames (window w
+ * holds query times [w·windowFrames, (w+1)·windowFrames)): query hash i counts when
+ * aligned[i] is 1 (HashIndex.aligned says which are, for one track and offset range).
  */
-export function alignedPerWindow(
-  hits: Hits, hashes: Uint32Array, times: Uint32Array, scratch: VoteScratch,
-  track: number, first: number, last: number, windowFrames: number, out: Uint32Array,
-): void {
+export function alignedPerWindow(aligned: Uint8Array, hashes: Uint32Array, times: Uint32Array, scratch: VoteScratch, windowFrames: number, out: Uint32Array): void {
+  const n = hashes.length
+  if (scratch.keys.length < n) scratch.keys = new Float64Array(Math.max(1024, 2 * n))
   const keys = scratch.keys
   let count = 0
-  for (let i = 0; i < hits.count; i++) {
-    if (hits.track[i] !== track) continue
-    const off = hits.offset[i]!
-    if (off < first || off > last) continue
-    const q = hits.query[i]!
-    keys[count++] = Math.floor(times[q]! / windowFrames) * GROUP_SCALE + hashes[q]!
+  for (let i = 0; i < n; i++) {
+    if (aligned[i] === 0) continue
+    keys[count++] = Math.floor(times[i]! / windowFrames) * GROUP_SCALE + hashes[i]!
   }
   countDistinctPerGroup(keys, count, out)
 }

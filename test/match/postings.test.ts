@@ -103,9 +103,17 @@ describe('checkPostings', () => {
   it('accepts a built index, and rejects entries past the segment count', () => {
     expect(checkPostings(good(), 1)).toBeNull()
     const p = good()
-    p.entry[7] = 1 << 15                            // segment 1
+    p.entry[p.entry.length - 1] = 1 << 15           // segment 1 (the last entry of its key: still in order)
     expect(checkPostings(p, 1)).toMatch(/segment/)
     expect(checkPostings(p, 2)).toBeNull()
+  })
+
+  it('rejects the entries of one key out of order (lookups binary-search them)', () => {
+    const p = good()
+    let i = 0
+    while (!(p.low[i] === p.low[i + 1] && p.entry[i] !== p.entry[i + 1] && p.dir.indexOf(i + 1) < 0)) i++
+    ;[p.entry[i], p.entry[i + 1]] = [p.entry[i + 1]!, p.entry[i]!]
+    expect(checkPostings(p, 1)).toMatch(/not in order/)
   })
 
   it('rejects an unsorted slot and a non-monotonic directory', () => {

@@ -3,7 +3,7 @@
  * main() is exported for in-process tests; run() is what the bin (bin.ts → dist/cli.js) calls.
  * Importing this module runs nothing.
  */
-import { mkdirSync } from 'node:fs'
+import { mkdirSync, rmSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { parseArgs, type ParseArgsConfig } from 'node:util'
@@ -14,8 +14,17 @@ import { CliError, errorMessage } from './errors.js'
 import { buildSummaryText, fileLine, qualityText, scanCsv, scanSummaryText } from './report.js'
 import { buildCatalog, identifyFile, loadCatalog, loadEditions, saveCatalog, scanLibrary, type Progress } from './scan.js'
 
-/** Exit codes: stable, documented in README.md ("Scan a library"). */
-export const EXIT = { OK: 0, UNREADABLE_FILES: 1, USAGE: 2, BAD_CATALOG: 3, WRITE_FAILED: 4, INTERRUPTED: 130 } as const
+/**
+ * Exit codes: stable, documented in README.md ("Scan a library"); each means this and nothing else.
+ *   0  done, every file met was read (or ignored by rule: hidden, not audio by extension)
+ *   1  done, but some paths were unreadable or skipped: each is listed with its reason
+ *   2  usage error: bad arguments or options, a missing input path, a bad editions file, nothing to catalog
+ *   3  the catalog is missing, damaged or of another format version
+ *   4  the catalog or the report could not be written (a cache that cannot be saved is only a warning)
+ *   5  an unexpected internal error (a bug: the message says where)
+ * 130  interrupted (Ctrl-C): nothing half-written; a scan's partial report goes beside the complete one
+ */
+export const EXIT = { OK: 0, UNREADABLE_FILES: 1, USAGE: 2, BAD_CATALOG: 3, WRITE_FAILED: 4, INTERNAL: 5, INTERRUPTED: 130 } as const
 
 export interface Io {
   out: (text: string) => void
@@ -36,9 +45,10 @@ Usage:
   peakmatch identify <file> --catalog catalog.pmx [--json]
   peakmatch <command> --help        details and an example for each command
 
-Exit codes: 0 ok · 1 finished, but some files were unreadable (skipped, listed in the
-report) · 2 usage error · 3 catalog missing, damaged or of another version · 4 an output
-could not be written · 130 interrupted (nothing half-written)
+Exit codes: 0 ok · 1 finished, but some files were unreadable or skipped (each listed with
+its reason) · 2 usage error (or nothing to catalog) · 3 catalog missing, damaged or of another
+version · 4 the catalog or report could not be written · 5 internal error (a bug) ·
+130 interrupted (nothing half-written; a partial report goes to <name>.partial.<ext>)
 `,
   build: `peakmatch catalog build <dir...> -o <catalog.pmx> [options]
 
@@ -69,7 +79,8 @@ ambiguous, unreadable. Fingerprints are cached: a re-run only decodes new or cha
 
 Options:
   -c, --catalog FILE     the catalog (from \`peakmatch catalog build\`)
-  -r, --report FILE      write every file's result: .json or .csv by extension
+  -r, --report FILE      write every file's result: .json or .csv by extension (an interrupted
+                         scan writes FILE's name + .partial instead: report.partial.csv)
   -j, --jobs N           decoding threads (default: 2)
       --cache FILE       fingerprint cache (default: $XDG_CACHE_HOME/peakmatch/fingerprints.lmdb)
       --no-cache         neither read nor write a cache
@@ -147,9 +158,6 @@ async function cmdBuild(args: string[], io: Io): Promise<number> {
   let result
   try {
     result = await buildCatalog(positionals, { jobs: jobsOf(values.jobs), editions, cache, onProgress: bar.update, signal: io.signal, workerScript: io.workerScript })
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new CliError(EXIT.USAGE, errorMessage(e))
-    throw e
   } finally {
     bar.stop()
   }
@@ -157,12 +165,22 @@ async function cmdBuild(args: string[], io: Io): Promise<number> {
     io.err('interrupted: the catalog was not written (any previous one is untouched)\n')
     return EXIT.INTERRUPTED
   }
+  if (result.summary.added === 0) {
+    // An empty catalog would silently replace a good one (a wrong or unmounted directory).
+    for (const f of result.files) if (f.error) io.err(`  ${f.path}: ${f.error.reason} — ${f.error.message}\n`)
+    throw new CliError(EXIT.USAGE, `catalog build: no audio file could be added from ${positionals.join(', ')} (${result.summary.files} audio files found, ${result.summary.unreadable} unreadable, ${result.summary.skipped} skipped): ${values.output} was not written`)
+  }
   const bytes = saveCatalog(result.catalog, values.output)
   await cache?.save()
   if (cache?.problem) io.err(`note: cache ${cache.path}: ${cache.problem}\n`)
   if (values.json) io.out(JSON.stringify({ catalog: resolve(values.output), bytes, summary: result.summary, files: result.files }, null, 2) + '\n')
   else io.out(buildSummaryText(result, values.output, bytes) + '\n')
-  return result.summary.unreadable > 0 ? EXIT.UNREADABLE_FILES : EXIT.OK
+  return result.summary.unreadable + result.summary.skipped > 0 ? EXIT.UNREADABLE_FILES : EXIT.OK
+}
+
+/** Where a scan's report goes: the path asked for, or beside it (name.partial.ext) when the scan was interrupted. */
+export function reportPath(path: string, interrupted: boolean): string {
+  return interrupted ? path.replace(/(\.[^./\\]+)$/, '.partial$1') : path
 }
 
 async function cmdScan(args: string[], io: Io): Promise<number> {
@@ -179,25 +197,32 @@ async function cmdScan(args: string[], io: Io): Promise<number> {
   let cache: FingerprintCache | undefined
   if (!values['no-cache']) {
     const path = resolve(values.cache ?? defaultCachePath())
-    mkdirSync(dirname(path), { recursive: true })
-    cache = await FingerprintCache.open(path, values['cache-hash'] ?? false)
+    // A cache is an accelerator: when its folder cannot be made, scan without it.
+    let folder = true
+    try { mkdirSync(dirname(path), { recursive: true }) } catch (e) {
+      io.err(`warning: scanning without a cache: cannot create ${dirname(path)}: ${errorMessage(e)}\n`)
+      folder = false
+    }
+    if (folder) cache = await FingerprintCache.open(path, values['cache-hash'] ?? false)
   }
   const bar = progressBar({ ...io, tty: io.tty && !values.json }, 'scanning')
   let result
   try {
     result = await scanLibrary(positionals, catalog, { jobs, cache, onProgress: bar.update, signal: io.signal, workerScript: io.workerScript })
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new CliError(EXIT.USAGE, errorMessage(e))
-    if (e instanceof CliError) throw e
-    throw new CliError(EXIT.WRITE_FAILED, `scan failed: ${errorMessage(e)}`, { cause: e })
   } finally {
     bar.stop()
   }
+  for (const w of result.warnings) io.err(`warning: ${w}\n`)
   if (cache?.problem) io.err(`note: cache ${cache.path}: ${cache.problem}\n`)
   const report = { catalog: resolve(values.catalog), summary: result.summary, interrupted: result.interrupted, files: result.files }
+  let written: string | undefined
   if (values.report) {
+    // A partial report never replaces a complete one: it goes beside it, named .partial.
+    written = reportPath(values.report, result.interrupted)
     const text = /\.csv$/i.test(values.report) ? scanCsv(result) : JSON.stringify(report, null, 2) + '\n'
-    try { writeFileAtomic(values.report, new TextEncoder().encode(text)) } catch (e) { throw new CliError(EXIT.WRITE_FAILED, `cannot write ${values.report}: ${errorMessage(e)}`) }
+    try { writeFileAtomic(written, new TextEncoder().encode(text)) } catch (e) { throw new CliError(EXIT.WRITE_FAILED, `cannot write ${written}: ${errorMessage(e)}`) }
+    // A complete report supersedes the partial one of an earlier interrupted run.
+    if (!result.interrupted) try { rmSync(reportPath(values.report, true), { force: true }) } catch { /* left as it was */ }
   }
   if (values.json) io.out(JSON.stringify(report, null, 2) + '\n')
   else {
@@ -206,13 +231,13 @@ async function cmdScan(args: string[], io: Io): Promise<number> {
       for (const f of result.files) io.out(fileLine(f, root) + '\n')
       io.out('\n')
     } else {
-      for (const f of result.files) if (f.status === 'unreadable') io.out(fileLine(f) + '\n')
+      for (const f of result.files) if (f.status === 'unreadable' || f.status === 'skipped') io.out(fileLine(f) + '\n')
     }
     io.out(scanSummaryText(result) + '\n')
-    if (values.report) io.out(`report: ${values.report}\n`)
+    if (written) io.out(`report: ${written}${result.interrupted ? ` (partial: the scan was interrupted; ${values.report} is left as it was)` : ''}\n`)
   }
   if (result.interrupted) return EXIT.INTERRUPTED
-  return result.summary.unreadable > 0 ? EXIT.UNREADABLE_FILES : EXIT.OK
+  return result.summary.unreadable + result.summary.skipped > 0 ? EXIT.UNREADABLE_FILES : EXIT.OK
 }
 
 async function cmdIdentify(args: string[], io: Io): Promise<number> {
@@ -257,8 +282,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
       if (e.exitCode === EXIT.USAGE) io.err('run `peakmatch --help` for usage\n')
       return e.exitCode
     }
-    io.err(`peakmatch: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`)
-    return EXIT.WRITE_FAILED
+    io.err(`peakmatch: internal error (a bug, please report it): ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`)
+    return EXIT.INTERNAL
   }
 }
 

@@ -7,8 +7,10 @@
  *   truncated    the file ends well before its header says it should
  *   empty        no samples (or only silence too short to fingerprint)
  *   io           the file could not be opened or read (permissions, vanished)
+ *   timeout      reading it took longer than the per-file time limit (the worker was stopped)
+ *   too-large    decoding it needed more than a worker's memory limit (the worker was replaced)
  */
-export type FileErrorReason = 'not-audio' | 'unsupported' | 'drm' | 'corrupt' | 'truncated' | 'empty' | 'io'
+export type FileErrorReason = 'not-audio' | 'unsupported' | 'drm' | 'corrupt' | 'truncated' | 'empty' | 'io' | 'timeout' | 'too-large'
 
 /** A per-file failure: the scan reports it and goes on. */
 export class FileError extends Error {

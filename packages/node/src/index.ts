@@ -5,17 +5,17 @@
  * uses Node built-ins.
  */
 export { readAudioFile, qualityOf } from './read.js'
-export { walkAudio, isAudioPath, AUDIO_EXTENSIONS } from './walk.js'
+export { walkAudio, isAudioPath, displayPath, AUDIO_EXTENSIONS } from './walk.js'
 export { FingerprintCache, sha256File } from './cache.js'
 export { writeFileAtomic } from './atomic.js'
 export { WorkerPool } from './pool.js'
 export { buildCatalog, scanLibrary, identifyFile, loadCatalog, saveCatalog, loadEditions } from './scan.js'
-export { scanCsv, scanSummaryText, buildSummaryText, fileLine, formatBytes } from './report.js'
+export { scanCsv, csvCell, scanSummaryText, buildSummaryText, fileLine, formatBytes, formatDuration } from './report.js'
 export { FileError, CliError } from './errors.js'
 export { main, EXIT } from './cli.js'
 
 export type { FileReading, FileInfo, Tags } from './read.js'
-export type { AudioFile, WalkResult } from './walk.js'
+export type { AudioFile, WalkResult, WalkFs, SkipReason, SkippedPath } from './walk.js'
 export type { FileErrorReason } from './errors.js'
 export type {
   RunOptions, Progress, EditionsFile, EditionEntry, BuildResult, BuildFileResult, ScanResult, ScanFileResult, ScanSummary, ScanStatus,

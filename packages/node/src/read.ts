@@ -1,11 +1,13 @@
+import { openAsBlob } from 'node:fs'
 import { open, stat } from 'node:fs/promises'
 // The named export: esbuild's CommonJS output (dist/index.cjs) would take the default import of
 // this ESM-only package as its whole namespace, which is not callable.
 import { decodeChunked } from 'audio-decode'
-import { parseFile, type IAudioMetadata } from 'music-metadata'
+import { CouldNotDetermineFileTypeError, UnsupportedFileTypeError, parseBlob, type IAudioMetadata } from 'music-metadata'
 import { Fingerprinter, type EditionQuality, type Fingerprint } from 'peakmatch'
 import { FileError, errorMessage } from './errors.js'
 import { mp4Chunks, range } from './mp4.js'
+import { fsPathOf } from './walk.js'
 
 /** Tags of a file, for the report. */
 export interface Tags { title?: string; artist?: string; album?: string }
@@ -30,23 +32,23 @@ type DecoderName = 'mp3' | 'flac' | 'opus' | 'oga' | 'm4a' | 'wav' | 'aac' | 'ai
 
 /**
  * Decodes a file in chunks of CHUNK_BYTES straight into a streaming Fingerprinter, so memory
- * stays bounded however long the file is (no whole-file PCM). The format is told by the tag
- * reader (music-metadata), which also gives the quality and tags. Every failure is a FileError
- * with a reason.
+ * stays bounded however long the file is (no whole-file PCM). The format is told by the file's
+ * content, never its name: the tag reader (music-metadata) is given the file as a Blob, which
+ * has no name, so it sniffs the bytes (a FLAC named .mp3 is read as FLAC). It also gives the
+ * quality and tags. Every failure is a FileError with a reason.
+ *
+ * `path` is a path, or walk.ts's encoding of a name that is not valid UTF-8 (fsPathArg).
  */
 export async function readAudioFile(path: string): Promise<FileReading> {
+  const fsPath = fsPathOf(path)
   let size: number
-  try { size = (await stat(path)).size } catch (e) { throw new FileError('io', `cannot read: ${errorMessage(e)}`, { cause: e }) }
+  try { size = (await stat(fsPath)).size } catch (e) { throw new FileError('io', `cannot read: ${errorMessage(e)}`, { cause: e }) }
   if (size === 0) throw new FileError('empty', 'the file is empty')
   let meta: IAudioMetadata
   try {
-    meta = await parseFile(path, { duration: false, skipCovers: true })
+    meta = await parseBlob(await openAsBlob(fsPath), { duration: false, skipCovers: true })
   } catch (e) {
-    const m = errorMessage(e)
-    if (/EACCES|EPERM|ENOENT|EISDIR/.test(m)) throw new FileError('io', `cannot read: ${m}`, { cause: e })
-    if (/determine audio format|unsupported file type|unknown.*format/i.test(m)) throw new FileError('not-audio', 'not an audio file (no known audio format)', { cause: e })
-    if (/exceeds remaining|end of (file|stream)|endofstream|unexpected end/i.test(m)) throw new FileError('truncated', `the file ends inside its header: ${m}`, { cause: e })
-    throw new FileError('corrupt', `unreadable header: ${m}`, { cause: e })
+    throw headerError(e)
   }
   const codec = meta.format.codec ?? ''
   if (/drms|drmi|fairplay|protected|encrypted|enca/i.test(`${codec} ${meta.format.container ?? ''}`)) {
@@ -58,7 +60,7 @@ export async function readAudioFile(path: string): Promise<FileReading> {
 
   let fingerprinter: Fingerprinter | null = null
   let samples = 0, sampleRate = 0, channels = 0
-  const fh = await open(path, 'r').catch((e: unknown) => { throw new FileError('io', `cannot open: ${errorMessage(e)}`, { cause: e }) })
+  const fh = await open(fsPath, 'r').catch((e: unknown) => { throw new FileError('io', `cannot open: ${errorMessage(e)}`, { cause: e }) })
   try {
     const source = format === 'm4a' ? mp4Chunks(fh, size, CHUNK_BYTES) : range(fh, 0, size, CHUNK_BYTES)
     for await (const pcm of decodeChunked(source, format)) {
@@ -91,7 +93,33 @@ export async function readAudioFile(path: string): Promise<FileReading> {
   if (expected !== undefined && expected > 1 && durationSeconds < 0.9 * expected - 0.5) {
     throw new FileError('truncated', `decoded ${durationSeconds.toFixed(1)} s of the ${expected.toFixed(1)} s its header announces (cut short or damaged)`)
   }
-  return { fp: fingerprinter.finish(), info: { quality: qualityOf(meta, format, size, durationSeconds), tags: tagsOf(meta), durationSeconds, sampleRate, channels, format } }
+  const fp = fingerprinter.finish()
+  // Digital silence (or sound too faint or short to have a single landmark) can match nothing:
+  // it is not a track to upload.
+  if (fp.hashes.length === 0) throw new FileError('empty', `no sound to fingerprint in ${durationSeconds.toFixed(1)} s of audio (silence)`)
+  return { fp, info: { quality: qualityOf(meta, format, size, durationSeconds), tags: tagsOf(meta), durationSeconds, sampleRate, channels, format } }
+}
+
+/**
+ * The reason for a failure of the tag reader, from music-metadata's (and its tokenizer's)
+ * error classes and Node's error codes rather than from the wording of messages.
+ */
+function headerError(e: unknown): FileError {
+  const m = errorMessage(e)
+  const code = (e as NodeJS.ErrnoException | null)?.code
+  const name = (e as Error | null)?.name
+  // Opening failed, or the Blob's file changed or vanished while it was read.
+  if (typeof code === 'string' && code.startsWith('E') || name === 'NotReadableError' || name === 'NotFoundError') {
+    return new FileError('io', `cannot read: ${m}`, { cause: e })
+  }
+  if (e instanceof CouldNotDetermineFileTypeError) return new FileError('not-audio', 'not an audio file (no known audio format in its content)', { cause: e })
+  if (e instanceof UnsupportedFileTypeError) {
+    // The content is a known type that music-metadata does not read: audio/… or something else.
+    const audio = /\baudio\//.test(m)
+    return new FileError(audio ? 'unsupported' : 'not-audio', audio ? `an audio format no reader here handles (${m})` : `not an audio file (${m})`, { cause: e })
+  }
+  if (name === 'EndOfStreamError') return new FileError('truncated', 'the file ends inside its header', { cause: e })
+  return new FileError('corrupt', `unreadable header: ${m}`, { cause: e })
 }
 
 /** audio-decode's decoder for what music-metadata found, or null when none fits. */
@@ -104,7 +132,7 @@ function decoderFor(meta: IAudioMetadata): DecoderName | null {
   if (container.startsWith('m4a') || container.startsWith('mp4') || container.includes('isom') || container.startsWith('m4b') || container.startsWith('3gp') || container.startsWith('qt')) return 'm4a'
   if (container === 'wave' || container === 'wav') return 'wav'
   if (container.startsWith('aiff')) return 'aiff'
-  if (container === 'adts') return 'aac'
+  if (container.startsWith('adts')) return 'aac'   // 'ADTS/MPEG-4', 'ADTS/MPEG-2 AAC'
   if (container === 'webm' || container === 'ebml/webm' || container.includes('webm')) return 'webm'
   if (container.startsWith('asf')) return 'wma'
   if (container === 'caf' || container.startsWith('caf')) return 'caf'

@@ -1,4 +1,5 @@
 import type { BuildResult, ScanFileResult, ScanResult } from './scan.js'
+import { SKIP_REASONS } from './walk.js'
 
 /** Human units: 1.2 GB, 340 MB, 12 KB. */
 export function formatBytes(n: number): string {
@@ -8,9 +9,14 @@ export function formatBytes(n: number): string {
   return `${i === 0 ? n : n.toFixed(n < 10 ? 1 : 0)} ${units[i]}`
 }
 
+/**
+ * Human durations: 12.3 s, 4 min 05 s, 2 h 03 min. The whole seconds are rounded once, before
+ * they are split (rounding the remainder alone printed 119.6 s as "1 min 60 s").
+ */
 export function formatDuration(seconds: number): string {
-  if (seconds < 60) return `${seconds.toFixed(1)} s`
-  const h = Math.floor(seconds / 3600), m = Math.floor((seconds % 3600) / 60), s = Math.round(seconds % 60)
+  if (seconds < 59.95) return `${seconds.toFixed(1)} s`   // 59.95 would print as "60.0 s"
+  const t = Math.round(seconds)
+  const h = Math.floor(t / 3600), m = Math.floor((t % 3600) / 60), s = t % 60
   return h > 0 ? `${h} h ${String(m).padStart(2, '0')} min` : `${m} min ${String(s).padStart(2, '0')} s`
 }
 
@@ -22,8 +28,9 @@ export function scanSummaryText(r: ScanResult): string {
     `  matched      ${String(s.matched).padStart(6)}   mirrored from the catalog, ${s.upgradable} of them upgradable to a better edition`,
     `  unmatched    ${String(s.unmatched).padStart(6)}   to upload, ${formatBytes(s.unmatchedBytes)}`,
     `  ambiguous    ${String(s.ambiguous).padStart(6)}   more than one recording fits: left for review`,
-    `  unreadable   ${String(s.unreadable).padStart(6)}   skipped (reason in the report)`,
+    `  unreadable   ${String(s.unreadable).padStart(6)}   could not be read (reason in the report)`,
   ]
+  if (s.skipped) lines.push(`  skipped      ${String(s.skipped).padStart(6)}   not read: links to nothing or to folders, FIFOs, unreadable folders (reason in the report)`)
   if (r.interrupted) lines.push('  (interrupted: the files above were done; run the scan again to finish — the cache keeps them)')
   if (s.cache?.dropped || s.cache?.reset) lines.push(`  cache: ${s.cache.dropped} damaged entries dropped${s.cache.reset ? ' (its damaged store was replaced by an empty one)' : ''}; their files were read again`)
   return lines.join('\n')
@@ -39,6 +46,8 @@ export function fileLine(f: ScanFileResult, root?: string): string {
       return `ambiguous   ${name} → ${(f.alternatives ?? []).map((a) => `${a.recordingId} ${pct(a.coverage)}`).join(' | ')}`
     case 'unmatched':
       return `unmatched   ${name} (${formatBytes(f.sizeBytes)}, to upload)`
+    case 'skipped':
+      return `skipped     ${name}: ${f.reason} — ${f.error}`
     default:
       return `unreadable  ${name}: ${f.reason} — ${f.error}`
   }
@@ -59,13 +68,22 @@ const CSV_COLUMNS = [
   'durationSeconds', 'sizeBytes', 'codec', 'bitrateKbps', 'sampleRate', 'bitDepth', 'title', 'artist', 'album', 'cached', 'error',
 ] as const
 
-/** The scan report as CSV (RFC 4180 quoting), one row per file. */
+/**
+ * One CSV cell: RFC 4180 quoting, and OWASP's defence against CSV (formula) injection — a text
+ * cell that begins with =, +, -, @, tab or CR (a tag such as `=HYPERLINK(…)`, a file name)
+ * gets a leading single quote so a spreadsheet shows it as text instead of evaluating it.
+ * Numbers and booleans are ours (a negative offset stays a number).
+ */
+export function csvCell(v: unknown): string {
+  if (v === undefined || v === null) return ''
+  const s = String(v)
+  if (typeof v === 'string' && /^[=+\-@\t\r]/.test(s)) return `"'${s.replace(/"/g, '""')}"`
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s
+}
+
+/** The scan report as CSV (RFC 4180 quoting, formula-safe: csvCell), one row per file. */
 export function scanCsv(r: ScanResult): string {
-  const cell = (v: unknown): string => {
-    if (v === undefined || v === null) return ''
-    const s = String(v)
-    return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s
-  }
+  const cell = csvCell
   const rows = [CSV_COLUMNS.join(',')]
   for (const f of r.files) {
     const row: Record<(typeof CSV_COLUMNS)[number], unknown> = {
@@ -84,9 +102,9 @@ export function buildSummaryText(r: BuildResult, out: string, bytes: number): st
   const stats = r.catalog.stats()
   const lines = [
     `catalog ${out}: ${stats.tracks} tracks (${new Set(r.catalog.ids().map((id) => r.catalog.track(id)!.recordingId)).size} recordings), ${formatDuration(stats.seconds)} of audio, ${formatBytes(bytes)}`,
-    `  ${s.added} of ${s.files} files added in ${formatDuration(s.elapsedSeconds)}${s.unreadable ? `, ${s.unreadable} unreadable (skipped)` : ''}${s.ignored ? `, ${s.ignored} non-audio files ignored` : ''}`,
+    `  ${s.added} of ${s.files} files added in ${formatDuration(s.elapsedSeconds)}${s.unreadable ? `, ${s.unreadable} unreadable` : ''}${s.skipped ? `, ${s.skipped} skipped` : ''}${s.ignored ? `, ${s.ignored} non-audio files ignored` : ''}`,
   ]
-  for (const f of r.files) if (f.error) lines.push(`  unreadable  ${f.path}: ${f.error.reason} — ${f.error.message}`)
+  for (const f of r.files) if (f.error) lines.push(`  ${SKIP_REASONS.has(f.error.reason) ? 'skipped   ' : 'unreadable'}  ${f.path}: ${f.error.reason} — ${f.error.message}`)
   for (const p of s.unusedEditions) lines.push(`  warning: editions entry ${p} matches no file that was read`)
   return lines.join('\n')
 }

@@ -1,11 +1,15 @@
-/** Worker thread of WorkerPool: reads (decodes + fingerprints) one file per request. */
-import { parentPort } from 'node:worker_threads'
+/**
+ * Worker thread of WorkerPool (a piscina task module): reads (decodes + fingerprints) one file per
+ * task. It first says on the task's port that it has started (the pool's clock for the file's time
+ * limit starts then) and, when the header announces one, the file's length (which sets the default limit).
+ */
+import { openAsBlob } from 'node:fs'
+import { parseBlob } from 'music-metadata'
+import { move, transferableSymbol, valueSymbol } from 'piscina'
 import { FileError, errorMessage } from './errors.js'
 import { readAudioFile } from './read.js'
-import type { WorkerReply, WorkerRequest } from './pool.js'
-
-const port = parentPort
-if (!port) throw new Error('scan-worker.js runs as a worker thread (WorkerPool)')
+import { fsPathOf } from './walk.js'
+import type { WorkerProgress, WorkerReply, WorkerTask } from './pool.js'
 
 // Decoders log their complaints (e.g. "mpg123-decoder: -1 MPG123_ERR") to the console: keep
 // them out of the terminal and add the first one to the file's error instead.
@@ -15,18 +19,36 @@ console.log = note
 console.warn = note
 console.error = note
 
-port.on('message', (req: WorkerRequest) => {
+/**
+ * The announced length in seconds, from the header alone (no decoding); undefined if it has none
+ * or cannot be read. By content, as read.ts does (a Blob has no name to guess from), and through
+ * fsPathOf, since `path` may be walk.ts's encoding of a name that is not UTF-8.
+ */
+async function announcedSeconds(path: string): Promise<number | undefined> {
+  try {
+    return (await parseBlob(await openAsBlob(fsPathOf(path)), { duration: false, skipCovers: true, skipPostHeaders: true })).format.duration
+  } catch {
+    return undefined   // readAudioFile parses again and gives the failure its reason
+  }
+}
+
+export default async function readTask({ path, port }: WorkerTask): Promise<WorkerReply> {
   notes = []
-  readAudioFile(req.path).then(
-    ({ fp, info }) => {
-      const reply: WorkerReply = { id: req.id, ok: true, fp, info }
-      port.postMessage(reply, [fp.hashes.buffer, fp.times.buffer, ...(fp.ranks ? [fp.ranks.buffer] : [])] as ArrayBuffer[])
-    },
-    (e: unknown) => {
-      const reply: WorkerReply = e instanceof FileError
-        ? { id: req.id, ok: false, reason: e.reason === 'truncated' && notes.length ? 'corrupt' : e.reason, message: notes.length ? `${e.message} (decoder: ${notes[0]})` : e.message }
-        : { id: req.id, ok: false, reason: 'corrupt', message: `unexpected failure: ${errorMessage(e)}` }
-      port.postMessage(reply)
-    },
-  )
-})
+  const say = (p: WorkerProgress): void => port.postMessage(p)
+  try {
+    say({ started: true })
+    const durationSeconds = await announcedSeconds(path)
+    if (durationSeconds !== undefined) say({ durationSeconds })
+    const { fp, info } = await readAudioFile(path)
+    const reply: WorkerReply = { ok: true, fp, info }
+    const buffers = [fp.hashes.buffer, fp.times.buffer, ...(fp.ranks ? [fp.ranks.buffer] : [])] as ArrayBuffer[]
+    // piscina transfers (does not copy) what a movable result lists under transferableSymbol.
+    return move({ [transferableSymbol]: buffers, [valueSymbol]: reply }) as unknown as WorkerReply
+  } catch (e) {
+    return e instanceof FileError
+      ? { ok: false, reason: e.reason === 'truncated' && notes.length ? 'corrupt' : e.reason, message: notes.length ? `${e.message} (decoder: ${notes[0]})` : e.message }
+      : { ok: false, reason: 'corrupt', message: `unexpected failure: ${errorMessage(e)}` }
+  } finally {
+    port.close()
+  }
+}

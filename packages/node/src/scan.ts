@@ -1,16 +1,16 @@
 import { existsSync, readFileSync, statSync } from 'node:fs'
 import { dirname, relative, resolve, sep } from 'node:path'
-import { Catalog, PeakmatchError, type EditionQuality, type Fingerprint, type Identification } from 'peakmatch'
+import { Catalog, PeakmatchError, checkQuality, type EditionQuality, type Fingerprint, type Identification } from 'peakmatch'
 import { writeFileAtomic } from './atomic.js'
 import type { CacheStats, FingerprintCache } from './cache.js'
 import { CliError, FileError, errorMessage, type FileErrorReason } from './errors.js'
-import { WorkerPool } from './pool.js'
+import { WorkerPool, type PoolLimits } from './pool.js'
 import { readAudioFile, type FileInfo, type Tags } from './read.js'
-import { walkAudio, type AudioFile } from './walk.js'
+import { walkAudio, type AudioFile, type SkipReason, type SkippedPath } from './walk.js'
 
 export interface Progress { done: number; total: number; bytesDone: number; bytesTotal: number; path: string }
 
-export interface RunOptions {
+export interface RunOptions extends PoolLimits {
   /** Worker threads decoding in parallel; 0 = in this thread. @default 2 */
   jobs?: number
   onProgress?: (p: Progress) => void
@@ -29,17 +29,22 @@ interface Read { file: AudioFile; fp?: Fingerprint; info?: FileInfo; cached: boo
  */
 async function readAll(files: readonly AudioFile[], options: RunOptions, cache: FingerprintCache | undefined, use: (r: Read) => void): Promise<{ interrupted: boolean; fingerprinted: number; fromCache: number }> {
   const jobs = options.jobs ?? 2
-  const pool = new WorkerPool(jobs, options.workerScript)
+  const pool = new WorkerPool(jobs, options.workerScript, options)
   const bytesTotal = files.reduce((s, f) => s + f.size, 0)
   const results: (Read | undefined)[] = new Array(files.length)
   let next = 0, emitted = 0, done = 0, bytesDone = 0, fingerprinted = 0, fromCache = 0
   const readOne = async (file: AudioFile): Promise<Read> => {
-    const hit = cache ? await cache.get(file.path, file.size, file.mtimeMs) : undefined
+    // The cache keys files by their path: one whose name is not UTF-8 (open ≠ path) is not cached.
+    const store = file.open === file.path ? cache : undefined
+    // A cache is only an accelerator: if consulting it fails (the file vanished while
+    // --cache-hash hashed it, …) the file is read, and reported if it cannot be.
+    let hit: Awaited<ReturnType<FingerprintCache['get']>>
+    try { hit = await store?.get(file.path, file.size, file.mtimeMs) } catch { hit = undefined }
     if (hit) { fromCache++; return { file, ...hit, cached: true } }
     try {
-      const { fp, info } = await pool.read(file.path)
+      const { fp, info } = await pool.read(file.open)
       fingerprinted++
-      if (cache) await cache.set(file.path, file.size, file.mtimeMs, fp, info)
+      try { await store?.set(file.path, file.size, file.mtimeMs, fp, info) } catch { /* read fine, just not cached */ }
       return { file, fp, info, cached: false }
     } catch (e) {
       return { file, cached: false, error: e instanceof FileError ? e : new FileError('corrupt', errorMessage(e), { cause: e }) }
@@ -95,30 +100,29 @@ export function loadEditions(path: string): Map<string, EditionEntry> {
     for (const k of ['trackId', 'recordingId'] as const) {
       if (entry[k] !== undefined && (typeof entry[k] !== 'string' || entry[k] === '')) throw new CliError(2, `${path}: ${JSON.stringify(file)}.${k} must be a non-empty string`)
     }
-    const q = entry.quality
-    if (q !== undefined) {
-      if (!q || typeof q !== 'object') throw new CliError(2, `${path}: ${JSON.stringify(file)}.quality must be an object`)
-      for (const k of ['bitrateKbps', 'sampleRate', 'bitDepth'] as const) {
-        if (q[k] !== undefined && !(typeof q[k] === 'number' && q[k]! > 0)) throw new CliError(2, `${path}: ${JSON.stringify(file)}.quality.${k} must be a positive number`)
-      }
+    let quality: EditionQuality | undefined
+    if (entry.quality !== undefined) {
+      // The catalog's own check (peakmatch's checkQuality), so what builds here also loads and identifies.
+      try { quality = checkQuality(entry.quality, `${JSON.stringify(file)}.quality`) } catch (e) { throw new CliError(2, `${path}: ${errorMessage(e)}`) }
     }
-    out.set(resolve(base, file), entry)
+    out.set(resolve(base, file), quality === undefined ? entry : { ...entry, quality })
   }
   return out
 }
 
-export interface BuildFileResult { path: string; trackId?: string; recordingId?: string; cached: boolean; error?: { reason: FileErrorReason; message: string } }
+export interface BuildFileResult { path: string; trackId?: string; recordingId?: string; cached: boolean; error?: { reason: FileErrorReason | SkipReason; message: string } }
 export interface BuildResult {
   catalog: Catalog
   files: BuildFileResult[]
-  summary: { files: number; added: number; unreadable: number; ignored: number; audioSeconds: number; elapsedSeconds: number; unusedEditions: string[] }
+  /** `unreadable`: files that failed to read; `skipped`: other paths not read (see SkipReason), listed in `files` too. */
+  summary: { files: number; added: number; unreadable: number; skipped: number; ignored: number; audioSeconds: number; elapsedSeconds: number; unusedEditions: string[] }
   interrupted: boolean
 }
 
 /** Fingerprints the audio under `paths` into a new catalog (not written: see saveCatalog). */
 export async function buildCatalog(paths: readonly string[], options: RunOptions & { editions?: Map<string, EditionEntry>; cache?: FingerprintCache } = {}): Promise<BuildResult> {
   const t0 = performance.now()
-  const { files, ignored } = walkAudio(paths)
+  const { files, skipped, ignored } = walkAudio(paths)
   const catalog = new Catalog()
   const out: BuildFileResult[] = []
   const unused = new Set(options.editions?.keys() ?? [])
@@ -144,9 +148,11 @@ export async function buildCatalog(paths: readonly string[], options: RunOptions
     }
   })
   const added = out.filter((f) => !f.error).length
+  const unreadable = out.length - added
+  for (const k of skipped) out.push({ path: k.path, cached: false, error: { reason: k.reason, message: k.message } })
   return {
     catalog, files: out, interrupted,
-    summary: { files: files.length, added, unreadable: out.length - added, ignored, audioSeconds, elapsedSeconds: (performance.now() - t0) / 1000, unusedEditions: [...unused] },
+    summary: { files: files.length, added, unreadable, skipped: skipped.length, ignored, audioSeconds, elapsedSeconds: (performance.now() - t0) / 1000, unusedEditions: [...unused] },
   }
 }
 
@@ -168,7 +174,8 @@ export function saveCatalog(catalog: Catalog, path: string): number {
 
 // ---------------------------------------------------------------- scan
 
-export type ScanStatus = 'matched' | 'unmatched' | 'ambiguous' | 'unreadable'
+/** `skipped`: met by the walk but not read (a dangling link, a FIFO, an unreadable directory…: see SkipReason). */
+export type ScanStatus = 'matched' | 'unmatched' | 'ambiguous' | 'unreadable' | 'skipped'
 
 export interface ScanFileResult {
   path: string
@@ -176,7 +183,7 @@ export interface ScanFileResult {
   status: ScanStatus
   /** Served from the fingerprint cache (not decoded again). */
   cached: boolean
-  reason?: FileErrorReason
+  reason?: FileErrorReason | SkipReason
   error?: string
   recordingId?: string
   trackId?: string
@@ -201,7 +208,9 @@ export interface ScanSummary {
   unmatchedBytes: number
   ambiguous: number
   unreadable: number
-  /** Non-audio files skipped by extension. */
+  /** Paths met but not read (links, special files, unreadable directories): status `skipped` in `files`. */
+  skipped: number
+  /** Non-audio files skipped by extension, and hidden entries. */
   ignored: number
   fingerprinted: number
   fromCache: number
@@ -211,29 +220,42 @@ export interface ScanSummary {
   elapsedSeconds: number
 }
 
-export interface ScanResult { files: ScanFileResult[]; summary: ScanSummary; interrupted: boolean }
+export interface ScanResult {
+  files: ScanFileResult[]
+  summary: ScanSummary
+  interrupted: boolean
+  /** Problems that did not stop the scan nor change its results (the cache could not be saved). */
+  warnings: string[]
+}
 
 /** Identifies every audio file under `paths` against `catalog`. */
 export async function scanLibrary(paths: readonly string[], catalog: Catalog, options: RunOptions & { cache?: FingerprintCache } = {}): Promise<ScanResult> {
   const t0 = performance.now()
-  const { files, ignored } = walkAudio(paths)
+  const { files, skipped, ignored } = walkAudio(paths)
   const out: ScanFileResult[] = []
+  const warnings: string[] = []
   let audioSeconds = 0
   const run = await readAll(files, options, options.cache, (r) => {
     out.push(identifyReading(catalog, r))
     if (r.info) audioSeconds += r.info.durationSeconds
   })
   // A pruned cache forgets files that are gone; not after an interruption (unseen ≠ gone).
-  await options.cache?.save(run.interrupted ? undefined : { within: paths.map((p) => resolve(p)) })
+  // The scan is done: failing to save the cache must not lose its results (the report).
+  try { await options.cache?.save(run.interrupted ? undefined : { within: paths.map((p) => resolve(p)) }) } catch (e) { warnings.push(`the cache was not saved: ${errorMessage(e)}`) }
+  for (const k of skipped) out.push(skippedResult(k))
   const count = (s: ScanStatus) => out.filter((f) => f.status === s).length
   const summary: ScanSummary = {
     files: files.length, matched: count('matched'), upgradable: out.filter((f) => f.status === 'matched' && f.upgrade).length,
     unmatched: count('unmatched'), unmatchedBytes: out.filter((f) => f.status === 'unmatched').reduce((s, f) => s + f.sizeBytes, 0),
-    ambiguous: count('ambiguous'), unreadable: count('unreadable'), ignored,
+    ambiguous: count('ambiguous'), unreadable: count('unreadable'), skipped: skipped.length, ignored,
     fingerprinted: run.fingerprinted, fromCache: run.fromCache, audioSeconds, elapsedSeconds: (performance.now() - t0) / 1000,
     ...(options.cache ? { cache: { ...options.cache.stats } } : {}),
   }
-  return { files: out, summary, interrupted: run.interrupted }
+  return { files: out, summary, interrupted: run.interrupted, warnings }
+}
+
+function skippedResult(k: SkippedPath): ScanFileResult {
+  return { path: k.path, sizeBytes: 0, status: 'skipped', cached: false, reason: k.reason, error: k.message }
 }
 
 function identifyReading(catalog: Catalog, r: Read): ScanFileResult {
@@ -261,10 +283,10 @@ export async function identifyFile(path: string, catalog: Catalog): Promise<Scan
   if (!existsSync(path)) throw new CliError(2, `no such file: ${path}`)
   const st = statSync(path)
   if (!st.isFile()) throw new CliError(2, `not a file: ${path}`)
-  const file: AudioFile = { path: resolve(path), root: dirname(resolve(path)), size: st.size, mtimeMs: st.mtimeMs }
+  const file: AudioFile = { path: resolve(path), open: resolve(path), root: dirname(resolve(path)), size: st.size, mtimeMs: st.mtimeMs }
   let read: Read
   try {
-    read = { file, ...(await readAudioFile(file.path)), cached: false }
+    read = { file, ...(await readAudioFile(file.open)), cached: false }
   } catch (e) {
     read = { file, cached: false, error: e instanceof FileError ? e : new FileError('corrupt', errorMessage(e)) }
   }

@@ -1,0 +1,62 @@
+import fc from 'fast-check'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { Catalog, checkQuality, PeakmatchError } from '../../src/index.js'
+import { emptyCounts, faultWorld, mutate, probe, rng, type FaultWorld } from '../support/catalog-faults.js'
+import { forge } from '../support/forge.js'
+
+/**
+ * A catalog that fromBytes accepts must answer every later call with a result or a
+ * PeakmatchError, write JSON-serialisable results, and reload its own toBytes(). The seeded
+ * mutations here are a fast sample of bench/faults-core.ts (≥ 100 000 of them, docs/reliability/core.md).
+ */
+let world: FaultWorld
+beforeAll(() => { world = faultWorld() })
+
+describe('mutated catalogs (seeded): typed errors only, and every accepted catalog behaves', () => {
+  it('3000 mutations: bit flips, truncations, insertions, header and msgpack-level edits behind a valid CRC', () => {
+    const counts = emptyCounts()
+    const r = rng(7)
+    for (let i = 0; i < 3000; i++) {
+      const { bytes, kind } = mutate(world.bytes, r)
+      probe(bytes, kind, world, counts)
+    }
+    expect(counts.failures).toEqual([])
+    expect(counts.untyped).toBe(0)
+    expect(counts.noReload).toBe(0)
+    expect(counts.noJson).toBe(0)
+    // The sample means something only if both ways are taken often.
+    expect(counts.accepted).toBeGreaterThan(50)
+    expect(counts.rejected).toBeGreaterThan(2000)
+  })
+})
+
+describe('property: any value in a track field or a body key (fast-check)', () => {
+  const value = fc.anything({ withBigInt: true, withDate: true, withTypedArray: true, withMap: true, withSet: true, withNullPrototype: true, maxDepth: 3 })
+
+  it('fromBytes accepts or throws PeakmatchError; what it accepts behaves', () => {
+    fc.assert(fc.property(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 7 }), value, (track, field, v) => {
+      let bytes: Uint8Array
+      try {
+        bytes = forge(world.bytes, (b) => { b.tracks[track]![field] = field === 4 ? [v] : v })
+      } catch {
+        return true  // msgpack cannot carry it: nothing to load
+      }
+      const counts = emptyCounts()
+      probe(bytes, 'property', world, counts)
+      return counts.untyped === 0 && counts.noReload === 0 && counts.noJson === 0
+    }), { seed: 42, numRuns: 400 })
+  })
+
+  it('checkQuality returns a quality that survives a catalog round trip, or throws INVALID_OPTIONS', () => {
+    fc.assert(fc.property(fc.oneof(value, fc.record({ codec: value, lossless: value, bitrateKbps: value, sampleRate: value, bitDepth: value }, { requiredKeys: [] })), (q) => {
+      try {
+        const ok = checkQuality(q)
+        const back = Catalog.fromBytes(forge(world.bytes, (b) => { b.tracks[0]![6] = ok }))
+        expect(back.track('t0')?.quality).toEqual(ok)
+        return true
+      } catch (e) {
+        return e instanceof PeakmatchError && e.code === 'INVALID_OPTIONS'
+      }
+    }), { seed: 43, numRuns: 500 })
+  })
+})
