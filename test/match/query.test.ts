@@ -46,10 +46,10 @@ describe('the query', () => {
     const q = excerptPrint(tracks[0]!, 3, 8)
     catalog.match(q)
     const { scratch } = internals(catalog)
-    const before = [scratch.hits.track, scratch.hits.offset, scratch.hits.query, scratch.votes.votes, scratch.votes.keys, scratch.votes.slot, ...scratch.exact.items]
+    const before = [scratch.hits.track, scratch.hits.offset, scratch.hits.query, scratch.hits.order, scratch.votes.votes, scratch.votes.keys, scratch.votes.slot, ...scratch.exact.items]
     const first = catalog.match(q)
     for (let i = 0; i < 20; i++) expect(catalog.match(q)).toEqual(first)
-    const after = [scratch.hits.track, scratch.hits.offset, scratch.hits.query, scratch.votes.votes, scratch.votes.keys, scratch.votes.slot, ...scratch.exact.items]
+    const after = [scratch.hits.track, scratch.hits.offset, scratch.hits.query, scratch.hits.order, scratch.votes.votes, scratch.votes.keys, scratch.votes.slot, ...scratch.exact.items]
     expect(after.every((a, i) => a === before[i])).toBe(true)
     expect(first[0]?.trackId).toBe(tracks[0]!.id)
   })
