@@ -120,23 +120,15 @@ export class Fingerprinter {
     if (typeof sinceSeconds !== 'number' || !Number.isFinite(sinceSeconds) || sinceSeconds < 0) {
       throw new PeakmatchError('INVALID_OPTIONS', `snapshot(sinceSeconds): sinceSeconds must be a finite number ≥ 0, got ${String(sinceSeconds)}`)
     }
-    const out = this.pairer.out
-    const time = out.time, end = out.count
+    const time = this.pairer.out.time
     // First hash with time × FRAME_SECONDS ≥ sinceSeconds: the same product a caller computes.
-    let lo = 0, hi = end
+    let lo = 0, hi = this.pairer.out.count
     while (lo < hi) {
       const mid = (lo + hi) >>> 1
       if (time[mid]! * FRAME_SECONDS < sinceSeconds) lo = mid + 1
       else hi = mid
     }
-    return {
-      hashes: out.hash.slice(lo, end),
-      times: time.slice(lo, end),
-      ranks: out.rank.slice(lo, end),
-      frameSeconds: FRAME_SECONDS,
-      durationSeconds: this.samples / this.sampleRate,
-      frontEnd: this.frontEnd,
-    }
+    return this.result(lo)
   }
 
   /** Ends the stream and returns its fingerprint. */
@@ -154,12 +146,13 @@ export class Fingerprinter {
     consumeWhole = (f, channels) => f.consume(channels)
   }
 
-  private result(): Fingerprint {
+  /** The settled hashes from index `first` on, copied. */
+  private result(first = 0): Fingerprint {
     const out = this.pairer.out
     return {
-      hashes: out.hash.slice(0, out.count),
-      times: out.time.slice(0, out.count),
-      ranks: out.rank.slice(0, out.count),
+      hashes: out.hash.slice(first, out.count),
+      times: out.time.slice(first, out.count),
+      ranks: out.rank.slice(first, out.count),
       frameSeconds: FRAME_SECONDS,
       durationSeconds: this.samples / this.sampleRate,
       frontEnd: this.frontEnd,
