@@ -3,6 +3,7 @@ export { FRONT_END_VERSION, DEFAULT_FRONT_END, frontEndMismatch } from './finger
 export { fingerprintToBytes, fingerprintFromBytes, FINGERPRINT_FORMAT_VERSION } from './fingerprint/bytes.js'
 export { Catalog } from './match/catalog.js'
 export { PeakmatchError } from './errors.js'
+export { crc32 } from './crc32.js'
 export { FORMAT_VERSION } from './match/codec.js'
 export { DECISION_CONFIDENCE } from './match/rank.js'
 export { qualityRank, isUpgrade, isLossless } from './match/editions.js'
