@@ -38,7 +38,7 @@ export class QueryScratch {
  * first; the list is scratch, valid until the next pass. `votesPerKey` > 0 (identify.ts) makes
  * a candidate's `hits`, and so its √votes threshold (rank.ts), count each (key, track) pair's
  * votes only up to it.
- * The index must be prepared (HashIndex.prepare) and `slots` its slot count.
+ * The index must be prepared (HashIndex.prepare): pending adds are not seen otherwise.
  */
 export function searchPass(index: HashIndex, recordings: Recordings, fp: QueryPrint, shift: boolean, scratch: QueryScratch, votesPerKey = 0): CandidateList {
   const hits = scratch.hits
