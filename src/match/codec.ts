@@ -5,8 +5,8 @@ import { crc32 } from '../crc32.js'
 import { DEFAULT_FRONT_END, checkFrontEnd, type FrontEnd } from '../fingerprint/front-end.js'
 import { checkQuality, checkTrackId } from './checks.js'
 import type { EditionQuality } from './editions.js'
-import type { IndexParts } from './hash-index.js'
-import { DIR_BITS, TIME_BITS, checkPostings, type Postings } from './postings.js'
+import { MAX_TRACK_SEGMENTS, type IndexParts } from './hash-index.js'
+import { MIN_DIR_BITS, TIME_BITS, checkPostings, type Postings, type PostingsChunk } from './postings.js'
 import type { TrackRecord } from './registry.js'
 
 /**
@@ -19,7 +19,7 @@ import type { TrackRecord } from './registry.js'
  * files still load: only the CLI wrote them, always with the default front end, so that is
  * what they are taken to hold.
  */
-export const FORMAT_VERSION = 2
+export const FORMAT_VERSION = 3
 const OLDEST_READABLE = 1
 const MAGIC = [0x50, 0x45, 0x41, 0x4b, 0x4d, 0x54, 0x43, 0x48] // "PEAKMTCH"
 const HEADER = 16
@@ -51,25 +51,29 @@ interface Body {
    * segment order. metadata is [value] when the track has any (so null survives), else null.
    */
   tracks: [string, number, number, number, [unknown] | null, string, EditionQuality | null][]
-  dir: Uint8Array
-  low: Uint8Array
-  entry: Uint8Array
+  /** Versions 1 and 2: one partition of 2^13 directory slots. */
+  dir?: Uint8Array
+  low?: Uint8Array
+  entry?: Uint8Array
+  /** Since version 3: partitions in slot order, each [tracks it holds, dirBits, chunkBits, [dir, low | null, entry] per chunk]. */
+  partitions?: [number, number, number, [Uint8Array, Uint8Array | null, Uint8Array][]][]
 }
 
 export function catalogToBytes(parts: CatalogParts): Uint8Array {
   const { tracks, indexFanout } = parts
-  const { postings, segmentCounts } = parts.index
+  const segmentCounts = new Uint32Array(tracks.length)
+  let at = 0
+  for (const p of parts.index.partitions) { segmentCounts.set(p.segmentCounts, at); at += p.segmentCounts.length }
   const body: Body = {
     frameSeconds: FRAME_SECONDS,
     hashBits: HASH_BITS,
-    dirBits: DIR_BITS,
+    dirBits: MIN_DIR_BITS,
     timeBits: TIME_BITS,
     indexFanout,
     frontEnd: parts.frontEnd === null ? null : { ...parts.frontEnd },
     tracks: tracks.map((t, i) => [t.id, t.durationSeconds, t.postings, segmentCounts[i]!, t.metadata === undefined ? null : [t.metadata], t.recordingId, t.quality ?? null]),
-    dir: leBytes(postings.dir),
-    low: postings.low,
-    entry: leBytes(postings.entry),
+    partitions: parts.index.partitions.map((p) => [p.segmentCounts.length, p.postings.dirBits, p.postings.chunkBits,
+      p.postings.chunks.map((c): [Uint8Array, Uint8Array | null, Uint8Array] => [leBytes(c.dir), c.low, leBytes(c.entry)])]),
   }
   let packed: Uint8Array
   try {
@@ -111,7 +115,7 @@ function readBody(body: Body, version: number): CatalogParts {
   if (typeof body.frameSeconds !== 'number' || typeof body.hashBits !== 'number' || typeof body.dirBits !== 'number' || typeof body.timeBits !== 'number') {
     throw corrupt('catalog body lacks its fingerprint parameters')
   }
-  if (body.frameSeconds !== FRAME_SECONDS || body.hashBits !== HASH_BITS || body.dirBits !== DIR_BITS || body.timeBits !== TIME_BITS) {
+  if (body.frameSeconds !== FRAME_SECONDS || body.hashBits !== HASH_BITS || body.dirBits !== MIN_DIR_BITS || body.timeBits !== TIME_BITS) {
     throw new PeakmatchError('UNSUPPORTED_VERSION', 'catalog was made with other fingerprint parameters')
   }
   if (!Number.isInteger(body.indexFanout) || body.indexFanout < 1 || body.indexFanout > 16) throw corrupt('indexFanout is missing or out of range')
@@ -120,7 +124,6 @@ function readBody(body: Body, version: number): CatalogParts {
   const tracks: TrackRecord[] = []
   const segmentCounts = new Uint32Array(body.tracks.length)
   const ids = new Set<string>()
-  let segments = 0
   for (const [i, t] of body.tracks.entries()) {
     if (!Array.isArray(t) || t.length !== 7) throw corrupt(`track ${i} is malformed`)
     const [id, durationSeconds, hashCount, segmentCount, metadata, recordingId, quality] = t
@@ -128,35 +131,54 @@ function readBody(body: Body, version: number): CatalogParts {
     if (ids.has(id)) throw corrupt(`track ${i} has a repeated id`)
     if (typeof durationSeconds !== 'number' || !Number.isFinite(durationSeconds) || durationSeconds < 0) throw corrupt(`track ${i} has a bad duration`)
     if (!Number.isInteger(hashCount) || hashCount < 0) throw corrupt(`track ${i} has a bad hash count`)
-    if (!Number.isInteger(segmentCount) || segmentCount < 1) throw corrupt(`track ${i} has a bad segment count`)
+    if (!Number.isInteger(segmentCount) || segmentCount < 1 || segmentCount > MAX_TRACK_SEGMENTS) throw corrupt(`track ${i} has a bad segment count`)
     checked(() => checkTrackId(recordingId, `track ${i}'s recording id`))
     const q = quality === null ? undefined : checked(() => checkQuality(quality, `track ${i}'s quality`))
     if (metadata !== null && (!Array.isArray(metadata) || metadata.length !== 1)) throw corrupt(`track ${i} has malformed metadata`)
     ids.add(id)
     tracks.push({ id: id as string, recordingId: recordingId as string, quality: q, durationSeconds, postings: hashCount, metadata: metadata === null ? undefined : metadata[0] })
     segmentCounts[i] = segmentCount
-    segments += segmentCount
-    if (segments > 2 ** (32 - TIME_BITS)) throw corrupt('too many segments')
   }
-  const postings: Postings = {
-    dir: u32(body.dir, 'dir'),
-    low: ownCopy(bytesOf(body.low, 'low')),
-    entry: u32(body.entry, 'entry'),
+  // Partitions: version 3 lists them; versions 1 and 2 hold one, of 2^13 directory slots.
+  const listed = version >= 3
+    ? body.partitions
+    : [[tracks.length, MIN_DIR_BITS, 0, [[body.dir, body.low, body.entry]]]] as unknown as Body['partitions']
+  if (!Array.isArray(listed)) throw corrupt('partitions is not a list')
+  const partitions: IndexParts['partitions'] = []
+  let slot = 0
+  for (const [k, part] of listed.entries()) {
+    if (!Array.isArray(part) || part.length !== 4) throw corrupt(`partition ${k} is malformed`)
+    const [count, dirBits, chunkBits, chunkList] = part
+    if (!Number.isInteger(count) || count < 0 || slot + count > tracks.length) throw corrupt(`partition ${k} claims ${String(count)} tracks`)
+    if (!Array.isArray(chunkList)) throw corrupt(`partition ${k}'s chunks are not a list`)
+    const chunks: PostingsChunk[] = chunkList.map((c, j) => {
+      if (!Array.isArray(c) || c.length !== 3) throw corrupt(`chunk ${j} of partition ${k} is malformed`)
+      return { dir: u32(c[0], 'dir'), low: c[1] === null ? null : ownCopy(bytesOf(c[1], 'low')), entry: u32(c[2], 'entry') }
+    })
+    const postings: Postings = { dirBits, chunkBits, chunks, count: chunks.reduce((n, c) => n + c.entry.length, 0) }
+    const partSegments = segmentCounts.subarray(slot, slot + count)
+    let segments = 0
+    for (const s of partSegments) segments += s
+    if (segments > 2 ** (32 - TIME_BITS)) throw corrupt(`partition ${k} has too many segments`)
+    const problem = checkPostings(postings, segments)
+    if (problem) throw corrupt(`partition ${k}: ${problem}`)
+    // Each track must own exactly the postings it claims.
+    const perSegment = new Uint32Array(segments)
+    for (const c of chunks) for (let i = 0; i < c.entry.length; i++) { const s = c.entry[i]! >>> TIME_BITS; perSegment[s] = perSegment[s]! + 1 }
+    let first = 0
+    for (let i = 0; i < count; i++) {
+      const t = tracks[slot + i]!
+      let n = 0
+      for (let s = 0; s < partSegments[i]!; s++) n += perSegment[first + s]!
+      first += partSegments[i]!
+      if (n !== t.postings) throw corrupt(`track ${JSON.stringify(t.id)} claims ${t.postings} postings, the index has ${n}`)
+    }
+    partitions.push({ postings, segmentCounts: partSegments.slice() })
+    slot += count
   }
-  const problem = checkPostings(postings, segments)
-  if (problem) throw corrupt(problem)
-  // Each track must own exactly the postings it claims.
-  const perSegment = new Uint32Array(segments)
-  for (let i = 0; i < postings.entry.length; i++) { const s = postings.entry[i]! >>> TIME_BITS; perSegment[s] = perSegment[s]! + 1 }
-  let first = 0
-  tracks.forEach((t, i) => {
-    let n = 0
-    for (let s = 0; s < segmentCounts[i]!; s++) n += perSegment[first + s]!
-    first += segmentCounts[i]!
-    if (n !== t.postings) throw corrupt(`track ${JSON.stringify(t.id)} claims ${t.postings} postings, the index has ${n}`)
-  })
+  if (slot !== tracks.length) throw corrupt(`partitions hold ${slot} tracks, the catalog lists ${tracks.length}`)
   if (frontEnd !== null && frontEnd.fanout < body.indexFanout) throw corrupt(`indexFanout ${body.indexFanout} is above the tracks' fanout ${frontEnd.fanout}`)
-  return { indexFanout: body.indexFanout, frontEnd, tracks, index: { postings, segmentCounts } }
+  return { indexFanout: body.indexFanout, frontEnd, tracks, index: { partitions } }
 }
 
 /** The stored front end: another front-end version is a catalog to rebuild, anything malformed is damage. */

@@ -1,0 +1,439 @@
+import {
+  MAX_SEGMENTS, SEGMENT_FRAMES, TIME_BITS, TIME_MASK, chunkOf, emptyPostings, findKey, indexKey, mergePostings, type Postings,
+} from './postings.js'
+
+/**
+ * One partition of a catalog's index (hash-index.ts holds the list): the postings of a range of
+ * consecutive track slots, with its own segment table, so that 32-bit entries address 131 072
+ * segments per partition and a catalog has as many partitions as memory allows.
+ *
+ * Slots are local (0, 1, … in the order tracks were added). Adds go to a pending list that
+ * flush() turns into a small delta index, merged into the main one when it grows past
+ * DELTA_SHARE of it; the pending list is flushed by add() itself once it holds PENDING_LIMIT
+ * postings, so that building a catalog never keeps more than that outside the compact form.
+ * Removals are masked at once (their segments stop voting); compact() drops them and
+ * renumbers the live slots in their old order.
+ */
+export const DELTA_SHARE = 1 / 8
+/** Pending postings (8 bytes each until flushed) that add() lets accumulate: 32 MiB. */
+export const PENDING_LIMIT = 1 << 22
+
+/**
+ * Most votes one (query key, track) pair casts in a lookup. A key that recurs K times in the
+ * query and M times in one track has K × M votes: on a looped pattern both grow with the file,
+ * and identify was quadratic in its length. Beyond this, the pair votes with a sample (vote()).
+ * 2^14 is above the most any pair cast on the dev corpus (9130, a whole track against itself),
+ * so real music votes exactly as before.
+ */
+export const MAX_KEY_VOTES = 1 << 14
+
+/** Postings a query hit: for each, the track slot, trackTime − queryTime, and which query hash. */
+export interface Hits {
+  count: number
+  track: Int32Array
+  offset: Int32Array
+  query: Uint32Array
+  /** Scratch of lookup: the query's keys with their hash index (key × 2^32 + i), sorted to group repeats. */
+  order: Float64Array
+  /**
+   * Per track slot, after a lookup with a tally cap: its votes with each (key, track) pair
+   * counted up to that cap (identify's chance term; see identify.ts). Entries [0, slotCount).
+   */
+  tally: Float64Array
+}
+
+export function emptyHits(): Hits {
+  return {
+    count: 0, track: new Int32Array(1024), offset: new Int32Array(1024), query: new Uint32Array(1024),
+    order: new Float64Array(1024), tally: new Float64Array(0),
+  }
+}
+
+/** A compacted partition as codec.ts writes it: postings and each slot's segment count. */
+export interface PartitionParts {
+  postings: Postings
+  segmentCounts: Uint32Array
+}
+
+/** What a fingerprint puts into the index: its hashes, times, and ranks (hashes of rank ≥ fanout are left out). */
+export interface IndexedPrint {
+  readonly hashes: Uint32Array
+  readonly times: Uint32Array
+  readonly ranks?: Uint8Array
+}
+
+/** What add() needs to know before adding: postings and segments a print will take. */
+export function footprint(fp: IndexedPrint, fanout: number): { postings: number; segments: number; maxTime: number } {
+  const { times, ranks } = fp
+  let maxTime = 0, postings = 0
+  for (let i = 0; i < times.length; i++) {
+    if (!ranks || ranks[i]! < fanout) postings++
+    if (times[i]! > maxTime) maxTime = times[i]!
+  }
+  return { postings, segments: Math.floor(maxTime / SEGMENT_FRAMES) + 1, maxTime }
+}
+
+const TRACK_SCALE = 2 ** 32
+
+export class Partition {
+  private segTrack = new Int32Array(64)      // segment → slot, −1 once removed
+  private segBase = new Uint32Array(64)      // segment → first frame it covers
+  private segments = 0
+  private slotFirst = new Uint32Array(64)    // slot → first segment
+  private slotSegments = new Uint32Array(64) // slot → segments (0 once removed)
+  private slotPostings = new Uint32Array(64) // slot → postings it indexed
+  private slots = 0
+  private main: Postings = emptyPostings()
+  private delta: Postings | null = null
+  private pendingKeys = new Uint32Array(0)
+  private pendingEntries = new Uint32Array(0)
+  private pendingCount = 0
+  private livePostings = 0
+  private deadPostings = 0
+  private liveSlots = 0
+
+  /** Slots handed out so far (removed ones included, until compaction). */
+  get slotCount(): number { return this.slots }
+  /** Live slots. */
+  get liveSlotCount(): number { return this.liveSlots }
+  get segmentCount(): number { return this.segments }
+  get hasDelta(): boolean { return this.delta !== null }
+  /** Postings of live tracks. */
+  get postingCount(): number { return this.livePostings }
+  /** Postings of removed tracks that compact() would drop. */
+  get deadPostingCount(): number { return this.deadPostings }
+  /** Whether removed slots wait for compact(). */
+  get hasHoles(): boolean { return this.liveSlots < this.slots }
+
+  /** Whether a print of this footprint fits: segments are addressable, and postings stay ≤ `limit`. */
+  fits(postings: number, segments: number, limit: number): boolean {
+    return this.segments + segments <= MAX_SEGMENTS && (this.slots === 0 || this.livePostings + this.deadPostings + postings <= limit)
+  }
+
+  /**
+   * Indexes a fingerprint's hashes of rank < fanout as the next local slot; returns the slot and
+   * how many postings it added. The caller has validated the fingerprint and checked fits().
+   */
+  add(fp: IndexedPrint, fanout: number): { slot: number; postings: number } {
+    const { hashes, times, ranks } = fp
+    const n = hashes.length
+    const { postings: indexed, segments: segmentCount } = footprint(fp, fanout)
+    let sorted = true
+    for (let i = 1; i < n; i++) if (times[i]! < times[i - 1]!) { sorted = false; break }
+    const slot = this.slots
+    const firstSegment = this.segments
+    this.growSegments(this.segments + segmentCount)
+    this.growSlots(slot + 1)
+    for (let s = 0; s < segmentCount; s++) {
+      this.segTrack[firstSegment + s] = slot
+      this.segBase[firstSegment + s] = s * SEGMENT_FRAMES
+    }
+    this.segments += segmentCount
+    // Postings must enter in ascending entry order per key (postings.ts): time order does it.
+    const order = sorted ? null : timeOrder(times)
+    this.reservePending(indexed)
+    for (let k = 0; k < n; k++) {
+      const i = order ? order[k]! : k
+      if (ranks && ranks[i]! >= fanout) continue
+      const t = times[i]!
+      const seg = firstSegment + Math.floor(t / SEGMENT_FRAMES)
+      this.pendingKeys[this.pendingCount] = indexKey(hashes[i]!)
+      this.pendingEntries[this.pendingCount] = ((seg << TIME_BITS) | (t % SEGMENT_FRAMES)) >>> 0
+      this.pendingCount++
+    }
+    this.slotFirst[slot] = firstSegment
+    this.slotSegments[slot] = segmentCount
+    this.slotPostings[slot] = indexed
+    this.slots++
+    this.liveSlots++
+    this.livePostings += indexed
+    if (this.pendingCount >= PENDING_LIMIT) this.flush()
+    return { slot, postings: indexed }
+  }
+
+  /** Masks a live slot: its postings stop voting at once. */
+  remove(slot: number): void {
+    const first = this.slotFirst[slot]!, count = this.slotSegments[slot]!
+    this.segTrack.fill(-1, first, first + count)
+    this.slotSegments[slot] = 0
+    this.liveSlots--
+    this.livePostings -= this.slotPostings[slot]!
+    this.deadPostings += this.slotPostings[slot]!
+  }
+
+  /**
+   * Makes pending adds searchable, without renumbering anything: into the delta, or with the
+   * delta into main once they pass DELTA_SHARE of it (dropping removed tracks' postings on the way).
+   */
+  flush(): void {
+    if (this.pendingCount === 0) return
+    const pending = { keys: this.pendingKeys, entries: this.pendingEntries, count: this.pendingCount }
+    const deltaSize = this.delta ? this.delta.count : 0
+    if (deltaSize + this.pendingCount > this.main.count * DELTA_SHARE) {
+      this.main = mergePostings(this.delta ? [this.main, this.delta] : [this.main], pending, this.segTrack, null, true)
+      this.delta = null
+      this.deadPostings = 0
+    } else {
+      this.delta = mergePostings(this.delta ? [this.delta] : [], pending, this.segTrack, null, true)
+    }
+    this.clearPending()
+  }
+
+  /** Everything in one main index (a partition that is full, or about to be written). */
+  seal(): void {
+    this.flush()
+    if (this.delta === null) return
+    this.main = mergePostings([this.main, this.delta], { keys: this.pendingKeys, entries: this.pendingEntries, count: 0 }, this.segTrack, null, true)
+    this.delta = null
+    this.deadPostings = 0
+  }
+
+  /** One main index of the live postings; removed slots and their segments are dropped, live slots renumbered in order. Returns whether slots were renumbered. */
+  compact(): boolean {
+    if (!this.hasHoles) { this.seal(); return false }
+    const segMap = new Int32Array(this.segments).fill(-1)
+    const segmentCounts = new Uint32Array(this.liveSlots), postingCounts = new Uint32Array(this.liveSlots)
+    let segments = 0, live = 0
+    for (let slot = 0; slot < this.slots; slot++) {
+      const count = this.slotSegments[slot]!
+      if (count === 0) continue
+      const first = this.slotFirst[slot]!
+      for (let s = 0; s < count; s++) segMap[first + s] = segments + s
+      segments += count
+      segmentCounts[live] = count
+      postingCounts[live++] = this.slotPostings[slot]!
+    }
+    const pending = { keys: this.pendingKeys, entries: this.pendingEntries, count: this.pendingCount }
+    const main = mergePostings(this.delta ? [this.main, this.delta] : [this.main], pending, this.segTrack, segMap, true)
+    this.delta = null
+    this.clearPending()
+    this.install(main, segmentCounts, postingCounts)
+    return true
+  }
+
+  /** The partition as parts, for codec.ts; call compact() first (the parts hold no delta and no removed slots). */
+  parts(): PartitionParts {
+    return { postings: this.main, segmentCounts: this.slotSegments.slice(0, this.slots) }
+  }
+
+  /** A partition of parts that codec.ts has validated (postings per slot as the records claim). */
+  static fromParts(parts: PartitionParts, postingCounts: Uint32Array): Partition {
+    const p = new Partition()
+    p.install(parts.postings, parts.segmentCounts, postingCounts)
+    return p
+  }
+
+  /** Bytes of the in-memory partition: postings, directories and segment tables. */
+  bytes(): number {
+    let bytes = this.segments * 8
+    for (const p of [this.main, this.delta]) {
+      if (p) for (const c of p.chunks) bytes += c.dir.byteLength + (c.low?.byteLength ?? 0) + c.entry.byteLength
+    }
+    return bytes
+  }
+
+  /**
+   * Casts the votes of one group of query occurrences [g, e) of `sorted` (all of one key) with
+   * every live posting of that key, track slots offset by `base`. See HashIndex.lookup.
+   */
+  voteKey(key: number, sorted: Float64Array, g: number, e: number, times: Uint32Array, out: Hits, tallyCap: number, base: number): void {
+    for (let x = 0; x < 2; x++) {
+      const p = x === 0 ? this.main : this.delta
+      if (p === null) continue
+      const range = findKey(p, key)
+      const start = Math.floor(range / TRACK_SCALE), end = range % TRACK_SCALE
+      if (start === end) continue
+      const entry = p.chunks[chunkOf(p, key)]!.entry
+      if (tallyCap === 0 && (e - g) * (end - start) <= MAX_KEY_VOTES) this.vote(entry, start, end, sorted, g, e, times, out, base)
+      else this.voteByTrack(entry, start, end, sorted, g, e, times, out, tallyCap, base)
+    }
+  }
+
+  /** Every occurrence [g, e) of `sorted` against every live posting [start, end). */
+  private vote(entry: Uint32Array, start: number, end: number, sorted: Float64Array, g: number, e: number, times: Uint32Array, out: Hits, base: number): void {
+    reserve(out, (e - g) * (end - start))
+    const segTrack = this.segTrack, segBase = this.segBase
+    const { track: tracks, offset, query } = out
+    let count = out.count
+    for (let k = g; k < e; k++) {
+      const i = sorted[k]! % TRACK_SCALE
+      const qt = times[i]!
+      for (let j = start; j < end; j++) {
+        const en = entry[j]!
+        const seg = en >>> TIME_BITS
+        const track = segTrack[seg]!
+        if (track < 0) continue
+        tracks[count] = track + base
+        offset[count] = segBase[seg]! + (en & TIME_MASK) - qt
+        query[count++] = i
+      }
+    }
+    out.count = count
+  }
+
+  /** The postings [start, end) track by track (a track's entries are consecutive): each pair capped and tallied. */
+  private voteByTrack(entry: Uint32Array, start: number, end: number, sorted: Float64Array, g: number, e: number, times: Uint32Array, out: Hits, tallyCap: number, base: number): void {
+    const segTrack = this.segTrack
+    const occurrences = e - g
+    let a = start
+    while (a < end) {
+      const track = segTrack[entry[a]! >>> TIME_BITS]!
+      let b = a + 1
+      while (b < end && segTrack[entry[b]! >>> TIME_BITS] === track) b++
+      if (track >= 0) {
+        const votes = occurrences * (b - a)
+        if (tallyCap > 0) out.tally[track + base] = out.tally[track + base]! + Math.min(votes, tallyCap)
+        if (votes <= MAX_KEY_VOTES) this.vote(entry, a, b, sorted, g, e, times, out, base)
+        else this.voteSampled(entry, a, b, sorted, g, e, times, out, base)
+      }
+      a = b
+    }
+  }
+
+  /**
+   * A sample of at most MAX_KEY_VOTES votes of one (key, track) pair: `sq` occurrences and `sp`
+   * postings at evenly spaced ranks, sq / K ≈ sp / M so both sides are thinned alike.
+   */
+  private voteSampled(entry: Uint32Array, a: number, b: number, sorted: Float64Array, g: number, e: number, times: Uint32Array, out: Hits, base: number): void {
+    const occurrences = e - g, postings = b - a
+    const density = Math.sqrt(MAX_KEY_VOTES / (occurrences * postings))
+    const sq = Math.max(1, Math.min(occurrences, Math.floor(occurrences * density)))
+    const sp = Math.max(1, Math.min(postings, Math.floor(MAX_KEY_VOTES / sq)))
+    reserve(out, sq * sp)
+    const segBase = this.segBase
+    const { track: tracks, offset, query } = out
+    const track = this.segTrack[entry[a]! >>> TIME_BITS]! + base
+    let count = out.count
+    for (let u = 0; u < sq; u++) {
+      const i = sorted[g + spacedRank(u, sq, occurrences)]! % TRACK_SCALE
+      const qt = times[i]!
+      for (let v = 0; v < sp; v++) {
+        const en = entry[a + spacedRank(v, sp, postings)]!
+        const seg = en >>> TIME_BITS
+        tracks[count] = track
+        offset[count] = segBase[seg]! + (en & TIME_MASK) - qt
+        query[count++] = i
+      }
+    }
+    out.count = count
+  }
+
+  /**
+   * For each query hash, whether the local slot holds its key at an offset (trackTime −
+   * queryTime) in [first, last]: out[i] = 1 or 0. A targeted search, not a walk: a slot's
+   * entries of a key are in order and its segments consecutive, so entry = firstSegment × 2^15 +
+   * trackTime and the times wanted are one range of entries, found by binary search.
+   */
+  aligned(hashes: Uint32Array, times: Uint32Array, slot: number, first: number, last: number, out: Uint8Array): void {
+    const n = hashes.length
+    out.fill(0, 0, n)
+    const segments = this.slotSegments[slot]!
+    if (segments === 0) return
+    const base = this.slotFirst[slot]! * SEGMENT_FRAMES
+    const span = segments * SEGMENT_FRAMES
+    for (let i = 0; i < n; i++) {
+      const t = times[i]!
+      const lo = Math.max(0, t + first), hi = Math.min(span - 1, t + last)
+      if (lo > hi) continue
+      const key = indexKey(hashes[i]!)
+      for (let x = 0; x < 2; x++) {
+        const p = x === 0 ? this.main : this.delta
+        if (p === null) continue
+        const range = findKey(p, key)
+        const end = range % TRACK_SCALE
+        let a = Math.floor(range / TRACK_SCALE), b = end
+        const entry = p.chunks[chunkOf(p, key)]!.entry
+        const want = base + lo
+        while (a < b) { const mid = (a + b) >>> 1; if (entry[mid]! < want) a = mid + 1; else b = mid }
+        if (a < end && entry[a]! <= base + hi) { out[i] = 1; break }
+      }
+    }
+  }
+
+  private install(main: Postings, segmentCounts: Uint32Array, postingCounts: Uint32Array): void {
+    const slots = segmentCounts.length
+    let segments = 0, postings = 0
+    for (let i = 0; i < slots; i++) { segments += segmentCounts[i]!; postings += postingCounts[i]! }
+    this.main = main
+    this.segTrack = new Int32Array(Math.max(64, segments))
+    this.segBase = new Uint32Array(Math.max(64, segments))
+    this.slotFirst = new Uint32Array(Math.max(64, slots))
+    this.slotSegments = new Uint32Array(Math.max(64, slots))
+    this.slotPostings = new Uint32Array(Math.max(64, slots))
+    let seg = 0
+    for (let i = 0; i < slots; i++) {
+      const count = segmentCounts[i]!
+      this.slotFirst[i] = seg
+      this.slotSegments[i] = count
+      this.slotPostings[i] = postingCounts[i]!
+      for (let s = 0; s < count; s++) {
+        this.segTrack[seg + s] = i
+        this.segBase[seg + s] = s * SEGMENT_FRAMES
+      }
+      seg += count
+    }
+    this.segments = segments
+    this.slots = slots
+    this.liveSlots = slots
+    this.livePostings = postings
+    this.deadPostings = 0
+  }
+
+  private clearPending(): void {
+    this.pendingCount = 0
+    // A big pending list (a bulk build) is given back rather than kept at its peak.
+    if (this.pendingKeys.length > 1 << 16) { this.pendingKeys = new Uint32Array(0); this.pendingEntries = new Uint32Array(0) }
+  }
+
+  private growSegments(needed: number): void {
+    if (needed <= this.segTrack.length) return
+    const size = grownSize(this.segTrack.length, needed)
+    this.segTrack = grow(this.segTrack, new Int32Array(size))
+    this.segBase = grow(this.segBase, new Uint32Array(size))
+  }
+
+  private growSlots(needed: number): void {
+    if (needed <= this.slotFirst.length) return
+    const size = grownSize(this.slotFirst.length, needed)
+    this.slotFirst = grow(this.slotFirst, new Uint32Array(size))
+    this.slotSegments = grow(this.slotSegments, new Uint32Array(size))
+    this.slotPostings = grow(this.slotPostings, new Uint32Array(size))
+  }
+
+  private reservePending(extra: number): void {
+    const needed = this.pendingCount + extra
+    if (needed <= this.pendingKeys.length) return
+    const size = Math.max(needed, Math.min(2 * this.pendingKeys.length, PENDING_LIMIT + extra), 1024)
+    this.pendingKeys = grow(this.pendingKeys.subarray(0, this.pendingCount), new Uint32Array(size))
+    this.pendingEntries = grow(this.pendingEntries.subarray(0, this.pendingCount), new Uint32Array(size))
+  }
+}
+
+/** The u-th of s evenly spaced ranks in [0, n), the first and the last included (the middle for s = 1). */
+function spacedRank(u: number, s: number, n: number): number {
+  return s === 1 ? (n - 1) >> 1 : Math.round((u * (n - 1)) / (s - 1))
+}
+
+function reserve(out: Hits, extra: number): void {
+  if (out.count + extra <= out.track.length) return
+  const size = grownSize(out.track.length, out.count + extra)
+  out.track = grow(out.track.subarray(0, out.count), new Int32Array(size))
+  out.offset = grow(out.offset.subarray(0, out.count), new Int32Array(size))
+  out.query = grow(out.query.subarray(0, out.count), new Uint32Array(size))
+}
+
+function grownSize(size: number, needed: number): number {
+  while (size < needed) size *= 2
+  return size
+}
+
+function grow<T extends Int32Array | Uint32Array>(from: T, to: T): T {
+  to.set(from)
+  return to
+}
+
+function timeOrder(times: Uint32Array): Uint32Array {
+  const order = new Uint32Array(times.length)
+  for (let i = 0; i < order.length; i++) order[i] = i
+  return order.sort((a, b) => times[a]! - times[b]! || a - b)
+}
