@@ -67,7 +67,7 @@ export function indexKey(hash: number): number {
 }
 
 /** Directory and chunk bits for n postings. */
-export function layoutFor(n: number): { dirBits: number; chunkBits: number } {
+export function layoutFor(n: number): Layout {
   const bits = (target: number) => Math.ceil(Math.log2(Math.max(1, n / target)))
   return {
     dirBits: Math.min(MAX_DIR_BITS, Math.max(MIN_DIR_BITS, bits(SLOT_POSTINGS))),
@@ -105,9 +105,12 @@ export function findKey(p: Postings, key: number): number {
 }
 
 /** Builds postings from (key, entry) pairs given in ascending entry order per key. */
-export function buildPostings(keys: Uint32Array, entries: Uint32Array, n: number): Postings {
-  return mergePostings([], { keys, entries, count: n }, null, null, false)
+export function buildPostings(keys: Uint32Array, entries: Uint32Array, n: number, layout?: Layout): Postings {
+  return mergePostings([], { keys, entries, count: n }, null, null, false, layout)
 }
+
+/** Directory and chunk bits of a Postings. */
+export interface Layout { dirBits: number; chunkBits: number }
 
 /**
  * The postings of `sources` (oldest first) followed by `pending`, as one new Postings laid out
@@ -122,10 +125,11 @@ export function buildPostings(keys: Uint32Array, entries: Uint32Array, n: number
  * are dropped (replaced by an empty one) as soon as the output has taken all of their keys:
  * the caller must not use the sources again.
  */
-export function mergePostings(sources: readonly Postings[], pending: PendingPostings, segTrack: Int32Array | null, segMap: Int32Array | null, release: boolean): Postings {
+export function mergePostings(sources: readonly Postings[], pending: PendingPostings, segTrack: Int32Array | null, segMap: Int32Array | null, release: boolean, layout?: Layout): Postings {
   let upper = pending.count
   for (const p of sources) upper += p.count
-  const { dirBits, chunkBits } = layoutFor(upper)
+  // The layout for the postings' size (tests choose others, to cover them on small data).
+  const { dirBits, chunkBits } = layout ?? layoutFor(upper)
   const lowBits = HASH_BITS - dirBits, lowMask = (1 << lowBits) - 1
   const chunkCount = 1 << chunkBits
   const slotsPerChunk = 1 << (dirBits - chunkBits)

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { HASH_BITS } from '../../src/options.js'
-import { DIR_BITS, buildPostings, checkPostings, emptyPostings, findKey, indexKey, type Postings } from '../../src/match/postings.js'
+import { MIN_DIR_BITS as DIR_BITS, buildPostings, checkPostings, chunkOf, emptyPostings, findKey, indexKey, layoutFor, mergePostings, type Postings } from '../../src/match/postings.js'
 import { naivePostings } from '../support/reference.js'
 import { rng } from '../support/synth.js'
 
@@ -9,7 +9,7 @@ function lookup(p: Postings, key: number): number[] {
   const range = findKey(p, key)
   const start = Math.floor(range / 2 ** 32), end = range % 2 ** 32
   expect(start).toBeLessThanOrEqual(end)
-  return Array.from(p.entry.subarray(start, end))
+  return Array.from(p.chunks[chunkOf(p, key)]!.entry.subarray(start, end))
 }
 
 /**
@@ -44,7 +44,7 @@ describe('buildPostings / findKey vs a Map', () => {
     const p = buildPostings(keys, entries, n)
     const map = naivePostings(keys, entries, n)
     expect(checkPostings(p, 2 ** 17)).toBeNull()
-    expect(p.entry.length).toBe(n)
+    expect(p.count).toBe(n)
     const mismatches: number[] = []
     for (const key of new Set(pool)) {
       if (JSON.stringify(lookup(p, key)) !== JSON.stringify(map.get(key) ?? [])) mismatches.push(key)
@@ -64,7 +64,7 @@ describe('buildPostings / findKey vs a Map', () => {
     expect(lookup(p, 5)).toEqual([1])
     expect(lookup(p, 6)).toEqual([2])
     expect(lookup(p, 7)).toEqual([])
-    expect(p.entry.length).toBe(2)
+    expect(p.count).toBe(2)
   })
 
   it('an empty index finds nothing', () => {
@@ -98,32 +98,90 @@ describe('indexKey', () => {
 
 describe('checkPostings', () => {
   const { keys, entries } = randomPairs(9, 500, 100, (r) => Math.floor(r * 2 ** HASH_BITS))
-  const good = () => buildPostings(keys, entries, 500)
+  const good = () => { const p = buildPostings(keys, entries, 500); return { p, dir: p.chunks[0]!.dir, low: p.chunks[0]!.low!, entry: p.chunks[0]!.entry } }
 
   it('accepts a built index, and rejects entries past the segment count', () => {
-    expect(checkPostings(good(), 1)).toBeNull()
-    const p = good()
-    p.entry[p.entry.length - 1] = 1 << 15           // segment 1 (the last entry of its key: still in order)
+    expect(checkPostings(good().p, 1)).toBeNull()
+    const { p, entry } = good()
+    entry[entry.length - 1] = 1 << 15           // segment 1 (the last entry of its key: still in order)
     expect(checkPostings(p, 1)).toMatch(/segment/)
     expect(checkPostings(p, 2)).toBeNull()
   })
 
   it('rejects the entries of one key out of order (lookups binary-search them)', () => {
-    const p = good()
+    const { p, low, entry, dir } = good()
     let i = 0
-    while (!(p.low[i] === p.low[i + 1] && p.entry[i] !== p.entry[i + 1] && p.dir.indexOf(i + 1) < 0)) i++
-    ;[p.entry[i], p.entry[i + 1]] = [p.entry[i + 1]!, p.entry[i]!]
+    while (!(low[i] === low[i + 1] && entry[i] !== entry[i + 1] && dir.indexOf(i + 1) < 0)) i++
+    ;[entry[i], entry[i + 1]] = [entry[i + 1]!, entry[i]!]
     expect(checkPostings(p, 1)).toMatch(/not in order/)
   })
 
   it('rejects an unsorted slot and a non-monotonic directory', () => {
-    const p = good()
+    const { p, low, dir } = good()
     let i = 0
-    while (!(p.low[i]! !== p.low[i + 1]! && (p.dir.indexOf(i + 1) < 0))) i++
-    ;[p.low[i], p.low[i + 1]] = [p.low[i + 1]!, p.low[i]!]
+    while (!(low[i]! !== low[i + 1]! && (dir.indexOf(i + 1) < 0))) i++
+    ;[low[i], low[i + 1]] = [low[i + 1]!, low[i]!]
     expect(checkPostings(p, 1)).not.toBeNull()
     const q = good()
     q.dir[100] = q.dir[101]! + 1
-    expect(checkPostings(q, 1)).not.toBeNull()
+    expect(checkPostings(q.p, 1)).not.toBeNull()
+  })
+})
+
+describe('layouts and merges', () => {
+  const any = (r: number) => Math.floor(r * 2 ** HASH_BITS)
+  const layouts = [
+    { dirBits: 13, chunkBits: 0 }, { dirBits: 13, chunkBits: 8 }, { dirBits: 17, chunkBits: 3 },
+    { dirBits: 21, chunkBits: 0 }, { dirBits: 21, chunkBits: 5 },
+  ]
+
+  it('layoutFor grows the directory with the postings, to one slot per key, and cuts big ones into chunks', () => {
+    expect(layoutFor(1000)).toEqual({ dirBits: 13, chunkBits: 0 })
+    expect(layoutFor(700_000)).toEqual({ dirBits: 15, chunkBits: 0 })
+    expect(layoutFor(2 ** 28)).toEqual({ dirBits: 21, chunkBits: 6 })
+    expect(layoutFor(2 ** 40)).toEqual({ dirBits: 21, chunkBits: 8 })
+  })
+
+  it.each(layouts)('every layout finds what a Map finds: %o', (layout) => {
+    const { keys, entries, pool } = randomPairs(11, 20_000, 3_000, any)
+    const p = buildPostings(keys, entries, 20_000, layout)
+    expect(checkPostings(p, 2 ** 17)).toBeNull()
+    expect(p.chunks).toHaveLength(2 ** layout.chunkBits)
+    expect(p.chunks.every((c) => (c.low === null) === (layout.dirBits === 21))).toBe(true)
+    const map = naivePostings(keys, entries, 20_000)
+    for (const key of new Set(pool)) expect(lookup(p, key)).toEqual(map.get(key) ?? [])
+    for (const key of [0, 1, 2 ** HASH_BITS - 1]) expect(lookup(p, key)).toEqual(map.get(key) ?? [])
+  })
+
+  it('merges sources of any layouts with pending pairs, dropping removed segments and renumbering the rest, and releases the sources', () => {
+    // Three generations of adds, entries ascending across them (as a catalog adds tracks).
+    const a = randomPairs(21, 6_000, 800, any), b = randomPairs(22, 3_000, 800, any), c = randomPairs(23, 2_000, 800, any)
+    const shift = (x: Uint32Array, by: number) => x.map((e) => e + by)
+    const bEntries = shift(b.entries, a.entries[5_999]! + 1), cEntries = shift(c.entries, bEntries[2_999]! + 1)
+    const segments = (cEntries[1_999]! >>> 15) + 1
+    const segTrack = new Int32Array(segments).map((_, s) => (s % 3 === 1 ? -1 : s))       // every third segment removed
+    const segMap = new Int32Array(segments).fill(-1)
+    let next = 0
+    for (let s = 0; s < segments; s++) if (segTrack[s]! >= 0) segMap[s] = next++
+    for (const [la, lb, out] of [[layouts[0]!, layouts[2]!, layouts[4]!], [layouts[4]!, layouts[3]!, layouts[1]!]] as const) {
+      const pa = buildPostings(a.keys, a.entries, 6_000, la), pb = buildPostings(b.keys, bEntries, 3_000, lb)
+      const merged = mergePostings([pa, pb], { keys: c.keys, entries: cEntries, count: 2_000 }, segTrack, segMap, true, out)
+      expect(checkPostings(merged, next)).toBeNull()
+      // The reference: every pair in order, kept and renumbered the same way.
+      const keys = [...a.keys, ...b.keys, ...c.keys], entries = [...a.entries, ...bEntries, ...cEntries]
+      const want = new Map<number, number[]>()
+      keys.forEach((k, i) => {
+        const e = entries[i]!, s = e >>> 15
+        if (segTrack[s]! < 0) return
+        const list = want.get(k) ?? []
+        list.push(((segMap[s]! << 15) | (e & 0x7fff)) >>> 0)
+        want.set(k, list)
+      })
+      let total = 0
+      for (const [k, list] of want) { expect(lookup(merged, k)).toEqual(list); total += list.length }
+      expect(merged.count).toBe(total)
+      // Released: the sources hold nothing any more.
+      for (const p of [pa, pb]) expect(p.chunks.every((ch) => ch.entry.length === 0)).toBe(true)
+    }
   })
 })
