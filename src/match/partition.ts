@@ -8,13 +8,15 @@ import {
  * segments per partition and a catalog has as many partitions as memory allows.
  *
  * Slots are local (0, 1, … in the order tracks were added). Adds go to a pending list that
- * flush() turns into a small delta index, merged into the main one when it grows past
+ * flush() turns into sorted runs (the delta), merged into the main index when they grow past
  * DELTA_SHARE of it; the pending list is flushed by add() itself once it holds PENDING_LIMIT
  * postings, so that building a catalog never keeps more than that outside the compact form.
  * Removals are masked at once (their segments stop voting); compact() drops them and
  * renumbers the live slots in their old order.
  */
 export const DELTA_SHARE = 1 / 8
+/** Runs a partition keeps beside main before merging them in (each is one more lookup per key). */
+export const MAX_RUNS = 8
 /** Pending postings (8 bytes each until flushed) that add() lets accumulate: 32 MiB. */
 export const PENDING_LIMIT = 1 << 22
 
@@ -84,7 +86,8 @@ export class Partition {
   private slotPostings = new Uint32Array(64) // slot → postings it indexed
   private slots = 0
   private main: Postings = emptyPostings()
-  private delta: Postings | null = null
+  /** Sorted runs of recent adds, oldest first (the "delta"): merged into main together. */
+  private runs: Postings[] = []
   private pendingKeys = new Uint32Array(0)
   private pendingEntries = new Uint32Array(0)
   private pendingCount = 0
@@ -97,7 +100,7 @@ export class Partition {
   /** Live slots. */
   get liveSlotCount(): number { return this.liveSlots }
   get segmentCount(): number { return this.segments }
-  get hasDelta(): boolean { return this.delta !== null }
+  get hasDelta(): boolean { return this.runs.length > 0 }
   /** Postings of live tracks. */
   get postingCount(): number { return this.livePostings }
   /** Postings of removed tracks that compact() would drop. */
@@ -162,19 +165,25 @@ export class Partition {
   }
 
   /**
-   * Makes pending adds searchable, without renumbering anything: into the delta, or with the
-   * delta into main once they pass DELTA_SHARE of it (dropping removed tracks' postings on the way).
+   * Makes pending adds searchable, without renumbering anything: into the last run while it is
+   * small, else a new run; and the runs into main once they pass DELTA_SHARE of it or number
+   * MAX_RUNS (dropping removed tracks' postings on the way). Runs keep a bulk build from
+   * rewriting its recent adds at every flush, as one growing delta did: counted for a
+   * 2^28-posting partition built in PENDING_LIMIT flushes, a posting is written ~5 times, not ~14.
    */
   flush(): void {
     if (this.pendingCount === 0) return
     const pending = { keys: this.pendingKeys, entries: this.pendingEntries, count: this.pendingCount }
-    const deltaSize = this.delta ? this.delta.count : 0
-    if (deltaSize + this.pendingCount > this.main.count * DELTA_SHARE) {
-      this.main = mergePostings(this.delta ? [this.main, this.delta] : [this.main], pending, this.segTrack, null, true)
-      this.delta = null
+    let inRuns = 0
+    for (const r of this.runs) inRuns += r.count
+    if (inRuns + this.pendingCount > this.main.count * DELTA_SHARE || this.runs.length >= MAX_RUNS) {
+      this.main = mergePostings([this.main, ...this.runs], pending, this.segTrack, null, true)
+      this.runs = []
       this.deadPostings = 0
     } else {
-      this.delta = mergePostings(this.delta ? [this.delta] : [], pending, this.segTrack, null, true)
+      const last = this.runs[this.runs.length - 1]
+      if (last !== undefined && last.count + this.pendingCount <= PENDING_LIMIT) this.runs[this.runs.length - 1] = mergePostings([last], pending, this.segTrack, null, true)
+      else this.runs.push(mergePostings([], pending, this.segTrack, null, true))
     }
     this.clearPending()
   }
@@ -182,9 +191,9 @@ export class Partition {
   /** Everything in one main index (a partition that is full, or about to be written). */
   seal(): void {
     this.flush()
-    if (this.delta === null) return
-    this.main = mergePostings([this.main, this.delta], { keys: this.pendingKeys, entries: this.pendingEntries, count: 0 }, this.segTrack, null, true)
-    this.delta = null
+    if (this.runs.length === 0) return
+    this.main = mergePostings([this.main, ...this.runs], { keys: this.pendingKeys, entries: this.pendingEntries, count: 0 }, this.segTrack, null, true)
+    this.runs = []
     this.deadPostings = 0
   }
 
@@ -204,8 +213,8 @@ export class Partition {
       postingCounts[live++] = this.slotPostings[slot]!
     }
     const pending = { keys: this.pendingKeys, entries: this.pendingEntries, count: this.pendingCount }
-    const main = mergePostings(this.delta ? [this.main, this.delta] : [this.main], pending, this.segTrack, segMap, true)
-    this.delta = null
+    const main = mergePostings([this.main, ...this.runs], pending, this.segTrack, segMap, true)
+    this.runs = []
     this.clearPending()
     this.install(main, segmentCounts, postingCounts)
     return true
@@ -226,8 +235,8 @@ export class Partition {
   /** Bytes of the in-memory partition: postings, directories and segment tables. */
   bytes(): number {
     let bytes = this.segments * 8
-    for (const p of [this.main, this.delta]) {
-      if (p) for (const c of p.chunks) bytes += c.dir.byteLength + (c.low?.byteLength ?? 0) + c.entry.byteLength
+    for (const p of [this.main, ...this.runs]) {
+      for (const c of p.chunks) bytes += c.dir.byteLength + (c.low?.byteLength ?? 0) + c.entry.byteLength
     }
     return bytes
   }
@@ -237,9 +246,8 @@ export class Partition {
    * every live posting of that key, track slots offset by `base`. See HashIndex.lookup.
    */
   voteKey(key: number, sorted: Float64Array, g: number, e: number, times: Uint32Array, out: Hits, tallyCap: number, base: number): void {
-    for (let x = 0; x < 2; x++) {
-      const p = x === 0 ? this.main : this.delta
-      if (p === null) continue
+    for (let x = -1; x < this.runs.length; x++) {
+      const p = x < 0 ? this.main : this.runs[x]!
       const range = findKey(p, key)
       const start = Math.floor(range / TRACK_SCALE), end = range % TRACK_SCALE
       if (start === end) continue
@@ -336,9 +344,8 @@ export class Partition {
       const lo = Math.max(0, t + first), hi = Math.min(span - 1, t + last)
       if (lo > hi) continue
       const key = indexKey(hashes[i]!)
-      for (let x = 0; x < 2; x++) {
-        const p = x === 0 ? this.main : this.delta
-        if (p === null) continue
+      for (let x = -1; x < this.runs.length; x++) {
+        const p = x < 0 ? this.main : this.runs[x]!
         const range = findKey(p, key)
         const end = range % TRACK_SCALE
         let a = Math.floor(range / TRACK_SCALE), b = end
