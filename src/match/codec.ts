@@ -155,7 +155,7 @@ function readBody(body: Body, version: number): CatalogParts {
       if (!Array.isArray(c) || c.length !== 3) throw corrupt(`chunk ${j} of partition ${k} is malformed`)
       return { dir: u32(c[0], 'dir'), low: c[1] === null ? null : ownCopy(bytesOf(c[1], 'low')), entry: u32(c[2], 'entry') }
     })
-    const postings: Postings = { dirBits, chunkBits, chunks, count: chunks.reduce((n, c) => n + c.entry.length, 0) }
+    const postings: Postings = { keyBits: HASH_BITS, dirBits, chunkBits, chunks, count: chunks.reduce((n, c) => n + c.entry.length, 0) }
     const partSegments = segmentCounts.subarray(slot, slot + count)
     let segments = 0
     for (const s of partSegments) segments += s

@@ -23,6 +23,8 @@ import { HASH_BITS } from '../options.js'
  */
 export const MIN_DIR_BITS = 13
 export const MAX_DIR_BITS = HASH_BITS
+/** Widest key a Postings takes (triplets.ts files its keys under this many bits). */
+export const MAX_KEY_BITS = 26
 /** Mean postings per directory slot that layoutFor aims at: a binary search of at most ~5 steps. */
 const SLOT_POSTINGS = 32
 /** Postings per chunk that layoutFor aims at (16 MiB of entries): the room a merge needs. */
@@ -43,6 +45,8 @@ export interface PostingsChunk {
 }
 
 export interface Postings {
+  /** Bits of the keys: HASH_BITS for landmark pairs, more for triplets (triplets.ts). */
+  readonly keyBits: number
   readonly dirBits: number
   readonly chunkBits: number
   /** 2^chunkBits chunks; chunk c holds directory slots [c · 2^(dirBits − chunkBits), (c + 1) · …). */
@@ -69,27 +73,29 @@ export function indexKey(hash: number): number {
   return Math.imul(hash, 0x9e3b5) & KEY_MASK
 }
 
-/** Directory and chunk bits for n postings. */
-export function layoutFor(n: number): Layout {
+/** Directory and chunk bits for n postings of keys of `keyBits` bits (the low byte holds at most 8 of them). */
+export function layoutFor(n: number, keyBits = HASH_BITS): Layout {
   const bits = (target: number) => Math.ceil(Math.log2(Math.max(1, n / target)))
   return {
-    dirBits: Math.min(MAX_DIR_BITS, Math.max(MIN_DIR_BITS, bits(SLOT_POSTINGS))),
+    keyBits,
+    dirBits: Math.min(MAX_DIR_BITS, Math.max(MIN_DIR_BITS, keyBits - 8, bits(SLOT_POSTINGS))),
     chunkBits: Math.min(MAX_CHUNK_BITS, Math.max(0, bits(CHUNK_POSTINGS))),
   }
 }
 
-export function emptyPostings(): Postings {
-  return { dirBits: MIN_DIR_BITS, chunkBits: 0, chunks: [{ dir: new Uint32Array((1 << MIN_DIR_BITS) + 1), low: new Uint8Array(0), entry: new Uint32Array(0) }], count: 0 }
+export function emptyPostings(keyBits = HASH_BITS): Postings {
+  const { dirBits } = layoutFor(0, keyBits)
+  return { keyBits, dirBits, chunkBits: 0, chunks: [{ dir: new Uint32Array(2 ** dirBits + 1), low: dirBits < keyBits ? new Uint8Array(0) : null, entry: new Uint32Array(0) }], count: 0 }
 }
 
 /** Which chunk of `p` holds `key`. */
 export function chunkOf(p: Postings, key: number): number {
-  return key >>> (HASH_BITS - p.chunkBits)
+  return key >>> (p.keyBits - p.chunkBits)
 }
 
 /** Range [start, end) of the postings of `key` within chunk chunkOf(p, key), as one number: start × 2^32 + end. */
 export function findKey(p: Postings, key: number): number {
-  const lowBits = HASH_BITS - p.dirBits
+  const lowBits = p.keyBits - p.dirBits
   const localBits = p.dirBits - p.chunkBits
   const slot = key >>> lowBits
   const chunk = p.chunks[slot >>> localBits]!
@@ -112,8 +118,8 @@ export function buildPostings(keys: Uint32Array, entries: Uint32Array, n: number
   return mergePostings([], { keys: keys.slice(0, n), entries: entries.slice(0, n), count: n }, null, null, false, layout)
 }
 
-/** Directory and chunk bits of a Postings. */
-export interface Layout { dirBits: number; chunkBits: number }
+/** Key, directory and chunk bits of a Postings. */
+export interface Layout { keyBits: number; dirBits: number; chunkBits: number }
 
 /**
  * The postings of `sources` (oldest first) followed by `pending`, as one new Postings laid out
@@ -132,15 +138,15 @@ export function mergePostings(sources: readonly Postings[], pending: PendingPost
   let upper = pending.count
   for (const p of sources) upper += p.count
   // The layout for the postings' size (tests choose others, to cover them on small data).
-  const { dirBits, chunkBits } = layout ?? layoutFor(upper)
-  const lowBits = HASH_BITS - dirBits
+  const { keyBits, dirBits, chunkBits } = layout ?? layoutFor(upper, sources[0]?.keyBits ?? HASH_BITS)
+  const lowBits = keyBits - dirBits
   const chunkCount = 1 << chunkBits
   const slotsPerChunk = 1 << (dirBits - chunkBits)
-  const keyShift = HASH_BITS - chunkBits
+  const keyShift = keyBits - chunkBits
   const keysPerChunk = 2 ** keyShift
   // Pending pairs sorted by key (stable: entries keep their order per key), so that every
   // source is read in key order and the writes below stream instead of scattering.
-  const { keys: pendingKeys, entries: pendingEntries } = sortByKey(pending)
+  const { keys: pendingKeys, entries: pendingEntries } = sortByKey(pending, keyBits)
   const pendingStart = new Uint32Array(chunkCount + 1)
   for (let c = 1, i = 0; c <= chunkCount; c++) {
     while (i < pending.count && pendingKeys[i]! < c * keysPerChunk) i++
@@ -179,21 +185,23 @@ export function mergePostings(sources: readonly Postings[], pending: PendingPost
     total += n
     if (release) for (const p of sources) releaseBelow(p, k1)
   }
-  return { dirBits, chunkBits, chunks, count: total }
+  return { keyBits, dirBits, chunkBits, chunks, count: total }
 }
 
 /**
  * `pending` in key order, stable: an LSD radix sort (placing unsorted pairs straight into a
  * chunk of 2^24 postings scattered writes over 20 MB: ~250 ns a pair on this machine).
  */
-function sortByKey(pending: PendingPostings): { keys: Uint32Array; entries: Uint32Array } {
+function sortByKey(pending: PendingPostings, keyBits: number): { keys: Uint32Array; entries: Uint32Array } {
   const n = pending.count
-  const keys = new Uint32Array(n), entries = new Uint32Array(n)
+  let keys: Uint32Array = new Uint32Array(n), entries: Uint32Array = new Uint32Array(n)
   // The pending arrays are the second buffer: the caller is done with them (PendingPostings).
-  radixPass(pending.keys, pending.entries, n, 0, keys, entries)
-  radixPass(keys, entries, n, RADIX_BITS, pending.keys, pending.entries)
-  radixPass(pending.keys, pending.entries, n, 2 * RADIX_BITS, keys, entries)
-  return { keys, entries }
+  let fromKeys: Uint32Array = pending.keys, fromEntries: Uint32Array = pending.entries
+  for (let shift = 0; shift < keyBits; shift += RADIX_BITS) {
+    radixPass(fromKeys, fromEntries, n, shift, keys, entries)
+    ;[fromKeys, fromEntries, keys, entries] = [keys, entries, fromKeys, fromEntries]
+  }
+  return { keys: fromKeys.subarray(0, n), entries: fromEntries.subarray(0, n) }
 }
 
 /** Three passes of 7 bits: 128 buckets keep every write stream in cache (2 passes of 11 bits were 5× slower here). */
@@ -215,7 +223,7 @@ function radixPass(keys: Uint32Array, entries: Uint32Array, n: number, shift: nu
 
 /** Counts the live postings of `p` with a key in [k0, k1) at counts[((key − k0) >>> shift) + 1]. */
 function countSource(p: Postings, k0: number, k1: number, counts: Uint32Array, shift: number, segTrack: Int32Array | null): void {
-  const lowBits = HASH_BITS - p.dirBits
+  const lowBits = p.keyBits - p.dirBits
   const localBits = p.dirBits - p.chunkBits
   const localMask = (1 << localBits) - 1
   // The output's chunk boundaries fall on this source's slot boundaries (chunkBits ≤ MIN_DIR_BITS).
@@ -236,7 +244,7 @@ function countSource(p: Postings, k0: number, k1: number, counts: Uint32Array, s
 
 /** Places the live postings of `p` with a key in [k0, k1), in key order, at their fill positions. */
 function fillSource(p: Postings, k0: number, k1: number, fill: Uint32Array, shift: number, segTrack: Int32Array | null, segMap: Int32Array | null, lowBits: number, low: Uint8Array | null, entry: Uint32Array): void {
-  const srcLowBits = HASH_BITS - p.dirBits
+  const srcLowBits = p.keyBits - p.dirBits
   const localBits = p.dirBits - p.chunkBits
   const localMask = (1 << localBits) - 1
   const s1 = k1 / 2 ** srcLowBits
@@ -259,7 +267,7 @@ function put(key: number, e: number, k0: number, fill: Uint32Array, shift: numbe
 
 /** Drops the chunks of `p` whose keys all lie below `k`. */
 function releaseBelow(p: Postings, k: number): void {
-  const keysPerChunk = 2 ** (HASH_BITS - p.chunkBits)
+  const keysPerChunk = 2 ** (p.keyBits - p.chunkBits)
   for (let c = 0; c < p.chunks.length && (c + 1) * keysPerChunk <= k; c++) {
     if (p.chunks[c] !== RELEASED) p.chunks[c] = RELEASED
   }
@@ -314,10 +322,11 @@ class SlotSorter {
 
 /** Checks the invariants lookups and merges rely on; returns a reason, or null when sound. */
 export function checkPostings(p: Postings, segments: number): string | null {
-  if (!Number.isInteger(p.dirBits) || p.dirBits < MIN_DIR_BITS || p.dirBits > MAX_DIR_BITS) return `directory bits ${p.dirBits} out of range`
+  if (!Number.isInteger(p.keyBits) || p.keyBits < HASH_BITS || p.keyBits > MAX_KEY_BITS) return `key bits ${p.keyBits} out of range`
+  if (!Number.isInteger(p.dirBits) || p.dirBits < Math.max(MIN_DIR_BITS, p.keyBits - 8) || p.dirBits > MAX_DIR_BITS) return `directory bits ${p.dirBits} out of range`
   if (!Number.isInteger(p.chunkBits) || p.chunkBits < 0 || p.chunkBits > MAX_CHUNK_BITS) return `chunk bits ${p.chunkBits} out of range`
   if (!Array.isArray(p.chunks) || p.chunks.length !== 2 ** p.chunkBits) return `${p.chunks.length} chunks, expected ${2 ** p.chunkBits}`
-  const lowBits = HASH_BITS - p.dirBits
+  const lowBits = p.keyBits - p.dirBits
   const slots = 2 ** (p.dirBits - p.chunkBits)
   const limit = segments * SEGMENT_FRAMES
   let count = 0

@@ -131,26 +131,26 @@ describe('checkPostings', () => {
 describe('layouts and merges', () => {
   const any = (r: number) => Math.floor(r * 2 ** HASH_BITS)
   const layouts = [
-    { dirBits: 13, chunkBits: 0 }, { dirBits: 13, chunkBits: 8 }, { dirBits: 17, chunkBits: 3 },
-    { dirBits: 21, chunkBits: 0 }, { dirBits: 21, chunkBits: 5 },
+    { keyBits: 21, dirBits: 13, chunkBits: 0 }, { keyBits: 21, dirBits: 13, chunkBits: 8 }, { keyBits: 21, dirBits: 17, chunkBits: 3 },
+    { keyBits: 21, dirBits: 21, chunkBits: 0 }, { keyBits: 21, dirBits: 21, chunkBits: 5 }, { keyBits: 26, dirBits: 18, chunkBits: 2 },
   ]
 
   it('layoutFor grows the directory with the postings, to one slot per key, and cuts big ones into chunks', () => {
-    expect(layoutFor(1000)).toEqual({ dirBits: 13, chunkBits: 0 })
-    expect(layoutFor(700_000)).toEqual({ dirBits: 15, chunkBits: 0 })
-    expect(layoutFor(2 ** 28)).toEqual({ dirBits: 21, chunkBits: 6 })
-    expect(layoutFor(2 ** 40)).toEqual({ dirBits: 21, chunkBits: 8 })
+    expect(layoutFor(1000)).toEqual({ keyBits: 21, dirBits: 13, chunkBits: 0 })
+    expect(layoutFor(700_000)).toEqual({ keyBits: 21, dirBits: 15, chunkBits: 0 })
+    expect(layoutFor(2 ** 28)).toEqual({ keyBits: 21, dirBits: 21, chunkBits: 6 })
+    expect(layoutFor(2 ** 40)).toEqual({ keyBits: 21, dirBits: 21, chunkBits: 8 })
   })
 
   it.each(layouts)('every layout finds what a Map finds: %o', (layout) => {
-    const { keys, entries, pool } = randomPairs(11, 20_000, 3_000, any)
+    const { keys, entries, pool } = randomPairs(11, 20_000, 3_000, (r) => Math.floor(r * 2 ** layout.keyBits))
     const p = buildPostings(keys, entries, 20_000, layout)
     expect(checkPostings(p, 2 ** 17)).toBeNull()
     expect(p.chunks).toHaveLength(2 ** layout.chunkBits)
     expect(p.chunks.every((c) => (c.low === null) === (layout.dirBits === 21))).toBe(true)
     const map = naivePostings(keys, entries, 20_000)
     for (const key of new Set(pool)) expect(lookup(p, key)).toEqual(map.get(key) ?? [])
-    for (const key of [0, 1, 2 ** HASH_BITS - 1]) expect(lookup(p, key)).toEqual(map.get(key) ?? [])
+    for (const key of [0, 1, 2 ** layout.keyBits - 1]) expect(lookup(p, key)).toEqual(map.get(key) ?? [])
   })
 
   it('merges sources of any layouts with pending pairs, dropping removed segments and renumbering the rest, and releases the sources', () => {
