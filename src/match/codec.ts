@@ -173,7 +173,7 @@ function readBody(body: Body, version: number): CatalogParts {
       first += partSegments[i]!
       if (n !== t.postings) throw corrupt(`track ${JSON.stringify(t.id)} claims ${t.postings} postings, the index has ${n}`)
     }
-    partitions.push({ postings, segmentCounts: partSegments.slice() })
+    partitions.push({ postings, triplets: null, segmentCounts: partSegments.slice() })
     slot += count
   }
   if (slot !== tracks.length) throw corrupt(`partitions hold ${slot} tracks, the catalog lists ${tracks.length}`)

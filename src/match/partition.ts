@@ -1,24 +1,21 @@
-import {
-  MAX_SEGMENTS, SEGMENT_FRAMES, TIME_BITS, TIME_MASK, chunkOf, emptyPostings, findKey, indexKey, mergePostings, type Postings,
-} from './postings.js'
+import { HASH_BITS } from '../options.js'
+import { Layer, PENDING_LIMIT } from './layer.js'
+import { MAX_SEGMENTS, SEGMENT_FRAMES, TIME_BITS, TIME_MASK, chunkOf, findKey, indexKey, type Postings } from './postings.js'
+import { TRIPLET_KEY_BITS, indexTriplets } from './triplets.js'
 
 /**
  * One partition of a catalog's index (hash-index.ts holds the list): the postings of a range of
  * consecutive track slots, with its own segment table, so that 32-bit entries address 131 072
  * segments per partition and a catalog has as many partitions as memory allows.
  *
- * Slots are local (0, 1, … in the order tracks were added). Adds go to a pending list that
- * flush() turns into sorted runs (the delta), merged into the main index when they grow past
- * DELTA_SHARE of it; the pending list is flushed by add() itself once it holds PENDING_LIMIT
- * postings, so that building a catalog never keeps more than that outside the compact form.
- * Removals are masked at once (their segments stop voting); compact() drops them and
- * renumbers the live slots in their old order.
+ * Slots are local (0, 1, … in the order tracks were added). The postings are a Layer
+ * (layer.ts: main, runs, pending) of landmark pairs, and optionally a second of triplets
+ * (triplets.ts) that large catalogs search first. Pending adds are flushed by add() itself
+ * once they hold PENDING_LIMIT postings, so that building a catalog never keeps more than that
+ * outside the compact form. Removals are masked at once (their segments stop voting);
+ * compact() drops them and renumbers the live slots in their old order.
  */
-export const DELTA_SHARE = 1 / 8
-/** Runs a partition keeps beside main before merging them in (each is one more lookup per key). */
-export const MAX_RUNS = 8
-/** Pending postings (8 bytes each until flushed) that add() lets accumulate: 32 MiB. */
-export const PENDING_LIMIT = 1 << 22
+export { DELTA_SHARE, MAX_RUNS, PENDING_LIMIT } from './layer.js'
 
 /**
  * Most votes one (query key, track) pair casts in a lookup. A key that recurs K times in the
@@ -51,9 +48,10 @@ export function emptyHits(): Hits {
   }
 }
 
-/** A compacted partition as codec.ts writes it: postings and each slot's segment count. */
+/** A compacted partition as codec.ts writes it: postings (and triplets, if kept) and each slot's segment count. */
 export interface PartitionParts {
   postings: Postings
+  triplets: Postings | null
   segmentCounts: Uint32Array
 }
 
@@ -85,22 +83,23 @@ export class Partition {
   private slotSegments = new Uint32Array(64) // slot → segments (0 once removed)
   private slotPostings = new Uint32Array(64) // slot → postings it indexed
   private slots = 0
-  private main: Postings = emptyPostings()
-  /** Sorted runs of recent adds, oldest first (the "delta"): merged into main together. */
-  private runs: Postings[] = []
-  private pendingKeys = new Uint32Array(0)
-  private pendingEntries = new Uint32Array(0)
-  private pendingCount = 0
+  readonly pairs = new Layer(HASH_BITS)
+  readonly triplets: Layer | null
   private livePostings = 0
   private deadPostings = 0
   private liveSlots = 0
+
+  /** `triplets`: also index a triplet per anchor (triplets.ts). */
+  constructor(triplets = false) {
+    this.triplets = triplets ? new Layer(TRIPLET_KEY_BITS) : null
+  }
 
   /** Slots handed out so far (removed ones included, until compaction). */
   get slotCount(): number { return this.slots }
   /** Live slots. */
   get liveSlotCount(): number { return this.liveSlots }
   get segmentCount(): number { return this.segments }
-  get hasDelta(): boolean { return this.runs.length > 0 }
+  get hasDelta(): boolean { return this.pairs.runs.length > 0 }
   /** Postings of live tracks. */
   get postingCount(): number { return this.livePostings }
   /** Postings of removed tracks that compact() would drop. */
@@ -134,23 +133,22 @@ export class Partition {
     this.segments += segmentCount
     // Postings must enter in ascending entry order per key (postings.ts): time order does it.
     const order = sorted ? null : timeOrder(times)
-    this.reservePending(indexed)
+    const pairs = this.pairs
+    pairs.reserve(indexed)
     for (let k = 0; k < n; k++) {
       const i = order ? order[k]! : k
       if (ranks && ranks[i]! >= fanout) continue
       const t = times[i]!
-      const seg = firstSegment + Math.floor(t / SEGMENT_FRAMES)
-      this.pendingKeys[this.pendingCount] = indexKey(hashes[i]!)
-      this.pendingEntries[this.pendingCount] = ((seg << TIME_BITS) | (t % SEGMENT_FRAMES)) >>> 0
-      this.pendingCount++
+      pairs.push(indexKey(hashes[i]!), entryOf(firstSegment, t))
     }
+    if (this.triplets) indexTriplets(hashes, times, ranks, order, (key: number, t: number) => this.triplets!.push(key, entryOf(firstSegment, t)), (extra: number) => this.triplets!.reserve(extra))
     this.slotFirst[slot] = firstSegment
     this.slotSegments[slot] = segmentCount
     this.slotPostings[slot] = indexed
     this.slots++
     this.liveSlots++
     this.livePostings += indexed
-    if (this.pendingCount >= PENDING_LIMIT) this.flush()
+    if (pairs.pending >= PENDING_LIMIT || (this.triplets && this.triplets.pending >= PENDING_LIMIT)) this.flush()
     return { slot, postings: indexed }
   }
 
@@ -164,37 +162,16 @@ export class Partition {
     this.deadPostings += this.slotPostings[slot]!
   }
 
-  /**
-   * Makes pending adds searchable, without renumbering anything: into the last run while it is
-   * small, else a new run; and the runs into main once they pass DELTA_SHARE of it or number
-   * MAX_RUNS (dropping removed tracks' postings on the way). Runs keep a bulk build from
-   * rewriting its recent adds at every flush, as one growing delta did: counted for a
-   * 2^28-posting partition built in PENDING_LIMIT flushes, a posting is written ~5 times, not ~14.
-   */
+  /** Makes pending adds searchable, renumbering nothing (layer.ts). */
   flush(): void {
-    if (this.pendingCount === 0) return
-    const pending = { keys: this.pendingKeys, entries: this.pendingEntries, count: this.pendingCount }
-    let inRuns = 0
-    for (const r of this.runs) inRuns += r.count
-    if (inRuns + this.pendingCount > this.main.count * DELTA_SHARE || this.runs.length >= MAX_RUNS) {
-      this.main = mergePostings([this.main, ...this.runs], pending, this.segTrack, null, true)
-      this.runs = []
-      this.deadPostings = 0
-    } else {
-      const last = this.runs[this.runs.length - 1]
-      if (last !== undefined && last.count + this.pendingCount <= PENDING_LIMIT) this.runs[this.runs.length - 1] = mergePostings([last], pending, this.segTrack, null, true)
-      else this.runs.push(mergePostings([], pending, this.segTrack, null, true))
-    }
-    this.clearPending()
+    if (this.pairs.flush(this.segTrack)) this.deadPostings = 0
+    this.triplets?.flush(this.segTrack)
   }
 
   /** Everything in one main index (a partition that is full, or about to be written). */
   seal(): void {
-    this.flush()
-    if (this.runs.length === 0) return
-    this.main = mergePostings([this.main, ...this.runs], { keys: this.pendingKeys, entries: this.pendingEntries, count: 0 }, this.segTrack, null, true)
-    this.runs = []
-    this.deadPostings = 0
+    if (this.pairs.seal(this.segTrack)) this.deadPostings = 0
+    this.triplets?.seal(this.segTrack)
   }
 
   /** One main index of the live postings; removed slots and their segments are dropped, live slots renumbered in order. Returns whether slots were renumbered. */
@@ -212,33 +189,29 @@ export class Partition {
       segmentCounts[live] = count
       postingCounts[live++] = this.slotPostings[slot]!
     }
-    const pending = { keys: this.pendingKeys, entries: this.pendingEntries, count: this.pendingCount }
-    const main = mergePostings([this.main, ...this.runs], pending, this.segTrack, segMap, true)
-    this.runs = []
-    this.clearPending()
-    this.install(main, segmentCounts, postingCounts)
+    this.pairs.compact(this.segTrack, segMap)
+    this.triplets?.compact(this.segTrack, segMap)
+    this.install(segmentCounts, postingCounts)
     return true
   }
 
   /** The partition as parts, for codec.ts; call compact() first (the parts hold no delta and no removed slots). */
   parts(): PartitionParts {
-    return { postings: this.main, segmentCounts: this.slotSegments.slice(0, this.slots) }
+    return { postings: this.pairs.main, triplets: this.triplets?.main ?? null, segmentCounts: this.slotSegments.slice(0, this.slots) }
   }
 
   /** A partition of parts that codec.ts has validated (postings per slot as the records claim). */
   static fromParts(parts: PartitionParts, postingCounts: Uint32Array): Partition {
-    const p = new Partition()
-    p.install(parts.postings, parts.segmentCounts, postingCounts)
+    const p = new Partition(parts.triplets !== null)
+    p.pairs.main = parts.postings
+    if (parts.triplets !== null) p.triplets!.main = parts.triplets
+    p.install(parts.segmentCounts, postingCounts)
     return p
   }
 
   /** Bytes of the in-memory partition: postings, directories and segment tables. */
   bytes(): number {
-    let bytes = this.segments * 8
-    for (const p of [this.main, ...this.runs]) {
-      for (const c of p.chunks) bytes += c.dir.byteLength + (c.low?.byteLength ?? 0) + c.entry.byteLength
-    }
-    return bytes
+    return this.segments * 8 + this.pairs.bytes() + (this.triplets?.bytes() ?? 0)
   }
 
   /**
@@ -246,8 +219,9 @@ export class Partition {
    * every live posting of that key, track slots offset by `base`. See HashIndex.lookup.
    */
   voteKey(key: number, sorted: Float64Array, g: number, e: number, times: Uint32Array, out: Hits, tallyCap: number, base: number): void {
-    for (let x = -1; x < this.runs.length; x++) {
-      const p = x < 0 ? this.main : this.runs[x]!
+    const runs = this.pairs.runs
+    for (let x = -1; x < runs.length; x++) {
+      const p = x < 0 ? this.pairs.main : runs[x]!
       const range = findKey(p, key)
       const start = Math.floor(range / TRACK_SCALE), end = range % TRACK_SCALE
       if (start === end) continue
@@ -344,8 +318,9 @@ export class Partition {
       const lo = Math.max(0, t + first), hi = Math.min(span - 1, t + last)
       if (lo > hi) continue
       const key = indexKey(hashes[i]!)
-      for (let x = -1; x < this.runs.length; x++) {
-        const p = x < 0 ? this.main : this.runs[x]!
+      const runs = this.pairs.runs
+      for (let x = -1; x < runs.length; x++) {
+        const p = x < 0 ? this.pairs.main : runs[x]!
         const range = findKey(p, key)
         const end = range % TRACK_SCALE
         let a = Math.floor(range / TRACK_SCALE), b = end
@@ -357,11 +332,10 @@ export class Partition {
     }
   }
 
-  private install(main: Postings, segmentCounts: Uint32Array, postingCounts: Uint32Array): void {
+  private install(segmentCounts: Uint32Array, postingCounts: Uint32Array): void {
     const slots = segmentCounts.length
     let segments = 0, postings = 0
     for (let i = 0; i < slots; i++) { segments += segmentCounts[i]!; postings += postingCounts[i]! }
-    this.main = main
     this.segTrack = new Int32Array(Math.max(64, segments))
     this.segBase = new Uint32Array(Math.max(64, segments))
     this.slotFirst = new Uint32Array(Math.max(64, slots))
@@ -386,12 +360,6 @@ export class Partition {
     this.deadPostings = 0
   }
 
-  private clearPending(): void {
-    this.pendingCount = 0
-    // A big pending list (a bulk build) is given back rather than kept at its peak.
-    if (this.pendingKeys.length > 1 << 16) { this.pendingKeys = new Uint32Array(0); this.pendingEntries = new Uint32Array(0) }
-  }
-
   private growSegments(needed: number): void {
     if (needed <= this.segTrack.length) return
     const size = grownSize(this.segTrack.length, needed)
@@ -407,13 +375,6 @@ export class Partition {
     this.slotPostings = grow(this.slotPostings, new Uint32Array(size))
   }
 
-  private reservePending(extra: number): void {
-    const needed = this.pendingCount + extra
-    if (needed <= this.pendingKeys.length) return
-    const size = Math.max(needed, Math.min(2 * this.pendingKeys.length, PENDING_LIMIT + extra), 1024)
-    this.pendingKeys = grow(this.pendingKeys.subarray(0, this.pendingCount), new Uint32Array(size))
-    this.pendingEntries = grow(this.pendingEntries.subarray(0, this.pendingCount), new Uint32Array(size))
-  }
 }
 
 /** The u-th of s evenly spaced ranks in [0, n), the first and the last included (the middle for s = 1). */
@@ -437,6 +398,10 @@ function grownSize(size: number, needed: number): number {
 function grow<T extends Int32Array | Uint32Array>(from: T, to: T): T {
   to.set(from)
   return to
+}
+
+function entryOf(firstSegment: number, t: number): number {
+  return (((firstSegment + Math.floor(t / SEGMENT_FRAMES)) << TIME_BITS) | (t % SEGMENT_FRAMES)) >>> 0
 }
 
 function timeOrder(times: Uint32Array): Uint32Array {
