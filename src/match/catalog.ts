@@ -37,7 +37,8 @@ export class Catalog {
 
   constructor(options: CatalogOptions = {}) {
     this.#indexFanout = checkFanout(options.indexFanout ?? 2)
-    this.#index = new HashIndex()
+    if (options.tripletIndex !== undefined && typeof options.tripletIndex !== 'boolean') throw new PeakmatchError('INVALID_OPTIONS', `tripletIndex must be a boolean, got ${String(options.tripletIndex)}`)
+    this.#index = new HashIndex({ triplets: options.tripletIndex ?? false })
     this.#registry = new TrackRegistry()
   }
 

@@ -1,9 +1,11 @@
 import { PeakmatchError } from '../errors.js'
 import { F1_BITS, DF_BITS, DT_BITS, FRAME_SECONDS } from '../options.js'
-import { Partition, footprint, type Hits, type IndexedPrint, type PartitionParts } from './partition.js'
+import { Partition, footprint, type Hits, type IndexedPrint, type PartitionParts, type Verified } from './partition.js'
+import type { VoteTable } from './triplet-vote.js'
+import type { TripletList } from './triplets.js'
 import { SEGMENT_FRAMES, indexKey } from './postings.js'
 
-export { MAX_KEY_VOTES, emptyHits, type Hits, type IndexedPrint } from './partition.js'
+export { MAX_KEY_VOTES, emptyHits, Verified, type Hits, type IndexedPrint } from './partition.js'
 
 /**
  * The searchable index of a catalog: a list of partitions (partition.ts), each holding the
@@ -25,6 +27,11 @@ export const PARTITION_POSTINGS = 2 ** 28
 /** Segments one track may take (≈ 149 hours of audio): bounds what one fingerprint can claim. */
 export const MAX_TRACK_SEGMENTS = 1 << 10
 
+export interface IndexOptions {
+  partitionPostings?: number
+  triplets?: boolean
+}
+
 /** The compacted index as codec.ts writes it: its partitions in slot order. */
 export interface IndexParts {
   partitions: PartitionParts[]
@@ -35,13 +42,17 @@ const F1_LIMIT = 1 << F1_BITS
 const TRACK_SCALE = 2 ** 32
 
 export class HashIndex {
-  private partitions: Partition[] = [new Partition()]
+  private partitions: Partition[]
   private bases: number[] = [0]
   private readonly limit: number
+  /** Whether partitions also index triplets (triplets.ts), for large catalogs. */
+  readonly triplets: boolean
 
   /** `partitionPostings`: postings at which a partition is full (tests use small ones). */
-  constructor(options: { partitionPostings?: number } = {}) {
+  constructor(options: IndexOptions = {}) {
     this.limit = options.partitionPostings ?? PARTITION_POSTINGS
+    this.triplets = options.triplets ?? false
+    this.partitions = [new Partition(this.triplets)]
   }
 
   /** Slots handed out so far (removed ones included, until compaction). */
@@ -66,7 +77,7 @@ export class HashIndex {
     if (!this.partitions[last]!.fits(postings, segments, this.limit)) {
       this.partitions[last]!.seal()
       this.bases.push(this.slotCount)
-      this.partitions.push(new Partition())
+      this.partitions.push(new Partition(this.triplets))
       last++
     }
     const { slot } = this.partitions[last]!.add(fp, fanout)
@@ -95,7 +106,7 @@ export class HashIndex {
     for (const p of this.partitions) if (p.compact()) renumbered = true
     if (!renumbered) return false
     const kept = this.partitions.filter((p) => p.slotCount > 0)
-    this.partitions = kept.length > 0 ? kept : [new Partition()]
+    this.partitions = kept.length > 0 ? kept : [new Partition(this.triplets)]
     this.rebase()
     return true
   }
@@ -106,8 +117,8 @@ export class HashIndex {
   }
 
   /** An index of parts that codec.ts has validated; postingCounts per slot, across partitions. */
-  static fromParts(parts: IndexParts, postingCounts: Uint32Array, options: { partitionPostings?: number } = {}): HashIndex {
-    const index = new HashIndex(options)
+  static fromParts(parts: IndexParts, postingCounts: Uint32Array, options: IndexOptions = {}): HashIndex {
+    const index = new HashIndex({ ...options, triplets: parts.partitions.some((p) => p.triplets !== null) })
     let slot = 0
     const partitions = parts.partitions.map((pp) => {
       const n = pp.segmentCounts.length
@@ -143,18 +154,8 @@ export class HashIndex {
    * With `tallyCap` > 0, out.tally[slot] also sums each pair's votes up to `tallyCap`.
    */
   lookup(hashes: Uint32Array, times: Uint32Array, shift: boolean, out: Hits, tallyCap = 0): void {
-    const shifts = shift ? 3 : 1
-    const n = hashes.length
-    if (out.order.length < n * shifts) out.order = new Float64Array(Math.max(1024, 2 * n * shifts))
-    const order = out.order
-    let m = 0
-    for (let i = 0; i < n; i++) {
-      for (let s = 0; s < shifts; s++) {
-        const key = shiftedKey(hashes[i]!, s)
-        if (key >= 0) order[m++] = key * TRACK_SCALE + i
-      }
-    }
-    const sorted = order.subarray(0, m).sort()
+    const m = sortKeys(hashes, shift, out)
+    const sorted = out.order
     const slots = this.slotCount
     if (tallyCap > 0) {
       if (out.tally.length < slots) out.tally = new Float64Array(Math.max(64, 2 * slots))
@@ -171,6 +172,24 @@ export class HashIndex {
       for (let x = 0; x < partitions.length; x++) partitions[x]!.voteKey(key, sorted, g, e, times, out, tallyCap, bases[x]!)
       g = e
     }
+  }
+
+  /** Pair postings the query's keys (sortKeys' first `m` of out.order) hold: what lookup() would walk. */
+  pairPostings(sorted: Float64Array, m: number): number {
+    let total = 0
+    for (const p of this.partitions) total += p.pairPostings(sorted, m)
+    return total
+  }
+
+  /** Stage 1 of a large catalog's query: the query's triplets vote in `table` (triplet-vote.ts). */
+  voteTriplets(list: TripletList, table: VoteTable): void {
+    for (let x = 0; x < this.partitions.length; x++) this.partitions[x]!.voteTriplets(list, table, this.bases[x]!)
+  }
+
+  /** Stage 2: the pair evidence of one slot at offsets [first, last] (Partition.verify). */
+  verify(sorted: Float64Array, m: number, hashes: Uint32Array, times: Uint32Array, slot: number, first: number, last: number, tallyCap: number, out: Verified): number {
+    const i = this.partitionOf(slot)
+    return this.partitions[i]!.verify(sorted, m, hashes, times, slot - this.bases[i]!, first, last, tallyCap, out)
   }
 
   /**
@@ -195,6 +214,26 @@ export class HashIndex {
     let base = 0
     for (const p of this.partitions) { this.bases.push(base); base += p.slotCount }
   }
+}
+
+/**
+ * The query's pair keys with their hash index (key × 2^32 + i), sorted, in out.order (grown as
+ * needed): with `shift`, each hash also as moved one anchor bin down and up. Returns how many.
+ */
+export function sortKeys(hashes: Uint32Array, shift: boolean, out: Hits): number {
+  const shifts = shift ? 3 : 1
+  const n = hashes.length
+  if (out.order.length < n * shifts) out.order = new Float64Array(Math.max(1024, 2 * n * shifts))
+  const order = out.order
+  let m = 0
+  for (let i = 0; i < n; i++) {
+    for (let s = 0; s < shifts; s++) {
+      const key = shiftedKey(hashes[i]!, s)
+      if (key >= 0) order[m++] = key * TRACK_SCALE + i
+    }
+  }
+  order.subarray(0, m).sort()
+  return m
 }
 
 /**

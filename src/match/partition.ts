@@ -1,7 +1,8 @@
 import { HASH_BITS } from '../options.js'
 import { Layer, PENDING_LIMIT } from './layer.js'
 import { MAX_SEGMENTS, SEGMENT_FRAMES, TIME_BITS, TIME_MASK, chunkOf, findKey, indexKey, type Postings } from './postings.js'
-import { TRIPLET_KEY_BITS, indexTriplets } from './triplets.js'
+import { TRIPLET_KEY_BITS, indexTriplets, type TripletList } from './triplets.js'
+import type { VoteTable } from './triplet-vote.js'
 
 /**
  * One partition of a catalog's index (hash-index.ts holds the list): the postings of a range of
@@ -300,6 +301,97 @@ export class Partition {
     out.count = count
   }
 
+  /** Postings of the pair keys [g, e) of `sorted` (a sorted key × 2^32 + i list, HashIndex.lookup) hold here. */
+  pairPostings(sorted: Float64Array, m: number): number {
+    let total = 0, g = 0
+    const runs = this.pairs.runs
+    while (g < m) {
+      const key = Math.floor(sorted[g]! / TRACK_SCALE)
+      const groupEnd = (key + 1) * TRACK_SCALE
+      while (g < m && sorted[g]! < groupEnd) g++
+      for (let x = -1; x < runs.length; x++) {
+        const range = findKey(x < 0 ? this.pairs.main : runs[x]!, key)
+        total += (range % TRACK_SCALE) - Math.floor(range / TRACK_SCALE)
+      }
+    }
+    return total
+  }
+
+  /** Stage 1 (triplet-vote.ts): every live triplet posting of the query's triplets votes in `table`, slots offset by `base`. */
+  voteTriplets(list: TripletList, table: VoteTable, base: number): void {
+    const layer = this.triplets
+    if (layer === null) return
+    const segTrack = this.segTrack, segBase = this.segBase
+    for (let x = -1; x < layer.runs.length; x++) {
+      const p = x < 0 ? layer.main : layer.runs[x]!
+      for (let q = 0; q < list.count; q++) {
+        const key = list.key[q]!
+        const range = findKey(p, key)
+        const start = Math.floor(range / TRACK_SCALE), end = range % TRACK_SCALE
+        if (start === end) continue
+        table.reserve(end - start)
+        const entry = p.chunks[chunkOf(p, key)]!.entry
+        const qt = list.time[q]!
+        for (let j = start; j < end; j++) {
+          const en = entry[j]!
+          const seg = en >>> TIME_BITS
+          const track = segTrack[seg]!
+          if (track >= 0) table.vote(track + base, segBase[seg]! + (en & TIME_MASK) - qt)
+        }
+      }
+    }
+  }
+
+  /**
+   * Stage 2: the pair evidence of one local slot near an offset. For each key group [g, e) of
+   * `sorted` (HashIndex.lookup's grouping), the slot's postings of that key: one search to the
+   * slot's first entry in the key's list (its entries are firstSegment × 2^15 + trackTime, one
+   * contiguous range; lowerBound), then a walk over its few postings. Each (occurrence, posting)
+   * at an offset in [first, last] goes to `out` as (offset + OFFSET_BIAS) × 2^22 + hash. Returns
+   * the slot's votes under the query's keys, each (key, slot) pair counted up to `tallyCap`
+   * (0: in full), as the pair vote's `hits` and tally count them.
+   */
+  verify(sorted: Float64Array, m: number, hashes: Uint32Array, times: Uint32Array, slot: number, first: number, last: number, tallyCap: number, out: Verified): number {
+    out.count = 0
+    const segments = this.slotSegments[slot]!
+    if (segments === 0) return 0
+    const base = this.slotFirst[slot]! * SEGMENT_FRAMES
+    const end = base + segments * SEGMENT_FRAMES
+    const runs = this.pairs.runs
+    let votes = 0, g = 0
+    while (g < m) {
+      const key = Math.floor(sorted[g]! / TRACK_SCALE)
+      const groupEnd = (key + 1) * TRACK_SCALE
+      let e = g + 1
+      while (e < m && sorted[e]! < groupEnd) e++
+      let postings = 0
+      for (let x = -1; x < runs.length; x++) {
+        const p = x < 0 ? this.pairs.main : runs[x]!
+        const range = findKey(p, key)
+        const stop = range % TRACK_SCALE
+        let a = Math.floor(range / TRACK_SCALE)
+        if (a === stop) continue
+        const entry = p.chunks[chunkOf(p, key)]!.entry
+        a = lowerBound(entry, a, stop, base)
+        for (; a < stop; a++) {
+          const en = entry[a]!
+          if (en >= end) break
+          postings++
+          const trackTime = en - base
+          for (let k = g; k < e; k++) {
+            const i = sorted[k]! % TRACK_SCALE
+            const offset = trackTime - times[i]!
+            if (offset >= first && offset <= last) out.push(offset, hashes[i]!)
+          }
+        }
+      }
+      const pairVotes = postings * (e - g)
+      votes += tallyCap > 0 ? Math.min(pairVotes, tallyCap) : pairVotes
+      g = e
+    }
+    return votes
+  }
+
   /**
    * For each query hash, whether the local slot holds its key at an offset (trackTime −
    * queryTime) in [first, last]: out[i] = 1 or 0. A targeted search, not a walk: a slot's
@@ -375,6 +467,43 @@ export class Partition {
     this.slotPostings = grow(this.slotPostings, new Uint32Array(size))
   }
 
+}
+
+/** Aligned (offset, hash) pairs a verification found, as (offset + OFFSET_BIAS) × 2^22 + hash. */
+export class Verified {
+  static readonly OFFSET_BIAS = 2 ** 20
+  count = 0
+  keys = new Float64Array(1024)
+
+  push(offset: number, hash: number): void {
+    if (this.count === this.keys.length) { const k = new Float64Array(2 * this.count); k.set(this.keys); this.keys = k }
+    this.keys[this.count++] = (offset + Verified.OFFSET_BIAS) * 4194304 + hash
+  }
+}
+
+/**
+ * First index in [lo, hi) of sorted `a` with a[i] ≥ want. Interpolation steps while the range
+ * is long (a key's entries spread about evenly over the partition, so a probe lands near the
+ * answer, where bisecting a list of thousands costs a cache miss a step), then bisection.
+ */
+export function lowerBound(a: Uint32Array, lo: number, hi: number, want: number): number {
+  for (let step = 0; step < 3 && hi - lo > 32; step++) {
+    const first = a[lo]!, last = a[hi - 1]!
+    if (want <= first) return lo
+    if (want > last) return hi
+    let g = Math.min(hi - 1, Math.max(lo, lo + Math.floor(((want - first) / (last - first + 1)) * (hi - lo))))
+    // Bracket the answer around the guess with a small gallop.
+    let d = 8
+    if (a[g]! < want) {
+      while (g + d < hi && a[g + d]! < want) { g += d; d *= 2 }
+      lo = g + 1; hi = Math.min(hi, g + d + 1)
+    } else {
+      while (g - d >= lo && a[g - d]! >= want) { g -= d; d *= 2 }
+      hi = g + 1; lo = Math.max(lo, g - d + 1)
+    }
+  }
+  while (lo < hi) { const m = (lo + hi) >>> 1; if (a[m]! < want) lo = m + 1; else hi = m }
+  return lo
 }
 
 /** The u-th of s evenly spaced ranks in [0, n), the first and the last included (the middle for s = 1). */

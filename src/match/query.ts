@@ -1,7 +1,10 @@
+import { HASH_BITS } from '../options.js'
 import type { HashIndex, Hits } from './hash-index.js'
-import { emptyHits } from './hash-index.js'
+import { Verified, emptyHits, sortKeys } from './hash-index.js'
 import { DECISION_CONFIDENCE, decide, type Recordings } from './rank.js'
-import { VoteScratch, bestWindows, candidateList, countDistinct, type CandidateList } from './votes.js'
+import { VoteTable, alignmentList, type AlignmentList } from './triplet-vote.js'
+import { queryTriplets, tripletList, type TripletList } from './triplets.js'
+import { VoteScratch, bestWindows, candidateList, countDistinct, sortCandidates, type CandidateList } from './votes.js'
 
 /**
  * A query, as pure steps over an index: look up → vote → re-score the best → decide. Nothing
@@ -16,10 +19,25 @@ export const VERIFIED = 16
 /** Votes a track needs in its best window to be considered at all. */
 const MIN_VOTES = 2
 
-/** What a query is made of: hashes and their anchor frames. */
+/**
+ * Pair postings a query may walk. Past this (a catalog of some ten thousand tracks and more),
+ * a catalog that keeps triplets finds its candidates by them and verifies those with the
+ * pairs (tripletPass); one that does not walks the pairs anyway. The dev catalog's 10 s
+ * queries walk at most ~40 000 (96 tracks), so small catalogs answer exactly as before.
+ */
+export const PAIR_BUDGET = 1 << 18
+/** Alignments stage 1 hands to stage 2: enough for the decision's 3rd and 4th recordings. */
+const ALIGNMENTS = 16
+/** Triplet votes an alignment needs: one can be chance at any size. */
+const MIN_TRIPLET_VOTES = 1
+/** Query target ranks that form triplets (the index keeps ranks 0 and 1: triplets.ts). */
+const QUERY_TRIPLET_RANKS = 4
+
+/** What a query is made of: hashes, their anchor frames, and (for triplets) their ranks. */
 export interface QueryPrint {
   readonly hashes: Uint32Array
   readonly times: Uint32Array
+  readonly ranks?: Uint8Array
 }
 
 export class QueryScratch {
@@ -30,6 +48,15 @@ export class QueryScratch {
   readonly exact: CandidateList = candidateList(VERIFIED)
   readonly shifted: CandidateList = candidateList(VERIFIED)
   readonly counts = new Uint32Array(VERIFIED)
+  readonly triplets: TripletList = tripletList()
+  readonly table = new VoteTable()
+  readonly alignments: AlignmentList = alignmentList(ALIGNMENTS)
+  readonly verified = new Verified()
+  /** Per pair hash: its votes in the window bestWindow slides (4 MiB, made on a large catalog's first query). */
+  get inWindow(): Uint16Array { return (this.#inWindow ??= new Uint16Array(1 << HASH_BITS)) }
+  #inWindow: Uint16Array | null = null
+  /** Which pass the last searchPass took (bench/ and tests). */
+  lastPass: 'pairs' | 'triplets' = 'pairs'
 }
 
 /**
@@ -41,6 +68,11 @@ export class QueryScratch {
  * The index must be prepared (HashIndex.prepare): pending adds are not seen otherwise.
  */
 export function searchPass(index: HashIndex, recordings: Recordings, fp: QueryPrint, shift: boolean, scratch: QueryScratch, votesPerKey = 0): CandidateList {
+  if (index.triplets) {
+    const m = sortKeys(fp.hashes, shift, scratch.hits)
+    if (index.pairPostings(scratch.hits.order, m) > PAIR_BUDGET) return tripletPass(index, recordings, fp, shift, scratch, m, votesPerKey)
+  }
+  scratch.lastPass = 'pairs'
   const hits = scratch.hits
   index.lookup(fp.hashes, fp.times, shift, hits, votesPerKey)
   scratch.votes.reserve(hits.count, index.slotCount)
@@ -65,6 +97,74 @@ export function search(index: HashIndex, recordings: Recordings, fp: QueryPrint,
   const shifted = searchPass(index, recordings, fp, true, scratch)
   if (shifted.count === 0) return exact
   return exact.count === 0 || shifted.items[0]!.confidence > exact.items[0]!.confidence ? shifted : exact
+}
+
+/**
+ * A pass for a large catalog, in two stages: the query's triplets vote for (track, offset)
+ * alignments (triplet-vote.ts), and the best ALIGNMENTS are scored with the pairs as the pair
+ * vote scores its candidates: distinct query hashes aligned in the best window of offsets,
+ * found by a targeted search per key in the track's postings (HashIndex.verify), not a walk.
+ * With `shift`, the triplets are formed with the anchor one bin down and up, and the pairs
+ * verified with their shifted keys (scratch.hits.order holds them: sortKeys). Then decide()
+ * as the pair vote does.
+ */
+function tripletPass(index: HashIndex, recordings: Recordings, fp: QueryPrint, shift: boolean, scratch: QueryScratch, m: number, votesPerKey: number): CandidateList {
+  scratch.lastPass = 'triplets'
+  const list = scratch.triplets, table = scratch.table
+  for (const binShift of shift ? [-1, 1] : [0]) {
+    queryTriplets(fp.hashes, fp.times, fp.ranks, QUERY_TRIPLET_RANKS, binShift, list)
+    index.voteTriplets(list, table)
+  }
+  const alignments = scratch.alignments
+  table.best(MIN_TRIPLET_VOTES, alignments)
+  const window = shift ? speedWindow(fp) : EXACT_WINDOW
+  const out = shift ? scratch.shifted : scratch.exact
+  out.count = 0
+  const verified = scratch.verified
+  for (let a = 0; a < alignments.count; a++) {
+    const al = alignments.items[a]!
+    // The window may slide up to `window` frames past the buckets the triplets voted in.
+    const hits = index.verify(scratch.hits.order, m, fp.hashes, fp.times, al.track, al.first - window, al.last + window, votesPerKey, verified)
+    const c = out.items[out.count]!
+    if (!bestWindow(verified, window, scratch.inWindow, c)) continue
+    c.track = al.track
+    c.hits = hits
+    c.strength = 0
+    c.confidence = 0
+    out.count++
+  }
+  sortCandidates(out)
+  decide(out, shift, recordings)
+  return out
+}
+
+/**
+ * The window of `window` offsets holding the most distinct aligned hashes, into `c` (score,
+ * offset = its middle vote's, first, last); false when there is none. Ties go to the earliest.
+ * `inWindow` counts each hash's votes in the window (all zero between calls).
+ */
+function bestWindow(v: Verified, window: number, inWindow: Uint16Array, c: { score: number; offset: number; first: number; last: number }): boolean {
+  if (v.count === 0) return false
+  const keys = v.keys.subarray(0, v.count).sort()
+  const scale = 4194304, bias = Verified.OFFSET_BIAS
+  let best = 0, bestL = 0, bestR = 0, l = 0, distinct = 0
+  for (let r = 0; r < keys.length; r++) {
+    const offset = Math.floor(keys[r]! / scale)
+    while (offset - Math.floor(keys[l]! / scale) >= window) {
+      const h = keys[l]! % scale
+      if (--inWindow[h]! === 0) distinct--
+      l++
+    }
+    const h = keys[r]! % scale
+    if (inWindow[h]!++ === 0) distinct++
+    if (distinct > best) { best = distinct; bestL = l; bestR = r }
+  }
+  for (let i = l; i < keys.length; i++) inWindow[keys[i]! % scale] = 0
+  c.score = best
+  c.first = Math.floor(keys[bestL]! / scale) - bias
+  c.last = Math.floor(keys[bestR]! / scale) - bias
+  c.offset = Math.floor(keys[(bestL + bestR) >> 1]! / scale) - bias
+  return true
 }
 
 /** Offset window of the speed pass: peak jitter plus the drift of a 2 % speed change over the query. */

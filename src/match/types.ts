@@ -39,6 +39,15 @@ export interface CatalogOptions {
    * @default 2
    */
   indexFanout?: number
+  /**
+   * Also index one triplet per anchor peak (an anchor and its two nearest targets: about half as
+   * many postings again) so that queries stay fast in a large catalog: past some ten thousand
+   * tracks a query finds its candidates by triplets and checks them with the landmark pairs,
+   * instead of walking every posting of its pair keys (docs/algorithm.md §9). A smaller catalog
+   * answers exactly as without.
+   * @default false
+   */
+  tripletIndex?: boolean
 }
 
 export interface CatalogStats {
