@@ -608,7 +608,7 @@ function assemble(layout: Layout, targets: Target[]): CatalogParts {
     if (problem) throw corrupt(`partition ${k}: ${problem}`)
     // Each track must own exactly the postings it claims.
     const perSegment = new Uint32Array(segments)
-    for (const c of chunks) { const e = c.entry; for (let i = 0; i < e.length; i++) { const s = e[i]! >>> TIME_BITS; perSegment[s] = perSegment[s]! + 1 } }
+    for (const c of chunks) countSegments(c.entry, perSegment)
     let first = 0
     for (let i = 0; i < count; i++) {
       const t = tracks[slot + i]!
@@ -621,6 +621,12 @@ function assemble(layout: Layout, targets: Target[]): CatalogParts {
     slot += count
   }
   return { indexFanout: layout.indexFanout, frontEnd: layout.frontEnd, tracks, index: { partitions } }
+}
+
+/** Adds each entry's segment to its count (a kernel of its own: one call site, one array type). */
+function countSegments(entry: Uint32Array, perSegment: Uint32Array): void {
+  const n = entry.length
+  for (let i = 0; i < n; i++) perSegment[entry[i]! >>> TIME_BITS]!++
 }
 
 function concat(pieces: Uint8Array[]): Uint8Array {
