@@ -1,7 +1,7 @@
 import { PeakmatchError } from '../errors.js'
 import type { Fingerprint } from '../fingerprint/fingerprinter.js'
 import { FRAME_SECONDS } from '../options.js'
-import { catalogFromBytes, catalogToBytes } from './codec.js'
+import { catalogChunks, catalogFromBytes, catalogFromChunks, catalogToBytes, type CatalogParts } from './codec.js'
 import type { FrontEnd } from '../fingerprint/front-end.js'
 import { checkEdition, checkFanout, checkFingerprint, checkIndexable, checkMatchOptions, checkTrackId } from './checks.js'
 import { HashIndex } from './hash-index.js'
@@ -114,15 +114,47 @@ export class Catalog {
     return identify(this.#index, this.#registry, this.#scratch, fp, options)
   }
 
-  /** The catalog as versioned, checksummed bytes (docs/format.md). */
+  /**
+   * The catalog as versioned, checksummed bytes (docs/format.md): toChunks() in one array. A
+   * catalog too large for one Uint8Array (4 GiB in Node 20) throws CATALOG_FULL: use toChunks().
+   */
   toBytes(): Uint8Array {
-    if (this.#index.compact()) this.#registry.compact()
-    return catalogToBytes({ indexFanout: this.#indexFanout, frontEnd: this.#frontEnd, tracks: this.#registry.live(), index: this.#index.parts() })
+    return catalogToBytes(this.#parts())
+  }
+
+  /**
+   * The catalog as byte arrays to write one after another (a file, a stream): the same bytes
+   * as toBytes(), in sections of at most `sectionBytes` (default 64 MiB), made one at a time,
+   * so writing needs one section of memory besides the catalog, whatever its size. Metadata
+   * that cannot be written throws here, before the first array. Do not change the catalog
+   * while iterating.
+   */
+  toChunks(options: { sectionBytes?: number } = {}): Iterable<Uint8Array> {
+    return catalogChunks(this.#parts(), options.sectionBytes)
   }
 
   /** A catalog from toBytes() output; damaged or foreign bytes throw CORRUPT_INDEX or UNSUPPORTED_VERSION. */
   static fromBytes(bytes: Uint8Array | ArrayBuffer): Catalog {
-    const parts = catalogFromBytes(bytes)
+    return Catalog.#fromParts(catalogFromBytes(bytes))
+  }
+
+  /**
+   * A catalog from toChunks() or toBytes() output in pieces of any size (e.g. a file read 16 MiB at
+   * a time; a piece may be reused once the next is asked for). Memory while loading is the
+   * catalog plus one section. With `totalBytes` (the file's size), a damaged manifest's claims
+   * are checked against it before anything is allocated. Errors as fromBytes.
+   */
+  static fromChunks(chunks: Iterable<Uint8Array>, options: { totalBytes?: number } = {}): Catalog {
+    return Catalog.#fromParts(catalogFromChunks(chunks, options.totalBytes))
+  }
+
+  /** The index compacted (removed slots dropped, as a reload would) and the catalog as plain parts. */
+  #parts(): CatalogParts {
+    if (this.#index.compact()) this.#registry.compact()
+    return { indexFanout: this.#indexFanout, frontEnd: this.#frontEnd, tracks: this.#registry.live(), index: this.#index.parts() }
+  }
+
+  static #fromParts(parts: CatalogParts): Catalog {
     const c = new Catalog({ indexFanout: parts.indexFanout })
     c.#frontEnd = parts.frontEnd
     const postings = new Uint32Array(parts.tracks.length)

@@ -6,23 +6,50 @@ import { DEFAULT_FRONT_END, checkFrontEnd, type FrontEnd } from '../fingerprint/
 import { checkQuality, checkTrackId } from './checks.js'
 import type { EditionQuality } from './editions.js'
 import { MAX_TRACK_SEGMENTS, type IndexParts } from './hash-index.js'
-import { MIN_DIR_BITS, TIME_BITS, checkPostings, type Postings, type PostingsChunk } from './postings.js'
+import { MAX_CHUNK_BITS, MAX_DIR_BITS, MAX_SEGMENTS, MIN_DIR_BITS, TIME_BITS, checkPostings, type Postings, type PostingsChunk } from './postings.js'
 import type { TrackRecord } from './registry.js'
+import { TRIPLET_KEY_BITS } from './triplets.js'
 
 /**
- * Catalog file format (docs/format.md):
- *   bytes 0..7   magic "PEAKMTCH"
- *   bytes 8..11  format version, uint32 little-endian
- *   bytes 12..15 CRC-32 of everything after byte 16
- *   bytes 16..   msgpack map: parameters, tracks, and the postings arrays as little-endian bytes
- * Version 2 adds the front end the tracks were fingerprinted with (`frontEnd`). Version 1
- * files still load: only the CLI wrote them, always with the default front end, so that is
- * what they are taken to hold.
+ * Catalog file format, version 3 (docs/format.md has the byte layout):
+ *
+ *   header   16 bytes: magic "PEAKMTCH", version (uint32 LE), section size (uint32 LE)
+ *   sections each: payload length n (uint32 LE), CRC-32 of the payload (uint32 LE), payload;
+ *            8 + n ≤ the section size. A payload's first byte is its kind:
+ *     'M'    a piece of the manifest: the pieces of all 'M' sections, in order, are one msgpack
+ *            map (parameters, front end, tracks, and each partition's layout: array lengths)
+ *     'A'    a piece of the arrays: every partition's chunks' dir, low and entry, in that order,
+ *            as little-endian bytes, cut across sections wherever a section is full
+ *     'E'    the end marker, once, last: the number of sections before it (uint32 LE)
+ *
+ * Nothing in the file needs more than one section in memory to write or read: a writer packs the
+ * manifest, then copies the arrays into one section after another; a reader (CatalogReader)
+ * allocates each array from the manifest's lengths and copies each checked section into it.
+ * So no single buffer holds the catalog (Node 20 caps one at 2^32 bytes), and loading needs the
+ * catalog plus one section.
+ *
+ * Versions 1 and 2 were one msgpack body after a 16-byte header whose bytes 12..15 were its
+ * CRC-32; they still load (buffered whole: they are at most a few hundred MB). Version 2 added
+ * the front end; version 1 files, which only the CLI wrote with default options, are read as the
+ * default front end.
  */
 export const FORMAT_VERSION = 3
 const OLDEST_READABLE = 1
 const MAGIC = [0x50, 0x45, 0x41, 0x4b, 0x4d, 0x54, 0x43, 0x48] // "PEAKMTCH"
 const HEADER = 16
+/** A section's length and CRC; its payload follows. */
+const FRAME = 8
+const KIND_MANIFEST = 0x4d, KIND_ARRAYS = 0x41, KIND_END = 0x45 // 'M', 'A', 'E'
+const END_PAYLOAD = 5
+/** Default bytes per section, frame included: big enough that framing and CRC calls cost nothing, small enough to be the only extra memory of a load. */
+export const DEFAULT_SECTION_BYTES = 64 << 20
+/** Smallest section (tests cut catalogs into many of these) and largest (bounds what one section header can make a reader hold). */
+export const MIN_SECTION_BYTES = 32
+export const MAX_SECTION_BYTES = 1 << 30
+/** Most elements an array may claim (the entry count of one chunk is a uint32 in the index). */
+const MAX_ARRAY_ELEMENTS = 2 ** 32 - 1
+/** Most bytes toBytes() can return: Node 20 caps a Uint8Array at 2^32 elements. */
+export const MAX_SINGLE_BUFFER = 2 ** 32
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1
 // int64AsType 'number': a forged 64-bit integer must not come back as a BigInt, which no later
 // arithmetic or JSON.stringify (a result's metadata in --json) accepts.
@@ -38,33 +65,73 @@ export interface CatalogParts {
   index: IndexParts
 }
 
-interface Body {
+/** [id, durationSeconds, hashCount, segmentCount, metadata, recordingId, quality]; metadata is [value] when the track has any (so null survives), else null. */
+type TrackTuple = [string, number, number, number, [unknown] | null, string, EditionQuality | null]
+
+/** Version 3's manifest: everything but the arrays' bytes. */
+interface Manifest {
   frameSeconds: number
   hashBits: number
   dirBits: number
   timeBits: number
   indexFanout: number
-  /** Since version 2: the tracks' front end, as fingerprints carry it (null: no track yet). */
-  frontEnd?: FrontEnd | null
+  frontEnd: FrontEnd | null
+  tracks: TrackTuple[]
   /**
-   * [id, durationSeconds, hashCount, segmentCount, metadata, recordingId, quality] per track, in
-   * segment order. metadata is [value] when the track has any (so null survives), else null.
+   * Partitions in slot order: [tracks it holds, dirBits, chunkBits, [dir length, low length or
+   * null, entry length] per chunk, and the triplet postings' [dirBits, chunkBits, chunks] the
+   * same way, or null when the catalog keeps none (triplets.ts)].
    */
-  tracks: [string, number, number, number, [unknown] | null, string, EditionQuality | null][]
-  /** Versions 1 and 2: one partition of 2^13 directory slots. */
+  partitions: [number, number, number, ChunkLengths[], [number, number, ChunkLengths[]] | null][]
+}
+
+type ChunkLengths = [number, number | null, number]
+
+/** Versions 1 and 2: one body holding one partition of 2^13 directory slots. */
+interface LegacyBody {
+  frameSeconds: number
+  hashBits: number
+  dirBits: number
+  timeBits: number
+  indexFanout: number
+  frontEnd?: FrontEnd | null
+  tracks: TrackTuple[]
   dir?: Uint8Array
   low?: Uint8Array
   entry?: Uint8Array
-  /** Since version 3: partitions in slot order, each [tracks it holds, dirBits, chunkBits, [dir, low | null, entry] per chunk]. */
-  partitions?: [number, number, number, [Uint8Array, Uint8Array | null, Uint8Array][]][]
 }
 
-export function catalogToBytes(parts: CatalogParts): Uint8Array {
+/** One Postings' shape, as the manifest claims it. */
+interface PostingsLayout { keyBits: number; dirBits: number; chunkBits: number; chunks: { dir: number; low: number | null; entry: number }[] }
+
+/** The manifest, checked: tracks and the partitions' layout, before any array is allocated. */
+interface Layout {
+  indexFanout: number
+  frontEnd: FrontEnd | null
+  tracks: TrackRecord[]
+  segmentCounts: Uint32Array
+  partitions: { count: number; pairs: PostingsLayout; triplets: PostingsLayout | null }[]
+  /** Bytes of all arrays. */
+  arrayBytes: number
+}
+
+// ---------------------------------------------------------------- writing
+
+/** A catalog's sections, planned: its exact size in bytes, and the sections themselves. */
+interface Plan {
+  readonly totalBytes: number
+  sections(): Generator<Uint8Array>
+}
+
+function planCatalog(parts: CatalogParts, sectionBytes: number): Plan {
+  if (!Number.isInteger(sectionBytes) || sectionBytes < MIN_SECTION_BYTES || sectionBytes > MAX_SECTION_BYTES) {
+    throw new PeakmatchError('INVALID_OPTIONS', `sectionBytes ${sectionBytes} is not an integer from ${MIN_SECTION_BYTES} to ${MAX_SECTION_BYTES}`)
+  }
   const { tracks, indexFanout } = parts
   const segmentCounts = new Uint32Array(tracks.length)
   let at = 0
   for (const p of parts.index.partitions) { segmentCounts.set(p.segmentCounts, at); at += p.segmentCounts.length }
-  const body: Body = {
+  const manifest: Manifest = {
     frameSeconds: FRAME_SECONDS,
     hashBits: HASH_BITS,
     dirBits: MIN_DIR_BITS,
@@ -72,54 +139,424 @@ export function catalogToBytes(parts: CatalogParts): Uint8Array {
     indexFanout,
     frontEnd: parts.frontEnd === null ? null : { ...parts.frontEnd },
     tracks: tracks.map((t, i) => [t.id, t.durationSeconds, t.postings, segmentCounts[i]!, t.metadata === undefined ? null : [t.metadata], t.recordingId, t.quality ?? null]),
-    partitions: parts.index.partitions.map((p) => [p.segmentCounts.length, p.postings.dirBits, p.postings.chunkBits,
-      p.postings.chunks.map((c): [Uint8Array, Uint8Array | null, Uint8Array] => [leBytes(c.dir), c.low, leBytes(c.entry)])]),
+    partitions: parts.index.partitions.map((p) => [p.segmentCounts.length, p.postings.dirBits, p.postings.chunkBits, lengthsOf(p.postings),
+      p.triplets === null ? null : [p.triplets.dirBits, p.triplets.chunkBits, lengthsOf(p.triplets)]]),
   }
   let packed: Uint8Array
   try {
-    packed = packr.pack(body)
+    packed = packr.pack(manifest)
   } catch (cause) {
     throw new PeakmatchError('INVALID_OPTIONS', 'track metadata could not be serialised (use plain JSON-like values)', { cause })
   }
-  const out = new Uint8Array(HEADER + packed.length)
-  out.set(MAGIC, 0)
-  const view = new DataView(out.buffer)
-  view.setUint32(8, FORMAT_VERSION, true)
-  out.set(packed, HEADER)
-  view.setUint32(12, crc32(packed), true)
+  // The arrays in file order: per partition, its pairs' then its triplets' chunks, each dir, low (when there is one), entry.
+  const arrays: (Uint32Array | Uint8Array)[] = []
+  for (const p of parts.index.partitions) {
+    for (const postings of p.triplets === null ? [p.postings] : [p.postings, p.triplets]) {
+      for (const c of postings.chunks) { arrays.push(c.dir); if (c.low !== null) arrays.push(c.low); arrays.push(c.entry) }
+    }
+  }
+  let arrayBytes = 0
+  for (const a of arrays) arrayBytes += a.byteLength
+  const room = sectionBytes - FRAME - 1
+  const manifestSections = Math.ceil(packed.length / room)
+  const arraySections = Math.ceil(arrayBytes / room)
+  const totalBytes = HEADER + packed.length + arrayBytes + (FRAME + 1) * (manifestSections + arraySections) + FRAME + END_PAYLOAD
+  return {
+    totalBytes,
+    *sections() {
+      const header = new Uint8Array(HEADER)
+      header.set(MAGIC, 0)
+      const hv = new DataView(header.buffer)
+      hv.setUint32(8, FORMAT_VERSION, true)
+      hv.setUint32(12, sectionBytes, true)
+      yield header
+      for (let i = 0; i < packed.length; i += room) {
+        const piece = packed.subarray(i, Math.min(packed.length, i + room))
+        const s = new Uint8Array(FRAME + 1 + piece.length)
+        s[FRAME] = KIND_MANIFEST
+        s.set(piece, FRAME + 1)
+        yield seal(s)
+      }
+      // Arrays: fill one section after another, an array spilling into the next when it does not fit.
+      let left = arrayBytes
+      let a = 0, offset = 0
+      let bytes = arrays.length > 0 ? leBytes(arrays[0]!) : new Uint8Array(0)
+      while (left > 0) {
+        const n = Math.min(room, left)
+        const s = new Uint8Array(FRAME + 1 + n)
+        s[FRAME] = KIND_ARRAYS
+        let fill = FRAME + 1
+        while (fill < s.length) {
+          while (offset === bytes.length) { a++; offset = 0; bytes = leBytes(arrays[a]!) }
+          const take = Math.min(bytes.length - offset, s.length - fill)
+          s.set(bytes.subarray(offset, offset + take), fill)
+          fill += take
+          offset += take
+        }
+        left -= n
+        yield seal(s)
+      }
+      const end = new Uint8Array(FRAME + END_PAYLOAD)
+      end[FRAME] = KIND_END
+      new DataView(end.buffer).setUint32(FRAME + 1, manifestSections + arraySections, true)
+      yield seal(end)
+    },
+  }
+}
+
+function lengthsOf(p: Postings): ChunkLengths[] {
+  return p.chunks.map((c) => [c.dir.length, c.low === null ? null : c.low.length, c.entry.length])
+}
+
+/** Writes a section's length and CRC into its first 8 bytes. */
+function seal(section: Uint8Array): Uint8Array {
+  const payload = section.subarray(FRAME)
+  const view = new DataView(section.buffer, section.byteOffset, FRAME)
+  view.setUint32(0, payload.length, true)
+  view.setUint32(4, crc32(payload), true)
+  return section
+}
+
+/**
+ * The catalog as byte arrays to write one after another: the 16-byte header, then each section
+ * (none larger than `sectionBytes`). The manifest is packed at once (so bad metadata throws
+ * INVALID_OPTIONS here, before anything is written); each array section is made as it is asked for.
+ */
+export function catalogChunks(parts: CatalogParts, sectionBytes = DEFAULT_SECTION_BYTES): Iterable<Uint8Array> {
+  const plan = planCatalog(parts, sectionBytes)
+  return { [Symbol.iterator]: () => plan.sections() }
+}
+
+/**
+ * The catalog as one byte array (catalogChunks concatenated). A catalog of more than `maxBytes`
+ * (what one Uint8Array can hold) throws CATALOG_FULL, naming toChunks.
+ */
+export function catalogToBytes(parts: CatalogParts, maxBytes = MAX_SINGLE_BUFFER): Uint8Array {
+  const plan = planCatalog(parts, DEFAULT_SECTION_BYTES)
+  if (plan.totalBytes > maxBytes) {
+    throw new PeakmatchError('CATALOG_FULL', `the catalog takes ${plan.totalBytes} bytes, more than one byte array holds (${maxBytes}): write it with catalog.toChunks() and read it with Catalog.fromChunks()`)
+  }
+  const out = new Uint8Array(plan.totalBytes)
+  let at = 0
+  for (const s of plan.sections()) { out.set(s, at); at += s.length }
   return out
 }
 
+// ---------------------------------------------------------------- reading
+
+type Target = { readonly wide: boolean; readonly length: number; array: Uint32Array | Uint8Array | null; bytes: Uint8Array | null }
+
+/**
+ * Reads a catalog from pieces of any size (push), checking each section as it completes, and
+ * gives back validated parts (finish). Each typed array is allocated once, at its full size from
+ * the manifest (when its first byte arrives), and sections are copied straight into it: memory
+ * while loading is the catalog plus one section. Nothing it returns points into pushed bytes.
+ *
+ * With `totalBytes` (the file's size, when known), arrays the manifest claims are checked
+ * against the bytes still to come before anything is allocated, and the stream must have
+ * exactly that many bytes. Failures are PeakmatchError CORRUPT_INDEX or UNSUPPORTED_VERSION;
+ * after one, every later call throws it again.
+ */
+export class CatalogReader {
+  readonly #totalBytes: number | undefined
+  #state: 'header' | 'legacy' | 'frame' | 'payload' | 'ended' = 'header'
+  #failure: unknown = null
+  /** Bytes pushed so far. */
+  #position = 0
+  #header = new Uint8Array(HEADER)
+  #fill = 0
+  #sectionBytes = 0
+  #frame = new Uint8Array(FRAME)
+  #payloadLength = 0
+  #payloadCrc = 0
+  /** A section's payload when it arrives in pieces (grown up to the section's length, reused). */
+  #buffer = new Uint8Array(0)
+  #sections = 0
+  #legacy: Uint8Array[] = []
+  #version = 0
+  #manifest: Uint8Array[] = []
+  #layout: Layout | null = null
+  #targets: Target[] = []
+  #target = 0
+  #targetOffset = 0
+
+  constructor(options: { totalBytes?: number } = {}) {
+    const total = options.totalBytes
+    if (total !== undefined && !(Number.isSafeInteger(total) && total >= 0)) {
+      throw new PeakmatchError('INVALID_OPTIONS', `totalBytes ${String(total)} is not a byte count`)
+    }
+    this.#totalBytes = total
+  }
+
+  /** Takes the next bytes of the catalog; they may be reused by the caller once this returns. */
+  push(input: Uint8Array): void {
+    if (this.#failure !== null) throw this.#failure
+    if (!(input instanceof Uint8Array)) throw this.#fail(corrupt('catalog bytes must be a Uint8Array or ArrayBuffer'))
+    try {
+      this.#take(input)
+    } catch (e) {
+      throw this.#fail(e)
+    }
+  }
+
+  /** The validated catalog; CORRUPT_INDEX when the bytes stopped before the end marker. */
+  finish(): CatalogParts {
+    if (this.#failure !== null) throw this.#failure
+    try {
+      if (this.#totalBytes !== undefined && this.#position !== this.#totalBytes) {
+        throw corrupt(`the catalog has ${this.#position} bytes, ${this.#totalBytes} were announced`)
+      }
+      if (this.#state === 'header') throw corrupt('not a peakmatch catalog (shorter than its header)')
+      if (this.#state === 'legacy') return this.#finishLegacy()
+      if (this.#state !== 'ended') throw corrupt(`the catalog stops ${this.#state === 'payload' ? 'inside' : 'after'} section ${this.#sections} without its end marker (truncated)`)
+      const parts = assemble(this.#layout!, this.#targets)
+      this.#targets = []
+      this.#failure = corrupt('the catalog was already read (finish was called)')
+      return parts
+    } catch (e) {
+      throw this.#fail(e)
+    }
+  }
+
+  #fail(e: unknown): unknown {
+    this.#failure = e
+    this.#targets = []
+    this.#legacy = []
+    this.#manifest = []
+    this.#buffer = new Uint8Array(0)
+    return e
+  }
+
+  #take(input: Uint8Array): void {
+    let at = 0
+    const end = input.length
+    while (at < end) {
+      switch (this.#state) {
+        case 'header': {
+          const n = Math.min(HEADER - this.#fill, end - at)
+          this.#header.set(input.subarray(at, at + n), this.#fill)
+          this.#fill += n
+          at += n
+          if (this.#fill === HEADER) this.#readHeader()
+          break
+        }
+        case 'legacy': {
+          this.#legacy.push(input.slice(at))
+          at = end
+          break
+        }
+        case 'frame': {
+          const n = Math.min(FRAME - this.#fill, end - at)
+          this.#frame.set(input.subarray(at, at + n), this.#fill)
+          this.#fill += n
+          at += n
+          if (this.#fill === FRAME) this.#readFrame(this.#position + at)
+          break
+        }
+        case 'payload': {
+          const want = this.#payloadLength - this.#fill
+          if (this.#fill === 0 && end - at >= want) {
+            // The whole section is in this piece: check it in place.
+            this.#section(input.subarray(at, at + want), this.#position + at)
+            at += want
+            break
+          }
+          const n = Math.min(want, end - at)
+          if (this.#buffer.length < this.#fill + n) {
+            const grown = new Uint8Array(Math.min(this.#payloadLength, Math.max(2 * this.#buffer.length, this.#fill + n, 4096)))
+            grown.set(this.#buffer.subarray(0, this.#fill))
+            this.#buffer = grown
+          }
+          this.#buffer.set(input.subarray(at, at + n), this.#fill)
+          this.#fill += n
+          at += n
+          if (this.#fill === this.#payloadLength) this.#section(this.#buffer.subarray(0, this.#payloadLength), this.#position + at - this.#payloadLength)
+          break
+        }
+        case 'ended':
+          throw corrupt(`${end - at} bytes after the end marker`)
+      }
+    }
+    this.#position += end
+  }
+
+  #readHeader(): void {
+    const h = this.#header
+    if (MAGIC.some((m, i) => h[i] !== m)) throw corrupt('not a peakmatch catalog (bad magic)')
+    const view = new DataView(h.buffer)
+    const version = view.getUint32(8, true)
+    if (version < OLDEST_READABLE || version > FORMAT_VERSION) {
+      throw new PeakmatchError('UNSUPPORTED_VERSION', `catalog format version ${version}; this peakmatch reads versions ${OLDEST_READABLE} to ${FORMAT_VERSION} (rebuild the catalog with this version: peakmatch catalog build)`)
+    }
+    this.#version = version
+    this.#fill = 0
+    if (version < 3) { this.#legacy.push(h.slice()); this.#state = 'legacy'; return }
+    const sectionBytes = view.getUint32(12, true)
+    if (sectionBytes < MIN_SECTION_BYTES || sectionBytes > MAX_SECTION_BYTES) throw corrupt(`section size ${sectionBytes} is outside ${MIN_SECTION_BYTES}..${MAX_SECTION_BYTES}`)
+    this.#sectionBytes = sectionBytes
+    this.#state = 'frame'
+  }
+
+  /** `payloadAt`: where the payload starts in the stream. */
+  #readFrame(payloadAt: number): void {
+    const view = new DataView(this.#frame.buffer)
+    const n = view.getUint32(0, true)
+    if (n < 1 || n > this.#sectionBytes - FRAME) throw corrupt(`section ${this.#sections} claims ${n} bytes (sections hold 1 to ${this.#sectionBytes - FRAME})`)
+    if (this.#totalBytes !== undefined && payloadAt + n > this.#totalBytes) throw corrupt(`section ${this.#sections} claims ${n} bytes, the file ends ${this.#totalBytes - payloadAt} bytes later (truncated)`)
+    this.#payloadLength = n
+    this.#payloadCrc = view.getUint32(4, true)
+    this.#fill = 0
+    this.#state = 'payload'
+  }
+
+  /** One whole section's payload (a view: copy what is kept); `at`: where it starts in the stream. */
+  #section(payload: Uint8Array, at: number): void {
+    const k = this.#sections
+    if (crc32(payload) !== this.#payloadCrc) throw corrupt(`section ${k} fails its checksum: the catalog is damaged`)
+    const kind = payload[0]!
+    const data = payload.subarray(1)
+    if (kind === KIND_MANIFEST) {
+      if (this.#layout !== null) throw corrupt(`section ${k} is a manifest section after the arrays began`)
+      this.#manifest.push(data.slice())
+    } else if (kind === KIND_ARRAYS) {
+      if (this.#layout === null) this.#readManifest(at + 1)
+      this.#copy(data, k)
+    } else if (kind === KIND_END) {
+      if (this.#layout === null) this.#readManifest(at + 1)
+      if (payload.length !== END_PAYLOAD) throw corrupt(`the end marker has ${payload.length} bytes, not ${END_PAYLOAD}`)
+      const count = new DataView(payload.buffer, payload.byteOffset + 1, 4).getUint32(0, true)
+      if (count !== k) throw corrupt(`the end marker counts ${count} sections, the file has ${k}`)
+      if (this.#target < this.#targets.length) throw corrupt(`the arrays end early: ${this.#targets.length - this.#target} of ${this.#targets.length} are incomplete`)
+      this.#state = 'ended'
+      this.#sections++
+      return
+    } else {
+      throw corrupt(`section ${k} is of unknown kind ${kind}`)
+    }
+    this.#sections++
+    this.#fill = 0
+    this.#state = 'frame'
+  }
+
+  /** Decodes and checks the manifest once its last section is in; `dataAt`: where the arrays' bytes begin. */
+  #readManifest(dataAt: number): void {
+    if (this.#manifest.length === 0) throw corrupt('the catalog has no manifest')
+    const packed = concat(this.#manifest)
+    this.#manifest = []
+    let body: unknown
+    try {
+      body = packr.unpack(packed)
+    } catch (cause) {
+      throw corrupt('the manifest is not valid msgpack', cause)
+    }
+    const layout = readLayout(body, this.#version)
+    // Claims are bounded by the bytes still to come before anything is allocated.
+    if (this.#totalBytes !== undefined && layout.arrayBytes > this.#totalBytes - dataAt) {
+      throw corrupt(`the manifest claims ${layout.arrayBytes} bytes of arrays, the file has ${this.#totalBytes - dataAt} bytes left`)
+    }
+    this.#layout = layout
+    const targets: Target[] = []
+    for (const p of layout.partitions) {
+      for (const postings of p.triplets === null ? [p.pairs] : [p.pairs, p.triplets]) {
+        for (const c of postings.chunks) {
+          targets.push({ wide: true, length: c.dir, array: null, bytes: null })
+          if (c.low !== null) targets.push({ wide: false, length: c.low, array: null, bytes: null })
+          targets.push({ wide: true, length: c.entry, array: null, bytes: null })
+        }
+      }
+    }
+    this.#targets = targets
+    this.#target = 0
+    this.#targetOffset = 0
+    this.#skipEmpty()
+  }
+
+  /** Copies array bytes into the targets, allocating each when its first byte arrives. */
+  #copy(data: Uint8Array, k: number): void {
+    let at = 0
+    while (at < data.length) {
+      const t = this.#targets[this.#target]
+      if (t === undefined) throw corrupt(`section ${k} holds ${data.length - at} bytes more than the manifest's arrays`)
+      if (t.bytes === null) {
+        t.array = t.wide ? new Uint32Array(t.length) : new Uint8Array(t.length)
+        t.bytes = new Uint8Array(t.array.buffer)
+      }
+      const n = Math.min(t.bytes.length - this.#targetOffset, data.length - at)
+      t.bytes.set(data.subarray(at, at + n), this.#targetOffset)
+      this.#targetOffset += n
+      at += n
+      if (this.#targetOffset === t.bytes.length) {
+        if (t.wide && !LITTLE_ENDIAN) swap32(t.array as Uint32Array)
+        this.#target++
+        this.#targetOffset = 0
+        this.#skipEmpty()
+      }
+    }
+  }
+
+  /** Empty arrays take no bytes: allocate them and move past. */
+  #skipEmpty(): void {
+    while (this.#target < this.#targets.length && this.#targets[this.#target]!.length === 0) {
+      const t = this.#targets[this.#target]!
+      t.array = t.wide ? new Uint32Array(0) : new Uint8Array(0)
+      t.bytes = new Uint8Array(0)
+      this.#target++
+    }
+  }
+
+  #finishLegacy(): CatalogParts {
+    const bytes = concat(this.#legacy)
+    this.#legacy = []
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+    const packed = bytes.subarray(HEADER)
+    if (crc32(packed) !== view.getUint32(12, true)) throw corrupt('checksum mismatch: the catalog bytes are truncated or damaged')
+    let body: LegacyBody
+    try {
+      body = packr.unpack(packed) as LegacyBody
+    } catch (cause) {
+      throw corrupt('catalog body is not valid msgpack', cause)
+    }
+    if (body === null || typeof body !== 'object' || Array.isArray(body)) throw corrupt('catalog body is not a map')
+    // One partition of 2^13 directory slots, in one chunk: the layout is what the arrays' lengths say.
+    const dir = u32(body.dir, 'dir'), low = ownCopy(bytesOf(body.low, 'low')), entry = u32(body.entry, 'entry')
+    const tracks = Array.isArray(body.tracks) ? body.tracks.length : 0
+    const layout = readLayout({ ...body, partitions: [[tracks, MIN_DIR_BITS, 0, [[dir.length, low.length, entry.length]], null]] }, this.#version)
+    const targets: Target[] = [dir, low, entry].map((a) => ({ wide: a !== low, length: a.length, array: a, bytes: null }))
+    return assemble(layout, targets)
+  }
+}
+
+/** Reads a whole catalog from one byte array (CatalogReader, one push). */
 export function catalogFromBytes(input: Uint8Array | ArrayBuffer): CatalogParts {
   const bytes = input instanceof ArrayBuffer ? new Uint8Array(input) : input
   if (!(bytes instanceof Uint8Array)) throw corrupt('catalog bytes must be a Uint8Array or ArrayBuffer')
-  if (bytes.length < HEADER || MAGIC.some((m, i) => bytes[i] !== m)) throw corrupt('not a peakmatch catalog (bad magic)')
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
-  const version = view.getUint32(8, true)
-  if (version < OLDEST_READABLE || version > FORMAT_VERSION) {
-    throw new PeakmatchError('UNSUPPORTED_VERSION', `catalog format version ${version}; this peakmatch reads versions ${OLDEST_READABLE} to ${FORMAT_VERSION} (rebuild the catalog with this version: peakmatch catalog build)`)
-  }
-  const packed = bytes.subarray(HEADER)
-  if (crc32(packed) !== view.getUint32(12, true)) throw corrupt('checksum mismatch: the catalog bytes are truncated or damaged')
-  let body: Body
-  try {
-    body = packr.unpack(packed) as Body
-  } catch (cause) {
-    throw corrupt('catalog body is not valid msgpack', cause)
-  }
-  return readBody(body, version)
+  const reader = new CatalogReader({ totalBytes: bytes.length })
+  reader.push(bytes)
+  return reader.finish()
 }
 
-function readBody(body: Body, version: number): CatalogParts {
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw corrupt('catalog body is not a map')
+/** Reads a catalog from pieces in order (CatalogReader); `totalBytes` bounds the manifest's claims. */
+export function catalogFromChunks(chunks: Iterable<Uint8Array>, totalBytes?: number): CatalogParts {
+  const reader = new CatalogReader(totalBytes === undefined ? {} : { totalBytes })
+  for (const c of chunks) reader.push(c)
+  return reader.finish()
+}
+
+// ---------------------------------------------------------------- checks
+
+/** Checks the manifest: parameters, tracks, and each partition's layout (array lengths). */
+function readLayout(value: unknown, version: number): Layout {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw corrupt('the manifest is not a map')
+  const body = value as Manifest
   if (typeof body.frameSeconds !== 'number' || typeof body.hashBits !== 'number' || typeof body.dirBits !== 'number' || typeof body.timeBits !== 'number') {
     throw corrupt('catalog body lacks its fingerprint parameters')
   }
   if (body.frameSeconds !== FRAME_SECONDS || body.hashBits !== HASH_BITS || body.dirBits !== MIN_DIR_BITS || body.timeBits !== TIME_BITS) {
-    throw new PeakmatchError('UNSUPPORTED_VERSION', 'catalog was made with other fingerprint parameters')
+    throw new PeakmatchError('UNSUPPORTED_VERSION', 'catalog was made with other fingerprint parameters (rebuild the catalog with this version: peakmatch catalog build)')
   }
   if (!Number.isInteger(body.indexFanout) || body.indexFanout < 1 || body.indexFanout > 16) throw corrupt('indexFanout is missing or out of range')
   const frontEnd = version === 1 ? DEFAULT_FRONT_END : readFrontEnd(body.frontEnd)
+  if (frontEnd !== null && frontEnd.fanout < body.indexFanout) throw corrupt(`indexFanout ${body.indexFanout} is above the tracks' fanout ${frontEnd.fanout}`)
   if (!Array.isArray(body.tracks)) throw corrupt('tracks is not a list')
   const tracks: TrackRecord[] = []
   const segmentCounts = new Uint32Array(body.tracks.length)
@@ -139,32 +576,77 @@ function readBody(body: Body, version: number): CatalogParts {
     tracks.push({ id: id as string, recordingId: recordingId as string, quality: q, durationSeconds, postings: hashCount, metadata: metadata === null ? undefined : metadata[0] })
     segmentCounts[i] = segmentCount
   }
-  // Partitions: version 3 lists them; versions 1 and 2 hold one, of 2^13 directory slots.
-  const listed = version >= 3
-    ? body.partitions
-    : [[tracks.length, MIN_DIR_BITS, 0, [[body.dir, body.low, body.entry]]]] as unknown as Body['partitions']
-  if (!Array.isArray(listed)) throw corrupt('partitions is not a list')
+  if (!Array.isArray(body.partitions)) throw corrupt('partitions is not a list')
+  const partitions: Layout['partitions'] = []
+  let slot = 0, arrayBytes = 0
+  for (const [k, part] of (body.partitions as unknown[]).entries()) {
+    if (!Array.isArray(part) || part.length !== 5) throw corrupt(`partition ${k} is malformed`)
+    const [count, dirBits, chunkBits, chunkList, triplets] = part as unknown[]
+    if (!Number.isInteger(count) || (count as number) < 0 || slot + (count as number) > tracks.length) throw corrupt(`partition ${k} claims ${String(count)} tracks`)
+    const pairs = readPostingsLayout(`partition ${k}`, HASH_BITS, dirBits, chunkBits, chunkList)
+    let tripletLayout: PostingsLayout | null = null
+    if (triplets !== null) {
+      if (!Array.isArray(triplets) || triplets.length !== 3) throw corrupt(`partition ${k}'s triplets are malformed`)
+      tripletLayout = readPostingsLayout(`partition ${k}'s triplets`, TRIPLET_KEY_BITS, triplets[0], triplets[1], triplets[2])
+    }
+    for (const l of tripletLayout === null ? [pairs] : [pairs, tripletLayout]) for (const c of l.chunks) arrayBytes += 4 * c.dir + (c.low ?? 0) + 4 * c.entry
+    let segments = 0
+    for (let i = slot; i < slot + (count as number); i++) segments += segmentCounts[i]!
+    if (segments > MAX_SEGMENTS) throw corrupt(`partition ${k} has too many segments`)
+    partitions.push({ count: count as number, pairs, triplets: tripletLayout })
+    slot += count as number
+  }
+  if (slot !== tracks.length) throw corrupt(`partitions hold ${slot} tracks, the catalog lists ${tracks.length}`)
+  return { indexFanout: body.indexFanout, frontEnd, tracks, segmentCounts, partitions, arrayBytes }
+}
+
+/** A Postings' claimed shape, checked against what a Postings of `keyBits`-bit keys may be. */
+function readPostingsLayout(what: string, keyBits: number, dirBits: unknown, chunkBits: unknown, chunkList: unknown): PostingsLayout {
+  if (!Number.isInteger(dirBits) || (dirBits as number) < Math.max(MIN_DIR_BITS, keyBits - 8) || (dirBits as number) > MAX_DIR_BITS) throw corrupt(`${what} has directory bits ${String(dirBits)}`)
+  if (!Number.isInteger(chunkBits) || (chunkBits as number) < 0 || (chunkBits as number) > MAX_CHUNK_BITS) throw corrupt(`${what} has chunk bits ${String(chunkBits)}`)
+  const d = dirBits as number, cb = chunkBits as number
+  if (!Array.isArray(chunkList) || chunkList.length !== 2 ** cb) throw corrupt(`${what} does not list its ${2 ** cb} chunks`)
+  const slots = 2 ** (d - cb) + 1
+  const chunks = chunkList.map((c: unknown, j) => {
+    if (!Array.isArray(c) || c.length !== 3) throw corrupt(`chunk ${j} of ${what} is malformed`)
+    const [dir, low, entry] = c as unknown[]
+    if (dir !== slots) throw corrupt(`chunk ${j} of ${what} claims a directory of ${String(dir)} slots, not ${slots}`)
+    if (!Number.isInteger(entry) || (entry as number) < 0 || (entry as number) > MAX_ARRAY_ELEMENTS) throw corrupt(`chunk ${j} of ${what} claims ${String(entry)} postings`)
+    if (d === keyBits ? low !== null : low !== entry) throw corrupt(`chunk ${j} of ${what} claims ${String(low)} low keys for ${String(entry)} postings`)
+    return { dir: slots, low: low as number | null, entry: entry as number }
+  })
+  return { keyBits, dirBits: d, chunkBits: cb, chunks }
+}
+
+/** The parts from a checked layout and its filled arrays: each partition's postings checked, and every track owning the postings it claims. */
+function assemble(layout: Layout, targets: Target[]): CatalogParts {
+  const { tracks, segmentCounts } = layout
   const partitions: IndexParts['partitions'] = []
-  let slot = 0
-  for (const [k, part] of listed.entries()) {
-    if (!Array.isArray(part) || part.length !== 4) throw corrupt(`partition ${k} is malformed`)
-    const [count, dirBits, chunkBits, chunkList] = part
-    if (!Number.isInteger(count) || count < 0 || slot + count > tracks.length) throw corrupt(`partition ${k} claims ${String(count)} tracks`)
-    if (!Array.isArray(chunkList)) throw corrupt(`partition ${k}'s chunks are not a list`)
-    const chunks: PostingsChunk[] = chunkList.map((c, j) => {
-      if (!Array.isArray(c) || c.length !== 3) throw corrupt(`chunk ${j} of partition ${k} is malformed`)
-      return { dir: u32(c[0], 'dir'), low: c[1] === null ? null : ownCopy(bytesOf(c[1], 'low')), entry: u32(c[2], 'entry') }
-    })
-    const postings: Postings = { keyBits: HASH_BITS, dirBits, chunkBits, chunks, count: chunks.reduce((n, c) => n + c.entry.length, 0) }
+  let slot = 0, next = 0
+  for (const [k, part] of layout.partitions.entries()) {
+    const take = (l: PostingsLayout): Postings => {
+      const chunks: PostingsChunk[] = l.chunks.map((c) => {
+        const dir = targets[next++]!.array as Uint32Array
+        const low = c.low === null ? null : targets[next++]!.array as Uint8Array
+        const entry = targets[next++]!.array as Uint32Array
+        return { dir, low, entry }
+      })
+      return { keyBits: l.keyBits, dirBits: l.dirBits, chunkBits: l.chunkBits, chunks, count: chunks.reduce((n, c) => n + c.entry.length, 0) }
+    }
+    const postings = take(part.pairs)
+    const triplets = part.triplets === null ? null : take(part.triplets)
+    const chunks = postings.chunks
+    const count = part.count
     const partSegments = segmentCounts.subarray(slot, slot + count)
     let segments = 0
-    for (const s of partSegments) segments += s
-    if (segments > 2 ** (32 - TIME_BITS)) throw corrupt(`partition ${k} has too many segments`)
+    for (let i = 0; i < count; i++) segments += partSegments[i]!
     const problem = checkPostings(postings, segments)
     if (problem) throw corrupt(`partition ${k}: ${problem}`)
+    const tripletProblem = triplets === null ? null : checkPostings(triplets, segments)
+    if (tripletProblem) throw corrupt(`partition ${k}'s triplets: ${tripletProblem}`)
     // Each track must own exactly the postings it claims.
     const perSegment = new Uint32Array(segments)
-    for (const c of chunks) for (let i = 0; i < c.entry.length; i++) { const s = c.entry[i]! >>> TIME_BITS; perSegment[s] = perSegment[s]! + 1 }
+    for (const c of chunks) countSegments(c.entry, perSegment)
     let first = 0
     for (let i = 0; i < count; i++) {
       const t = tracks[slot + i]!
@@ -173,12 +655,25 @@ function readBody(body: Body, version: number): CatalogParts {
       first += partSegments[i]!
       if (n !== t.postings) throw corrupt(`track ${JSON.stringify(t.id)} claims ${t.postings} postings, the index has ${n}`)
     }
-    partitions.push({ postings, triplets: null, segmentCounts: partSegments.slice() })
+    partitions.push({ postings, triplets, segmentCounts: partSegments.slice() })
     slot += count
   }
-  if (slot !== tracks.length) throw corrupt(`partitions hold ${slot} tracks, the catalog lists ${tracks.length}`)
-  if (frontEnd !== null && frontEnd.fanout < body.indexFanout) throw corrupt(`indexFanout ${body.indexFanout} is above the tracks' fanout ${frontEnd.fanout}`)
-  return { indexFanout: body.indexFanout, frontEnd, tracks, index: { partitions } }
+  return { indexFanout: layout.indexFanout, frontEnd: layout.frontEnd, tracks, index: { partitions } }
+}
+
+/** Adds each entry's segment to its count (a kernel of its own: one call site, one array type). */
+function countSegments(entry: Uint32Array, perSegment: Uint32Array): void {
+  const n = entry.length
+  for (let i = 0; i < n; i++) perSegment[entry[i]! >>> TIME_BITS]!++
+}
+
+function concat(pieces: Uint8Array[]): Uint8Array {
+  let n = 0
+  for (const p of pieces) n += p.length
+  const out = new Uint8Array(n)
+  let at = 0
+  for (const p of pieces) { out.set(p, at); at += p.length }
+  return out
 }
 
 /** The stored front end: another front-end version is a catalog to rebuild, anything malformed is damage. */
@@ -229,7 +724,9 @@ function u32(value: unknown, name: string): Uint32Array {
   return out
 }
 
-function leBytes(a: Uint32Array): Uint8Array {
+/** Little-endian bytes of an array (a view, but for a swapped copy on a big-endian machine). */
+function leBytes(a: Uint32Array | Uint8Array): Uint8Array {
+  if (a instanceof Uint8Array) return a
   if (LITTLE_ENDIAN) return new Uint8Array(a.buffer, a.byteOffset, a.byteLength)
   const copy = a.slice()
   swap32(copy)

@@ -2,7 +2,7 @@ import fc from 'fast-check'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { Catalog, checkQuality, PeakmatchError } from '../../src/index.js'
 import { emptyCounts, faultWorld, mutate, probe, rng, type FaultWorld } from '../support/catalog-faults.js'
-import { forge } from '../support/forge.js'
+import { FRAME, HEADER, forge, join, sectionsOf } from '../support/forge.js'
 
 /**
  * A catalog that fromBytes accepts must answer every later call with a result or a
@@ -13,7 +13,7 @@ let world: FaultWorld
 beforeAll(() => { world = faultWorld() })
 
 describe('mutated catalogs (seeded): typed errors only, and every accepted catalog behaves', () => {
-  it('3000 mutations: bit flips, truncations, insertions, header and msgpack-level edits behind a valid CRC', () => {
+  it('3000 mutations: bit flips, truncations, insertions, header, section- and manifest-level edits behind valid CRCs', () => {
     const counts = emptyCounts()
     const r = rng(7)
     for (let i = 0; i < 3000; i++) {
@@ -27,6 +27,51 @@ describe('mutated catalogs (seeded): typed errors only, and every accepted catal
     // The sample means something only if both ways are taken often.
     expect(counts.accepted).toBeGreaterThan(50)
     expect(counts.rejected).toBeGreaterThan(2000)
+    // every level was exercised
+    for (const kind of ['bit flips', 'truncation', 'header', 'sections', 'msgpack']) expect(counts.byKind[kind]?.cases ?? 0).toBeGreaterThan(50)
+  })
+})
+
+describe('property: sections (fast-check)', () => {
+  const catalog = () => Catalog.fromBytes(world.bytes)
+
+  it('any section size, any cutting of the stream into pieces: the same catalog comes back', () => {
+    fc.assert(fc.property(fc.integer({ min: 32, max: 3000 }), fc.array(fc.integer({ min: 1, max: 700 }), { minLength: 1, maxLength: 8 }), fc.boolean(), (sectionBytes, sizes, announce) => {
+      const file = join([...catalog().toChunks({ sectionBytes })])
+      const pieces: Uint8Array[] = []
+      for (let at = 0, i = 0; at < file.length; i++) { const n = sizes[i % sizes.length]!; pieces.push(file.slice(at, at + n)); at += n }
+      const back = Catalog.fromChunks(pieces, announce ? { totalBytes: file.length } : {})
+      return Buffer.from(back.toBytes()).equals(Buffer.from(world.bytes))
+    }), { seed: 44, numRuns: 60 })
+  })
+
+  it('any cut of a file in small sections is CORRUPT_INDEX, told by the missing end marker', () => {
+    const file = join([...catalog().toChunks({ sectionBytes: 48 })])
+    fc.assert(fc.property(fc.integer({ min: 0, max: file.length - 1 }), (n) => {
+      try {
+        Catalog.fromChunks([file.subarray(0, n)])
+        return false
+      } catch (e) {
+        return e instanceof PeakmatchError && e.code === 'CORRUPT_INDEX'
+      }
+    }), { seed: 45, numRuns: 300 })
+  })
+
+  it('any one byte changed: a typed error, or (only in the header\'s section size) the same catalog', () => {
+    const file = join([...catalog().toChunks({ sectionBytes: 100 })])
+    const last = sectionsOf(file).at(-1)!
+    expect(last.at + FRAME + last.payload.length).toBe(file.length)
+    fc.assert(fc.property(fc.integer({ min: 0, max: file.length - 1 }), fc.integer({ min: 1, max: 255 }), (at, x) => {
+      const b = file.slice()
+      b[at]! ^= x
+      try {
+        const c = Catalog.fromBytes(b)
+        // a larger section size than the sections use is harmless; nothing else may pass
+        return at >= 12 && at < HEADER && Buffer.from(c.toBytes()).equals(Buffer.from(world.bytes))
+      } catch (e) {
+        return e instanceof PeakmatchError && (e.code === 'CORRUPT_INDEX' || (e.code === 'UNSUPPORTED_VERSION' && at >= 8 && at < 12))
+      }
+    }), { seed: 46, numRuns: 1000 })
   })
 })
 

@@ -1,13 +1,15 @@
 import { Catalog, PeakmatchError, fingerprint, type Fingerprint } from '../../src/index.js'
-import { HEADER, fixCrc, packr } from './forge.js'
+import { HEADER, decode, encode, fixCrc, sectionsOf, join, type Decoded } from './forge.js'
 import { excerpt, rng, synthMusic } from './synth.js'
 
 /**
  * Seeded fault injection for catalog bytes, shared by test/match/fuzz-catalog.test.ts (a few
  * thousand cases) and bench/faults-core.ts (hundreds of thousands). A mutation is made at one of
- * three levels — raw bytes, the header, or the msgpack body (a field replaced, removed, or a
- * byte array edited) — and the CRC is recomputed (all but a few), so that it is the body's checks
- * that must refuse it. Then `probe` runs the catalog through every later call.
+ * four levels — raw bytes, the header, whole sections (dropped, repeated, swapped), or the
+ * manifest and arrays (a field replaced or removed, an array edited, with or without the
+ * manifest's lengths following it, written again in sections of a random size) — and the CRCs
+ * are recomputed (all but a few), so that it is the checks behind them that must refuse it.
+ * Then `probe` runs the catalog through every later call.
  */
 
 export interface FaultWorld {
@@ -168,25 +170,60 @@ export function mutate(good: Uint8Array, r: () => number): { bytes: Uint8Array; 
     return { bytes: fixCrc(out), kind: 'deletion' }
   }
   if (roll < 0.45) {
-    // The header: version and magic.
+    // The header: version, section size and magic.
     const out = good.slice()
-    if (r() < 0.7) new DataView(out.buffer).setUint32(8, [0, 1, 2, 3, 0xffffffff][Math.floor(r() * 5)]!, true)
+    const sub = r()
+    if (sub < 0.5) new DataView(out.buffer).setUint32(8, [0, 1, 2, 3, 4, 0xffffffff][Math.floor(r() * 6)]!, true)
+    else if (sub < 0.7) new DataView(out.buffer).setUint32(12, [0, 31, 32, 64, 1 << 30, 2 ** 30 + 1, 0xffffffff][Math.floor(r() * 7)]!, true)
     else out[Math.floor(r() * 8)]! ^= 1 << Math.floor(r() * 8)
-    return { bytes: fixCrc(out), kind: 'header' }
+    return { bytes: out, kind: 'header' }
   }
-  // msgpack level: 1 to 3 edits of the decoded body, packed again.
-  const body = packr.unpack(good.subarray(HEADER)) as Record<string, unknown>
+  if (roll < 0.55) {
+    // Whole sections, each with a valid CRC: one dropped, repeated, or two swapped; or the file cut at a section boundary.
+    const sections = sectionsOf(good)
+    const pieces = sections.map((s) => good.subarray(s.at, s.at + 8 + s.payload.length))
+    const i = Math.floor(r() * pieces.length), j = Math.floor(r() * pieces.length)
+    const sub = r()
+    if (sub < 0.3) pieces.splice(i, 1)
+    else if (sub < 0.5) pieces.splice(i, 0, pieces[i]!)
+    else if (sub < 0.8) [pieces[i], pieces[j]] = [pieces[j]!, pieces[i]!]
+    else pieces.length = i
+    return { bytes: join([good.subarray(0, HEADER), ...pieces]), kind: 'sections' }
+  }
+  // Manifest and arrays: 1 to 3 edits, written again in sections of a random size.
+  const d = decode(good)
   const edits = 1 + Math.floor(r() * 3)
-  for (let i = 0; i < edits; i++) editBody(body, r)
-  let packed: Uint8Array
-  try {
-    packed = packr.pack(body)
-  } catch {
-    packed = packr.pack({ ...body, tracks: [] })
+  for (let i = 0; i < edits; i++) {
+    if (r() < 0.3) {
+      const a = Math.floor(r() * d.arrays.length)
+      d.arrays[a] = editBytes(d.arrays[a]!, r)
+      if (r() < 0.5) followArrays(d)
+    } else {
+      editBody(d.body, r)
+    }
   }
-  const out = new Uint8Array(HEADER + packed.length)
-  out.set(good.subarray(0, HEADER)); out.set(packed, HEADER)
-  return { bytes: fixCrc(out), kind: 'msgpack' }
+  d.sectionBytes = [32, 64, 100, 4096, d.sectionBytes][Math.floor(r() * 5)]!
+  try {
+    return { bytes: encode(d), kind: 'msgpack' }
+  } catch {
+    return { bytes: encode({ ...d, body: { ...d.body, tracks: [] } }), kind: 'msgpack' }
+  }
+}
+
+/** Sets the manifest's array lengths to what the (edited) arrays hold, so that the postings' own checks must refuse them. */
+function followArrays(d: Decoded): void {
+  const partitions = d.body.partitions
+  if (!Array.isArray(partitions)) return
+  let a = 0
+  for (const p of partitions) {
+    if (!Array.isArray(p) || !Array.isArray(p[3])) return
+    for (const c of p[3]) {
+      if (!Array.isArray(c)) return
+      c[0] = Math.floor(d.arrays[a++]!.length / 4)
+      if (c[1] !== null) c[1] = d.arrays[a++]!.length
+      c[2] = Math.floor((d.arrays[a++]?.length ?? 0) / 4)
+    }
+  }
 }
 
 export interface ProbeCounts {

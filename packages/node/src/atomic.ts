@@ -38,18 +38,25 @@ function isAlive(pid: number): boolean {
 }
 
 /**
- * Writes `bytes` to `path` atomically: a temporary file in the same directory, fsync, then
- * rename over the target. A crash at any point leaves either the old file or the new one,
- * never a half-written one. The temporary file is removed when the write itself fails, and the
- * stale ones earlier killed writers left in the directory are removed first (removeStaleTemps).
+ * Writes `data` — one byte array, or byte arrays written one after another as they come (a
+ * catalog's toChunks(), so that a file larger than any one buffer needs one piece of memory at a
+ * time) — to `path` atomically: a temporary file in the same directory, fsync, then rename over
+ * the target. A crash at any point leaves either the old file or the new one, never a
+ * half-written one. The temporary file is removed when the write itself fails (or making a piece
+ * throws), and the stale ones earlier killed writers left in the directory are removed first
+ * (removeStaleTemps). Returns the bytes written.
  */
-export function writeFileAtomic(path: string, bytes: Uint8Array): void {
+export function writeFileAtomic(path: string, data: Uint8Array | Iterable<Uint8Array>): number {
   removeStaleTemps(dirname(path))
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now().toString(36)}.tmp`)
   let fd = -1
+  let written = 0
   try {
     fd = openSync(tmp, 'w', 0o644)
-    for (let at = 0; at < bytes.length;) at += writeSync(fd, bytes, at, bytes.length - at)
+    for (const bytes of data instanceof Uint8Array ? [data] : data) {
+      for (let at = 0; at < bytes.length;) at += writeSync(fd, bytes, at, bytes.length - at)
+      written += bytes.length
+    }
     fsyncSync(fd)
     closeSync(fd)
     fd = -1
@@ -66,4 +73,5 @@ export function writeFileAtomic(path: string, bytes: Uint8Array): void {
     const dir = openSync(dirname(path), 'r')
     try { fsyncSync(dir) } finally { closeSync(dir) }
   } catch { /* directories cannot be fsynced on Windows */ }
+  return written
 }

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync } from 'node:fs'
+import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, statSync } from 'node:fs'
 import { dirname, relative, resolve, sep } from 'node:path'
 import { Catalog, PeakmatchError, checkQuality, type EditionQuality, type Fingerprint, type Identification } from 'peakmatch'
 import { writeFileAtomic } from './atomic.js'
@@ -156,20 +156,51 @@ export async function buildCatalog(paths: readonly string[], options: RunOptions
   }
 }
 
-/** A catalog file, or exit code 3 with the reason. */
+/** Bytes loadCatalog reads at a time: the reader copies each piece into the catalog's arrays. */
+const READ_PIECE = 16 << 20
+
+/**
+ * A catalog file, or exit code 3 with the reason. Read in pieces into Catalog.fromChunks, so
+ * memory while loading is the catalog plus one section and one piece, whatever its size.
+ */
 export function loadCatalog(path: string): Catalog {
-  let bytes: Uint8Array
-  try { bytes = readFileSync(path) } catch (e) { throw new CliError(3, `cannot read catalog ${path}: ${errorMessage(e)}`) }
-  try { return Catalog.fromBytes(bytes) } catch (e) {
-    throw new CliError(3, `${path} is not a usable catalog (${e instanceof PeakmatchError ? e.code : 'error'}): ${errorMessage(e)}`)
+  let fd: number
+  let size: number
+  try {
+    fd = openSync(path, 'r')
+    try { size = fstatSync(fd).size } catch (e) { closeSync(fd); throw e }
+  } catch (e) {
+    throw new CliError(3, `cannot read catalog ${path}: ${errorMessage(e)}`)
+  }
+  function* pieces(): Generator<Uint8Array> {
+    const buffer = new Uint8Array(Math.max(1, Math.min(READ_PIECE, size)))
+    for (;;) {
+      const n = readSync(fd, buffer, 0, buffer.length, null)
+      if (n === 0) return
+      yield buffer.subarray(0, n)
+    }
+  }
+  try {
+    return Catalog.fromChunks(pieces(), { totalBytes: size })
+  } catch (e) {
+    if (!(e instanceof PeakmatchError)) throw new CliError(3, `cannot read catalog ${path}: ${errorMessage(e)}`)
+    throw new CliError(3, `${path} is not a usable catalog (${e.code}): ${errorMessage(e)}`)
+  } finally {
+    closeSync(fd)
   }
 }
 
-/** Writes a catalog atomically: an interrupted write leaves the previous file intact. */
+/**
+ * Writes a catalog atomically, one section at a time (Catalog.toChunks: no buffer of the whole
+ * file, so it may pass 4 GiB): an interrupted write leaves the previous file intact. Returns the
+ * bytes written.
+ */
 export function saveCatalog(catalog: Catalog, path: string): number {
-  const bytes = catalog.toBytes()
-  try { writeFileAtomic(path, bytes) } catch (e) { throw new CliError(4, `cannot write ${path}: ${errorMessage(e)}`) }
-  return bytes.length
+  const chunks = catalog.toChunks()
+  try { return writeFileAtomic(path, chunks) } catch (e) {
+    if (e instanceof PeakmatchError) throw e
+    throw new CliError(4, `cannot write ${path}: ${errorMessage(e)}`)
+  }
 }
 
 // ---------------------------------------------------------------- scan
