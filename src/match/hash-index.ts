@@ -24,6 +24,13 @@ export { MAX_KEY_VOTES, emptyHits, Verified, type Hits, type IndexedPrint } from
  * compacts all its holes in one go, keeps naming the same slots.
  */
 export const PARTITION_POSTINGS = 2 ** 28
+/**
+ * Pair postings a query may walk. Past this (a catalog of some ten thousand tracks and more),
+ * a catalog that keeps triplets finds its candidates by them and verifies those with the
+ * pairs (query.ts); one that does not walks the pairs anyway. The dev catalog's 10 s queries
+ * walk at most ~40 000 (96 tracks), so small catalogs answer exactly as before.
+ */
+export const PAIR_BUDGET = 1 << 18
 /** Segments one track may take (≈ 149 hours of audio): bounds what one fingerprint can claim. */
 export const MAX_TRACK_SEGMENTS = 1 << 10
 
@@ -47,6 +54,8 @@ export class HashIndex {
   private readonly limit: number
   /** Whether partitions also index triplets (triplets.ts), for large catalogs. */
   readonly triplets: boolean
+  /** Pair postings a query may walk before a catalog with triplets searches by them (query.ts; tests lower it). */
+  pairBudget = PAIR_BUDGET
 
   /** `partitionPostings`: postings at which a partition is full (tests use small ones). */
   constructor(options: IndexOptions = {}) {

@@ -19,13 +19,6 @@ export const VERIFIED = 16
 /** Votes a track needs in its best window to be considered at all. */
 const MIN_VOTES = 2
 
-/**
- * Pair postings a query may walk. Past this (a catalog of some ten thousand tracks and more),
- * a catalog that keeps triplets finds its candidates by them and verifies those with the
- * pairs (tripletPass); one that does not walks the pairs anyway. The dev catalog's 10 s
- * queries walk at most ~40 000 (96 tracks), so small catalogs answer exactly as before.
- */
-export const PAIR_BUDGET = 1 << 18
 /** Alignments stage 1 hands to stage 2: enough for the decision's 3rd and 4th recordings. */
 const ALIGNMENTS = 16
 /** Triplet votes an alignment needs: one can be chance at any size. */
@@ -70,7 +63,7 @@ export class QueryScratch {
 export function searchPass(index: HashIndex, recordings: Recordings, fp: QueryPrint, shift: boolean, scratch: QueryScratch, votesPerKey = 0): CandidateList {
   if (index.triplets) {
     const m = sortKeys(fp.hashes, shift, scratch.hits)
-    if (index.pairPostings(scratch.hits.order, m) > PAIR_BUDGET) return tripletPass(index, recordings, fp, shift, scratch, m, votesPerKey)
+    if (index.pairPostings(scratch.hits.order, m) > index.pairBudget) return tripletPass(index, recordings, fp, shift, scratch, m, votesPerKey)
   }
   scratch.lastPass = 'pairs'
   const hits = scratch.hits
