@@ -64,13 +64,13 @@ export class Layer {
     for (const r of this.runs) inRuns += r.count
     let rebuilt = false
     if (inRuns + this.pendingCount > this.main.count * DELTA_SHARE || this.runs.length >= MAX_RUNS) {
-      this.main = mergePostings([this.main, ...this.runs], pending, segTrack, null, true)
+      this.main = mergePostings([this.main, ...this.runs], pending, segTrack, null, true, this.keyBits)
       this.runs = []
       rebuilt = true
     } else {
       const last = this.runs[this.runs.length - 1]
-      if (last !== undefined && last.count + this.pendingCount <= PENDING_LIMIT) this.runs[this.runs.length - 1] = mergePostings([last], pending, segTrack, null, true)
-      else this.runs.push(mergePostings([], pending, segTrack, null, true))
+      if (last !== undefined && last.count + this.pendingCount <= PENDING_LIMIT) this.runs[this.runs.length - 1] = mergePostings([last], pending, segTrack, null, true, this.keyBits)
+      else this.runs.push(mergePostings([], pending, segTrack, null, true, this.keyBits))
     }
     this.clearPending()
     return rebuilt
@@ -80,7 +80,7 @@ export class Layer {
   seal(segTrack: Int32Array): boolean {
     const flushed = this.flush(segTrack)
     if (this.runs.length === 0) return flushed
-    this.main = mergePostings([this.main, ...this.runs], { keys: this.pendingKeys, entries: this.pendingEntries, count: 0 }, segTrack, null, true)
+    this.main = mergePostings([this.main, ...this.runs], { keys: this.pendingKeys, entries: this.pendingEntries, count: 0 }, segTrack, null, true, this.keyBits)
     this.runs = []
     return true
   }
@@ -88,7 +88,7 @@ export class Layer {
   /** Everything in main, removed segments dropped and the rest renumbered by segMap. */
   compact(segTrack: Int32Array, segMap: Int32Array): void {
     const pending = { keys: this.pendingKeys, entries: this.pendingEntries, count: this.pendingCount }
-    this.main = mergePostings([this.main, ...this.runs], pending, segTrack, segMap, true)
+    this.main = mergePostings([this.main, ...this.runs], pending, segTrack, segMap, true, this.keyBits)
     this.runs = []
     this.clearPending()
   }

@@ -115,7 +115,7 @@ export function findKey(p: Postings, key: number): number {
 
 /** Builds postings from (key, entry) pairs given in ascending entry order per key. */
 export function buildPostings(keys: Uint32Array, entries: Uint32Array, n: number, layout?: Layout): Postings {
-  return mergePostings([], { keys: keys.slice(0, n), entries: entries.slice(0, n), count: n }, null, null, false, layout)
+  return mergePostings([], { keys: keys.slice(0, n), entries: entries.slice(0, n), count: n }, null, null, false, layout?.keyBits ?? HASH_BITS, layout)
 }
 
 /** Key, directory and chunk bits of a Postings. */
@@ -134,11 +134,14 @@ export interface Layout { keyBits: number; dirBits: number; chunkBits: number }
  * are dropped (replaced by an empty one) as soon as the output has taken all of their keys:
  * the caller must not use the sources again.
  */
-export function mergePostings(sources: readonly Postings[], pending: PendingPostings, segTrack: Int32Array | null, segMap: Int32Array | null, release: boolean, layout?: Layout): Postings {
+export function mergePostings(sources: readonly Postings[], pending: PendingPostings, segTrack: Int32Array | null, segMap: Int32Array | null, release: boolean, keyBits = HASH_BITS, layout?: Layout): Postings {
   let upper = pending.count
-  for (const p of sources) upper += p.count
+  for (const p of sources) {
+    if (p.keyBits !== keyBits) throw new Error(`merging postings of ${p.keyBits}-bit keys into ${keyBits}-bit ones`)
+    upper += p.count
+  }
   // The layout for the postings' size (tests choose others, to cover them on small data).
-  const { keyBits, dirBits, chunkBits } = layout ?? layoutFor(upper, sources[0]?.keyBits ?? HASH_BITS)
+  const { dirBits, chunkBits } = layout ?? layoutFor(upper, keyBits)
   const lowBits = keyBits - dirBits
   const chunkCount = 1 << chunkBits
   const slotsPerChunk = 1 << (dirBits - chunkBits)

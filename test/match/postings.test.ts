@@ -165,7 +165,7 @@ describe('layouts and merges', () => {
     for (let s = 0; s < segments; s++) if (segTrack[s]! >= 0) segMap[s] = next++
     for (const [la, lb, out] of [[layouts[0]!, layouts[2]!, layouts[4]!], [layouts[4]!, layouts[3]!, layouts[1]!]] as const) {
       const pa = buildPostings(a.keys, a.entries, 6_000, la), pb = buildPostings(b.keys, bEntries, 3_000, lb)
-      const merged = mergePostings([pa, pb], { keys: c.keys, entries: cEntries, count: 2_000 }, segTrack, segMap, true, out)
+      const merged = mergePostings([pa, pb], { keys: c.keys, entries: cEntries, count: 2_000 }, segTrack, segMap, true, out.keyBits, out)
       expect(checkPostings(merged, next)).toBeNull()
       // The reference: every pair in order, kept and renumbered the same way.
       const keys = [...a.keys, ...b.keys, ...c.keys], entries = [...a.entries, ...bEntries, ...cEntries]

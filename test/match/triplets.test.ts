@@ -69,4 +69,15 @@ describe('a catalog with triplets', () => {
     for (const [i, q] of queries.entries()) expect(back.match(q)[0]?.trackId).toBe(i < 4 ? undefined : `t${i}`)
     expect(back.stats().bytes).toBe(c.stats().bytes)
   })
+
+  it('answers alike when its adds sat in runs beside main (a query after every add) as when built at once', () => {
+    // Regression: a run made from pending adds alone took the pairs' 21-bit key width.
+    const step = new Catalog({ tripletIndex: true })
+    internals(step).index.pairBudget = 0
+    tracks.forEach((fp, i) => { step.add(`t${i}`, fp); step.match(queries[0]!) })
+    expect(internals(step).index.hasDelta).toBe(true)
+    const once = build(true)
+    internals(once).index.pairBudget = 0
+    for (const q of queries) expect(step.match(q)).toEqual(once.match(q))
+  })
 })
