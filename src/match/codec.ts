@@ -1,6 +1,7 @@
 import { Packr } from 'msgpackr'
 import { PeakmatchError } from '../errors.js'
 import { FRAME_SECONDS, HASH_BITS } from '../options.js'
+import { checksum } from '../checksum.js'
 import { crc32 } from '../crc32.js'
 import { DEFAULT_FRONT_END, checkFrontEnd, type FrontEnd } from '../fingerprint/front-end.js'
 import { checkQuality, checkTrackId } from './checks.js'
@@ -213,7 +214,7 @@ function seal(section: Uint8Array): Uint8Array {
   const payload = section.subarray(FRAME)
   const view = new DataView(section.buffer, section.byteOffset, FRAME)
   view.setUint32(0, payload.length, true)
-  view.setUint32(4, crc32(payload), true)
+  view.setUint32(4, checksum(payload), true)
   return section
 }
 
@@ -412,7 +413,7 @@ export class CatalogReader {
   /** One whole section's payload (a view: copy what is kept); `at`: where it starts in the stream. */
   #section(payload: Uint8Array, at: number): void {
     const k = this.#sections
-    if (crc32(payload) !== this.#payloadCrc) throw corrupt(`section ${k} fails its checksum: the catalog is damaged`)
+    if (checksum(payload) !== this.#payloadCrc) throw corrupt(`section ${k} fails its checksum: the catalog is damaged`)
     const kind = payload[0]!
     const data = payload.subarray(1)
     if (kind === KIND_MANIFEST) {

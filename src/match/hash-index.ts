@@ -1,11 +1,11 @@
 import { PeakmatchError } from '../errors.js'
 import { F1_BITS, DF_BITS, DT_BITS, FRAME_SECONDS } from '../options.js'
-import { Partition, footprint, type Hits, type IndexedPrint, type PartitionParts, type Verified } from './partition.js'
+import { Partition, VerifyPlan, footprint, type Hits, type IndexedPrint, type PartitionParts, type Verified } from './partition.js'
 import type { VoteTable } from './triplet-vote.js'
 import type { TripletList } from './triplets.js'
 import { SEGMENT_FRAMES, indexKey } from './postings.js'
 
-export { MAX_KEY_VOTES, emptyHits, Verified, type Hits, type IndexedPrint } from './partition.js'
+export { MAX_KEY_VOTES, emptyHits, Verified, VerifyPlan, type Hits, type IndexedPrint } from './partition.js'
 
 /**
  * The searchable index of a catalog: a list of partitions (partition.ts), each holding the
@@ -33,6 +33,14 @@ export const PARTITION_POSTINGS = 2 ** 28
 export const PAIR_BUDGET = 1 << 18
 /** Segments one track may take (≈ 149 hours of audio): bounds what one fingerprint can claim. */
 export const MAX_TRACK_SEGMENTS = 1 << 10
+
+/** Per partition, the verification plan of the current query (HashIndex.verify). */
+export class VerifyPlans {
+  plans: VerifyPlan[] = []
+  made: number[] = []
+  /** Bumped per query (and per pass): plans of an older one are stale. */
+  query = 0
+}
 
 export interface IndexOptions {
   partitionPostings?: number
@@ -195,10 +203,16 @@ export class HashIndex {
     for (let x = 0; x < this.partitions.length; x++) this.partitions[x]!.voteTriplets(list, table, this.bases[x]!)
   }
 
-  /** Stage 2: the pair evidence of one slot at offsets [first, last] (Partition.verify). */
-  verify(sorted: Float64Array, m: number, hashes: Uint32Array, times: Uint32Array, slot: number, first: number, last: number, tallyCap: number, out: Verified): number {
+  /**
+   * Stage 2: the pair evidence of one slot at offsets [first, last] (Partition.verify). `plans`
+   * holds one VerifyPlan per partition, made on first use in this query: call newQuery() first.
+   */
+  verify(plans: VerifyPlans, sorted: Float64Array, m: number, hashes: Uint32Array, times: Uint32Array, slot: number, first: number, last: number, tallyCap: number, out: Verified): number {
     const i = this.partitionOf(slot)
-    return this.partitions[i]!.verify(sorted, m, hashes, times, slot - this.bases[i]!, first, last, tallyCap, out)
+    const p = this.partitions[i]!
+    while (plans.plans.length <= i) plans.plans.push(new VerifyPlan())
+    if (plans.made[i] !== plans.query) { p.plan(sorted, m, plans.plans[i]!); plans.made[i] = plans.query }
+    return p.verify(plans.plans[i]!, sorted, hashes, times, slot - this.bases[i]!, first, last, tallyCap, out)
   }
 
   /**

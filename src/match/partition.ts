@@ -343,51 +343,65 @@ export class Partition {
   }
 
   /**
-   * Stage 2: the pair evidence of one local slot near an offset. For each key group [g, e) of
-   * `sorted` (HashIndex.lookup's grouping), the slot's postings of that key: one search to the
-   * slot's first entry in the key's list (its entries are firstSegment × 2^15 + trackTime, one
-   * contiguous range; lowerBound), then a walk over its few postings. Each (occurrence, posting)
-   * at an offset in [first, last] goes to `out` as (offset + OFFSET_BIAS) × 2^22 + hash. Returns
-   * the slot's votes under the query's keys, each (key, slot) pair counted up to `tallyCap`
-   * (0: in full), as the pair vote's `hits` and tally count them.
+   * Stage 2's shared work for one query: for each key group [g, e) of `sorted` (HashIndex.lookup's
+   * grouping) and each pair source (main, runs) holding the key, its range of postings, so that
+   * verifying each candidate costs one search per (key, source) and no directory lookups.
    */
-  verify(sorted: Float64Array, m: number, hashes: Uint32Array, times: Uint32Array, slot: number, first: number, last: number, tallyCap: number, out: Verified): number {
-    out.count = 0
-    const segments = this.slotSegments[slot]!
-    if (segments === 0) return 0
-    const base = this.slotFirst[slot]! * SEGMENT_FRAMES
-    const end = base + segments * SEGMENT_FRAMES
+  plan(sorted: Float64Array, m: number, plan: VerifyPlan): void {
+    plan.count = 0
     const runs = this.pairs.runs
-    let votes = 0, g = 0
+    let g = 0
     while (g < m) {
       const key = Math.floor(sorted[g]! / TRACK_SCALE)
       const groupEnd = (key + 1) * TRACK_SCALE
       let e = g + 1
       while (e < m && sorted[e]! < groupEnd) e++
-      let postings = 0
       for (let x = -1; x < runs.length; x++) {
         const p = x < 0 ? this.pairs.main : runs[x]!
         const range = findKey(p, key)
-        const stop = range % TRACK_SCALE
-        let a = Math.floor(range / TRACK_SCALE)
-        if (a === stop) continue
-        const entry = p.chunks[chunkOf(p, key)]!.entry
-        a = lowerBound(entry, a, stop, base)
-        for (; a < stop; a++) {
-          const en = entry[a]!
-          if (en >= end) break
-          postings++
-          const trackTime = en - base
-          for (let k = g; k < e; k++) {
-            const i = sorted[k]! % TRACK_SCALE
-            const offset = trackTime - times[i]!
-            if (offset >= first && offset <= last) out.push(offset, hashes[i]!)
-          }
+        const start = Math.floor(range / TRACK_SCALE), stop = range % TRACK_SCALE
+        if (start !== stop) plan.add(g, e, p.chunks[chunkOf(p, key)]!.entry, start, stop)
+      }
+      g = e
+    }
+  }
+
+  /**
+   * Stage 2: the pair evidence of one local slot near an offset. For each (key group, source) of
+   * the plan, the slot's postings of that key: one search to the slot's first entry in the key's
+   * list (its entries are firstSegment × 2^15 + trackTime, one contiguous range; lowerBound), then
+   * a walk over its few postings. Each (occurrence, posting) at an offset in [first, last] goes to
+   * `out`. Returns the slot's votes under the query's keys, each (key, slot) pair counted up to
+   * `tallyCap` (0: in full), as the pair vote's `hits` and tally count them.
+   */
+  verify(plan: VerifyPlan, sorted: Float64Array, hashes: Uint32Array, times: Uint32Array, slot: number, first: number, last: number, tallyCap: number, out: Verified): number {
+    out.count = 0
+    const segments = this.slotSegments[slot]!
+    if (segments === 0) return 0
+    const base = this.slotFirst[slot]! * SEGMENT_FRAMES
+    const end = base + segments * SEGMENT_FRAMES
+    let votes = 0, postings = 0
+    for (let j = 0; j < plan.count; j++) {
+      const g = plan.g[j]!, e = plan.e[j]!
+      const entry = plan.entries[j]!, stop = plan.stop[j]!
+      let a = lowerBound(entry, plan.start[j]!, stop, base)
+      for (; a < stop; a++) {
+        const en = entry[a]!
+        if (en >= end) break
+        postings++
+        const trackTime = en - base
+        for (let k = g; k < e; k++) {
+          const i = sorted[k]! % TRACK_SCALE
+          const offset = trackTime - times[i]!
+          if (offset >= first && offset <= last) out.push(offset, hashes[i]!)
         }
       }
-      const pairVotes = postings * (e - g)
-      votes += tallyCap > 0 ? Math.min(pairVotes, tallyCap) : pairVotes
-      g = e
+      // A key group's sources are consecutive in the plan: its votes are counted once all are seen.
+      if (j + 1 === plan.count || plan.g[j + 1] !== g) {
+        const pairVotes = postings * (e - g)
+        votes += tallyCap > 0 ? Math.min(pairVotes, tallyCap) : pairVotes
+        postings = 0
+      }
     }
     return votes
   }
@@ -467,6 +481,25 @@ export class Partition {
     this.slotPostings = grow(this.slotPostings, new Uint32Array(size))
   }
 
+}
+
+/** Per (key group, source) of one query: where the key's postings are (Partition.plan). Grown by doubling, reused. */
+export class VerifyPlan {
+  count = 0
+  g = new Uint32Array(1024)
+  e = new Uint32Array(1024)
+  start = new Uint32Array(1024)
+  stop = new Uint32Array(1024)
+  entries: Uint32Array[] = []
+
+  add(g: number, e: number, entry: Uint32Array, start: number, stop: number): void {
+    if (this.count === this.g.length) {
+      const size = 2 * this.count
+      for (const k of ['g', 'e', 'start', 'stop'] as const) { const a = new Uint32Array(size); a.set(this[k]); this[k] = a }
+    }
+    this.g[this.count] = g; this.e[this.count] = e; this.start[this.count] = start; this.stop[this.count] = stop
+    this.entries[this.count++] = entry
+  }
 }
 
 /** Aligned (offset, hash) pairs a verification found, as (offset + OFFSET_BIAS) × 2^22 + hash. */

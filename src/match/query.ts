@@ -1,6 +1,6 @@
 import { HASH_BITS } from '../options.js'
 import type { HashIndex, Hits } from './hash-index.js'
-import { Verified, emptyHits, sortKeys } from './hash-index.js'
+import { Verified, VerifyPlans, emptyHits, sortKeys } from './hash-index.js'
 import { DECISION_CONFIDENCE, decide, type Recordings } from './rank.js'
 import { VoteTable, alignmentList, type AlignmentList } from './triplet-vote.js'
 import { queryTriplets, tripletList, type TripletList } from './triplets.js'
@@ -45,6 +45,7 @@ export class QueryScratch {
   readonly table = new VoteTable()
   readonly alignments: AlignmentList = alignmentList(ALIGNMENTS)
   readonly verified = new Verified()
+  readonly plans = new VerifyPlans()
   /** Per pair hash: its votes in the window bestWindow slides (4 MiB, made on a large catalog's first query). */
   get inWindow(): Uint16Array { return (this.#inWindow ??= new Uint16Array(1 << HASH_BITS)) }
   #inWindow: Uint16Array | null = null
@@ -114,10 +115,11 @@ function tripletPass(index: HashIndex, recordings: Recordings, fp: QueryPrint, s
   const out = shift ? scratch.shifted : scratch.exact
   out.count = 0
   const verified = scratch.verified
+  scratch.plans.query++
   for (let a = 0; a < alignments.count; a++) {
     const al = alignments.items[a]!
     // The window may slide up to `window` frames past the buckets the triplets voted in.
-    const hits = index.verify(scratch.hits.order, m, fp.hashes, fp.times, al.track, al.first - window, al.last + window, votesPerKey, verified)
+    const hits = index.verify(scratch.plans, scratch.hits.order, m, fp.hashes, fp.times, al.track, al.first - window, al.last + window, votesPerKey, verified)
     const c = out.items[out.count]!
     if (!bestWindow(verified, window, scratch.inWindow, c)) continue
     c.track = al.track

@@ -604,3 +604,20 @@ describe('fromBytes on damaged manifest or arrays whose CRCs were recomputed: CO
     expect(encode({ ...decode(bytes), sectionBytes: 64 })).toEqual(join([...catalog.toChunks({ sectionBytes: 64 })]))
   })
 })
+
+describe('the sections\' checksum', () => {
+  it('changes with any one byte, a swap of two words, and truncation; and does not depend on alignment', async () => {
+    const { checksum } = await import('../../src/checksum.js')
+    const bytes = Uint8Array.from({ length: 1001 }, (_, i) => (i * 131 + 7) & 255)
+    const base = checksum(bytes)
+    for (let i = 0; i < bytes.length; i++) {
+      const b = bytes.slice(); b[i] = b[i]! ^ (1 << (i % 8))
+      expect(checksum(b)).not.toBe(base)
+    }
+    const swapped = bytes.slice(); swapped.set(bytes.subarray(4, 8), 0); swapped.set(bytes.subarray(0, 4), 4)
+    expect(checksum(swapped)).not.toBe(base)
+    for (let n = 0; n < bytes.length; n += 97) expect(checksum(bytes.subarray(0, n))).not.toBe(base)
+    const shifted = new Uint8Array(bytes.length + 1); shifted.set(bytes, 1)
+    expect(checksum(shifted.subarray(1))).toBe(base)
+  })
+})

@@ -1,4 +1,5 @@
 import { Packr } from 'msgpackr'
+import { checksum } from '../../src/checksum.js'
 import { crc32 } from '../../src/crc32.js'
 
 /**
@@ -85,7 +86,7 @@ export function section(kind: number, data: Uint8Array): Uint8Array {
   out.set(data, FRAME + 1)
   const view = new DataView(out.buffer)
   view.setUint32(0, 1 + data.length, true)
-  view.setUint32(4, crc32(out.subarray(FRAME)), true)
+  view.setUint32(4, checksum(out.subarray(FRAME)), true)
   return out
 }
 
@@ -115,7 +116,7 @@ export function fixCrc(bytes: Uint8Array): Uint8Array {
   for (let at = HEADER; at + FRAME <= bytes.length;) {
     const n = view.getUint32(at, true)
     if (n === 0) break
-    view.setUint32(at + 4, crc32(bytes.subarray(at + FRAME, Math.min(bytes.length, at + FRAME + n))), true)
+    view.setUint32(at + 4, checksum(bytes.subarray(at + FRAME, Math.min(bytes.length, at + FRAME + n))), true)
     at += FRAME + n
   }
   return bytes
