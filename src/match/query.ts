@@ -20,9 +20,9 @@ export const VERIFIED = 16
 const MIN_VOTES = 2
 
 /** Alignments stage 1 hands to stage 2: enough for the decision's 3rd and 4th recordings. */
-const ALIGNMENTS = 16
+const ALIGNMENTS = Number(globalThis.process?.env?.PM_ALIGN ?? 8)
 /** Triplet votes an alignment needs: one can be chance at any size. */
-const MIN_TRIPLET_VOTES = 1
+const MIN_TRIPLET_VOTES = Number(globalThis.process?.env?.PM_MINV ?? 1)
 /** Query target ranks that form triplets (the index keeps ranks 0 and 1: triplets.ts). */
 const QUERY_TRIPLET_RANKS = 4
 
