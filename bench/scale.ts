@@ -1,7 +1,7 @@
 /**
  * How a catalog behaves as it grows to store size (issue 9, "Measure first"):
  *
- *   npm run bench:scale -- --sizes 1000,10000,100000 [--corpus /work/corpus] [--queries N]
+ *   npm run bench:scale -- --sizes 1000,10000,100000 [--corpus /work/corpus] [--queries N] [--whole-queries M]
  *                          [--out scale.json] [--plot docs/scale-latency.svg] [--tmp /work/scale-tmp] [--seed 1]
  *
  * Per catalog size (total tracks, the dev corpus's 96 real ones included) it prints build time,
@@ -14,8 +14,9 @@
  * peak memory (VmHWM in /proc/self/status) does not hide the next one's. The build child also
  * runs the queries (after a warm-up) and saves the catalog under --tmp; the file is deleted
  * once loaded. --queries N keeps at most N queries of each class (10 s, 5 s, 3 s, whole),
- * taken round-robin over degradations (out-of-catalog queries are strata of their own), so a
- * subsample keeps every degradation row.
+ * split between in- and out-of-catalog queries as in the corpus, then round-robin over degradations, so a
+ * subsample keeps every degradation row; --whole-queries M overrides N for whole files, whose
+ * identify costs ~10× a 10 s match (whole files are 1–5 min long).
  *
  * ## The synthetic catalog: block bootstrap with time shuffle
  *
@@ -64,7 +65,7 @@ const QUERY_CLASSES = ['10s', '5s', '3s', 'whole'] as const
 type QueryClass = (typeof QUERY_CLASSES)[number]
 
 interface Args {
-  sizes: number[]; corpus: string; queries: number; out?: string; plot?: string; tmp: string; seed: number
+  sizes: number[]; corpus: string; queries: number; wholeQueries?: number; out?: string; plot?: string; tmp: string; seed: number
   child?: 'build' | 'load'; childArg?: string
 }
 
@@ -76,6 +77,7 @@ function parseArgs(argv: string[]): Args {
     if (a === '--sizes') args.sizes = value().split(',').filter(Boolean).map((s) => Math.round(Number(s.replace(/k$/i, '')) * (/k$/i.test(s) ? 1000 : 1)))
     else if (a === '--corpus') args.corpus = value()
     else if (a === '--queries') args.queries = Number(value())
+    else if (a === '--whole-queries') args.wholeQueries = Number(value())
     else if (a === '--out') args.out = value()
     else if (a === '--plot') args.plot = value()
     else if (a === '--tmp') args.tmp = value()
@@ -85,6 +87,7 @@ function parseArgs(argv: string[]): Args {
   }
   for (const s of args.sizes) if (!Number.isInteger(s) || s < 1) throw new Error(`--sizes: ${s} is not a track count`)
   if (!(args.queries >= 1)) throw new Error(`--queries must be ≥ 1, got ${args.queries}`)
+  if (args.wholeQueries !== undefined && !(args.wholeQueries >= 1)) throw new Error(`--whole-queries must be ≥ 1, got ${args.wholeQueries}`)
   return args
 }
 
@@ -211,7 +214,7 @@ function queryClass(p: CorpusPrint): QueryClass | null {
  * proportion to their counts, then round-robin over degradations within each, so a subsample
  * keeps every degradation row and the negatives' share.
  */
-function selectQueries(prints: CorpusPrint[], perClass: number): Query[] {
+function selectQueries(prints: CorpusPrint[], perClass: number, wholeQueries = perClass): Query[] {
   const out: Query[] = []
   for (const cls of QUERY_CLASSES) {
     const groups = [new Map<string, CorpusPrint[]>(), new Map<string, CorpusPrint[]>()]   // in, out of catalog
@@ -224,7 +227,7 @@ function selectQueries(prints: CorpusPrint[], perClass: number): Query[] {
       strata.set(p.degradation, list)
       total++
     }
-    const want = Math.min(perClass, total)
+    const want = Math.min(cls === 'whole' ? wholeQueries : perClass, total)
     const sizes = groups.map((g) => [...g.values()].reduce((s, l) => s + l.length, 0))
     const quotaIn = Math.min(sizes[0]!, Math.max(want - sizes[1]!, Math.round((want * sizes[0]!) / Math.max(1, total))))
     groups.forEach((strata, gi) => {
@@ -299,7 +302,7 @@ async function buildChild(args: Args, size: number): Promise<BuildResult> {
   log(`built: ${stats.tracks} tracks, ${stats.hashes} postings, ${(stats.bytes / 2 ** 20).toFixed(0)} MiB index; add ${(addMs / 1000).toFixed(1)} s + prepare ${(prepareMs / 1000).toFixed(1)} s, peak RSS ${(buildPeakRss / 2 ** 30).toFixed(2)} GiB`)
 
   // Queries, before saving: a save that fails at this size must not cost the latency figures.
-  const queries = selectQueries(prints, args.queries).map((q) => ({ ...q, fp: printFingerprint(q.print) }))
+  const queries = selectQueries(prints, args.queries, args.wholeQueries).map((q) => ({ ...q, fp: printFingerprint(q.print) }))
   const warm = queries.filter((q) => q.cls === '10s').slice(0, WARMUP_QUERIES)
   for (const q of warm) catalog.match(q.fp)
   const times: Record<string, number[]> = {}
@@ -373,6 +376,7 @@ function runChild<T>(args: Args, kind: 'build' | 'load', arg: string): T {
   const argv = [...process.execArgv, '--max-old-space-size=16384', process.argv[1]!, '--child', kind, arg,
     '--corpus', args.corpus, '--tmp', args.tmp, '--seed', String(args.seed)]
   if (Number.isFinite(args.queries)) argv.push('--queries', String(args.queries))
+  if (args.wholeQueries !== undefined) argv.push('--whole-queries', String(args.wholeQueries))
   const r = spawnSync(process.execPath, argv, { stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 << 20, encoding: 'utf8' })
   const last = r.stdout.trim().split('\n').pop() ?? ''
   if (r.status !== 0 || !last.startsWith('{')) {
@@ -431,7 +435,7 @@ async function main(): Promise<void> {
   console.log(`node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}, persistence ${persistApi()}`)
   // Fingerprint the corpus once here, so children only read the cache.
   const prints = loadCorpusPrints(args.corpus, (s) => console.log(s))
-  console.log(`${prints.length} corpus prints; ${selectQueries(prints, args.queries).length} queries per size\n`)
+  console.log(`${prints.length} corpus prints; ${selectQueries(prints, args.queries, args.wholeQueries).length} queries per size\n`)
 
   const results: SizeResult[] = []
   for (const size of args.sizes) {
