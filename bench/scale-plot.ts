@@ -13,7 +13,7 @@ import { readFileSync, writeFileSync } from 'node:fs'
 interface Point { p50: number; p95: number }
 export interface PlotInput { tracks: number; latency: { '10s'?: Point; whole?: Point } }
 
-const W = 640, H = 420, L = 70, R = 170, T = 40, B = 50
+const W = 700, H = 420, L = 70, R = 200, T = 40, B = 50
 
 const decadesOf = (lo: number, hi: number) => {
   const out: number[] = []
