@@ -3,6 +3,7 @@
  *
  *   npm run bench:scale -- --sizes 1000,10000,100000 [--corpus /work/corpus] [--queries N] [--whole-queries M]
  *                          [--out scale.json] [--plot docs/scale-latency.svg] [--tmp /work/scale-tmp] [--seed 1]
+ *   npm run bench:scale -- --report scale.json [--plot docs/scale-latency.svg]     tables again from a saved run
  *
  * Per catalog size (total tracks, the dev corpus's 96 real ones included) it prints build time,
  * peak resident memory while building, bytes per posting, MB per audio hour, save and load time,
@@ -54,6 +55,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { cpus, loadavg, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { Catalog, type Fingerprint } from '../src/index.js'
+import { internals } from '../src/match/catalog.js'
 import { loadCorpusPrints, printFingerprint, type CorpusPrint } from './corpus-prints.js'
 import { loadCatalog, persistApi, saveCatalog } from './scale-io.js'
 import { plotScale } from './scale-plot.js'
@@ -66,7 +68,7 @@ type QueryClass = (typeof QUERY_CLASSES)[number]
 
 interface Args {
   sizes: number[]; corpus: string; queries: number; wholeQueries?: number; out?: string; plot?: string; tmp: string; seed: number
-  child?: 'build' | 'load'; childArg?: string
+  child?: 'build' | 'load'; childArg?: string; report?: string
 }
 
 function parseArgs(argv: string[]): Args {
@@ -82,6 +84,7 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--plot') args.plot = value()
     else if (a === '--tmp') args.tmp = value()
     else if (a === '--seed') args.seed = Number(value())
+    else if (a === '--report') args.report = value()
     else if (a === '--child') { args.child = value() as 'build' | 'load'; args.childArg = value() }
     else throw new Error(`unknown argument ${a}`)
   }
@@ -256,16 +259,35 @@ interface BuildResult {
   synthMs: number; addMs: number; prepareMs: number; rssBeforeBuild: number; buildPeakRss: number
   saveMs: number; fileBytes: number; saveApi: string; savePeakRss: number; saveError?: string
   latency: Partial<Record<QueryClass, Latency>>
+  /** CPU time (user + system of this process) per query: what the latency would be on an idle core. */
+  cpu: Partial<Record<QueryClass, Latency>>
+  visits10s: Visits
   top1: Record<string, Tally>                 // 10 s, per degradation (in-catalog queries)
   top1ByLength: Record<string, Tally>          // 10 s / 5 s / 3 s, all degradations
   falseMatched: Record<string, Tally>          // out-of-catalog snippets with any match, per length
   whole: { right: number; wrong: number; ambiguous: number; unmatched: number; n: number; negMatched: number; negN: number }
 }
+/** Postings one exact-pass lookup of a 10 s query walks (votes cast), when the index exposes lookup. */
+type Visits = { n: number; p50: number; p95: number; mean: number } | null
 interface LoadResult { loadMs: number; loadApi: string; rssBeforeLoad: number; loadPeakRss: number; tracksLoaded: number; loadError?: string }
 type SizeResult = BuildResult & Partial<LoadResult> & { wallSeconds: number; loadAverage: [number, number, number] }
 
 // ---------------------------------------------------------------------------------------------
 // Children
+
+/** CPU milliseconds (user + system) since `since`. Microsecond resolution on Linux. */
+const cpuMs = (since: NodeJS.CpuUsage) => { const d = process.cpuUsage(since); return (d.user + d.system) / 1000 }
+
+function quantiles(samples: Record<string, number[]>): Partial<Record<QueryClass, Latency>> {
+  const out: Partial<Record<QueryClass, Latency>> = {}
+  for (const cls of QUERY_CLASSES) {
+    const xs = samples[cls]
+    if (!xs) continue
+    const s = Float64Array.from(xs).sort()
+    out[cls] = { n: s.length, p50: quantile(s, 0.5), p95: quantile(s, 0.95), p99: quantile(s, 0.99), max: s[s.length - 1]! }
+  }
+  return out
+}
 
 async function buildChild(args: Args, size: number): Promise<BuildResult> {
   const log = (s: string) => process.stderr.write(`  [${size}] ${s}\n`)
@@ -305,7 +327,7 @@ async function buildChild(args: Args, size: number): Promise<BuildResult> {
   const queries = selectQueries(prints, args.queries, args.wholeQueries).map((q) => ({ ...q, fp: printFingerprint(q.print) }))
   const warm = queries.filter((q) => q.cls === '10s').slice(0, WARMUP_QUERIES)
   for (const q of warm) catalog.match(q.fp)
-  const times: Record<string, number[]> = {}
+  const times: Record<string, number[]> = {}, cpuTimes: Record<string, number[]> = {}
   const top1: Record<string, Tally> = {}, top1ByLength: Record<string, Tally> = {}, falseMatched: Record<string, Tally> = {}
   const whole = { right: 0, wrong: 0, ambiguous: 0, unmatched: 0, n: 0, negMatched: 0, negN: 0 }
   const bump = (m: Record<string, Tally>, k: string, ok: boolean) => { const t = (m[k] ??= { ok: 0, n: 0 }); t.n++; if (ok) t.ok++ }
@@ -313,9 +335,10 @@ async function buildChild(args: Args, size: number): Promise<BuildResult> {
   for (const q of queries) {
     const p = q.print
     if (q.cls === 'whole') {
-      const t0 = performance.now()
+      const c0 = process.cpuUsage(), t0 = performance.now()
       const id = catalog.identify(q.fp)
       ;(times.whole ??= []).push(performance.now() - t0)
+      ;(cpuTimes.whole ??= []).push(cpuMs(c0))
       if (p.expected === null) { whole.negN++; if (id.status === 'matched') whole.negMatched++; continue }
       whole.n++
       if (id.status === 'matched') { if (id.recordingId === p.expected) whole.right++; else whole.wrong++ }
@@ -323,22 +346,19 @@ async function buildChild(args: Args, size: number): Promise<BuildResult> {
       else whole.unmatched++
       continue
     }
-    const t0 = performance.now()
+    const c0 = process.cpuUsage(), t0 = performance.now()
     const matches = catalog.match(q.fp)
     ;(times[q.cls] ??= []).push(performance.now() - t0)
+    ;(cpuTimes[q.cls] ??= []).push(cpuMs(c0))
     if (p.expected === null) { bump(falseMatched, q.cls, matches.length > 0); continue }
     const ok = matches[0]?.trackId === p.expected
     bump(top1ByLength, q.cls, ok)
     if (q.cls === '10s') bump(top1, p.degradation, ok)
   }
   log(`${queries.length} queries in ${((performance.now() - tq) / 1000).toFixed(1)} s`)
-  const latency: Partial<Record<QueryClass, Latency>> = {}
-  for (const cls of QUERY_CLASSES) {
-    const xs = times[cls]
-    if (!xs) continue
-    const s = Float64Array.from(xs).sort()
-    latency[cls] = { n: s.length, p50: quantile(s, 0.5), p95: quantile(s, 0.95), p99: quantile(s, 0.99), max: s[s.length - 1]! }
-  }
+  const latency = quantiles(times), cpu = quantiles(cpuTimes)
+
+  const visits10s = await countVisits(catalog, queries.filter((q) => q.cls === '10s').map((q) => q.fp))
 
   let saveMs = NaN, fileBytes = NaN, saveApi = persistApi(catalog), saveError: string | undefined
   try {
@@ -355,7 +375,30 @@ async function buildChild(args: Args, size: number): Promise<BuildResult> {
   return {
     size, tracks: stats.tracks, realTracks: R, postings: stats.hashes, indexBytes: stats.bytes, audioSeconds: stats.seconds,
     synthMs, addMs, prepareMs, rssBeforeBuild, buildPeakRss, saveMs, fileBytes, saveApi, savePeakRss: procStatus('VmHWM'), saveError,
-    latency, top1, top1ByLength, falseMatched, whole,
+    latency, cpu, visits10s, top1, top1ByLength, falseMatched, whole,
+  }
+}
+
+/**
+ * A machine-independent cost figure beside the latencies (which the lead's concurrent runs
+ * disturb): the postings an exact-pass lookup of each query walks. It reaches into today's
+ * HashIndex (test/bench-only internals); an index without that lookup gives null, not a failure,
+ * since src/match is being rewritten. match() runs a second, ±1-bin shifted pass (3 keys per
+ * hash) when the exact one is not confident, so unmatched queries walk up to 4× this.
+ */
+async function countVisits(catalog: Catalog, fps: Fingerprint[]): Promise<Visits> {
+  try {
+    const mod = (await import('../src/match/hash-index.js')) as { emptyHits?: () => { count: number } }
+    const index = internals(catalog).index as unknown as { lookup?: (h: Uint32Array, t: Uint32Array, shift: boolean, out: unknown) => void }
+    if (typeof mod.emptyHits !== 'function' || typeof index.lookup !== 'function') return null
+    const hits = mod.emptyHits()
+    const counts = new Float64Array(fps.length)
+    fps.forEach((fp, i) => { index.lookup!(fp.hashes, fp.times, false, hits); counts[i] = hits.count })
+    const mean = counts.reduce((a, b) => a + b, 0) / Math.max(1, counts.length)
+    counts.sort()
+    return { n: counts.length, p50: quantile(counts, 0.5), p95: quantile(counts, 0.95), mean }
+  } catch {
+    return null
   }
 }
 
@@ -410,6 +453,17 @@ export function markdownTables(results: SizeResult[]): string {
   lines.push('\nQuery latency, ms p50 / p95 / p99 (match for snippets, identify for whole files; n = queries timed)\n')
   head(['tracks', ...QUERY_CLASSES.map((c) => `${c === 'whole' ? 'whole file' : c} (n=${results[0]?.latency[c]?.n ?? 0})`)])
   for (const r of results) row([String(r.tracks), ...QUERY_CLASSES.map((c) => lat(r.latency[c]))])
+  lines.push('\nCPU time per query, ms p50 / p95 / p99 (user + system of the process: less disturbed by other load on the machine than wall time)\n')
+  head(['tracks', ...QUERY_CLASSES.map((c) => (c === 'whole' ? 'whole file' : c))])
+  for (const r of results) row([String(r.tracks), ...QUERY_CLASSES.map((c) => lat(r.cpu?.[c]))])
+  if (results.some((r) => r.visits10s)) {
+    lines.push('\nPostings walked by one exact-pass lookup of a 10 s query (votes cast; load-independent; unconfident queries add a shifted pass of 3 keys a hash)\n')
+    head(['tracks', 'p50', 'p95', 'mean', 'mean per track'])
+    for (const r of results) {
+      const v = r.visits10s
+      row([String(r.tracks), ...(v ? [v.p50, v.p95, v.mean].map((x) => Math.round(x).toLocaleString('en-US')) : ['–', '–', '–']), v ? (v.mean / r.tracks).toFixed(1) : '–'])
+    }
+  }
 
   lines.push('\nAccuracy: top-1 of in-catalog 10 s snippets per degradation; false "matched" = out-of-catalog queries with any match\n')
   head(['', ...results.map((r) => `${r.tracks} tracks`)])
@@ -427,6 +481,13 @@ export function markdownTables(results: SizeResult[]): string {
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2))
+  if (args.report) {
+    // Tables (and --plot) again from a saved --out file, without running anything.
+    const { results } = JSON.parse(readFileSync(args.report, 'utf8')) as { results: SizeResult[] }
+    console.log(markdownTables(results))
+    if (args.plot) { writeFileSync(args.plot, plotScale(results)); console.log(`\nplot: ${args.plot}`) }
+    return
+  }
   if (args.child === 'build') { process.stdout.write(`\n${JSON.stringify(await buildChild(args, Number(args.childArg)))}\n`); return }
   if (args.child === 'load') { process.stdout.write(`\n${JSON.stringify(await loadChild(args.childArg!))}\n`); return }
 
