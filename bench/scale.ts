@@ -3,6 +3,7 @@
  *
  *   npm run bench:scale -- --sizes 1000,10000,100000 [--corpus /work/corpus] [--queries N] [--whole-queries M]
  *                          [--out scale.json] [--plot docs/scale-latency.svg] [--tmp /work/scale-tmp] [--seed 1]
+ *                          [--prepare-every K]   make adds searchable every K adds while building (a catalog in service)
  *   npm run bench:scale -- --report scale.json [--plot docs/scale-latency.svg]     tables again from a saved run
  *
  * Per catalog size (total tracks, the dev corpus's 96 real ones included) it prints build time,
@@ -67,12 +68,12 @@ const QUERY_CLASSES = ['10s', '5s', '3s', 'whole'] as const
 type QueryClass = (typeof QUERY_CLASSES)[number]
 
 interface Args {
-  sizes: number[]; corpus: string; queries: number; wholeQueries?: number; out?: string; plot?: string; tmp: string; seed: number
+  sizes: number[]; corpus: string; queries: number; wholeQueries?: number; prepareEvery: number; out?: string; plot?: string; tmp: string; seed: number
   child?: 'build' | 'load'; childArg?: string; report?: string
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { sizes: [1000, 10000], corpus: '/work/corpus', queries: Infinity, tmp: '/work/scale-tmp', seed: 1 }
+  const args: Args = { sizes: [1000, 10000], corpus: '/work/corpus', queries: Infinity, prepareEvery: 0, tmp: '/work/scale-tmp', seed: 1 }
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!
     const value = () => { const v = argv[++i]; if (v === undefined) throw new Error(`${a} needs a value`); return v }
@@ -85,10 +86,12 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--tmp') args.tmp = value()
     else if (a === '--seed') args.seed = Number(value())
     else if (a === '--report') args.report = value()
+    else if (a === '--prepare-every') args.prepareEvery = Number(value())
     else if (a === '--child') { args.child = value() as 'build' | 'load'; args.childArg = value() }
     else throw new Error(`unknown argument ${a}`)
   }
   for (const s of args.sizes) if (!Number.isInteger(s) || s < 1) throw new Error(`--sizes: ${s} is not a track count`)
+  if (!Number.isInteger(args.prepareEvery) || args.prepareEvery < 0) throw new Error(`--prepare-every must be an integer ≥ 0, got ${args.prepareEvery}`)
   if (!(args.queries >= 1)) throw new Error(`--queries must be ≥ 1, got ${args.queries}`)
   if (args.wholeQueries !== undefined && !(args.wholeQueries >= 1)) throw new Error(`--whole-queries must be ≥ 1, got ${args.wholeQueries}`)
   return args
@@ -256,7 +259,7 @@ interface Latency { n: number; p50: number; p95: number; p99: number; max: numbe
 interface Tally { ok: number; n: number }
 interface BuildResult {
   size: number; tracks: number; realTracks: number; postings: number; indexBytes: number; audioSeconds: number
-  synthMs: number; addMs: number; prepareMs: number; rssBeforeBuild: number; buildPeakRss: number
+  synthMs: number; addMs: number; prepareMs: number; prepareEvery: number; worstPrepareMs: number; liveAdds: LiveAdds | null; rssBeforeBuild: number; buildPeakRss: number
   saveMs: number; fileBytes: number; saveApi: string; savePeakRss: number; saveError?: string
   latency: Partial<Record<QueryClass, Latency>>
   /** CPU time (user + system of this process) per query: what the latency would be on an idle core. */
@@ -269,6 +272,8 @@ interface BuildResult {
 }
 /** Postings one exact-pass lookup of a 10 s query walks (votes cast), when the index exposes lookup. */
 type Visits = { n: number; p50: number; p95: number; mean: number } | null
+/** Single adds to the built catalog, each made searchable at once (catalog.stats() prepares, as the next query would). */
+type LiveAdds = { n: number; p50: number; max: number }
 interface LoadResult { loadMs: number; loadApi: string; rssBeforeLoad: number; loadPeakRss: number; tracksLoaded: number; loadError?: string }
 type SizeResult = BuildResult & Partial<LoadResult> & { wallSeconds: number; loadAverage: [number, number, number] }
 
@@ -300,7 +305,7 @@ async function buildChild(args: Args, size: number): Promise<BuildResult> {
   const rssBeforeBuild = procStatus('VmRSS')
 
   const catalog = new Catalog()
-  let synthMs = 0, addMs = 0, nextReal = 0, lastLog = performance.now()
+  let synthMs = 0, addMs = 0, prepareMs = 0, worstPrepareMs = 0, nextReal = 0, lastLog = performance.now()
   for (let i = 0; i < size; i++) {
     // Real track k sits at slot ⌊(k + ½) × size / R⌋: evenly spread, none first or last.
     const isReal = nextReal < R && i === Math.floor(((nextReal + 0.5) * size) / R)
@@ -315,11 +320,21 @@ async function buildChild(args: Args, size: number): Promise<BuildResult> {
     const t1 = performance.now()
     catalog.add(id, fp)
     addMs += performance.now() - t1
+    if (args.prepareEvery > 0 && (i + 1) % args.prepareEvery === 0 && i + 1 < size) {
+      // A catalog that serves queries while it grows makes its pending adds searchable at the next query.
+      const t3 = performance.now()
+      catalog.stats()
+      const dt = performance.now() - t3
+      prepareMs += dt
+      if (dt > worstPrepareMs) worstPrepareMs = dt
+    }
     if (t1 - lastLog > 15000) { log(`added ${i + 1}/${size} (add ${(addMs / 1000).toFixed(0)} s, synth ${(synthMs / 1000).toFixed(0)} s, RSS ${(procStatus('VmRSS') / 2 ** 30).toFixed(2)} GiB)`); lastLog = t1 }
   }
   const t2 = performance.now()
   const stats = catalog.stats()         // makes pending adds searchable: the build's merge happens here
-  const prepareMs = performance.now() - t2
+  const lastPrepareMs = performance.now() - t2
+  prepareMs += lastPrepareMs
+  if (lastPrepareMs > worstPrepareMs) worstPrepareMs = lastPrepareMs
   const buildPeakRss = procStatus('VmHWM')
   log(`built: ${stats.tracks} tracks, ${stats.hashes} postings, ${(stats.bytes / 2 ** 20).toFixed(0)} MiB index; add ${(addMs / 1000).toFixed(1)} s + prepare ${(prepareMs / 1000).toFixed(1)} s, peak RSS ${(buildPeakRss / 2 ** 30).toFixed(2)} GiB`)
 
@@ -372,10 +387,37 @@ async function buildChild(args: Args, size: number): Promise<BuildResult> {
     saveError = String(e instanceof Error ? `${e.name}: ${e.message}` : e)
     log(`save failed: ${saveError}`)
   }
+  const liveAdds = measureLiveAdds(catalog, synth, size)
+  if (liveAdds) log(`${liveAdds.n} live adds: p50 ${liveAdds.p50.toFixed(1)} ms, max ${liveAdds.max.toFixed(1)} ms`)
   return {
     size, tracks: stats.tracks, realTracks: R, postings: stats.hashes, indexBytes: stats.bytes, audioSeconds: stats.seconds,
-    synthMs, addMs, prepareMs, rssBeforeBuild, buildPeakRss, saveMs, fileBytes, saveApi, savePeakRss: procStatus('VmHWM'), saveError,
+    synthMs, addMs, prepareMs, prepareEvery: args.prepareEvery, worstPrepareMs, liveAdds, rssBeforeBuild, buildPeakRss, saveMs, fileBytes, saveApi, savePeakRss: procStatus('VmHWM'), saveError,
     latency, cpu, visits10s, top1, top1ByLength, falseMatched, whole,
+  }
+}
+
+/**
+ * LIVE_ADDS more synthetic tracks, one at a time, each followed by stats() (which makes it
+ * searchable, as a query would): what one add costs a catalog in service. Run after the save,
+ * so the file and the load measure the catalog as built. These adds go to the delta index;
+ * the add that pushes the delta past its share of main (DELTA_SHARE in hash-index.ts, 1/8 today)
+ * costs a full merge instead, about the build's prepare time: see --prepare-every for that one.
+ */
+const LIVE_ADDS = 50
+function measureLiveAdds(catalog: Catalog, synth: SyntheticTracks, size: number): LiveAdds | null {
+  try {
+    const xs = new Float64Array(LIVE_ADDS)
+    for (let k = 0; k < LIVE_ADDS; k++) {
+      const fp = synth.next()
+      const t0 = performance.now()
+      catalog.add(`live-${size + k}`, fp)
+      catalog.stats()
+      xs[k] = performance.now() - t0
+    }
+    xs.sort()
+    return { n: LIVE_ADDS, p50: quantile(xs, 0.5), max: xs[LIVE_ADDS - 1]! }
+  } catch {
+    return null
   }
 }
 
@@ -420,6 +462,7 @@ function runChild<T>(args: Args, kind: 'build' | 'load', arg: string): T {
     '--corpus', args.corpus, '--tmp', args.tmp, '--seed', String(args.seed)]
   if (Number.isFinite(args.queries)) argv.push('--queries', String(args.queries))
   if (args.wholeQueries !== undefined) argv.push('--whole-queries', String(args.wholeQueries))
+  if (args.prepareEvery > 0) argv.push('--prepare-every', String(args.prepareEvery))
   const r = spawnSync(process.execPath, argv, { stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 << 20, encoding: 'utf8' })
   const last = r.stdout.trim().split('\n').pop() ?? ''
   if (r.status !== 0 || !last.startsWith('{')) {
@@ -443,9 +486,10 @@ export function markdownTables(results: SizeResult[]): string {
   const head = (cells: string[]) => { row(cells); row(cells.map(() => '---')) }
 
   lines.push('Build, storage, persistence (peak RSS = VmHWM of the process; "before" = RSS with the corpus prints loaded, before the first add / load)\n')
-  head(['tracks', 'audio h', 'postings', 'build s (add + prepare)', 'synth s', 'RSS before / peak build GiB', 'index GiB', 'B/posting', 'MB/audio h', 'save s', 'file GiB', 'load s', 'RSS before / peak load GiB'])
+  head(['tracks', 'audio h', 'postings', 'build s (add + prepare)', 'worst prepare s', 'live add ms p50 / max', 'synth s', 'RSS before / peak build GiB', 'index GiB', 'B/posting', 'MB/audio h', 'save s', 'file GiB', 'load s', 'RSS before / peak load GiB'])
   for (const r of results) {
-    row([String(r.tracks), (r.audioSeconds / 3600).toFixed(0), r.postings.toLocaleString('en-US'), `${sec(r.addMs + r.prepareMs)} (${sec(r.addMs)} + ${sec(r.prepareMs)})`, sec(r.synthMs),
+    row([String(r.tracks), (r.audioSeconds / 3600).toFixed(0), r.postings.toLocaleString('en-US'), `${sec(r.addMs + r.prepareMs)} (${sec(r.addMs)} + ${sec(r.prepareMs)})`, sec(r.worstPrepareMs ?? r.prepareMs),
+      r.liveAdds ? `${ms(r.liveAdds.p50)} / ${ms(r.liveAdds.max)}` : '–', sec(r.synthMs),
       `${gib(r.rssBeforeBuild)} / ${gib(r.buildPeakRss)}`, gib(r.indexBytes), (r.indexBytes / r.postings).toFixed(2), (r.indexBytes / (r.audioSeconds / 3600) / 1e6).toFixed(3),
       r.saveError ? `failed: ${r.saveError}` : sec(r.saveMs), gib(r.fileBytes), r.loadError ? `failed: ${r.loadError}` : sec(r.loadMs ?? NaN),
       `${gib(r.rssBeforeLoad ?? NaN)} / ${gib(r.loadPeakRss ?? NaN)}`])
