@@ -1,0 +1,577 @@
+/**
+ * How a catalog behaves as it grows to store size (issue 9, "Measure first"):
+ *
+ *   npm run bench:scale -- --sizes 1000,10000,100000 [--corpus /work/corpus] [--queries N] [--whole-queries M]
+ *                          [--out scale.json] [--plot docs/scale-latency.svg] [--tmp /work/scale-tmp] [--seed 1]
+ *                          [--prepare-every K]   make adds searchable every K adds while building (a catalog in service)
+ *   npm run bench:scale -- --report scale.json [--plot docs/scale-latency.svg]     tables again from a saved run
+ *
+ * Per catalog size (total tracks, the dev corpus's 96 real ones included) it prints build time,
+ * peak resident memory while building, bytes per posting, MB per audio hour, save and load time,
+ * peak resident memory while loading, query latency p50/p95/p99 (10 s, 5 s, 3 s snippets with
+ * `match`, whole files with `identify`), top-1 per degradation on the 10 s snippets, false
+ * "matched" on out-of-catalog queries, and wrong "matched" of whole-file identify.
+ *
+ * Each size is built in a child process of its own, and loaded in another, so that one size's
+ * peak memory (VmHWM in /proc/self/status) does not hide the next one's. The build child also
+ * runs the queries (after a warm-up) and saves the catalog under --tmp; the file is deleted
+ * once loaded. --queries N keeps at most N queries of each class (10 s, 5 s, 3 s, whole),
+ * split between in- and out-of-catalog queries as in the corpus, then round-robin over degradations, so a
+ * subsample keeps every degradation row; --whole-queries M overrides N for whole files, whose
+ * identify costs ~10× a 10 s match (whole files are 1–5 min long).
+ *
+ * ## The synthetic catalog: block bootstrap with time shuffle
+ *
+ * Fingerprinting thousands of hours is out of reach, so all but the 96 real tracks are made
+ * from the real tracks' fingerprints. A synthetic track of duration D (drawn from the real
+ * tracks' durations) is a run of BLOCK_SECONDS blocks; each block copies the hashes of a random
+ * real track at a random position, every hash keeping its value and rank, but with its time
+ * drawn uniformly inside the block (then sorted, so the print stays in time order). Why this
+ * model: the index cost of a query is the postings its keys hit, so what must be realistic is
+ * how often each key occurs (posting-list lengths, including the popular keys) and which keys
+ * occur together within a few seconds (a query's keys are a few seconds of music); a block keeps
+ * both. Shuffling times inside a block destroys the relative timing that a real query could
+ * align with, so a real query meets synthetic tracks by chance only, as it would meet other
+ * songs. The real tracks sit at evenly spaced slots among the synthetic ones, so that neither
+ * the oldest nor the newest part of the index flatters them.
+ *
+ * What this model gets wrong:
+ * - No alignment at all inside a synthetic track: real music repeats (choruses, loops), so a
+ *   real catalog has more self-similar tracks, and a cover or remaster of a catalog song
+ *   aligns for real. Chance alignment against synthetic tracks is, if anything, rarer than
+ *   against real other songs: false positives here are a lower bound.
+ * - Targets of one anchor share its time in a real print (≈ 3 in 4 time deltas are 0); here each
+ *   hash gets its own time. Posting counts and bytes per posting are unaffected (postings are
+ *   fixed-size entries today); a delta-coded layout would compress these prints worse than real
+ *   ones, so its bytes per posting here would be pessimistic.
+ * - The key distribution is that of 96 tracks of game and free music (the dev corpus), not of
+ *   a store's; a genre mix with more or less popular keys changes the long tail of posting
+ *   lengths, which is what the p95/p99 latency follows.
+ * - Block boundaries every 2.5 s join unrelated material: a real query that straddles one sees
+ *   nothing odd (it only meets them by chance), but a key pair that would span a boundary in
+ *   real music does not exist here.
+ */
+import { spawnSync } from 'node:child_process'
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { cpus, loadavg, totalmem } from 'node:os'
+import { join } from 'node:path'
+import { Catalog, type Fingerprint } from '../src/index.js'
+import { internals } from '../src/match/catalog.js'
+import { loadCorpusPrints, printFingerprint, type CorpusPrint } from './corpus-prints.js'
+import { loadCatalog, persistApi, saveCatalog } from './scale-io.js'
+import { plotScale } from './scale-plot.js'
+
+const BLOCK_SECONDS = 2.5
+/** Untimed queries before timing: the first queries JIT-compile the query path and size its scratch. */
+const WARMUP_QUERIES = 30
+const QUERY_CLASSES = ['10s', '5s', '3s', 'whole'] as const
+type QueryClass = (typeof QUERY_CLASSES)[number]
+
+interface Args {
+  sizes: number[]; corpus: string; queries: number; wholeQueries?: number; prepareEvery: number; out?: string; plot?: string; tmp: string; seed: number
+  child?: 'build' | 'load'; childArg?: string; report?: string
+}
+
+function parseArgs(argv: string[]): Args {
+  const args: Args = { sizes: [1000, 10000], corpus: '/work/corpus', queries: Infinity, prepareEvery: 0, tmp: '/work/scale-tmp', seed: 1 }
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!
+    const value = () => { const v = argv[++i]; if (v === undefined) throw new Error(`${a} needs a value`); return v }
+    if (a === '--sizes') args.sizes = value().split(',').filter(Boolean).map((s) => Math.round(Number(s.replace(/k$/i, '')) * (/k$/i.test(s) ? 1000 : 1)))
+    else if (a === '--corpus') args.corpus = value()
+    else if (a === '--queries') args.queries = Number(value())
+    else if (a === '--whole-queries') args.wholeQueries = Number(value())
+    else if (a === '--out') args.out = value()
+    else if (a === '--plot') args.plot = value()
+    else if (a === '--tmp') args.tmp = value()
+    else if (a === '--seed') args.seed = Number(value())
+    else if (a === '--report') args.report = value()
+    else if (a === '--prepare-every') args.prepareEvery = Number(value())
+    else if (a === '--child') { args.child = value() as 'build' | 'load'; args.childArg = value() }
+    else throw new Error(`unknown argument ${a}`)
+  }
+  for (const s of args.sizes) if (!Number.isInteger(s) || s < 1) throw new Error(`--sizes: ${s} is not a track count`)
+  if (!Number.isInteger(args.prepareEvery) || args.prepareEvery < 0) throw new Error(`--prepare-every must be an integer ≥ 0, got ${args.prepareEvery}`)
+  if (!(args.queries >= 1)) throw new Error(`--queries must be ≥ 1, got ${args.queries}`)
+  if (args.wholeQueries !== undefined && !(args.wholeQueries >= 1)) throw new Error(`--whole-queries must be ≥ 1, got ${args.wholeQueries}`)
+  return args
+}
+
+// ---------------------------------------------------------------------------------------------
+// Measurements of the process itself
+
+/** A field of /proc/self/status in bytes (VmHWM = peak resident set, VmRSS = now); NaN off Linux. */
+function procStatus(field: 'VmHWM' | 'VmRSS'): number {
+  try {
+    const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync('/proc/self/status', 'utf8'))
+    return m ? Number(m[1]) * 1024 : NaN
+  } catch { return NaN }
+}
+
+const quantile = (sorted: Float64Array, q: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]! : NaN)
+
+// ---------------------------------------------------------------------------------------------
+// Synthetic tracks
+
+/** mulberry32: a seeded 32-bit PRNG, floats in [0, 1). Deterministic across runs and platforms. */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+interface Source { hashes: Uint32Array; times: Uint32Array; ranks: Uint8Array; frames: number }
+
+/**
+ * Makes block-bootstrapped tracks (header comment) from real prints into scratch storage it
+ * reuses: the Fingerprint it returns is a view that the next call overwrites. Catalog.add
+ * copies what it indexes, so nothing of a synthetic track outlives its add.
+ */
+class SyntheticTracks {
+  private readonly sources: Source[]
+  private readonly durations: Float64Array
+  private readonly template: Fingerprint
+  private readonly blockFrames: number
+  private readonly random: () => number
+  private hashes = new Uint32Array(1 << 16)
+  private times = new Uint32Array(1 << 16)
+  private ranks = new Uint8Array(1 << 16)
+  private order = new Float64Array(1 << 12)
+
+  constructor(real: Fingerprint[], seed: number) {
+    this.template = real[0]!
+    this.blockFrames = Math.round(BLOCK_SECONDS / this.template.frameSeconds)
+    this.sources = real.map((fp) => {
+      const ranks = fp.ranks ?? new Uint8Array(fp.hashes.length)
+      for (let i = 1; i < fp.times.length; i++) if (fp.times[i]! < fp.times[i - 1]!) throw new Error('a real print is not in time order')
+      return { hashes: fp.hashes, times: fp.times, ranks, frames: Math.ceil(fp.durationSeconds / fp.frameSeconds) }
+    })
+    this.durations = Float64Array.from(real, (fp) => fp.durationSeconds)
+    this.random = mulberry32(seed)
+  }
+
+  next(): Fingerprint {
+    const rnd = this.random, B = this.blockFrames
+    const durationSeconds = this.durations[Math.floor(rnd() * this.durations.length)]!
+    const frames = Math.max(1, Math.floor(durationSeconds / this.template.frameSeconds))
+    let n = 0
+    for (let start = 0; start < frames; start += B) {
+      const len = Math.min(B, frames - start)
+      const src = this.sources[Math.floor(rnd() * this.sources.length)]!
+      const pos = Math.floor(rnd() * Math.max(1, src.frames - len + 1))
+      const lo = lowerBound(src.times, pos), hi = lowerBound(src.times, pos + len)
+      const count = hi - lo
+      if (count === 0) continue
+      this.reserve(n + count)
+      // Each hash gets a uniform time in the block; sort (time, index) pairs packed in a double.
+      if (this.order.length < count) this.order = new Float64Array(2 * count)
+      const order = this.order
+      for (let j = 0; j < count; j++) order[j] = Math.floor(rnd() * len) * 1048576 + j
+      const sorted = order.subarray(0, count).sort()
+      const hashes = this.hashes, times = this.times, ranks = this.ranks
+      for (let k = 0; k < count; k++) {
+        const v = sorted[k]!
+        const j = v % 1048576
+        hashes[n] = src.hashes[lo + j]!
+        times[n] = start + Math.floor(v / 1048576)
+        ranks[n++] = src.ranks[lo + j]!
+      }
+    }
+    return {
+      ...this.template,
+      hashes: this.hashes.subarray(0, n), times: this.times.subarray(0, n), ranks: this.ranks.subarray(0, n), durationSeconds,
+    }
+  }
+
+  private reserve(n: number): void {
+    if (n <= this.hashes.length) return
+    const size = Math.max(n, 2 * this.hashes.length)
+    const h = new Uint32Array(size); h.set(this.hashes); this.hashes = h
+    const t = new Uint32Array(size); t.set(this.times); this.times = t
+    const r = new Uint8Array(size); r.set(this.ranks); this.ranks = r
+  }
+}
+
+function lowerBound(a: Uint32Array, v: number): number {
+  let lo = 0, hi = a.length
+  while (lo < hi) { const mid = (lo + hi) >>> 1; if (a[mid]! < v) lo = mid + 1; else hi = mid }
+  return lo
+}
+
+// ---------------------------------------------------------------------------------------------
+// Queries
+
+interface Query { print: CorpusPrint; cls: QueryClass }
+
+function queryClass(p: CorpusPrint): QueryClass | null {
+  if (p.kind === 'whole') return 'whole'
+  if (p.kind !== 'snippet') return null
+  const c = `${p.lengthS}s`
+  return (QUERY_CLASSES as readonly string[]).includes(c) ? (c as QueryClass) : null
+}
+
+/**
+ * At most `perClass` queries of each class: split between in-catalog and out-of-catalog in
+ * proportion to their counts, then round-robin over degradations within each, so a subsample
+ * keeps every degradation row and the negatives' share.
+ */
+function selectQueries(prints: CorpusPrint[], perClass: number, wholeQueries = perClass): Query[] {
+  const out: Query[] = []
+  for (const cls of QUERY_CLASSES) {
+    const groups = [new Map<string, CorpusPrint[]>(), new Map<string, CorpusPrint[]>()]   // in, out of catalog
+    let total = 0
+    for (const p of prints) {
+      if (queryClass(p) !== cls) continue
+      const strata = groups[p.expected === null ? 1 : 0]!
+      const list = strata.get(p.degradation) ?? []
+      list.push(p)
+      strata.set(p.degradation, list)
+      total++
+    }
+    const want = Math.min(cls === 'whole' ? wholeQueries : perClass, total)
+    const sizes = groups.map((g) => [...g.values()].reduce((s, l) => s + l.length, 0))
+    const quotaIn = Math.min(sizes[0]!, Math.max(want - sizes[1]!, Math.round((want * sizes[0]!) / Math.max(1, total))))
+    groups.forEach((strata, gi) => {
+      const quota = gi === 0 ? quotaIn : want - quotaIn
+      const lists = [...strata.keys()].sort().map((k) => strata.get(k)!)
+      let taken = 0
+      for (let round = 0; taken < quota; round++) {
+        let any = false
+        for (const l of lists) {
+          if (round < l.length && taken < quota) { out.push({ print: l[round]!, cls }); taken++; any = true }
+        }
+        if (!any) break
+      }
+    })
+  }
+  return out
+}
+
+// ---------------------------------------------------------------------------------------------
+// Results
+
+interface Latency { n: number; p50: number; p95: number; p99: number; max: number }
+interface Tally { ok: number; n: number }
+interface BuildResult {
+  size: number; tracks: number; realTracks: number; postings: number; indexBytes: number; audioSeconds: number
+  synthMs: number; addMs: number; prepareMs: number; prepareEvery: number; worstPrepareMs: number; liveAdds: LiveAdds | null; rssBeforeBuild: number; buildPeakRss: number
+  saveMs: number; fileBytes: number; saveApi: string; savePeakRss: number; saveError?: string
+  latency: Partial<Record<QueryClass, Latency>>
+  /** CPU time (user + system of this process) per query: what the latency would be on an idle core. */
+  cpu: Partial<Record<QueryClass, Latency>>
+  visits10s: Visits
+  top1: Record<string, Tally>                 // 10 s, per degradation (in-catalog queries)
+  top1ByLength: Record<string, Tally>          // 10 s / 5 s / 3 s, all degradations
+  falseMatched: Record<string, Tally>          // out-of-catalog snippets with any match, per length
+  whole: { right: number; wrong: number; ambiguous: number; unmatched: number; n: number; negMatched: number; negN: number }
+}
+/** Postings one exact-pass lookup of a 10 s query walks (votes cast), when the index exposes lookup. */
+type Visits = { n: number; p50: number; p95: number; mean: number } | null
+/** Single adds to the built catalog, each made searchable at once (catalog.stats() prepares, as the next query would). */
+type LiveAdds = { n: number; p50: number; max: number }
+interface LoadResult { loadMs: number; loadApi: string; rssBeforeLoad: number; loadPeakRss: number; tracksLoaded: number; loadError?: string }
+type SizeResult = BuildResult & Partial<LoadResult> & { wallSeconds: number; loadAverage: [number, number, number] }
+
+// ---------------------------------------------------------------------------------------------
+// Children
+
+/** CPU milliseconds (user + system) since `since`. Microsecond resolution on Linux. */
+const cpuMs = (since: NodeJS.CpuUsage) => { const d = process.cpuUsage(since); return (d.user + d.system) / 1000 }
+
+function quantiles(samples: Record<string, number[]>): Partial<Record<QueryClass, Latency>> {
+  const out: Partial<Record<QueryClass, Latency>> = {}
+  for (const cls of QUERY_CLASSES) {
+    const xs = samples[cls]
+    if (!xs) continue
+    const s = Float64Array.from(xs).sort()
+    out[cls] = { n: s.length, p50: quantile(s, 0.5), p95: quantile(s, 0.95), p99: quantile(s, 0.99), max: s[s.length - 1]! }
+  }
+  return out
+}
+
+async function buildChild(args: Args, size: number): Promise<BuildResult> {
+  const log = (s: string) => process.stderr.write(`  [${size}] ${s}\n`)
+  const prints = loadCorpusPrints(args.corpus, log)
+  const trackPrints = prints.filter((p) => p.kind === 'track')
+  const real = trackPrints.map(printFingerprint)
+  const R = real.length
+  if (size < R) throw new Error(`size ${size} is below the corpus's ${R} real tracks`)
+  const synth = new SyntheticTracks(real, (args.seed * 0x9e3779b1) ^ size)
+  const rssBeforeBuild = procStatus('VmRSS')
+
+  const catalog = new Catalog()
+  let synthMs = 0, addMs = 0, prepareMs = 0, worstPrepareMs = 0, nextReal = 0, lastLog = performance.now()
+  for (let i = 0; i < size; i++) {
+    // Real track k sits at slot ⌊(k + ½) × size / R⌋: evenly spread, none first or last.
+    const isReal = nextReal < R && i === Math.floor(((nextReal + 0.5) * size) / R)
+    let id: string, fp: Fingerprint
+    if (isReal) { id = trackPrints[nextReal]!.id; fp = real[nextReal++]! }
+    else {
+      const t0 = performance.now()
+      fp = synth.next()
+      synthMs += performance.now() - t0
+      id = `syn-${i}`
+    }
+    const t1 = performance.now()
+    catalog.add(id, fp)
+    addMs += performance.now() - t1
+    if (args.prepareEvery > 0 && (i + 1) % args.prepareEvery === 0 && i + 1 < size) {
+      // A catalog that serves queries while it grows makes its pending adds searchable at the next query.
+      const t3 = performance.now()
+      catalog.stats()
+      const dt = performance.now() - t3
+      prepareMs += dt
+      if (dt > worstPrepareMs) worstPrepareMs = dt
+    }
+    if (t1 - lastLog > 15000) { log(`added ${i + 1}/${size} (add ${(addMs / 1000).toFixed(0)} s, synth ${(synthMs / 1000).toFixed(0)} s, RSS ${(procStatus('VmRSS') / 2 ** 30).toFixed(2)} GiB)`); lastLog = t1 }
+  }
+  const t2 = performance.now()
+  const stats = catalog.stats()         // makes pending adds searchable: the build's merge happens here
+  const lastPrepareMs = performance.now() - t2
+  prepareMs += lastPrepareMs
+  if (lastPrepareMs > worstPrepareMs) worstPrepareMs = lastPrepareMs
+  const buildPeakRss = procStatus('VmHWM')
+  log(`built: ${stats.tracks} tracks, ${stats.hashes} postings, ${(stats.bytes / 2 ** 20).toFixed(0)} MiB index; add ${(addMs / 1000).toFixed(1)} s + prepare ${(prepareMs / 1000).toFixed(1)} s, peak RSS ${(buildPeakRss / 2 ** 30).toFixed(2)} GiB`)
+
+  // Queries, before saving: a save that fails at this size must not cost the latency figures.
+  const queries = selectQueries(prints, args.queries, args.wholeQueries).map((q) => ({ ...q, fp: printFingerprint(q.print) }))
+  const warm = queries.filter((q) => q.cls === '10s').slice(0, WARMUP_QUERIES)
+  for (const q of warm) catalog.match(q.fp)
+  const times: Record<string, number[]> = {}, cpuTimes: Record<string, number[]> = {}
+  const top1: Record<string, Tally> = {}, top1ByLength: Record<string, Tally> = {}, falseMatched: Record<string, Tally> = {}
+  const whole = { right: 0, wrong: 0, ambiguous: 0, unmatched: 0, n: 0, negMatched: 0, negN: 0 }
+  const bump = (m: Record<string, Tally>, k: string, ok: boolean) => { const t = (m[k] ??= { ok: 0, n: 0 }); t.n++; if (ok) t.ok++ }
+  const tq = performance.now()
+  for (const q of queries) {
+    const p = q.print
+    if (q.cls === 'whole') {
+      const c0 = process.cpuUsage(), t0 = performance.now()
+      const id = catalog.identify(q.fp)
+      ;(times.whole ??= []).push(performance.now() - t0)
+      ;(cpuTimes.whole ??= []).push(cpuMs(c0))
+      if (p.expected === null) { whole.negN++; if (id.status === 'matched') whole.negMatched++; continue }
+      whole.n++
+      if (id.status === 'matched') { if (id.recordingId === p.expected) whole.right++; else whole.wrong++ }
+      else if (id.status === 'ambiguous') whole.ambiguous++
+      else whole.unmatched++
+      continue
+    }
+    const c0 = process.cpuUsage(), t0 = performance.now()
+    const matches = catalog.match(q.fp)
+    ;(times[q.cls] ??= []).push(performance.now() - t0)
+    ;(cpuTimes[q.cls] ??= []).push(cpuMs(c0))
+    if (p.expected === null) { bump(falseMatched, q.cls, matches.length > 0); continue }
+    const ok = matches[0]?.trackId === p.expected
+    bump(top1ByLength, q.cls, ok)
+    if (q.cls === '10s') bump(top1, p.degradation, ok)
+  }
+  log(`${queries.length} queries in ${((performance.now() - tq) / 1000).toFixed(1)} s`)
+  const latency = quantiles(times), cpu = quantiles(cpuTimes)
+
+  const visits10s = await countVisits(catalog, queries.filter((q) => q.cls === '10s').map((q) => q.fp))
+
+  let saveMs = NaN, fileBytes = NaN, saveApi = persistApi(catalog), saveError: string | undefined
+  try {
+    const t0 = performance.now()
+    const saved = await saveCatalog(catalog, join(args.tmp, `scale-${size}.pmc`))
+    saveMs = performance.now() - t0
+    fileBytes = saved.bytes
+    saveApi = saved.api
+    log(`saved ${(fileBytes / 2 ** 20).toFixed(0)} MiB in ${(saveMs / 1000).toFixed(1)} s (${saveApi})`)
+  } catch (e) {
+    saveError = String(e instanceof Error ? `${e.name}: ${e.message}` : e)
+    log(`save failed: ${saveError}`)
+  }
+  const liveAdds = measureLiveAdds(catalog, synth, size)
+  if (liveAdds) log(`${liveAdds.n} live adds: p50 ${liveAdds.p50.toFixed(1)} ms, max ${liveAdds.max.toFixed(1)} ms`)
+  return {
+    size, tracks: stats.tracks, realTracks: R, postings: stats.hashes, indexBytes: stats.bytes, audioSeconds: stats.seconds,
+    synthMs, addMs, prepareMs, prepareEvery: args.prepareEvery, worstPrepareMs, liveAdds, rssBeforeBuild, buildPeakRss, saveMs, fileBytes, saveApi, savePeakRss: procStatus('VmHWM'), saveError,
+    latency, cpu, visits10s, top1, top1ByLength, falseMatched, whole,
+  }
+}
+
+/**
+ * LIVE_ADDS more synthetic tracks, one at a time, each followed by stats() (which makes it
+ * searchable, as a query would): what one add costs a catalog in service. Run after the save,
+ * so the file and the load measure the catalog as built. These adds go to the delta index;
+ * the add that pushes the delta past its share of main (DELTA_SHARE in hash-index.ts, 1/8 today)
+ * costs a full merge instead, about the build's prepare time: see --prepare-every for that one.
+ */
+const LIVE_ADDS = 50
+function measureLiveAdds(catalog: Catalog, synth: SyntheticTracks, size: number): LiveAdds | null {
+  try {
+    const xs = new Float64Array(LIVE_ADDS)
+    for (let k = 0; k < LIVE_ADDS; k++) {
+      const fp = synth.next()
+      const t0 = performance.now()
+      catalog.add(`live-${size + k}`, fp)
+      catalog.stats()
+      xs[k] = performance.now() - t0
+    }
+    xs.sort()
+    return { n: LIVE_ADDS, p50: quantile(xs, 0.5), max: xs[LIVE_ADDS - 1]! }
+  } catch {
+    return null
+  }
+}
+
+/**
+ * A machine-independent cost figure beside the latencies (which the lead's concurrent runs
+ * disturb): the postings an exact-pass lookup of each query walks. It reaches into today's
+ * HashIndex (test/bench-only internals); an index without that lookup gives null, not a failure,
+ * since src/match is being rewritten. match() runs a second, ±1-bin shifted pass (3 keys per
+ * hash) when the exact one is not confident, so unmatched queries walk up to 4× this.
+ */
+async function countVisits(catalog: Catalog, fps: Fingerprint[]): Promise<Visits> {
+  try {
+    const index = internals(catalog).index as unknown as { lookup?: (h: Uint32Array, t: Uint32Array, shift: boolean, out: unknown) => void }
+    let emptyHits: (() => { count: number }) | undefined
+    // emptyHits lives in hash-index.ts at 81bf39a and in partition.ts after it; a path in a variable keeps tsc from resolving either.
+    for (const name of ['hash-index', 'partition']) {
+      const path = `../src/match/${name}.js`
+      emptyHits ??= ((await import(path).catch(() => ({}))) as { emptyHits?: () => { count: number } }).emptyHits
+    }
+    if (emptyHits === undefined || typeof index.lookup !== 'function') return null
+    const hits = emptyHits()
+    const counts = new Float64Array(fps.length)
+    fps.forEach((fp, i) => { index.lookup!(fp.hashes, fp.times, false, hits); counts[i] = hits.count })
+    const mean = counts.reduce((a, b) => a + b, 0) / Math.max(1, counts.length)
+    counts.sort()
+    return { n: counts.length, p50: quantile(counts, 0.5), p95: quantile(counts, 0.95), mean }
+  } catch {
+    return null
+  }
+}
+
+async function loadChild(path: string): Promise<LoadResult> {
+  const rssBeforeLoad = procStatus('VmRSS')
+  try {
+    const t0 = performance.now()
+    const { catalog, api } = await loadCatalog(path)
+    const loadMs = performance.now() - t0
+    return { loadMs, loadApi: api, rssBeforeLoad, loadPeakRss: procStatus('VmHWM'), tracksLoaded: catalog.size }
+  } catch (e) {
+    return { loadMs: NaN, loadApi: persistApi(), rssBeforeLoad, loadPeakRss: procStatus('VmHWM'), tracksLoaded: 0, loadError: String(e instanceof Error ? `${e.name}: ${e.message}` : e) }
+  }
+}
+
+/** Runs this script again as `--child kind arg`; its last stdout line is the result as JSON. */
+function runChild<T>(args: Args, kind: 'build' | 'load', arg: string): T {
+  const argv = [...process.execArgv, '--max-old-space-size=16384', process.argv[1]!, '--child', kind, arg,
+    '--corpus', args.corpus, '--tmp', args.tmp, '--seed', String(args.seed)]
+  if (Number.isFinite(args.queries)) argv.push('--queries', String(args.queries))
+  if (args.wholeQueries !== undefined) argv.push('--whole-queries', String(args.wholeQueries))
+  if (args.prepareEvery > 0) argv.push('--prepare-every', String(args.prepareEvery))
+  const r = spawnSync(process.execPath, argv, { stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 << 20, encoding: 'utf8' })
+  const last = r.stdout.trim().split('\n').pop() ?? ''
+  if (r.status !== 0 || !last.startsWith('{')) {
+    throw new Error(`child ${kind} ${arg} ${r.signal ? `was killed by ${r.signal} (out of memory?)` : `exited with ${r.status}`}`)
+  }
+  return JSON.parse(last) as T
+}
+
+// ---------------------------------------------------------------------------------------------
+// Report
+
+const gib = (b: number) => (Number.isFinite(b) ? (b / 2 ** 30).toFixed(2) : '–')
+const sec = (ms: number) => (Number.isFinite(ms) ? (ms / 1000).toFixed(1) : '–')
+const ms = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? '–' : x < 10 ? x.toFixed(2) : x < 100 ? x.toFixed(1) : x.toFixed(0))
+const pct = (t: Tally | undefined) => (t && t.n ? `${((100 * t.ok) / t.n).toFixed(1)}% (${t.ok}/${t.n})` : '–')
+const lat = (l: Latency | undefined) => (l ? `${ms(l.p50)} / ${ms(l.p95)} / ${ms(l.p99)}` : '–')
+
+export function markdownTables(results: SizeResult[]): string {
+  const lines: string[] = []
+  const row = (cells: string[]) => lines.push(`| ${cells.join(' | ')} |`)
+  const head = (cells: string[]) => { row(cells); row(cells.map(() => '---')) }
+
+  lines.push('Build, storage, persistence (peak RSS = VmHWM of the process; "before" = RSS with the corpus prints loaded, before the first add / load)\n')
+  head(['tracks', 'audio h', 'postings', 'build s (add + prepare)', 'worst prepare s', 'live add ms p50 / max', 'synth s', 'RSS before / peak build GiB', 'index GiB', 'B/posting', 'MB/audio h', 'save s', 'file GiB', 'load s', 'RSS before / peak load GiB'])
+  for (const r of results) {
+    row([String(r.tracks), (r.audioSeconds / 3600).toFixed(0), r.postings.toLocaleString('en-US'), `${sec(r.addMs + r.prepareMs)} (${sec(r.addMs)} + ${sec(r.prepareMs)})`, sec(r.worstPrepareMs ?? r.prepareMs),
+      r.liveAdds ? `${ms(r.liveAdds.p50)} / ${ms(r.liveAdds.max)}` : '–', sec(r.synthMs),
+      `${gib(r.rssBeforeBuild)} / ${gib(r.buildPeakRss)}`, gib(r.indexBytes), (r.indexBytes / r.postings).toFixed(2), (r.indexBytes / (r.audioSeconds / 3600) / 1e6).toFixed(3),
+      r.saveError ? `failed: ${r.saveError}` : sec(r.saveMs), gib(r.fileBytes), r.loadError ? `failed: ${r.loadError}` : sec(r.loadMs ?? NaN),
+      `${gib(r.rssBeforeLoad ?? NaN)} / ${gib(r.loadPeakRss ?? NaN)}`])
+  }
+  lines.push('\nQuery latency, ms p50 / p95 / p99 (match for snippets, identify for whole files; n = queries timed)\n')
+  head(['tracks', ...QUERY_CLASSES.map((c) => `${c === 'whole' ? 'whole file' : c} (n=${results[0]?.latency[c]?.n ?? 0})`)])
+  for (const r of results) row([String(r.tracks), ...QUERY_CLASSES.map((c) => lat(r.latency[c]))])
+  lines.push('\nCPU time per query, ms p50 / p95 / p99 (user + system of the process: less disturbed by other load on the machine than wall time)\n')
+  head(['tracks', ...QUERY_CLASSES.map((c) => (c === 'whole' ? 'whole file' : c))])
+  for (const r of results) row([String(r.tracks), ...QUERY_CLASSES.map((c) => lat(r.cpu?.[c]))])
+  if (results.some((r) => r.visits10s)) {
+    lines.push('\nPostings walked by one exact-pass lookup of a 10 s query (votes cast; load-independent; unconfident queries add a shifted pass of 3 keys a hash)\n')
+    head(['tracks', 'p50', 'p95', 'mean', 'mean per track'])
+    for (const r of results) {
+      const v = r.visits10s
+      row([String(r.tracks), ...(v ? [v.p50, v.p95, v.mean].map((x) => Math.round(x).toLocaleString('en-US')) : ['–', '–', '–']), v ? (v.mean / r.tracks).toFixed(1) : '–'])
+    }
+  }
+
+  lines.push('\nAccuracy: top-1 of in-catalog 10 s snippets per degradation; false "matched" = out-of-catalog queries with any match\n')
+  head(['', ...results.map((r) => `${r.tracks} tracks`)])
+  const degs = [...new Set(results.flatMap((r) => Object.keys(r.top1)))].sort()
+  for (const d of degs) row([d, ...results.map((r) => pct(r.top1[d]))])
+  for (const c of ['10s', '5s', '3s']) row([`**all ${c}**`, ...results.map((r) => pct(r.top1ByLength[c]))])
+  for (const c of ['10s', '5s', '3s']) row([`false matched ${c}`, ...results.map((r) => pct(r.falseMatched[c]))])
+  row(['whole: right / wrong / ambiguous / unmatched', ...results.map((r) => `${r.whole.right} / ${r.whole.wrong} / ${r.whole.ambiguous} / ${r.whole.unmatched} (n=${r.whole.n})`)])
+  row(['whole out-of-catalog matched', ...results.map((r) => `${r.whole.negMatched}/${r.whole.negN}`)])
+  row(['run: wall s, load avg (1 min) at end', ...results.map((r) => `${r.wallSeconds.toFixed(0)} s, ${r.loadAverage[0].toFixed(2)}`)])
+  return lines.join('\n')
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2))
+  if (args.report) {
+    // Tables (and --plot) again from a saved --out file, without running anything.
+    const { results } = JSON.parse(readFileSync(args.report, 'utf8')) as { results: SizeResult[] }
+    console.log(markdownTables(results))
+    if (args.plot) { writeFileSync(args.plot, plotScale(results)); console.log(`\nplot: ${args.plot}`) }
+    return
+  }
+  if (args.child === 'build') { process.stdout.write(`\n${JSON.stringify(await buildChild(args, Number(args.childArg)))}\n`); return }
+  if (args.child === 'load') { process.stdout.write(`\n${JSON.stringify(await loadChild(args.childArg!))}\n`); return }
+
+  mkdirSync(args.tmp, { recursive: true })
+  console.log(`peakmatch scale benchmark — corpus ${args.corpus}, sizes ${args.sizes.join(', ')}, queries per class ${Number.isFinite(args.queries) ? args.queries : 'all'}, seed ${args.seed}`)
+  console.log(`node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}, persistence ${persistApi()}`)
+  // Fingerprint the corpus once here, so children only read the cache.
+  const prints = loadCorpusPrints(args.corpus, (s) => console.log(s))
+  console.log(`${prints.length} corpus prints; ${selectQueries(prints, args.queries, args.wholeQueries).length} queries per size\n`)
+
+  const results: SizeResult[] = []
+  for (const size of args.sizes) {
+    const t0 = performance.now()
+    let build: BuildResult
+    try {
+      build = runChild<BuildResult>(args, 'build', String(size))
+    } catch (e) {
+      console.log(`size ${size}: ${e instanceof Error ? e.message : String(e)}; stopping here`)
+      break
+    }
+    const path = join(args.tmp, `scale-${size}.pmc`)
+    let load: Partial<LoadResult> = {}
+    if (existsSync(path)) {
+      try { load = runChild<LoadResult>(args, 'load', path) } catch (e) { load = { loadError: e instanceof Error ? e.message : String(e) } }
+      rmSync(path, { force: true })
+    }
+    if (load.tracksLoaded !== undefined && load.tracksLoaded !== build.tracks) load.loadError = `loaded ${load.tracksLoaded} tracks of ${build.tracks}`
+    const r: SizeResult = { ...build, ...load, wallSeconds: (performance.now() - t0) / 1000, loadAverage: loadavg() as [number, number, number] }
+    results.push(r)
+    console.log(`size ${size} done in ${r.wallSeconds.toFixed(0)} s: 10 s p50 ${ms(r.latency['10s']?.p50)} ms, peak build RSS ${gib(r.buildPeakRss)} GiB`)
+    // Write as we go: a later size that runs out of memory must not lose the earlier ones.
+    if (args.out) writeFileSync(args.out, JSON.stringify({ machine: { node: process.version, cpus: cpus().length, cpu: cpus()[0]?.model, memGiB: totalmem() / 2 ** 30 }, args: { ...args, queries: Number.isFinite(args.queries) ? args.queries : null }, results }, null, 1))
+  }
+  console.log(`\n${markdownTables(results)}`)
+  if (args.plot) { writeFileSync(args.plot, plotScale(results)); console.log(`\nplot: ${args.plot}`) }
+}
+
+main().catch((e) => { console.error(e); process.exit(1) })
