@@ -4,6 +4,7 @@
  *   npm run bench:scale -- --sizes 1000,10000,100000 [--corpus /work/corpus] [--queries N] [--whole-queries M]
  *                          [--out scale.json] [--plot docs/scale-latency.svg] [--tmp /work/scale-tmp] [--seed 1]
  *                          [--prepare-every K]   make adds searchable every K adds while building (a catalog in service)
+ *                          [--triplets]          catalogs with a triplet index (CatalogOptions.tripletIndex)
  *   npm run bench:scale -- --report scale.json [--plot docs/scale-latency.svg]     tables again from a saved run
  *
  * Per catalog size (total tracks, the dev corpus's 96 real ones included) it prints build time,
@@ -26,7 +27,8 @@
  * from the real tracks' fingerprints. A synthetic track of duration D (drawn from the real
  * tracks' durations) is a run of BLOCK_SECONDS blocks; each block copies the hashes of a random
  * real track at a random position, every hash keeping its value and rank, but with its time
- * drawn uniformly inside the block (then sorted, so the print stays in time order). Why this
+ * drawn uniformly inside the block (then sorted, so the print stays in time order); the hashes of
+ * one anchor (one source frame) keep sharing one time, as the triplet index needs. Why this
  * model: the index cost of a query is the postings its keys hit, so what must be realistic is
  * how often each key occurs (posting-list lengths, including the popular keys) and which keys
  * occur together within a few seconds (a query's keys are a few seconds of music); a block keeps
@@ -40,8 +42,7 @@
  *   real catalog has more self-similar tracks, and a cover or remaster of a catalog song
  *   aligns for real. Chance alignment against synthetic tracks is, if anything, rarer than
  *   against real other songs: false positives here are a lower bound.
- * - Targets of one anchor share its time in a real print (≈ 3 in 4 time deltas are 0); here each
- *   hash gets its own time. Posting counts and bytes per posting are unaffected (postings are
+ * - Anchors keep their targets but not their neighbours: the anchors of one block are shuffled. Posting counts and bytes per posting are unaffected (postings are
  *   fixed-size entries today); a delta-coded layout would compress these prints worse than real
  *   ones, so its bytes per posting here would be pessimistic.
  * - The key distribution is that of 96 tracks of game and free music (the dev corpus), not of
@@ -68,12 +69,12 @@ const QUERY_CLASSES = ['10s', '5s', '3s', 'whole'] as const
 type QueryClass = (typeof QUERY_CLASSES)[number]
 
 interface Args {
-  sizes: number[]; corpus: string; queries: number; wholeQueries?: number; prepareEvery: number; out?: string; plot?: string; tmp: string; seed: number
+  sizes: number[]; corpus: string; queries: number; wholeQueries?: number; prepareEvery: number; triplets: boolean; out?: string; plot?: string; tmp: string; seed: number
   child?: 'build' | 'load'; childArg?: string; report?: string
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { sizes: [1000, 10000], corpus: '/work/corpus', queries: Infinity, prepareEvery: 0, tmp: '/work/scale-tmp', seed: 1 }
+  const args: Args = { sizes: [1000, 10000], corpus: '/work/corpus', queries: Infinity, prepareEvery: 0, triplets: false, tmp: '/work/scale-tmp', seed: 1 }
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!
     const value = () => { const v = argv[++i]; if (v === undefined) throw new Error(`${a} needs a value`); return v }
@@ -87,6 +88,7 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--seed') args.seed = Number(value())
     else if (a === '--report') args.report = value()
     else if (a === '--prepare-every') args.prepareEvery = Number(value())
+    else if (a === '--triplets') args.triplets = true
     else if (a === '--child') { args.child = value() as 'build' | 'load'; args.childArg = value() }
     else throw new Error(`unknown argument ${a}`)
   }
@@ -168,10 +170,15 @@ class SyntheticTracks {
       const count = hi - lo
       if (count === 0) continue
       this.reserve(n + count)
-      // Each hash gets a uniform time in the block; sort (time, index) pairs packed in a double.
+      // Each anchor (the hashes of one source frame) gets a uniform time in the block, its
+      // targets keep sharing it (triplets are made of them); sort (time, index) pairs packed in a double.
       if (this.order.length < count) this.order = new Float64Array(2 * count)
       const order = this.order
-      for (let j = 0; j < count; j++) order[j] = Math.floor(rnd() * len) * 1048576 + j
+      let time = 0
+      for (let j = 0; j < count; j++) {
+        if (j === 0 || src.times[lo + j] !== src.times[lo + j - 1]) time = Math.floor(rnd() * len)
+        order[j] = time * 1048576 + j
+      }
       const sorted = order.subarray(0, count).sort()
       const hashes = this.hashes, times = this.times, ranks = this.ranks
       for (let k = 0; k < count; k++) {
@@ -304,7 +311,7 @@ async function buildChild(args: Args, size: number): Promise<BuildResult> {
   const synth = new SyntheticTracks(real, (args.seed * 0x9e3779b1) ^ size)
   const rssBeforeBuild = procStatus('VmRSS')
 
-  const catalog = new Catalog()
+  const catalog = new Catalog({ tripletIndex: args.triplets })
   let synthMs = 0, addMs = 0, prepareMs = 0, worstPrepareMs = 0, nextReal = 0, lastLog = performance.now()
   for (let i = 0; i < size; i++) {
     // Real track k sits at slot ⌊(k + ½) × size / R⌋: evenly spread, none first or last.
@@ -468,6 +475,7 @@ function runChild<T>(args: Args, kind: 'build' | 'load', arg: string): T {
   if (Number.isFinite(args.queries)) argv.push('--queries', String(args.queries))
   if (args.wholeQueries !== undefined) argv.push('--whole-queries', String(args.wholeQueries))
   if (args.prepareEvery > 0) argv.push('--prepare-every', String(args.prepareEvery))
+  if (args.triplets) argv.push('--triplets')
   const r = spawnSync(process.execPath, argv, { stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 << 20, encoding: 'utf8' })
   const last = r.stdout.trim().split('\n').pop() ?? ''
   if (r.status !== 0 || !last.startsWith('{')) {
