@@ -1,6 +1,6 @@
 import { HASH_BITS } from '../options.js'
 import { Layer, PENDING_LIMIT } from './layer.js'
-import { MAX_SEGMENTS, SEGMENT_FRAMES, TIME_BITS, TIME_MASK, chunkOf, findKey, indexKey, type Postings } from './postings.js'
+import { MAX_SEGMENTS, SEGMENT_FRAMES, TIME_BITS, TIME_MASK, chunkOf, findKey, found, indexKey, type Postings } from './postings.js'
 import { TRIPLET_KEY_BITS, indexTriplets, type TripletList } from './triplets.js'
 import type { VoteTable } from './triplet-vote.js'
 
@@ -223,9 +223,8 @@ export class Partition {
     const runs = this.pairs.runs
     for (let x = -1; x < runs.length; x++) {
       const p = x < 0 ? this.pairs.main : runs[x]!
-      const range = findKey(p, key)
-      const start = Math.floor(range / TRACK_SCALE), end = range % TRACK_SCALE
-      if (start === end) continue
+      if (findKey(p, key) === 0) continue
+      const start = found.start, end = found.end
       const entry = p.chunks[chunkOf(p, key)]!.entry
       if (tallyCap === 0 && (e - g) * (end - start) <= MAX_KEY_VOTES) this.vote(entry, start, end, sorted, g, e, times, out, base)
       else this.voteByTrack(entry, start, end, sorted, g, e, times, out, tallyCap, base)
@@ -310,8 +309,7 @@ export class Partition {
       const groupEnd = (key + 1) * TRACK_SCALE
       while (g < m && sorted[g]! < groupEnd) g++
       for (let x = -1; x < runs.length; x++) {
-        const range = findKey(x < 0 ? this.pairs.main : runs[x]!, key)
-        total += (range % TRACK_SCALE) - Math.floor(range / TRACK_SCALE)
+        total += findKey(x < 0 ? this.pairs.main : runs[x]!, key)
       }
     }
     return total
@@ -326,9 +324,8 @@ export class Partition {
       const p = x < 0 ? layer.main : layer.runs[x]!
       for (let q = 0; q < list.count; q++) {
         const key = list.key[q]!
-        const range = findKey(p, key)
-        const start = Math.floor(range / TRACK_SCALE), end = range % TRACK_SCALE
-        if (start === end) continue
+        if (findKey(p, key) === 0) continue
+        const start = found.start, end = found.end
         table.reserve(end - start)
         const entry = p.chunks[chunkOf(p, key)]!.entry
         const qt = list.time[q]!
@@ -358,9 +355,7 @@ export class Partition {
       while (e < m && sorted[e]! < groupEnd) e++
       for (let x = -1; x < runs.length; x++) {
         const p = x < 0 ? this.pairs.main : runs[x]!
-        const range = findKey(p, key)
-        const start = Math.floor(range / TRACK_SCALE), stop = range % TRACK_SCALE
-        if (start !== stop) plan.add(g, e, p.chunks[chunkOf(p, key)]!.entry, start, stop)
+        if (findKey(p, key) > 0) plan.add(g, e, p.chunks[chunkOf(p, key)]!.entry, found.start, found.end)
       }
       g = e
     }
@@ -427,9 +422,9 @@ export class Partition {
       const runs = this.pairs.runs
       for (let x = -1; x < runs.length; x++) {
         const p = x < 0 ? this.pairs.main : runs[x]!
-        const range = findKey(p, key)
-        const end = range % TRACK_SCALE
-        let a = Math.floor(range / TRACK_SCALE), b = end
+        if (findKey(p, key) === 0) continue
+        const end = found.end
+        let a = found.start, b = end
         const entry = p.chunks[chunkOf(p, key)]!.entry
         const want = base + lo
         while (a < b) { const mid = (a + b) >>> 1; if (entry[mid]! < want) a = mid + 1; else b = mid }
@@ -504,7 +499,8 @@ export class VerifyPlan {
 
 /** Aligned (offset, hash) pairs a verification found, as (offset + OFFSET_BIAS) × 2^22 + hash. */
 export class Verified {
-  static readonly OFFSET_BIAS = 2 ** 20
+  /** Offsets down to −2^26 frames (a file of 298 hours before the track) stay positive. */
+  static readonly OFFSET_BIAS = 2 ** 26
   count = 0
   keys = new Float64Array(1024)
 

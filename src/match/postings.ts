@@ -35,7 +35,6 @@ export const SEGMENT_FRAMES = 1 << TIME_BITS
 export const MAX_SEGMENTS = 2 ** (32 - TIME_BITS)
 export const TIME_MASK = SEGMENT_FRAMES - 1
 const KEY_MASK = (1 << HASH_BITS) - 1
-const TWO32 = 2 ** 32
 
 /** Postings for local directory slot s are [dir[s], dir[s + 1]). `low` is null when dirBits = 21. */
 export interface PostingsChunk {
@@ -93,7 +92,14 @@ export function chunkOf(p: Postings, key: number): number {
   return key >>> (p.keyBits - p.chunkBits)
 }
 
-/** Range [start, end) of the postings of `key` within chunk chunkOf(p, key), as one number: start × 2^32 + end. */
+/**
+ * Where findKey leaves its answer: [start, end) within chunk chunkOf(p, key). Two numbers, not
+ * one packed start × 2^32 + end as before: a double holds 53 bits, so past 2^21 postings in a
+ * chunk the packed end lost its low bits and a lookup missed or overran its key's postings.
+ */
+export const found = { start: 0, end: 0 }
+
+/** The postings of `key` in `p`: sets `found` to their range within chunk chunkOf(p, key); returns how many. */
 export function findKey(p: Postings, key: number): number {
   const lowBits = p.keyBits - p.dirBits
   const localBits = p.dirBits - p.chunkBits
@@ -102,7 +108,7 @@ export function findKey(p: Postings, key: number): number {
   const s = slot & ((1 << localBits) - 1)
   const lo = chunk.dir[s]!, hi = chunk.dir[s + 1]!
   const low = chunk.low
-  if (low === null) return lo * TWO32 + hi
+  if (low === null) { found.start = lo; found.end = hi; return hi - lo }
   const want = key & ((1 << lowBits) - 1)
   // lower bound of `want`, then its upper bound
   let a = lo, b = hi
@@ -110,7 +116,9 @@ export function findKey(p: Postings, key: number): number {
   const start = a
   b = hi
   while (a < b) { const m = (a + b) >>> 1; if (low[m]! <= want) a = m + 1; else b = m }
-  return start * TWO32 + a
+  found.start = start
+  found.end = a
+  return a - start
 }
 
 /** Builds postings from (key, entry) pairs given in ascending entry order per key. */

@@ -19,10 +19,13 @@ export const VERIFIED = 16
 /** Votes a track needs in its best window to be considered at all. */
 const MIN_VOTES = 2
 
-/** Alignments stage 1 hands to stage 2: enough for the decision's 3rd and 4th recordings. */
-const ALIGNMENTS = Number(globalThis.process?.env?.PM_ALIGN ?? 8)
+/**
+ * Alignments stage 1 hands to stage 2: enough for the decision's 3rd and 4th recordings. At
+ * 10 000 tracks 8 and 16 gave the same top-1 on every 10 s row (bench/scale.ts), 8 at half the cost.
+ */
+const ALIGNMENTS = 8
 /** Triplet votes an alignment needs: one can be chance at any size. */
-const MIN_TRIPLET_VOTES = Number(globalThis.process?.env?.PM_MINV ?? 1)
+const MIN_TRIPLET_VOTES = 1
 /** Query target ranks that form triplets (the index keeps ranks 0 and 1: triplets.ts). */
 const QUERY_TRIPLET_RANKS = 4
 

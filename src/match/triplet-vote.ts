@@ -9,7 +9,7 @@
 /** Frames per offset bucket: a true alignment (±2 frames of jitter) spans at most two. */
 export const BUCKET_FRAMES = 8
 const BUCKET_SHIFT = 3
-const OFFSET_BIAS = 1 << 20
+const OFFSET_BIAS = 1 << 26     // offsets down to −2^26 frames (298 hours) stay positive
 const EMPTY = 0xffffffff
 
 /** A candidate alignment: a track, the offsets [first, last] its votes fell in, and how many. */

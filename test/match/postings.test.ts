@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest'
 import { HASH_BITS } from '../../src/options.js'
-import { MIN_DIR_BITS as DIR_BITS, buildPostings, checkPostings, chunkOf, emptyPostings, findKey, indexKey, layoutFor, mergePostings, type Postings } from '../../src/match/postings.js'
+import { MIN_DIR_BITS as DIR_BITS, buildPostings, checkPostings, chunkOf, emptyPostings, findKey, found, indexKey, layoutFor, mergePostings, type Postings } from '../../src/match/postings.js'
 import { naivePostings } from '../support/reference.js'
 import { rng } from '../support/synth.js'
 
 /** Entries of `key` in `p`, via findKey. */
 function lookup(p: Postings, key: number): number[] {
-  const range = findKey(p, key)
-  const start = Math.floor(range / 2 ** 32), end = range % 2 ** 32
-  expect(start).toBeLessThanOrEqual(end)
+  const n = findKey(p, key)
+  const { start, end } = found
+  expect(end - start).toBe(n)
   return Array.from(p.chunks[chunkOf(p, key)]!.entry.subarray(start, end))
 }
 
@@ -183,5 +183,14 @@ describe('layouts and merges', () => {
       // Released: the sources hold nothing any more.
       for (const p of [pa, pb]) expect(p.chunks.every((ch) => ch.entry.length === 0)).toBe(true)
     }
+  })
+
+  it('finds the postings of a key past 2^21 postings in one chunk (a packed start × 2^32 + end lost them)', () => {
+    const n = 3_000_001
+    const keys = new Uint32Array(n).fill(5), entries = Uint32Array.from({ length: n }, (_, i) => i)
+    keys[n - 1] = 6
+    const p = buildPostings(keys, entries, n, { keyBits: 21, dirBits: 21, chunkBits: 0 })
+    expect(lookup(p, 6)).toEqual([n - 1])
+    expect(findKey(p, 5)).toBe(n - 1)
   })
 })
