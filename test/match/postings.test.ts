@@ -137,7 +137,8 @@ describe('layouts and merges', () => {
 
   it('layoutFor grows the directory with the postings, to one slot per key, and cuts big ones into chunks', () => {
     expect(layoutFor(1000)).toEqual({ keyBits: 21, dirBits: 13, chunkBits: 0 })
-    expect(layoutFor(700_000)).toEqual({ keyBits: 21, dirBits: 15, chunkBits: 0 })
+    expect(layoutFor(700_000)).toEqual({ keyBits: 21, dirBits: 13, chunkBits: 0 })
+    expect(layoutFor(2 ** 26)).toEqual({ keyBits: 21, dirBits: 19, chunkBits: 4 })
     expect(layoutFor(2 ** 28)).toEqual({ keyBits: 21, dirBits: 21, chunkBits: 6 })
     expect(layoutFor(2 ** 40)).toEqual({ keyBits: 21, dirBits: 21, chunkBits: 8 })
   })
