@@ -28,7 +28,7 @@ export const MAX_KEY_BITS = 26
 /**
  * Mean postings per directory slot that layoutFor aims at: a bisection of ≤ 7 steps over 128 low
  * bytes (two cache lines). 32 made the dev catalog's directory 4× larger (0.95 MB per audio
- * hour instead of 0.92) for no query time that could be measured; large partitions reach one
+ * hour instead of 0.92), and at 96 tracks a query's time is in the vote, not the directory; large partitions reach one
  * slot per key either way.
  */
 const SLOT_POSTINGS = 128
