@@ -1,7 +1,7 @@
 import { PeakmatchError } from '../errors.js'
 import { F1_BITS, DF_BITS, DT_BITS, FRAME_SECONDS } from '../options.js'
 import { Partition, VerifyPlan, footprint, type Hits, type IndexedPrint, type PartitionParts, type Verified } from './partition.js'
-import type { VoteTable } from './triplet-vote.js'
+import type { AlignmentList, VoteSketch } from './triplet-vote.js'
 import type { TripletList } from './triplets.js'
 import { SEGMENT_FRAMES, indexKey } from './postings.js'
 
@@ -198,9 +198,13 @@ export class HashIndex {
     return total
   }
 
-  /** Stage 1 of a large catalog's query: the query's triplets vote in `table` (triplet-vote.ts). */
-  voteTriplets(list: TripletList, table: VoteTable): void {
-    for (let x = 0; x < this.partitions.length; x++) this.partitions[x]!.voteTriplets(list, table, this.bases[x]!)
+  /** Stage 1 of a large catalog's query (triplet-vote.ts): count the votes of `lists` in the sketch, then keep the best alignments in `out`. */
+  voteTriplets(lists: readonly TripletList[], sketch: VoteSketch, minVotes: number, out: AlignmentList): void {
+    sketch.clear()
+    out.count = 0
+    for (const pass of [null, out]) {
+      for (const list of lists) for (let x = 0; x < this.partitions.length; x++) this.partitions[x]!.voteTriplets(list, sketch, this.bases[x]!, minVotes, pass)
+    }
   }
 
   /**

@@ -2,7 +2,7 @@ import { HASH_BITS } from '../options.js'
 import { Layer, PENDING_LIMIT } from './layer.js'
 import { MAX_SEGMENTS, SEGMENT_FRAMES, TIME_BITS, TIME_MASK, chunkOf, findKey, found, indexKey, type Postings } from './postings.js'
 import { TRIPLET_KEY_BITS, indexTriplets, type TripletList } from './triplets.js'
-import type { VoteTable } from './triplet-vote.js'
+import type { AlignmentList, VoteSketch } from './triplet-vote.js'
 
 /**
  * One partition of a catalog's index (hash-index.ts holds the list): the postings of a range of
@@ -315,8 +315,11 @@ export class Partition {
     return total
   }
 
-  /** Stage 1 (triplet-vote.ts): every live triplet posting of the query's triplets votes in `table`, slots offset by `base`. */
-  voteTriplets(list: TripletList, table: VoteTable, base: number): void {
+  /**
+   * Stage 1 (triplet-vote.ts): every live triplet posting of the query's triplets, slots offset
+   * by `base`, counted in the sketch (`out` null) or offered to `out` (the second walk).
+   */
+  voteTriplets(list: TripletList, sketch: VoteSketch, base: number, minVotes: number, out: AlignmentList | null): void {
     const layer = this.triplets
     if (layer === null) return
     const segTrack = this.segTrack, segBase = this.segBase
@@ -326,14 +329,16 @@ export class Partition {
         const key = list.key[q]!
         if (findKey(p, key) === 0) continue
         const start = found.start, end = found.end
-        table.reserve(end - start)
         const entry = p.chunks[chunkOf(p, key)]!.entry
         const qt = list.time[q]!
         for (let j = start; j < end; j++) {
           const en = entry[j]!
           const seg = en >>> TIME_BITS
           const track = segTrack[seg]!
-          if (track >= 0) table.vote(track + base, segBase[seg]! + (en & TIME_MASK) - qt)
+          if (track < 0) continue
+          const offset = segBase[seg]! + (en & TIME_MASK) - qt
+          if (out === null) sketch.count(track + base, offset)
+          else sketch.offer(track + base, offset, minVotes, out)
         }
       }
     }

@@ -2,7 +2,7 @@ import { HASH_BITS } from '../options.js'
 import type { HashIndex, Hits } from './hash-index.js'
 import { Verified, VerifyPlans, emptyHits, sortKeys } from './hash-index.js'
 import { DECISION_CONFIDENCE, decide, type Recordings } from './rank.js'
-import { VoteTable, alignmentList, type AlignmentList } from './triplet-vote.js'
+import { VoteSketch, alignmentList, type AlignmentList } from './triplet-vote.js'
 import { queryTriplets, tripletList, type TripletList } from './triplets.js'
 import { VoteScratch, bestWindows, candidateList, countDistinct, sortCandidates, type CandidateList } from './votes.js'
 
@@ -44,8 +44,9 @@ export class QueryScratch {
   readonly exact: CandidateList = candidateList(VERIFIED)
   readonly shifted: CandidateList = candidateList(VERIFIED)
   readonly counts = new Uint32Array(VERIFIED)
-  readonly triplets: TripletList = tripletList()
-  readonly table = new VoteTable()
+  /** The query's triplets: as they are, or (speed pass) with the anchor one bin down and up. */
+  readonly triplets: TripletList[] = [tripletList(), tripletList()]
+  readonly sketch = new VoteSketch()
   readonly alignments: AlignmentList = alignmentList(ALIGNMENTS)
   readonly verified = new Verified()
   readonly plans = new VerifyPlans()
@@ -107,13 +108,11 @@ export function search(index: HashIndex, recordings: Recordings, fp: QueryPrint,
  */
 function tripletPass(index: HashIndex, recordings: Recordings, fp: QueryPrint, shift: boolean, scratch: QueryScratch, m: number, votesPerKey: number): CandidateList {
   scratch.lastPass = 'triplets'
-  const list = scratch.triplets, table = scratch.table
-  for (const binShift of shift ? [-1, 1] : [0]) {
-    queryTriplets(fp.hashes, fp.times, fp.ranks, QUERY_TRIPLET_RANKS, binShift, list)
-    index.voteTriplets(list, table)
-  }
+  const [down, up] = scratch.triplets as [TripletList, TripletList]
+  queryTriplets(fp.hashes, fp.times, fp.ranks, QUERY_TRIPLET_RANKS, shift ? -1 : 0, down)
+  if (shift) queryTriplets(fp.hashes, fp.times, fp.ranks, QUERY_TRIPLET_RANKS, 1, up)
   const alignments = scratch.alignments
-  table.best(MIN_TRIPLET_VOTES, alignments)
+  index.voteTriplets(shift ? scratch.triplets : [down], scratch.sketch, MIN_TRIPLET_VOTES, alignments)
   const window = shift ? speedWindow(fp) : EXACT_WINDOW
   const out = shift ? scratch.shifted : scratch.exact
   out.count = 0
@@ -129,7 +128,11 @@ function tripletPass(index: HashIndex, recordings: Recordings, fp: QueryPrint, s
     c.hits = hits
     c.strength = 0
     c.confidence = 0
-    out.count++
+    // A track verified at two alignments (music repeats) keeps its better one.
+    let twin = -1
+    for (let i = 0; i < out.count; i++) if (out.items[i]!.track === al.track) twin = i
+    if (twin < 0) out.count++
+    else if (c.score > out.items[twin]!.score) { out.items[out.count] = out.items[twin]!; out.items[twin] = c }
   }
   sortCandidates(out)
   decide(out, shift, recordings)

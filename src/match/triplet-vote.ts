@@ -1,16 +1,22 @@
 /**
  * Stage 1 of a large catalog's query (query.ts): every posting of the query's triplet keys
- * votes once on (track, offset bucket) in an open-addressing table, and each track's best pair
- * of adjacent buckets becomes an alignment for stage 2 to verify with the pairs. A table, not
- * the sort the pair vote uses: triplet votes are few per track and the table is cleared through
- * the list of cells it used, so the cost is the postings walked.
+ * votes once on (track, offset bucket), and the best pairs of adjacent buckets become
+ * alignments for stage 2 to verify with the pairs.
+ *
+ * The votes go to a count-min sketch (VoteSketch: two rows of 2^19 byte counters, 1 MiB, each
+ * addressed by its own hash of (track, bucket); a bucket's count is the lesser of its two), in a
+ * first walk over the postings; a second walk reads each posting's pair of buckets back and keeps
+ * the best. An exact open-addressing table misses the cache on every probe once the votes number
+ * hundreds of thousands: at 100 000 tracks the prototype on branch scale-triplets
+ * measured 2.2 ms (p50) for the sketch against 7.1 ms for the table, with the same recall.
+ * Collisions only add votes, and stage 2 re-scores every alignment exactly, so a collision
+ * costs one verification at worst.
  */
 
 /** Frames per offset bucket: a true alignment (±2 frames of jitter) spans at most two. */
 export const BUCKET_FRAMES = 8
 const BUCKET_SHIFT = 3
 const OFFSET_BIAS = 1 << 26     // offsets down to −2^26 frames (298 hours) stay positive
-const EMPTY = 0xffffffff
 
 /** A candidate alignment: a track, the offsets [first, last] its votes fell in, and how many. */
 export interface Alignment {
@@ -32,87 +38,56 @@ export function alignmentList(capacity: number): AlignmentList {
   return { count: 0, items }
 }
 
-export class VoteTable {
-  private track = new Uint32Array(1 << 12).fill(EMPTY)
-  private bucket = new Uint32Array(1 << 12)
-  private votes = new Uint32Array(1 << 12)
-  private used = new Uint32Array(1 << 12)
-  private usedCount = 0
-  /** Votes cast since clear(). */
+const SKETCH_BITS = 19
+const SKETCH_HALF = 1 << SKETCH_BITS
+const SKETCH_SHIFT = 32 - SKETCH_BITS
+// Hash steps of one bucket, for the neighbour (bucket + 1) of a cell: h(t, b + 1) = h(t, b) + step.
+const STEP_A = 0x85ebca6b | 0, STEP_B = 0x165667b1 | 0
+
+/** Stage 1's counting sketch: count() every vote, then offer() every vote again to keep the best alignments. */
+export class VoteSketch {
+  private readonly counts = new Uint8Array(2 * SKETCH_HALF)
+  /** Votes counted since clear(). */
   cast = 0
 
-  /** Room for `n` more votes (the table stays at most half full). */
-  reserve(n: number): void {
-    const needed = 2 * (this.usedCount + n)
-    if (needed <= this.track.length) return
-    let size = this.track.length
-    while (size < needed) size *= 2
-    const old = { track: this.track, bucket: this.bucket, votes: this.votes, used: this.used.subarray(0, this.usedCount) }
-    this.track = new Uint32Array(size).fill(EMPTY)
-    this.bucket = new Uint32Array(size)
-    this.votes = new Uint32Array(size)
-    this.used = new Uint32Array(size)
-    const count = this.usedCount
-    this.usedCount = 0
-    for (let u = 0; u < count; u++) {
-      const s = old.used[u]!
-      this.add(old.track[s]!, old.bucket[s]!, old.votes[s]!)
-    }
-  }
-
-  /** One vote for `track` at `offset` (trackTime − queryTime); reserve() first. */
-  vote(track: number, offset: number): void {
-    this.add(track, (offset + OFFSET_BIAS) >>> BUCKET_SHIFT, 1)
-    this.cast++
-  }
-
-  /** The best alignment of each track (two adjacent buckets), the `out.items.length` best with ≥ minVotes. Clears the table. */
-  best(minVotes: number, out: AlignmentList): void {
-    out.count = 0
-    const mask = this.track.length - 1
-    for (let u = 0; u < this.usedCount; u++) {
-      const s = this.used[u]!
-      const track = this.track[s]!, bucket = this.bucket[s]!
-      let votes = this.votes[s]!
-      let h = cell(track, bucket + 1, mask)
-      while (this.track[h] !== EMPTY) {
-        if (this.track[h] === track && this.bucket[h] === bucket + 1) { votes += this.votes[h]!; break }
-        h = (h + 1) & mask
-      }
-      if (votes >= minVotes) keep(out, track, votes, bucket * BUCKET_FRAMES - OFFSET_BIAS)
-    }
-    for (let u = 0; u < this.usedCount; u++) this.track[this.used[u]!] = EMPTY
-    this.usedCount = 0
+  clear(): void {
+    this.counts.fill(0)
     this.cast = 0
   }
 
-  private add(track: number, bucket: number, votes: number): void {
-    const mask = this.track.length - 1
-    let h = cell(track, bucket, mask)
-    while (true) {
-      const t = this.track[h]!
-      if (t === EMPTY) {
-        this.track[h] = track; this.bucket[h] = bucket; this.votes[h] = votes
-        this.used[this.usedCount++] = h
-        return
-      }
-      if (t === track && this.bucket[h] === bucket) { this.votes[h]! += votes; return }
-      h = (h + 1) & mask
-    }
+  count(track: number, offset: number): void {
+    const bucket = (offset + OFFSET_BIAS) >>> BUCKET_SHIFT
+    const a = (Math.imul(track, 0x9e3779b1) + Math.imul(bucket, STEP_A)) >>> SKETCH_SHIFT
+    const b = SKETCH_HALF + ((Math.imul(track, 0x27d4eb2f) + Math.imul(bucket, STEP_B)) >>> SKETCH_SHIFT)
+    const c = this.counts
+    if (c[a]! < 255) c[a]!++
+    if (c[b]! < 255) c[b]!++
+    this.cast++
   }
-}
 
-function cell(track: number, bucket: number, mask: number): number {
-  const h = (Math.imul(track, 0x9e3779b1) ^ Math.imul(bucket, 0x85ebca6b)) >>> 0
-  return (h ^ (h >>> 15)) & mask
+  /** The estimated votes of the bucket of `offset` and the next one; keeps the alignment when it is among the best. */
+  offer(track: number, offset: number, minVotes: number, out: AlignmentList): void {
+    const bucket = (offset + OFFSET_BIAS) >>> BUCKET_SHIFT
+    const a = Math.imul(track, 0x9e3779b1) + Math.imul(bucket, STEP_A)
+    const b = Math.imul(track, 0x27d4eb2f) + Math.imul(bucket, STEP_B)
+    const c = this.counts
+    const votes = Math.min(c[a >>> SKETCH_SHIFT]!, c[SKETCH_HALF + (b >>> SKETCH_SHIFT)]!)
+      + Math.min(c[((a + STEP_A) | 0) >>> SKETCH_SHIFT]!, c[SKETCH_HALF + (((b + STEP_B) | 0) >>> SKETCH_SHIFT)]!)
+    if (votes < minVotes) return
+    const items = out.items
+    if (out.count === items.length && !better(votes, track, items[out.count - 1]!)) return
+    keep(out, track, votes, bucket * BUCKET_FRAMES - OFFSET_BIAS)
+  }
 }
 
 function keep(out: AlignmentList, track: number, votes: number, first: number): void {
   const items = out.items, cap = items.length
   if (out.count === cap && !better(votes, track, items[cap - 1]!)) return
+  // One track may hold several alignments (music repeats: its best triplet offset need not be
+  // its best pair offset), but not two overlapping ones.
   for (let i = 0; i < out.count; i++) {
     const c = items[i]!
-    if (c.track !== track) continue
+    if (c.track !== track || Math.abs(c.first - first) > 2 * BUCKET_FRAMES) continue
     if (votes <= c.votes) return
     c.votes = votes; c.first = first; c.last = first + 2 * BUCKET_FRAMES - 1
     order(out)
