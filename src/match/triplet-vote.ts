@@ -7,8 +7,9 @@
  * addressed by its own hash of (track, bucket); a bucket's count is the lesser of its two), in a
  * first walk over the postings; a second walk reads each posting's pair of buckets back and keeps
  * the best. An exact open-addressing table misses the cache on every probe once the votes number
- * hundreds of thousands: at 100 000 tracks the prototype on branch scale-triplets
- * measured 2.2 ms (p50) for the sketch against 7.1 ms for the table, with the same recall.
+ * hundreds of thousands: at 100 000 tracks a stand-alone prototype of this stage (issue 9's
+ * research, not kept) took 2.2 ms (p50) with the sketch against 7.1 ms with the table, with
+ * the same recall.
  * Collisions only add votes, and stage 2 re-scores every alignment exactly, so a collision
  * costs one verification at worst.
  */
