@@ -1,12 +1,13 @@
 /**
  * A fast 32-bit checksum of bytes, for the sections of large catalog files (codec.ts): four
  * lanes of xxHash32's round (multiply, rotate, multiply) over 32-bit words, then a final mix
- * with the length and the tail bytes. Any change of one byte, any swap of words and any
- * truncation changes it (with the odds of a 32-bit hash: 1 in 4·10^9 for damage it misses).
+ * with the length and the tail bytes. A change within one 32-bit word (so of any one byte)
+ * always changes it, every step being a bijection of its lane; other damage (swaps, truncation)
+ * escapes it with the odds of a 32-bit hash, 1 in 4·10^9.
  *
- * Why not CRC-32: a table CRC in JavaScript runs at ~185 MB/s on this machine, 36 s of a
- * 6.6 GB catalog's load; this ran at 1.1 GB/s beside it on a shared machine (CRC-32: 187 MB/s), so checking
- * costs a few seconds at 100 000 tracks. CRC-32 stays for small records (fingerprints, cache
+ * Why not CRC-32: a table CRC in JavaScript runs at 449 MB/s on this machine (quiet; 187 MB/s
+ * while other jobs ran), which is 10–36 s of a 4–7 GB catalog's load; this runs at 2.5 GB/s
+ * (1.1 while shared; bench/checksum.ts). CRC-32 stays for small records (fingerprints, cache
  * entries), where its standard value matters more than its speed.
  */
 const P1 = 0x9e3779b1, P2 = 0x85ebca77, P3 = 0xc2b2ae3d, P4 = 0x27d4eb2f, P5 = 0x165667b1
