@@ -636,18 +636,16 @@ function assemble(layout: Layout, targets: Target[]): CatalogParts {
     }
     const postings = take(part.pairs)
     const triplets = part.triplets === null ? null : take(part.triplets)
-    const chunks = postings.chunks
     const count = part.count
     const partSegments = segmentCounts.subarray(slot, slot + count)
     let segments = 0
     for (let i = 0; i < count; i++) segments += partSegments[i]!
-    const problem = checkPostings(postings, segments)
+    // Each track must own exactly the postings it claims: counted per segment while checking.
+    const perSegment = new Uint32Array(segments)
+    const problem = checkPostings(postings, segments, perSegment)
     if (problem) throw corrupt(`partition ${k}: ${problem}`)
     const tripletProblem = triplets === null ? null : checkPostings(triplets, segments)
     if (tripletProblem) throw corrupt(`partition ${k}'s triplets: ${tripletProblem}`)
-    // Each track must own exactly the postings it claims.
-    const perSegment = new Uint32Array(segments)
-    for (const c of chunks) countSegments(c.entry, perSegment)
     let first = 0
     for (let i = 0; i < count; i++) {
       const t = tracks[slot + i]!
@@ -660,12 +658,6 @@ function assemble(layout: Layout, targets: Target[]): CatalogParts {
     slot += count
   }
   return { indexFanout: layout.indexFanout, frontEnd: layout.frontEnd, tracks, index: { partitions } }
-}
-
-/** Adds each entry's segment to its count (a kernel of its own: one call site, one array type). */
-function countSegments(entry: Uint32Array, perSegment: Uint32Array): void {
-  const n = entry.length
-  for (let i = 0; i < n; i++) perSegment[entry[i]! >>> TIME_BITS]!++
 }
 
 function concat(pieces: Uint8Array[]): Uint8Array {

@@ -336,8 +336,12 @@ class SlotSorter {
   }
 }
 
-/** Checks the invariants lookups and merges rely on; returns a reason, or null when sound. */
-export function checkPostings(p: Postings, segments: number): string | null {
+/**
+ * Checks the invariants lookups and merges rely on; returns a reason, or null when sound. With
+ * `perSegment` (segments long), also counts each segment's postings into it, in the same pass
+ * (codec.ts checks that every track owns the postings it claims).
+ */
+export function checkPostings(p: Postings, segments: number, perSegment: Uint32Array | null = null): string | null {
   if (!Number.isInteger(p.keyBits) || p.keyBits < HASH_BITS || p.keyBits > MAX_KEY_BITS) return `key bits ${p.keyBits} out of range`
   if (!Number.isInteger(p.dirBits) || p.dirBits < Math.max(MIN_DIR_BITS, p.keyBits - 8) || p.dirBits > MAX_DIR_BITS) return `directory bits ${p.dirBits} out of range`
   if (!Number.isInteger(p.chunkBits) || p.chunkBits < 0 || p.chunkBits > MAX_CHUNK_BITS) return `chunk bits ${p.chunkBits} out of range`
@@ -358,9 +362,8 @@ export function checkPostings(p: Postings, segments: number): string | null {
     for (let s = 0; s < slots; s++) if (dir[s + 1]! < dir[s]!) return `chunk ${c}'s directory slot ${s} is not monotonic`
     const problem = low === null ? checkSlotsWide(dir, entry, slots) : checkSlots(dir, low, entry, slots, 2 ** lowBits)
     if (problem) return `chunk ${c}'s ${problem}`
-    let max = 0
-    for (let i = 0; i < entry.length; i++) if (entry[i]! > max) max = entry[i]!
-    if (entry.length > 0 && max >= limit) return `an entry of chunk ${c} names segment ${max >>> TIME_BITS} of ${segments}`
+    const beyond = boundAndCount(entry, limit, perSegment)
+    if (beyond >= 0) return `an entry of chunk ${c} names segment ${beyond >>> TIME_BITS} of ${segments}`
     count += entry.length
   }
   if (p.count !== count) return `postings claim ${p.count} entries, the chunks hold ${count}`
@@ -395,5 +398,20 @@ function checkSlotsWide(dir: Uint32Array, entry: Uint32Array, slots: number): st
     for (let i = dir[s]! + 1; i < end; i++) if (entry[i]! < entry[i - 1]!) return `slot ${s} has the entries of a key out of order (not in order)`
   }
   return null
+}
+
+/** The first entry ≥ limit (−1 when none), counting each entry's segment into perSegment on the way. */
+function boundAndCount(entry: Uint32Array, limit: number, perSegment: Uint32Array | null): number {
+  const n = entry.length
+  if (perSegment === null) {
+    for (let i = 0; i < n; i++) if (entry[i]! >= limit) return entry[i]!
+    return -1
+  }
+  for (let i = 0; i < n; i++) {
+    const e = entry[i]!
+    if (e >= limit) return e
+    perSegment[e >>> TIME_BITS]!++
+  }
+  return -1
 }
 
