@@ -1,6 +1,6 @@
 import { PeakmatchError } from '../errors.js'
 import { F1_BITS, DF_BITS, DT_BITS, FRAME_SECONDS } from '../options.js'
-import { Partition, VerifyPlan, footprint, type Hits, type IndexedPrint, type PartitionParts, type Verified } from './partition.js'
+import { Partition, VerifyPlan, footprint, keyGroupEnd, type Hits, type IndexedPrint, type PartitionParts, type Verified } from './partition.js'
 import type { AlignmentList, VoteSketch } from './triplet-vote.js'
 import type { TripletList } from './triplets.js'
 import { SEGMENT_FRAMES, indexKey } from './postings.js'
@@ -33,14 +33,6 @@ export const PARTITION_POSTINGS = 2 ** 28
 export const PAIR_BUDGET = 1 << 18
 /** Segments one track may take (≈ 149 hours of audio): bounds what one fingerprint can claim. */
 export const MAX_TRACK_SEGMENTS = 1 << 10
-
-/** Per partition, the verification plan of the current query (HashIndex.verify). */
-export class VerifyPlans {
-  plans: VerifyPlan[] = []
-  made: number[] = []
-  /** Bumped per query (and per pass): plans of an older one are stale. */
-  query = 0
-}
 
 export interface IndexOptions {
   partitionPostings?: number
@@ -183,18 +175,23 @@ export class HashIndex {
     let g = 0
     while (g < m) {
       const key = Math.floor(sorted[g]! / TRACK_SCALE)
-      const groupEnd = (key + 1) * TRACK_SCALE
-      let e = g + 1
-      while (e < m && sorted[e]! < groupEnd) e++
+      const e = keyGroupEnd(sorted, g, m)
       for (let x = 0; x < partitions.length; x++) partitions[x]!.voteKey(key, sorted, g, e, times, out, tallyCap, bases[x]!)
       g = e
     }
   }
 
-  /** Pair postings the query's keys (sortKeys' first `m` of out.order) hold: what lookup() would walk. */
-  pairPostings(sorted: Float64Array, m: number): number {
+  /**
+   * Plans stage 2 for the query's keys (sortKeys' first `m` of out.order), one VerifyPlan per
+   * partition in `plans` (grown as needed), and returns the postings those keys hold: what
+   * lookup() would walk.
+   */
+  planPairs(plans: VerifyPlan[], sorted: Float64Array, m: number): number {
     let total = 0
-    for (const p of this.partitions) total += p.pairPostings(sorted, m)
+    for (let x = 0; x < this.partitions.length; x++) {
+      if (plans.length <= x) plans.push(new VerifyPlan())
+      total += this.partitions[x]!.plan(sorted, m, plans[x]!)
+    }
     return total
   }
 
@@ -207,16 +204,10 @@ export class HashIndex {
     }
   }
 
-  /**
-   * Stage 2: the pair evidence of one slot at offsets [first, last] (Partition.verify). `plans`
-   * holds one VerifyPlan per partition, made on first use in this query: call newQuery() first.
-   */
-  verify(plans: VerifyPlans, sorted: Float64Array, m: number, hashes: Uint32Array, times: Uint32Array, slot: number, first: number, last: number, tallyCap: number, out: Verified): number {
+  /** Stage 2: the pair evidence of one slot at offsets [first, last] (Partition.verify), from this query's planPairs(). */
+  verify(plans: readonly VerifyPlan[], sorted: Float64Array, hashes: Uint32Array, times: Uint32Array, slot: number, first: number, last: number, tallyCap: number, out: Verified): number {
     const i = this.partitionOf(slot)
-    const p = this.partitions[i]!
-    while (plans.plans.length <= i) plans.plans.push(new VerifyPlan())
-    if (plans.made[i] !== plans.query) { p.plan(sorted, m, plans.plans[i]!); plans.made[i] = plans.query }
-    return p.verify(plans.plans[i]!, sorted, hashes, times, slot - this.bases[i]!, first, last, tallyCap, out)
+    return this.partitions[i]!.verify(plans[i]!, sorted, hashes, times, slot - this.bases[i]!, first, last, tallyCap, out)
   }
 
   /**

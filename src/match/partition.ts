@@ -16,7 +16,6 @@ import type { AlignmentList, VoteSketch } from './triplet-vote.js'
  * outside the compact form. Removals are masked at once (their segments stop voting);
  * compact() drops them and renumbers the live slots in their old order.
  */
-export { DELTA_SHARE, MAX_RUNS, PENDING_LIMIT } from './layer.js'
 
 /**
  * Most votes one (query key, track) pair casts in a lookup. A key that recurs K times in the
@@ -97,9 +96,6 @@ export class Partition {
 
   /** Slots handed out so far (removed ones included, until compaction). */
   get slotCount(): number { return this.slots }
-  /** Live slots. */
-  get liveSlotCount(): number { return this.liveSlots }
-  get segmentCount(): number { return this.segments }
   get hasDelta(): boolean { return this.pairs.runs.length > 0 }
   /** Postings of live tracks. */
   get postingCount(): number { return this.livePostings }
@@ -300,21 +296,6 @@ export class Partition {
     out.count = count
   }
 
-  /** Postings of the pair keys [g, e) of `sorted` (a sorted key × 2^32 + i list, HashIndex.lookup) hold here. */
-  pairPostings(sorted: Float64Array, m: number): number {
-    let total = 0, g = 0
-    const runs = this.pairs.runs
-    while (g < m) {
-      const key = Math.floor(sorted[g]! / TRACK_SCALE)
-      const groupEnd = (key + 1) * TRACK_SCALE
-      while (g < m && sorted[g]! < groupEnd) g++
-      for (let x = -1; x < runs.length; x++) {
-        total += findKey(x < 0 ? this.pairs.main : runs[x]!, key)
-      }
-    }
-    return total
-  }
-
   /**
    * Stage 1 (triplet-vote.ts): every live triplet posting of the query's triplets, slots offset
    * by `base`, counted in the sketch (`out` null) or offered to `out` (the second walk).
@@ -345,25 +326,27 @@ export class Partition {
   }
 
   /**
-   * Stage 2's shared work for one query: for each key group [g, e) of `sorted` (HashIndex.lookup's
-   * grouping) and each pair source (main, runs) holding the key, its range of postings, so that
-   * verifying each candidate costs one search per (key, source) and no directory lookups.
+   * For each key group [g, e) of `sorted` (HashIndex.lookup's grouping) and each pair source
+   * (main, runs) holding the key, its range of postings; returns how many postings that is (what
+   * a pair walk would cost: query.ts's budget). Stage 2 verifies every candidate from this plan:
+   * one search per (key, source), no directory lookups.
    */
-  plan(sorted: Float64Array, m: number, plan: VerifyPlan): void {
+  plan(sorted: Float64Array, m: number, plan: VerifyPlan): number {
     plan.count = 0
     const runs = this.pairs.runs
-    let g = 0
+    let total = 0, g = 0
     while (g < m) {
       const key = Math.floor(sorted[g]! / TRACK_SCALE)
-      const groupEnd = (key + 1) * TRACK_SCALE
-      let e = g + 1
-      while (e < m && sorted[e]! < groupEnd) e++
+      const e = keyGroupEnd(sorted, g, m)
       for (let x = -1; x < runs.length; x++) {
         const p = x < 0 ? this.pairs.main : runs[x]!
-        if (findKey(p, key) > 0) plan.add(g, e, p.chunks[chunkOf(p, key)]!.entry, found.start, found.end)
+        const n = findKey(p, key)
+        if (n > 0) plan.add(g, e, p.chunks[chunkOf(p, key)]!.entry, found.start, found.end)
+        total += n
       }
       g = e
     }
+    return total
   }
 
   /**
@@ -538,6 +521,14 @@ export function lowerBound(a: Uint32Array, lo: number, hi: number, want: number)
   }
   while (lo < hi) { const m = (lo + hi) >>> 1; if (a[m]! < want) lo = m + 1; else hi = m }
   return lo
+}
+
+/** Where the group of equal keys starting at g ends in `sorted` (key × 2^32 + i, ascending; the first m). */
+export function keyGroupEnd(sorted: Float64Array, g: number, m: number): number {
+  const end = (Math.floor(sorted[g]! / TRACK_SCALE) + 1) * TRACK_SCALE
+  let e = g + 1
+  while (e < m && sorted[e]! < end) e++
+  return e
 }
 
 /** The u-th of s evenly spaced ranks in [0, n), the first and the last included (the middle for s = 1). */

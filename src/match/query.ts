@@ -1,6 +1,6 @@
 import { HASH_BITS } from '../options.js'
 import type { HashIndex, Hits } from './hash-index.js'
-import { Verified, VerifyPlans, emptyHits, sortKeys } from './hash-index.js'
+import { Verified, VerifyPlan, emptyHits, sortKeys } from './hash-index.js'
 import { DECISION_CONFIDENCE, decide, type Recordings } from './rank.js'
 import { VoteSketch, alignmentList, type AlignmentList } from './triplet-vote.js'
 import { queryTriplets, tripletList, type TripletList } from './triplets.js'
@@ -49,7 +49,8 @@ export class QueryScratch {
   readonly sketch = new VoteSketch()
   readonly alignments: AlignmentList = alignmentList(ALIGNMENTS)
   readonly verified = new Verified()
-  readonly plans = new VerifyPlans()
+  /** Stage 2's plan of the current pass, one per partition (HashIndex.planPairs). */
+  readonly plans: VerifyPlan[] = []
   /** Per pair hash: its votes in the window bestWindow slides (4 MiB, made on a large catalog's first query). */
   get inWindow(): Uint16Array { return (this.#inWindow ??= new Uint16Array(1 << HASH_BITS)) }
   #inWindow: Uint16Array | null = null
@@ -68,7 +69,7 @@ export class QueryScratch {
 export function searchPass(index: HashIndex, recordings: Recordings, fp: QueryPrint, shift: boolean, scratch: QueryScratch, votesPerKey = 0): CandidateList {
   if (index.triplets) {
     const m = sortKeys(fp.hashes, shift, scratch.hits)
-    if (index.pairPostings(scratch.hits.order, m) > index.pairBudget) return tripletPass(index, recordings, fp, shift, scratch, m, votesPerKey)
+    if (index.planPairs(scratch.plans, scratch.hits.order, m) > index.pairBudget) return tripletPass(index, recordings, fp, shift, scratch, votesPerKey)
   }
   scratch.lastPass = 'pairs'
   const hits = scratch.hits
@@ -106,7 +107,7 @@ export function search(index: HashIndex, recordings: Recordings, fp: QueryPrint,
  * verified with their shifted keys (scratch.hits.order holds them: sortKeys). Then decide()
  * as the pair vote does.
  */
-function tripletPass(index: HashIndex, recordings: Recordings, fp: QueryPrint, shift: boolean, scratch: QueryScratch, m: number, votesPerKey: number): CandidateList {
+function tripletPass(index: HashIndex, recordings: Recordings, fp: QueryPrint, shift: boolean, scratch: QueryScratch, votesPerKey: number): CandidateList {
   scratch.lastPass = 'triplets'
   const [down, up] = scratch.triplets as [TripletList, TripletList]
   queryTriplets(fp.hashes, fp.times, fp.ranks, QUERY_TRIPLET_RANKS, shift ? -1 : 0, down)
@@ -117,11 +118,10 @@ function tripletPass(index: HashIndex, recordings: Recordings, fp: QueryPrint, s
   const out = shift ? scratch.shifted : scratch.exact
   out.count = 0
   const verified = scratch.verified
-  scratch.plans.query++
   for (let a = 0; a < alignments.count; a++) {
     const al = alignments.items[a]!
     // The window may slide up to `window` frames past the buckets the triplets voted in.
-    const hits = index.verify(scratch.plans, scratch.hits.order, m, fp.hashes, fp.times, al.track, al.first - window, al.last + window, votesPerKey, verified)
+    const hits = index.verify(scratch.plans, scratch.hits.order, fp.hashes, fp.times, al.track, al.first - window, al.last + window, votesPerKey, verified)
     const c = out.items[out.count]!
     if (!bestWindow(verified, window, scratch.inWindow, c)) continue
     c.track = al.track
