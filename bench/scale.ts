@@ -59,6 +59,7 @@ import { join } from 'node:path'
 import { Catalog, type Fingerprint } from '../src/index.js'
 import { internals } from '../src/match/catalog.js'
 import { loadCorpusPrints, printFingerprint, type CorpusPrint } from './corpus-prints.js'
+import { rng } from '../test/support/synth.js'
 import { loadCatalog, persistApi, saveCatalog } from './scale-io.js'
 import { plotScale } from './scale-plot.js'
 
@@ -115,18 +116,6 @@ const quantile = (sorted: Float64Array, q: number) => (sorted.length ? sorted[Ma
 // ---------------------------------------------------------------------------------------------
 // Synthetic tracks
 
-/** mulberry32: a seeded 32-bit PRNG, floats in [0, 1). Deterministic across runs and platforms. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
 interface Source { hashes: Uint32Array; times: Uint32Array; ranks: Uint8Array; frames: number }
 
 /**
@@ -154,7 +143,7 @@ class SyntheticTracks {
       return { hashes: fp.hashes, times: fp.times, ranks, frames: Math.ceil(fp.durationSeconds / fp.frameSeconds) }
     })
     this.durations = Float64Array.from(real, (fp) => fp.durationSeconds)
-    this.random = mulberry32(seed)
+    this.random = rng(seed)   // mulberry32, as the tests' synthetic audio
   }
 
   next(): Fingerprint {
@@ -407,7 +396,7 @@ async function buildChild(args: Args, size: number): Promise<BuildResult> {
  * LIVE_ADDS more synthetic tracks, one at a time, each followed by stats() (which makes it
  * searchable, as a query would): what one add costs a catalog in service. Run after the save,
  * so the file and the load measure the catalog as built. These adds go to the delta index;
- * the add that pushes the delta past its share of main (DELTA_SHARE in hash-index.ts, 1/8 today)
+ * the add that pushes the delta past its share of main (DELTA_SHARE in layer.ts, 1/8 today)
  * costs a full merge instead, about the build's prepare time: see --prepare-every for that one.
  */
 const LIVE_ADDS = 50
