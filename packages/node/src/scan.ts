@@ -21,13 +21,14 @@ export interface RunOptions extends PoolLimits {
 }
 
 /** One file's reading, from a worker or the cache, or its failure. */
-interface Read { file: AudioFile; fp?: Fingerprint; info?: FileInfo; cached: boolean; error?: FileError }
+export interface Read { file: AudioFile; fp?: Fingerprint; info?: FileInfo; cached: boolean; error?: FileError }
 
 /**
  * Reads every file (cache first, then the worker pool), keeping the pool busy, and calls
- * `use` on each in walk order as soon as it and every file before it are done.
+ * `use` on each in walk order as soon as it and every file before it are done. The one reading
+ * loop of build, scan, identify and dedupe.
  */
-async function readAll(files: readonly AudioFile[], options: RunOptions, cache: FingerprintCache | undefined, use: (r: Read) => void): Promise<{ interrupted: boolean; fingerprinted: number; fromCache: number }> {
+export async function readFiles(files: readonly AudioFile[], options: RunOptions, cache: FingerprintCache | undefined, use: (r: Read) => void): Promise<{ interrupted: boolean; fingerprinted: number; fromCache: number }> {
   const jobs = options.jobs ?? 2
   const pool = new WorkerPool(jobs, options.workerScript, options)
   const bytesTotal = files.reduce((s, f) => s + f.size, 0)
@@ -127,7 +128,7 @@ export async function buildCatalog(paths: readonly string[], options: RunOptions
   const out: BuildFileResult[] = []
   const unused = new Set(options.editions?.keys() ?? [])
   let audioSeconds = 0
-  const { interrupted } = await readAll(files, options, options.cache, (r) => {
+  const { interrupted } = await readFiles(files, options, options.cache, (r) => {
     const rel = relative(r.file.root, r.file.path).split(sep).join('/')
     if (r.error || !r.fp || !r.info) {
       out.push({ path: r.file.path, cached: r.cached, error: { reason: r.error?.reason ?? 'corrupt', message: r.error?.message ?? 'unknown' } })
@@ -266,7 +267,7 @@ export async function scanLibrary(paths: readonly string[], catalog: Catalog, op
   const out: ScanFileResult[] = []
   const warnings: string[] = []
   let audioSeconds = 0
-  const run = await readAll(files, options, options.cache, (r) => {
+  const run = await readFiles(files, options, options.cache, (r) => {
     out.push(identifyReading(catalog, r))
     if (r.info) audioSeconds += r.info.durationSeconds
   })

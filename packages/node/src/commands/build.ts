@@ -1,0 +1,42 @@
+import { resolve } from 'node:path'
+import { FingerprintCache } from '../cache.js'
+import { CliError } from '../errors.js'
+import { buildSummaryText } from '../report.js'
+import { buildCatalog, loadEditions, saveCatalog } from '../scan.js'
+import { EXIT, jobsOf, parse, type Io } from './common.js'
+import { HELP } from './help.js'
+import { progressBar } from './progress.js'
+
+export async function cmdBuild(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parse('catalog build', args, {
+    output: { type: 'string', short: 'o' }, editions: { type: 'string', short: 'e' }, jobs: { type: 'string', short: 'j' }, cache: { type: 'string' },
+  })
+  if (values.help) { io.out(HELP.build!); return EXIT.OK }
+  if (positionals.length === 0) throw new CliError(EXIT.USAGE, 'catalog build: give at least one directory of audio files')
+  if (!values.output) throw new CliError(EXIT.USAGE, 'catalog build: -o <catalog.pmx> is required')
+  const editions = values.editions ? loadEditions(values.editions) : undefined
+  const cache = values.cache ? await FingerprintCache.open(resolve(values.cache)) : undefined
+  const bar = progressBar({ ...io, tty: io.tty && !values.json }, 'fingerprinting')
+  let result
+  try {
+    result = await buildCatalog(positionals, { jobs: jobsOf(values.jobs), editions, cache, onProgress: bar.update, signal: io.signal, workerScript: io.workerScript })
+  } finally {
+    bar.stop()
+  }
+  if (result.interrupted) {
+    io.err('interrupted: the catalog was not written (any previous one is untouched)\n')
+    return EXIT.INTERRUPTED
+  }
+  if (result.summary.added === 0) {
+    // An empty catalog would silently replace a good one (a wrong or unmounted directory).
+    for (const f of result.files) if (f.error) io.err(`  ${f.path}: ${f.error.reason} — ${f.error.message}\n`)
+    throw new CliError(EXIT.USAGE, `catalog build: no audio file could be added from ${positionals.join(', ')} (${result.summary.files} audio files found, ${result.summary.unreadable} unreadable, ${result.summary.skipped} skipped): ${values.output} was not written`)
+  }
+  const bytes = saveCatalog(result.catalog, values.output)
+  await cache?.save()
+  if (cache?.problem) io.err(`note: cache ${cache.path}: ${cache.problem}\n`)
+  if (values.json) io.out(JSON.stringify({ catalog: resolve(values.output), bytes, summary: result.summary, files: result.files }, null, 2) + '\n')
+  else io.out(buildSummaryText(result, values.output, bytes) + '\n')
+  return result.summary.unreadable + result.summary.skipped > 0 ? EXIT.UNREADABLE_FILES : EXIT.OK
+}
+
