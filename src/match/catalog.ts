@@ -8,7 +8,7 @@ import { HashIndex } from './hash-index.js'
 import { identify, type IdentifyOptions, type Identification } from './identify.js'
 import { QueryScratch, search, searchPass } from './query.js'
 import { TrackRegistry } from './registry.js'
-import type { CatalogOptions, CatalogStats, EditionOptions, Match, MatchOptions, TrackInfo } from './types.js'
+import type { CatalogOptions, CatalogSettings, CatalogStats, EditionOptions, Match, MatchOptions, TrackInfo } from './types.js'
 import type { CandidateList } from './votes.js'
 
 /** A catalog's parts, for bench/ and tests only (the package does not export it). */
@@ -79,6 +79,11 @@ export class Catalog {
     this.#index.remove(slot)
     this.#registry.remove(slot)
     return true
+  }
+
+  /** How the catalog indexes, and the front end its tracks were fingerprinted with (null while it has none). */
+  settings(): CatalogSettings {
+    return { indexFanout: this.#indexFanout, tripletIndex: this.#index.triplets, frontEnd: this.#frontEnd }
   }
 
   stats(): CatalogStats {

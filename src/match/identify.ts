@@ -47,6 +47,13 @@ export interface IdentifyOptions {
   quality?: EditionQuality
   /** Most alternatives returned. @default 5 */
   alternatives?: number
+  /**
+   * Lowest `confidence` (the share of the file's audio that aligns, discounted where windows
+   * only just pass) of a "matched" file; below it, a file with some coverage is "ambiguous".
+   * Higher is stricter. A file contested by a second recording is never "matched".
+   * @default the coverage rule: coverage ≥ MATCH_COVERAGE (0.5)
+   */
+  minConfidence?: number
 }
 
 export interface Alignment {
@@ -82,6 +89,10 @@ export interface Identification {
 export function identify(index: HashIndex, registry: TrackRegistry, scratch: QueryScratch, fp: Fingerprint, options: IdentifyOptions = {}): Identification {
   const limit = options.alternatives ?? 5
   if (!Number.isInteger(limit) || limit < 0) throw new PeakmatchError('INVALID_OPTIONS', `alternatives must be an integer ≥ 0, got ${String(limit)}`)
+  const minConfidence = options.minConfidence
+  if (minConfidence !== undefined && !(typeof minConfidence === 'number' && minConfidence >= 0 && minConfidence <= 1)) {
+    throw new PeakmatchError('INVALID_OPTIONS', `minConfidence must be a number from 0 to 1, got ${String(minConfidence)}`)
+  }
   const windowFrames = Math.round(WINDOW_SECONDS / fp.frameSeconds)
   const n = fp.hashes.length
   const windowCount = n === 0 ? 0 : Math.floor(fp.times[n - 1]! / windowFrames) + 1
@@ -128,7 +139,8 @@ export function identify(index: HashIndex, registry: TrackRegistry, scratch: Que
   }
   // Two recordings that both cover much of the file: say so rather than pick one.
   const contested = second !== undefined && second.coverage >= AMBIGUOUS_COVERAGE && second.coverage >= top.coverage / 2
-  const status: IdentifyStatus = top.coverage >= MATCH_COVERAGE && !contested ? 'matched' : 'ambiguous'
+  const passes = minConfidence === undefined ? top.coverage >= MATCH_COVERAGE : top.confidence >= minConfidence
+  const status: IdentifyStatus = passes && !contested ? 'matched' : 'ambiguous'
   const editions = registry.editions(top.recordingId)
   const bestEdition = editions.reduce((a, b) => (qualityRank(b.quality ?? {}) > qualityRank(a.quality ?? {}) ? b : a))
   const result: Identification = {

@@ -1,3 +1,4 @@
+import type { FrontEnd } from '../fingerprint/front-end.js'
 import type { EditionQuality } from './editions.js'
 
 /** The public shapes of catalog calls (catalog.ts), apart so that lower layers can name them. */
@@ -48,6 +49,14 @@ export interface CatalogOptions {
    * @default false
    */
   tripletIndex?: boolean
+}
+
+/** A catalog's settings (Catalog.settings()): what it was made with, for `catalog info` and checks. */
+export interface CatalogSettings {
+  indexFanout: number
+  tripletIndex: boolean
+  /** The fingerprint parameters of its tracks (null in an empty catalog). */
+  frontEnd: FrontEnd | null
 }
 
 export interface CatalogStats {

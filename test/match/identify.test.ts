@@ -82,6 +82,40 @@ describe('Catalog.identify', () => {
   })
 })
 
+describe('Catalog.identify minConfidence', () => {
+  // Half of r3 (20 s) followed by 20 s of a piece not in the catalog: coverage ≈ 0.5.
+  const half = (): Audio => {
+    const out = excerpt(synthMusic(778, 40), 0, 40).channels[0]!
+    out.set(excerpt(pieces[3]!, 0, 20).channels[0]!, 0)
+    return { sampleRate: 44100, channels: [out] }
+  }
+
+  it('sets the bar of "matched" on the confidence it reports: stricter above it, laxer below', () => {
+    const fp = fingerprint(half())
+    const base = catalog.identify(fp)
+    expect(base.recordingId).toBe('r3')
+    expect(base.confidence).toBeGreaterThan(0.2)
+    expect(base.confidence).toBeLessThan(0.7)
+    expect(catalog.identify(fp, { minConfidence: base.confidence }).status).toBe('matched')
+    expect(catalog.identify(fp, { minConfidence: base.confidence + 0.01 }).status).toBe('ambiguous')
+    expect(catalog.identify(fp, { minConfidence: 0.1 }).status).toBe('matched')
+    // a whole copy passes a strict bar
+    expect(catalog.identify(fingerprint(pieces[3]!), { minConfidence: 0.9 }).status).toBe('matched')
+  })
+
+  it('never matches an unrelated piece, whatever the bar', () => {
+    const other = fingerprint(synthMusic(612, 30))
+    expect(catalog.identify(other, { minConfidence: 0 }).status).not.toBe('matched')
+  })
+
+  it('refuses a bar outside 0..1 with INVALID_OPTIONS', () => {
+    const fp = fingerprint(excerpt(pieces[0]!, 0, 5))
+    for (const bad of [-0.1, 1.5, Number.NaN, '0.5' as unknown as number]) {
+      expect(() => catalog.identify(fp, { minConfidence: bad })).toThrow(expect.objectContaining({ code: 'INVALID_OPTIONS' }))
+    }
+  })
+})
+
 describe('edition quality', () => {
   it('orders lossless above lossy, then by resolution; lossy by mp3-equivalent rate', () => {
     expect(qualityRank({ codec: 'flac' })).toBeGreaterThan(qualityRank({ codec: 'mp3', bitrateKbps: 320 }))
