@@ -59,6 +59,11 @@ export class Catalog {
     return { id, recordingId, quality, durationSeconds, metadata }
   }
 
+  /** The tracks that are editions of a recording (empty when none is). */
+  editions(recordingId: string): TrackInfo[] {
+    return this.#registry.editions(recordingId).map(({ id, recordingId, quality, durationSeconds, metadata }) => ({ id, recordingId, quality, durationSeconds, metadata }))
+  }
+
   /** Adds a track. With `edition.recordingId`, it is one edition of that recording. */
   add(trackId: string, fp: Fingerprint, metadata?: unknown, editionOptions?: EditionOptions): void {
     checkTrackId(trackId, 'track id')

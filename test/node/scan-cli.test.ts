@@ -70,9 +70,12 @@ describe('peakmatch identify', () => {
   it('names the recording, its best edition and the upgrade', async () => {
     const r = await cli('identify', join(world.library, 'album', 'song-a.mp3'), '--catalog', pmx, '--json')
     expect(r.code).toBe(0)
-    expect(r.json()).toMatchObject({ status: 'matched', recordingId: 'rec-a', upgrade: true, edition: { trackId: 'a.wav' } })
+    expect(r.json()).toMatchObject({ schemaVersion: 1, interrupted: false })
+    expect(r.json().files).toHaveLength(1)
+    expect(r.json().files[0]).toMatchObject({ status: 'matched', recordingId: 'rec-a', trackId: 'a.wav', upgrade: true, edition: { trackId: 'a.wav' }, catalogTags: { title: 'Song A' } })
     const human = await cli('identify', join(world.library, 'album', 'song-a.mp3'), '--catalog', pmx)
-    expect(human.out).toMatch(/matched .*→ rec-a \(a\.wav\)/)
+    // the catalog's title, not the ids (those are in --json)
+    expect(human.out).toMatch(/matched .*song-a\.mp3 → "Song A", coverage/)
     expect(human.out).toMatch(/best edition: a\.wav \(flac 24-bit 96 kHz\), an upgrade/)
   })
 
@@ -91,7 +94,7 @@ describe('peakmatch identify', () => {
   })
 
   it('has --help with an example for every command', async () => {
-    for (const argv of [['--help'], ['catalog', 'build', '--help'], ['scan', '--help'], ['identify', '--help']]) {
+    for (const argv of [['--help'], ['catalog', 'build', '--help'], ['catalog', 'add', '--help'], ['catalog', 'remove', '--help'], ['catalog', 'list', '--help'], ['catalog', 'info', '--help'], ['scan', '--help'], ['identify', '--help']]) {
       const r = await cli(...argv)
       expect(r.code).toBe(0)
       expect(r.out).toMatch(/Example|Usage/)

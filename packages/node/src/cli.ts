@@ -5,7 +5,8 @@
  */
 import { CliError } from './errors.js'
 import { cmdBuild } from './commands/build.js'
-import { EXIT, type Io } from './commands/common.js'
+import { cmdInfo, cmdList, cmdRemove } from './commands/catalog.js'
+import { EXIT, nearest, type Io } from './commands/common.js'
 import { HELP } from './commands/help.js'
 import { cmdIdentify } from './commands/identify.js'
 import { cmdScan } from './commands/scan.js'
@@ -13,24 +14,35 @@ import { cmdScan } from './commands/scan.js'
 export { EXIT, type Io } from './commands/common.js'
 export { reportPath } from './commands/scan.js'
 
+type Command = (args: string[], io: Io) => Promise<number>
+const COMMANDS: Record<string, Command> = { scan: cmdScan, identify: cmdIdentify }
+const CATALOG_COMMANDS: Record<string, Command> = {
+  build: (args, io) => cmdBuild(args, io, 'build'), add: (args, io) => cmdBuild(args, io, 'add'), remove: cmdRemove, list: cmdList, info: cmdInfo,
+}
+
 /** Runs the CLI; returns the exit code (never calls process.exit). */
 export async function main(argv: string[], io: Io): Promise<number> {
   try {
     const [cmd, ...rest] = argv
     if (cmd === undefined || cmd === '--help' || cmd === '-h' || cmd === 'help') {
-      const topic = cmd === 'help' ? rest[0] : undefined
-      io.out((topic === 'catalog' ? HELP.build : topic && HELP[topic]) || HELP.main!)
+      const topic = cmd === 'help' ? rest.filter((w) => w !== 'catalog')[0] ?? rest[0] : undefined
+      io.out((topic === 'catalog' ? HELP.catalog : topic !== undefined && Object.hasOwn(HELP, topic) && HELP[topic]) || HELP.main!)
       return cmd === undefined ? EXIT.USAGE : EXIT.OK
     }
     if (cmd === '--version' || cmd === '-V') { io.out('peakmatch 0.1.0\n'); return EXIT.OK }
     if (cmd === 'catalog') {
-      if (rest[0] === 'build') return await cmdBuild(rest.slice(1), io)
-      if (rest[0] === '--help' || rest[0] === '-h') { io.out(HELP.build!); return EXIT.OK }
-      throw new CliError(EXIT.USAGE, `unknown command: catalog ${rest[0] ?? ''} (try: peakmatch catalog build --help)`)
+      const [sub, ...args] = rest
+      const run = sub !== undefined && Object.hasOwn(CATALOG_COMMANDS, sub) ? CATALOG_COMMANDS[sub] : undefined
+      if (run) return await run(args, io)
+      if (sub === undefined || sub === '--help' || sub === '-h') { io.out(HELP.catalog!); return sub === undefined ? EXIT.USAGE : EXIT.OK }
+      const near = nearest(sub, Object.keys(CATALOG_COMMANDS))
+      throw new CliError(EXIT.USAGE, `unknown command: catalog ${sub}${near ? ` (did you mean: peakmatch catalog ${near}?)` : ' (try: peakmatch catalog --help)'}`)
     }
-    if (cmd === 'scan') return await cmdScan(rest, io)
-    if (cmd === 'identify') return await cmdIdentify(rest, io)
-    throw new CliError(EXIT.USAGE, `unknown command: ${cmd} (try: peakmatch --help)`)
+    // Own keys only: `peakmatch constructor` is an unknown command, not Object.prototype's.
+    const run = Object.hasOwn(COMMANDS, cmd) ? COMMANDS[cmd] : undefined
+    if (run) return await run(rest, io)
+    const near = nearest(cmd, [...Object.keys(COMMANDS), 'catalog'])
+    throw new CliError(EXIT.USAGE, `unknown command: ${cmd}${near ? ` (did you mean: peakmatch ${near}?)` : ''}`)
   } catch (e) {
     if (e instanceof CliError) {
       io.err(`peakmatch: ${e.message}\n`)
@@ -52,7 +64,7 @@ export async function run(): Promise<void> {
     controller.abort()
   })
   const code = await main(process.argv.slice(2), {
-    out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t), tty: Boolean(process.stdout.isTTY), signal: controller.signal,
+    out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t), tty: Boolean(process.stdout.isTTY), signal: controller.signal, stdin: process.stdin,
   })
   process.exitCode = code
 }

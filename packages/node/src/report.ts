@@ -1,3 +1,4 @@
+import type { Tags } from './read.js'
 import type { BuildResult, ScanFileResult, ScanResult } from './scan.js'
 import { SKIP_REASONS } from './walk.js'
 
@@ -26,6 +27,7 @@ export function scanSummaryText(r: ScanResult): string {
   const lines = [
     `${s.files} audio files scanned in ${formatDuration(s.elapsedSeconds)} (${formatDuration(s.audioSeconds)} of audio; ${s.fingerprinted} fingerprinted, ${s.fromCache} from cache${s.ignored ? `; ${s.ignored} non-audio files ignored` : ''})`,
     `  matched      ${String(s.matched).padStart(6)}   mirrored from the catalog, ${s.upgradable} of them upgradable to a better edition`,
+    ...(s.snippets ? [`  snippets     ${String(s.snippets).padStart(6)}   excerpts of catalog recordings (identified at an offset): neither mirrored nor uploaded`] : []),
     `  unmatched    ${String(s.unmatched).padStart(6)}   to upload, ${formatBytes(s.unmatchedBytes)}`,
     `  ambiguous    ${String(s.ambiguous).padStart(6)}   more than one recording fits: left for review`,
     `  unreadable   ${String(s.unreadable).padStart(6)}   could not be read (reason in the report)`,
@@ -36,12 +38,24 @@ export function scanSummaryText(r: ScanResult): string {
   return lines.join('\n')
 }
 
+/**
+ * What a person calls a catalog track: "Title" by Artist from the catalog's tags when it has them,
+ * else its recording id (and track id when they differ). Scripts get the ids from --json.
+ */
+export function trackName(f: { recordingId?: string; trackId?: string; catalogTags?: Tags }): string {
+  const t = f.catalogTags
+  if (t?.title) return `"${t.title}"${t.artist ? ` by ${t.artist}` : ''}`
+  return `${f.recordingId}${f.trackId !== f.recordingId ? ` (${f.trackId})` : ''}`
+}
+
 /** One line per file, for the terminal. */
 export function fileLine(f: ScanFileResult, root?: string): string {
   const name = root && f.path.startsWith(root) ? f.path.slice(root.length).replace(/^[/\\]/, '') : f.path
   switch (f.status) {
     case 'matched':
-      return `matched     ${name} → ${f.recordingId}${f.trackId !== f.recordingId ? ` (${f.trackId})` : ''}, coverage ${pct(f.coverage)}${f.upgrade ? `, upgrade: ${f.edition?.trackId}${f.edition?.quality ? ` (${qualityText(f.edition.quality)})` : ''}` : ''}`
+      return `matched     ${name} → ${trackName(f)}, coverage ${pct(f.coverage)}${f.upgrade ? `, upgrade: ${f.edition?.trackId}${f.edition?.quality ? ` (${qualityText(f.edition.quality)})` : ''}` : ''}`
+    case 'snippet':
+      return `snippet     ${name} → ${trackName(f)}, identified at ${formatOffset(f.offsetSeconds ?? 0)} (confidence ${f.confidence})`
     case 'ambiguous':
       return `ambiguous   ${name} → ${(f.alternatives ?? []).map((a) => `${a.recordingId} ${pct(a.coverage)}`).join(' | ')}`
     case 'unmatched':
@@ -51,6 +65,13 @@ export function fileLine(f: ScanFileResult, root?: string): string {
     default:
       return `unreadable  ${name}: ${f.reason} — ${f.error}`
   }
+}
+
+/** An offset into a track: 1:23.4, or −0:02.0 when the file starts before the track. */
+export function formatOffset(seconds: number): string {
+  const a = Math.abs(seconds)
+  const m = Math.floor(a / 60), s = a - 60 * m
+  return `${seconds < 0 ? '−' : ''}${m}:${s.toFixed(1).padStart(4, '0')}`
 }
 
 const pct = (x: number | undefined) => (x === undefined ? '–' : `${Math.round(x * 100)}%`)
@@ -66,6 +87,7 @@ export function qualityText(q: { codec?: string; bitrateKbps?: number; sampleRat
 const CSV_COLUMNS = [
   'path', 'status', 'reason', 'recordingId', 'trackId', 'bestEdition', 'upgrade', 'confidence', 'coverage', 'offsetSeconds',
   'durationSeconds', 'sizeBytes', 'codec', 'bitrateKbps', 'sampleRate', 'bitDepth', 'title', 'artist', 'album', 'cached', 'error',
+  'catalogTitle', 'catalogArtist', 'catalogAlbum',
 ] as const
 
 /**
@@ -91,17 +113,19 @@ export function scanCsv(r: ScanResult): string {
       upgrade: f.upgrade, confidence: f.confidence, coverage: f.coverage, offsetSeconds: f.offsetSeconds, durationSeconds: f.durationSeconds,
       sizeBytes: f.sizeBytes, codec: f.quality?.codec, bitrateKbps: f.quality?.bitrateKbps, sampleRate: f.quality?.sampleRate,
       bitDepth: f.quality?.bitDepth, title: f.tags?.title, artist: f.tags?.artist, album: f.tags?.album, cached: f.cached, error: f.error,
+      catalogTitle: f.catalogTags?.title, catalogArtist: f.catalogTags?.artist, catalogAlbum: f.catalogTags?.album,
     }
     rows.push(CSV_COLUMNS.map((c) => cell(row[c])).join(','))
   }
   return rows.join('\n') + '\n'
 }
 
-export function buildSummaryText(r: BuildResult, out: string, bytes: number): string {
+/** The summary of `catalog build`, or of `catalog add` when `tracksBefore` is given. */
+export function buildSummaryText(r: BuildResult, out: string, bytes: number, tracksBefore?: number): string {
   const s = r.summary
   const stats = r.catalog.stats()
   const lines = [
-    `catalog ${out}: ${stats.tracks} tracks (${new Set(r.catalog.ids().map((id) => r.catalog.track(id)!.recordingId)).size} recordings), ${formatDuration(stats.seconds)} of audio, ${formatBytes(bytes)}`,
+    `catalog ${out}: ${tracksBefore !== undefined ? `${tracksBefore} + ${s.added} = ` : ''}${stats.tracks} tracks (${new Set(r.catalog.ids().map((id) => r.catalog.track(id)!.recordingId)).size} recordings), ${formatDuration(stats.seconds)} of audio, ${formatBytes(bytes)}`,
     `  ${s.added} of ${s.files} files added in ${formatDuration(s.elapsedSeconds)}${s.unreadable ? `, ${s.unreadable} unreadable` : ''}${s.skipped ? `, ${s.skipped} skipped` : ''}${s.ignored ? `, ${s.ignored} non-audio files ignored` : ''}`,
   ]
   for (const f of r.files) if (f.error) lines.push(`  ${SKIP_REASONS.has(f.error.reason) ? 'skipped   ' : 'unreadable'}  ${f.path}: ${f.error.reason} — ${f.error.message}`)

@@ -1,11 +1,12 @@
 import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, statSync } from 'node:fs'
 import { dirname, relative, resolve, sep } from 'node:path'
-import { Catalog, PeakmatchError, checkQuality, type EditionQuality, type Fingerprint, type Identification } from 'peakmatch'
+import { Catalog, PeakmatchError, checkQuality, type EditionQuality } from 'peakmatch'
 import { writeFileAtomic } from './atomic.js'
 import type { CacheStats, FingerprintCache } from './cache.js'
 import { CliError, FileError, errorMessage, type FileErrorReason } from './errors.js'
 import { WorkerPool, type PoolLimits } from './pool.js'
-import { readAudioFile, type FileInfo, type Tags } from './read.js'
+import { readAudioFile } from './read.js'
+import { decide, type DecideOptions, type Reading, type ScanFileResult, type ScanStatus } from './decide.js'
 import { walkAudio, type AudioFile, type SkipReason, type SkippedPath } from './walk.js'
 
 export interface Progress { done: number; total: number; bytesDone: number; bytesTotal: number; path: string }
@@ -21,7 +22,7 @@ export interface RunOptions extends PoolLimits {
 }
 
 /** One file's reading, from a worker or the cache, or its failure. */
-export interface Read { file: AudioFile; fp?: Fingerprint; info?: FileInfo; cached: boolean; error?: FileError }
+export type Read = Reading
 
 /**
  * Reads every file (cache first, then the worker pool), keeping the pool busy, and calls
@@ -120,11 +121,14 @@ export interface BuildResult {
   interrupted: boolean
 }
 
-/** Fingerprints the audio under `paths` into a new catalog (not written: see saveCatalog). */
-export async function buildCatalog(paths: readonly string[], options: RunOptions & { editions?: Map<string, EditionEntry>; cache?: FingerprintCache } = {}): Promise<BuildResult> {
+/**
+ * Fingerprints the audio under `paths` into a new catalog, or into `options.catalog` (catalog add);
+ * nothing is written (see saveCatalog).
+ */
+export async function buildCatalog(paths: readonly string[], options: RunOptions & { editions?: Map<string, EditionEntry>; cache?: FingerprintCache; catalog?: Catalog } = {}): Promise<BuildResult> {
   const t0 = performance.now()
   const { files, skipped, ignored } = walkAudio(paths)
-  const catalog = new Catalog()
+  const catalog = options.catalog ?? new Catalog()
   const out: BuildFileResult[] = []
   const unused = new Set(options.editions?.keys() ?? [])
   let audioSeconds = 0
@@ -144,7 +148,9 @@ export async function buildCatalog(paths: readonly string[], options: RunOptions
       audioSeconds += r.info.durationSeconds
       out.push({ path: r.file.path, trackId, recordingId, cached: r.cached })
     } catch (e) {
-      const message = e instanceof PeakmatchError && e.code === 'DUPLICATE_TRACK' ? `track id ${JSON.stringify(trackId)} is already taken by another file` : errorMessage(e)
+      const message = e instanceof PeakmatchError && e.code === 'DUPLICATE_TRACK'
+        ? `track id ${JSON.stringify(trackId)} is already in the catalog${options.catalog ? ' (to replace it: peakmatch catalog remove, then add)' : ', taken by another file'}`
+        : errorMessage(e)
       out.push({ path: r.file.path, cached: r.cached, error: { reason: 'corrupt', message } })
     }
   })
@@ -206,34 +212,13 @@ export function saveCatalog(catalog: Catalog, path: string): number {
 
 // ---------------------------------------------------------------- scan
 
-/** `skipped`: met by the walk but not read (a dangling link, a FIFO, an unreadable directory…: see SkipReason). */
-export type ScanStatus = 'matched' | 'unmatched' | 'ambiguous' | 'unreadable' | 'skipped'
-
-export interface ScanFileResult {
-  path: string
-  sizeBytes: number
-  status: ScanStatus
-  /** Served from the fingerprint cache (not decoded again). */
-  cached: boolean
-  reason?: FileErrorReason | SkipReason
-  error?: string
-  recordingId?: string
-  trackId?: string
-  edition?: Identification['edition']
-  upgrade?: boolean
-  confidence?: number
-  coverage?: number
-  offsetSeconds?: number
-  /** Other recordings the file partly aligned with (ambiguous files). */
-  alternatives?: { recordingId: string; trackId: string; coverage: number }[]
-  durationSeconds?: number
-  quality?: EditionQuality
-  tags?: Tags
-}
+export type { ScanStatus, ScanFileResult } from './decide.js'
 
 export interface ScanSummary {
   files: number
   matched: number
+  /** Files that are excerpts of a catalog recording (status `snippet`): neither mirrored nor uploaded. */
+  snippets: number
   upgradable: number
   unmatched: number
   /** Bytes of the unmatched files: what would be uploaded. */
@@ -261,14 +246,14 @@ export interface ScanResult {
 }
 
 /** Identifies every audio file under `paths` against `catalog`. */
-export async function scanLibrary(paths: readonly string[], catalog: Catalog, options: RunOptions & { cache?: FingerprintCache } = {}): Promise<ScanResult> {
+export async function scanLibrary(paths: readonly string[], catalog: Catalog, options: RunOptions & DecideOptions & { cache?: FingerprintCache } = {}): Promise<ScanResult> {
   const t0 = performance.now()
   const { files, skipped, ignored } = walkAudio(paths)
   const out: ScanFileResult[] = []
   const warnings: string[] = []
   let audioSeconds = 0
   const run = await readFiles(files, options, options.cache, (r) => {
-    out.push(identifyReading(catalog, r))
+    out.push(decide(catalog, r, options))
     if (r.info) audioSeconds += r.info.durationSeconds
   })
   // A pruned cache forgets files that are gone; not after an interruption (unseen ≠ gone).
@@ -277,7 +262,7 @@ export async function scanLibrary(paths: readonly string[], catalog: Catalog, op
   for (const k of skipped) out.push(skippedResult(k))
   const count = (s: ScanStatus) => out.filter((f) => f.status === s).length
   const summary: ScanSummary = {
-    files: files.length, matched: count('matched'), upgradable: out.filter((f) => f.status === 'matched' && f.upgrade).length,
+    files: files.length, matched: count('matched'), snippets: count('snippet'), upgradable: out.filter((f) => f.status === 'matched' && f.upgrade).length,
     unmatched: count('unmatched'), unmatchedBytes: out.filter((f) => f.status === 'unmatched').reduce((s, f) => s + f.sizeBytes, 0),
     ambiguous: count('ambiguous'), unreadable: count('unreadable'), skipped: skipped.length, ignored,
     fingerprinted: run.fingerprinted, fromCache: run.fromCache, audioSeconds, elapsedSeconds: (performance.now() - t0) / 1000,
@@ -290,28 +275,8 @@ function skippedResult(k: SkippedPath): ScanFileResult {
   return { path: k.path, sizeBytes: 0, status: 'skipped', cached: false, reason: k.reason, error: k.message }
 }
 
-function identifyReading(catalog: Catalog, r: Read): ScanFileResult {
-  const base = { path: r.file.path, sizeBytes: r.file.size, cached: r.cached }
-  if (r.error || !r.fp || !r.info) {
-    return { ...base, status: 'unreadable', reason: r.error?.reason ?? 'corrupt', error: r.error?.message ?? 'unknown' }
-  }
-  const id = catalog.identify(r.fp, { quality: r.info.quality })
-  const res: ScanFileResult = { ...base, status: id.status, confidence: round(id.confidence), coverage: round(id.coverage), durationSeconds: round(r.info.durationSeconds), quality: r.info.quality, tags: r.info.tags }
-  if (id.status !== 'unmatched') {
-    res.recordingId = id.recordingId!
-    res.trackId = id.trackId!
-    res.offsetSeconds = round(id.offsetSeconds)
-    if (id.edition) res.edition = id.edition
-    if (id.upgrade !== undefined) res.upgrade = id.upgrade
-  }
-  if (id.status === 'ambiguous' || id.alternatives.length > 1) {
-    res.alternatives = id.alternatives.map((a) => ({ recordingId: a.recordingId, trackId: a.trackId, coverage: round(a.coverage) }))
-  }
-  return res
-}
-
 /** Identifies one file (no cache, no workers). */
-export async function identifyFile(path: string, catalog: Catalog): Promise<ScanFileResult> {
+export async function identifyFile(path: string, catalog: Catalog, options: DecideOptions = {}): Promise<ScanFileResult> {
   if (!existsSync(path)) throw new CliError(2, `no such file: ${path}`)
   const st = statSync(path)
   if (!st.isFile()) throw new CliError(2, `not a file: ${path}`)
@@ -322,7 +287,5 @@ export async function identifyFile(path: string, catalog: Catalog): Promise<Scan
   } catch (e) {
     read = { file, cached: false, error: e instanceof FileError ? e : new FileError('corrupt', errorMessage(e)) }
   }
-  return identifyReading(catalog, read)
+  return decide(catalog, read, options)
 }
-
-const round = (x: number) => Math.round(x * 1000) / 1000

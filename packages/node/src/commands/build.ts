@@ -2,24 +2,41 @@ import { resolve } from 'node:path'
 import { FingerprintCache } from '../cache.js'
 import { CliError } from '../errors.js'
 import { buildSummaryText } from '../report.js'
-import { buildCatalog, loadEditions, saveCatalog } from '../scan.js'
-import { EXIT, jobsOf, parse, type Io } from './common.js'
+import type { Catalog } from 'peakmatch'
+import { buildCatalog, loadCatalog, loadEditions, saveCatalog } from '../scan.js'
+import { EXIT, REPORT_SCHEMA_VERSION, jobsOf, parse, type Io } from './common.js'
 import { HELP } from './help.js'
 import { progressBar } from './progress.js'
 
-export async function cmdBuild(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parse('catalog build', args, {
-    output: { type: 'string', short: 'o' }, editions: { type: 'string', short: 'e' }, jobs: { type: 'string', short: 'j' }, cache: { type: 'string' },
+/**
+ * `catalog build <dir…> -o FILE` fingerprints into a new catalog; `catalog add FILE <path…>` into
+ * the catalog FILE holds. Either way the file is written once, atomically, at the end, and only
+ * when something was added: an interrupted or empty run leaves the old file as it was.
+ */
+export async function cmdBuild(args: string[], io: Io, mode: 'build' | 'add' = 'build'): Promise<number> {
+  const command = `catalog ${mode}`
+  const { values, positionals: given } = parse(command, args, {
+    ...(mode === 'build' ? { output: { type: 'string', short: 'o' } } as const : {}),
+    editions: { type: 'string', short: 'e' }, jobs: { type: 'string', short: 'j' }, cache: { type: 'string' },
   })
-  if (values.help) { io.out(HELP.build!); return EXIT.OK }
-  if (positionals.length === 0) throw new CliError(EXIT.USAGE, 'catalog build: give at least one directory of audio files')
-  if (!values.output) throw new CliError(EXIT.USAGE, 'catalog build: -o <catalog.pmx> is required')
+  if (values.help) { io.out(HELP[mode]!); return EXIT.OK }
+  let positionals = given
+  let output = (values as { output?: string }).output
+  let into: Catalog | undefined
+  if (mode === 'add') {
+    if (given.length < 2) throw new CliError(EXIT.USAGE, 'catalog add: give the catalog, then the audio files or directories to add')
+    output = given[0]!
+    positionals = given.slice(1)
+  } else if (positionals.length === 0) throw new CliError(EXIT.USAGE, 'catalog build: give at least one directory of audio files')
+  if (!output) throw new CliError(EXIT.USAGE, 'catalog build: -o <catalog.pmx> is required')
   const editions = values.editions ? loadEditions(values.editions) : undefined
+  if (mode === 'add') into = loadCatalog(output)
+  const before = into?.size ?? 0
   const cache = values.cache ? await FingerprintCache.open(resolve(values.cache)) : undefined
   const bar = progressBar({ ...io, tty: io.tty && !values.json }, 'fingerprinting')
   let result
   try {
-    result = await buildCatalog(positionals, { jobs: jobsOf(values.jobs), editions, cache, onProgress: bar.update, signal: io.signal, workerScript: io.workerScript })
+    result = await buildCatalog(positionals, { jobs: jobsOf(values.jobs), editions, cache, catalog: into, onProgress: bar.update, signal: io.signal, workerScript: io.workerScript })
   } finally {
     bar.stop()
   }
@@ -30,13 +47,13 @@ export async function cmdBuild(args: string[], io: Io): Promise<number> {
   if (result.summary.added === 0) {
     // An empty catalog would silently replace a good one (a wrong or unmounted directory).
     for (const f of result.files) if (f.error) io.err(`  ${f.path}: ${f.error.reason} — ${f.error.message}\n`)
-    throw new CliError(EXIT.USAGE, `catalog build: no audio file could be added from ${positionals.join(', ')} (${result.summary.files} audio files found, ${result.summary.unreadable} unreadable, ${result.summary.skipped} skipped): ${values.output} was not written`)
+    throw new CliError(EXIT.USAGE, `${command}: no audio file could be added from ${positionals.join(', ')} (${result.summary.files} audio files found, ${result.summary.unreadable} unreadable, ${result.summary.skipped} skipped): ${output} was ${mode === 'add' ? 'left as it was' : 'not written'}`)
   }
-  const bytes = saveCatalog(result.catalog, values.output)
+  const bytes = saveCatalog(result.catalog, output)
   await cache?.save()
   if (cache?.problem) io.err(`note: cache ${cache.path}: ${cache.problem}\n`)
-  if (values.json) io.out(JSON.stringify({ catalog: resolve(values.output), bytes, summary: result.summary, files: result.files }, null, 2) + '\n')
-  else io.out(buildSummaryText(result, values.output, bytes) + '\n')
+  if (values.json) io.out(JSON.stringify({ schemaVersion: REPORT_SCHEMA_VERSION, catalog: resolve(output), bytes, tracksBefore: before, summary: result.summary, files: result.files }, null, 2) + '\n')
+  else io.out(buildSummaryText(result, output, bytes, mode === 'add' ? before : undefined) + '\n')
   return result.summary.unreadable + result.summary.skipped > 0 ? EXIT.UNREADABLE_FILES : EXIT.OK
 }
 

@@ -24,7 +24,16 @@ export interface Io {
   signal?: AbortSignal
   /** The decoding threads' module (RunOptions.workerScript); the bin leaves it to the default. */
   workerScript?: URL | string
+  /** What `identify -` reads (the bin gives process.stdin). */
+  stdin?: NodeJS.ReadableStream
 }
+
+/**
+ * The version of the JSON that scan, identify and dedupe print and write (`schemaVersion`): it
+ * changes only when a field is renamed, removed or changes meaning (new fields may appear).
+ * README.md ("The scan report") documents the fields.
+ */
+export const REPORT_SCHEMA_VERSION = 1
 
 /** A command's options, as node:util's parseArgs takes them. */
 export type OptionSpec = Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }>
@@ -86,6 +95,20 @@ export function jobsOf(v: string | undefined): number {
   if (v === undefined) return 2
   const n = Number(v)
   if (!Number.isInteger(n) || n < 0 || n > 64) throw new CliError(EXIT.USAGE, `--jobs must be an integer from 0 (decode in the main thread) to 64, got ${JSON.stringify(v)}`)
+  return n
+}
+
+/** --min-confidence: a number from 0 to 1. */
+export function confidenceOf(v: string): number {
+  const x = Number(v)
+  if (v.trim() === '' || !(x >= 0 && x <= 1)) throw new CliError(EXIT.USAGE, `--min-confidence must be a number from 0 to 1, got ${JSON.stringify(v)}`)
+  return x
+}
+
+/** An option that counts something: an integer from 1 to `max`. */
+export function positiveIntOf(name: string, v: string, max: number): number {
+  const n = Number(v)
+  if (!Number.isInteger(n) || n < 1 || n > max) throw new CliError(EXIT.USAGE, `${name} must be an integer from 1 to ${max}, got ${JSON.stringify(v)}`)
   return n
 }
 

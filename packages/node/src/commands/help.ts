@@ -4,14 +4,30 @@ export const HELP: Record<string, string> = {
 
 Usage:
   peakmatch catalog build <dir...> -o catalog.pmx [--editions editions.json]
+  peakmatch catalog add <catalog.pmx> <file or dir...>      add tracks without rebuilding
+  peakmatch catalog remove <catalog.pmx> <track id...>      remove tracks (all or none)
+  peakmatch catalog list <catalog.pmx>                      ids, titles, lengths, editions
+  peakmatch catalog info <catalog.pmx>                      size, format, fingerprint parameters
   peakmatch scan <library-dir...> --catalog catalog.pmx [--report report.json|report.csv]
-  peakmatch identify <file> --catalog catalog.pmx [--json]
+  peakmatch identify <file|glob|dir|-...> --catalog catalog.pmx [--top N] [--json]
   peakmatch <command> --help        details and an example for each command
 
 Exit codes: 0 ok · 1 finished, but some files were unreadable or skipped (each listed with
-its reason) · 2 usage error (or nothing to catalog) · 3 catalog missing, damaged or of another
-version · 4 the catalog or report could not be written · 5 internal error (a bug) ·
-130 interrupted (nothing half-written; a partial report goes to <name>.partial.<ext>)
+its reason) · 2 usage error (or nothing to catalog, or an unknown track id) · 3 catalog
+missing, damaged or of another version · 4 the catalog or report could not be written ·
+5 internal error (a bug) · 130 interrupted (nothing half-written; a partial report goes to
+<name>.partial.<ext>)
+`,
+  catalog: `peakmatch catalog <build|add|remove|list|info> ...
+
+  build <dir...> -o <catalog.pmx>      fingerprint audio files into a new catalog
+  add <catalog.pmx> <file or dir...>   add files to an existing catalog
+  remove <catalog.pmx> <track id...>   remove tracks (--recording: every edition of recordings)
+  list <catalog.pmx>                   one line per track (--json for scripts)
+  info <catalog.pmx>                   tracks, hours, index bytes, format version, parameters
+
+Every command that changes a catalog writes it atomically (temp file + rename), and only
+when the whole command succeeded. \`peakmatch catalog <command> --help\` for details.
 `,
   build: `peakmatch catalog build <dir...> -o <catalog.pmx> [options]
 
@@ -22,7 +38,7 @@ recording unless editions.json groups it with others.
 Options:
   -o, --output FILE      the catalog to write (atomically: temp file + rename)
   -e, --editions FILE    editions.json: recordingId, quality, trackId, metadata per file
-  -j, --jobs N           decoding threads (default: 2)
+  -j, --jobs N           decoding threads, 0 to 64 (default: 2; 0 decodes in the main thread)
       --cache FILE       reuse fingerprints of unchanged files from this cache file
       --json             machine-readable summary on stdout
   -h, --help
@@ -34,17 +50,70 @@ editions.json:
 Example:
   peakmatch catalog build ./masters -o catalog.pmx --editions ./masters/editions.json
 `,
+  add: `peakmatch catalog add <catalog.pmx> <file or dir...> [options]
+
+Fingerprints the files (and the audio files under the directories) and adds them to the
+catalog, which is rewritten atomically once all are read. Track ids are paths relative to
+the directory given (a file given by itself: its name). An id the catalog already holds is
+reported and not added (remove it first to replace it). Nothing added: exit 2, the catalog
+is left as it was.
+
+Options:
+  -e, --editions FILE    editions.json for the new files (as for catalog build)
+  -j, --jobs N           decoding threads, 0 to 64 (default: 2)
+      --cache FILE       reuse fingerprints of unchanged files from this cache file
+      --json             machine-readable summary on stdout
+  -h, --help
+
+Example:
+  peakmatch catalog add catalog.pmx ./new-releases --editions ./new-releases/editions.json
+`,
+  remove: `peakmatch catalog remove <catalog.pmx> <track id...> [--recording] [--json]
+
+Removes the tracks with these ids (as \`peakmatch catalog list\` shows them) and rewrites the
+catalog atomically. All or none: if an id is not in the catalog, nothing is removed and the
+exit code is 2 (with the nearest id, when it looks like a typo).
+
+Options:
+      --recording        the ids are recording ids: remove every edition of each
+      --json
+  -h, --help
+
+Example:
+  peakmatch catalog remove catalog.pmx "album/03 Old Mix.flac"
+`,
+  list: `peakmatch catalog list <catalog.pmx> [--json]
+
+One line per track, in the order they were added: track id, length, quality, title and
+artist, and the recording when it has other editions. --json gives every field
+(trackId, recordingId, durationSeconds, quality, metadata).
+
+Example:
+  peakmatch catalog list catalog.pmx --json | jq -r '.tracks[].trackId'
+`,
+  info: `peakmatch catalog info <catalog.pmx> [--json]
+
+The catalog's tracks, recordings and hours of audio; its file size and format version; its
+index size in memory (bytes per posting, MB per audio hour); and the fingerprint parameters
+its tracks were made with (queries must be made with the same).
+
+Example:
+  peakmatch catalog info catalog.pmx
+`,
   scan: `peakmatch scan <library-dir...> --catalog <catalog.pmx> [options]
 
 Identifies every audio file under the directories against the catalog and prints a summary:
-matched (of which upgradable to a better edition), unmatched (to upload, with their size),
-ambiguous, unreadable. Fingerprints are cached: a re-run only decodes new or changed files.
+matched (of which upgradable to a better edition), snippets (excerpts of catalog recordings),
+unmatched (to upload, with their size), ambiguous, unreadable. Fingerprints are cached: a
+re-run only decodes new or changed files.
 
 Options:
   -c, --catalog FILE     the catalog (from \`peakmatch catalog build\`)
   -r, --report FILE      write every file's result: .json or .csv by extension (an interrupted
                          scan writes FILE's name + .partial instead: report.partial.csv)
-  -j, --jobs N           decoding threads (default: 2)
+      --min-confidence X the lowest confidence (0 to 1) reported as a match (default: the
+                         calibrated rule; see README "Confidence")
+  -j, --jobs N           decoding threads, 0 to 64 (default: 2; 0 decodes in the main thread)
       --cache FILE       fingerprint cache (default: $XDG_CACHE_HOME/peakmatch/fingerprints.lmdb)
       --no-cache         neither read nor write a cache
       --cache-hash       also key the cache by content (SHA-256): touched-but-unchanged files stay cached
@@ -55,19 +124,25 @@ Options:
 Example:
   peakmatch scan ~/Music --catalog catalog.pmx --report report.csv
 `,
-  identify: `peakmatch identify <file> --catalog <catalog.pmx> [--json]
+  identify: `peakmatch identify <file|glob|dir|-...> --catalog <catalog.pmx> [options]
 
-Identifies one file or snippet: matched (the recording, its best edition and whether it is
-an upgrade), ambiguous (the candidates) or unmatched. Exit code 0 when the file was read,
-1 when it was unreadable.
+Identifies files or snippets: matched (the recording, its best edition and whether it is an
+upgrade), snippet (an excerpt of a recording, identified at an offset), ambiguous (the
+candidates) or unmatched. Takes files, glob patterns ("*.mp3", quoted or not), directories
+(their audio files), and - for audio on stdin (WAV or any format a file may have).
+Exit code 0 when every file was read, 1 when some could not be.
 
 Options:
   -c, --catalog FILE
-      --json
+  -n, --top N            also list the N best candidates, with score and confidence, however weak
+      --min-confidence X the lowest confidence (0 to 1) reported as a match (default: the
+                         calibrated rule; see README "Confidence")
+  -j, --jobs N           decoding threads, 0 to 64 (default: 2)
+      --json             every field, with ids (schemaVersion 1)
   -h, --help
 
-Example:
-  peakmatch identify "Some Song.mp3" --catalog catalog.pmx --json
+Examples:
+  peakmatch identify "Some Song.mp3" --catalog catalog.pmx --top 3
+  arecord -d 10 -f cd -t wav | peakmatch identify - --catalog catalog.pmx
 `,
 }
-

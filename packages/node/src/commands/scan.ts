@@ -5,7 +5,7 @@ import { writeFileAtomic } from '../atomic.js'
 import { CliError, errorMessage } from '../errors.js'
 import { fileLine, scanCsv, scanSummaryText } from '../report.js'
 import { loadCatalog, scanLibrary } from '../scan.js'
-import { EXIT, defaultCachePath, jobsOf, parse, type Io } from './common.js'
+import { EXIT, REPORT_SCHEMA_VERSION, confidenceOf, defaultCachePath, jobsOf, parse, type Io } from './common.js'
 import { HELP } from './help.js'
 import { progressBar } from './progress.js'
 
@@ -17,13 +17,14 @@ export function reportPath(path: string, interrupted: boolean): string {
 export async function cmdScan(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parse('scan', args, {
     catalog: { type: 'string', short: 'c' }, report: { type: 'string', short: 'r' }, jobs: { type: 'string', short: 'j' },
-    cache: { type: 'string' }, 'no-cache': { type: 'boolean' }, 'cache-hash': { type: 'boolean' }, verbose: { type: 'boolean', short: 'v' },
+    cache: { type: 'string' }, 'no-cache': { type: 'boolean' }, 'cache-hash': { type: 'boolean' }, verbose: { type: 'boolean', short: 'v' }, 'min-confidence': { type: 'string' },
   })
   if (values.help) { io.out(HELP.scan!); return EXIT.OK }
   if (positionals.length === 0) throw new CliError(EXIT.USAGE, 'scan: give the library directory')
   if (!values.catalog) throw new CliError(EXIT.USAGE, 'scan: --catalog <catalog.pmx> is required')
   if (values.report && !/\.(json|csv)$/i.test(values.report)) throw new CliError(EXIT.USAGE, '--report must end in .json or .csv')
   const jobs = jobsOf(values.jobs)
+  const minConfidence = values['min-confidence'] === undefined ? undefined : confidenceOf(values['min-confidence'])
   const catalog = loadCatalog(values.catalog)
   let cache: FingerprintCache | undefined
   if (!values['no-cache']) {
@@ -39,13 +40,13 @@ export async function cmdScan(args: string[], io: Io): Promise<number> {
   const bar = progressBar({ ...io, tty: io.tty && !values.json }, 'scanning')
   let result
   try {
-    result = await scanLibrary(positionals, catalog, { jobs, cache, onProgress: bar.update, signal: io.signal, workerScript: io.workerScript })
+    result = await scanLibrary(positionals, catalog, { jobs, cache, minConfidence, onProgress: bar.update, signal: io.signal, workerScript: io.workerScript })
   } finally {
     bar.stop()
   }
   for (const w of result.warnings) io.err(`warning: ${w}\n`)
   if (cache?.problem) io.err(`note: cache ${cache.path}: ${cache.problem}\n`)
-  const report = { catalog: resolve(values.catalog), summary: result.summary, interrupted: result.interrupted, files: result.files }
+  const report = { schemaVersion: REPORT_SCHEMA_VERSION, catalog: resolve(values.catalog), summary: result.summary, interrupted: result.interrupted, files: result.files }
   let written: string | undefined
   if (values.report) {
     // A partial report never replaces a complete one: it goes beside it, named .partial.

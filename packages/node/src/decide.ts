@@ -1,0 +1,154 @@
+/**
+ * One file's answer against a catalog, as scan, identify and their reports give it: the whole-file
+ * decision (Catalog.identify), a snippet's (Catalog.match) for files much shorter than what they
+ * are found in, and the catalog's own tags of the answer.
+ */
+import { qualityRank, type Catalog, type EditionQuality, type Fingerprint, type Identification } from 'peakmatch'
+import type { FileError, FileErrorReason } from './errors.js'
+import type { FileInfo, Tags } from './read.js'
+import type { AudioFile, SkipReason } from './walk.js'
+
+/**
+ * `snippet`: the file is an excerpt of a catalog recording (identified, with its offset): shorter
+ * than half of the track it was found in, so neither mirrored as the recording nor uploaded.
+ * `skipped`: met by the walk but not read (a dangling link, a FIFO, an unreadable directory…: see SkipReason).
+ */
+export type ScanStatus = 'matched' | 'snippet' | 'unmatched' | 'ambiguous' | 'unreadable' | 'skipped'
+
+/** One of the `--top N` candidates: a track the file's landmarks line up with, strong or not. */
+export interface Candidate {
+  trackId: string
+  recordingId: string
+  /** Distinct landmarks aligned at the best offset. */
+  score: number
+  /** The probability that the file holds this track (Match.confidence). */
+  confidence: number
+  offsetSeconds: number
+  catalogTags?: Tags
+}
+
+export interface ScanFileResult {
+  path: string
+  sizeBytes: number
+  status: ScanStatus
+  /** Served from the fingerprint cache (not decoded again). */
+  cached: boolean
+  reason?: FileErrorReason | SkipReason
+  error?: string
+  recordingId?: string
+  trackId?: string
+  /** The catalog's title, artist and album of the track found (its metadata at build time). */
+  catalogTags?: Tags
+  edition?: Identification['edition']
+  upgrade?: boolean
+  /**
+   * What the decision was made on: for a whole file, the share of its audio that lines up with
+   * the recording (Identification.confidence); for a snippet found by its landmarks alone, the
+   * probability that the answer is right (Match.confidence).
+   */
+  confidence?: number
+  coverage?: number
+  offsetSeconds?: number
+  /** Other recordings the file partly aligned with (ambiguous files). */
+  alternatives?: { recordingId: string; trackId: string; coverage: number }[]
+  /** The best `top` candidates, whatever their confidence (identify --top). */
+  candidates?: Candidate[]
+  durationSeconds?: number
+  quality?: EditionQuality
+  tags?: Tags
+}
+
+export interface DecideOptions {
+  /** The bar of a match (Catalog.identify's and Catalog.match's minConfidence). @default their rules */
+  minConfidence?: number
+  /** Candidates to list (ScanFileResult.candidates). @default 0 */
+  top?: number
+}
+
+/**
+ * A file at most this share of the track it is found in is an excerpt of it, not a copy: a 30 s
+ * preview of a 4 min song, a ringtone. A radio edit keeps more than half of the album version.
+ */
+export const SNIPPET_SHARE = 0.5
+/**
+ * Files up to this long that the whole-file decision does not match are asked as snippets
+ * (Catalog.match: calibrated for short noisy queries, where identify's 5 s windows have too
+ * little audio to pass). Longer unknown files stay with the whole-file rule, which made no false
+ * match on real music (docs/benchmarks.md).
+ */
+export const SNIPPET_MAX_SECONDS = 60
+
+/** A reading of one file (scan.ts readFiles): its fingerprint and info, or why it failed. */
+export interface Reading { file: AudioFile; fp?: Fingerprint; info?: FileInfo; cached: boolean; error?: FileError }
+
+export function decide(catalog: Catalog, r: Reading, options: DecideOptions = {}): ScanFileResult {
+  const base = { path: r.file.path, sizeBytes: r.file.size, cached: r.cached }
+  if (r.error || !r.fp || !r.info) {
+    return { ...base, status: 'unreadable', reason: r.error?.reason ?? 'corrupt', error: r.error?.message ?? 'unknown' }
+  }
+  const { minConfidence } = options
+  const seconds = r.info.durationSeconds
+  const id = catalog.identify(r.fp, { quality: r.info.quality, ...(minConfidence !== undefined ? { minConfidence } : {}) })
+  const res: ScanFileResult = { ...base, status: id.status, confidence: round(id.confidence), coverage: round(id.coverage), durationSeconds: round(seconds), quality: r.info.quality, tags: r.info.tags }
+  if (id.status !== 'unmatched') {
+    res.recordingId = id.recordingId!
+    res.trackId = id.trackId!
+    res.offsetSeconds = round(id.offsetSeconds)
+    if (id.edition) res.edition = id.edition
+    if (id.upgrade !== undefined) res.upgrade = id.upgrade
+  }
+  if (id.status === 'ambiguous' || id.alternatives.length > 1) {
+    res.alternatives = id.alternatives.map((a) => ({ recordingId: a.recordingId, trackId: a.trackId, coverage: round(a.coverage) }))
+  }
+  if (id.status === 'matched' && isExcerpt(catalog, seconds, id.trackId!)) res.status = 'snippet'
+  else if (id.status !== 'matched' && seconds <= SNIPPET_MAX_SECONDS) {
+    const [m] = catalog.match(r.fp, { limit: 1, ...(minConfidence !== undefined ? { minConfidence } : {}) })
+    if (m && isExcerpt(catalog, seconds, m.trackId)) {
+      const track = catalog.track(m.trackId)!
+      Object.assign(res, { status: 'snippet', recordingId: m.recordingId, trackId: m.trackId, confidence: round(m.confidence), offsetSeconds: round(m.offsetSeconds) })
+      const edition = bestEdition(catalog, track.recordingId)
+      if (edition) res.edition = edition
+      delete res.alternatives
+      delete res.upgrade
+    }
+  }
+  if (res.trackId !== undefined) {
+    const tags = catalogTags(catalog.metadata(res.trackId))
+    if (tags) res.catalogTags = tags
+  }
+  const top = options.top ?? 0
+  if (top > 0) {
+    res.candidates = catalog.match(r.fp, { limit: top, minConfidence: 0 }).map((m) => {
+      const c: Candidate = { trackId: m.trackId, recordingId: m.recordingId, score: m.score, confidence: round(m.confidence), offsetSeconds: round(m.offsetSeconds) }
+      const tags = catalogTags(m.metadata)
+      if (tags) c.catalogTags = tags
+      return c
+    })
+  }
+  return res
+}
+
+function isExcerpt(catalog: Catalog, seconds: number, trackId: string): boolean {
+  const track = catalog.track(trackId)
+  return track !== undefined && seconds <= SNIPPET_SHARE * track.durationSeconds
+}
+
+/** The highest-quality edition of a recording, as Identification.edition gives it. */
+function bestEdition(catalog: Catalog, recordingId: string): Identification['edition'] {
+  const editions = catalog.editions(recordingId)
+  if (editions.length === 0) return undefined
+  // As identify.ts picks it: the first of the highest rank.
+  const t = editions.reduce((a, b) => (qualityRank(b.quality ?? {}) > qualityRank(a.quality ?? {}) ? b : a))
+  return { trackId: t.id, ...(t.quality ? { quality: t.quality } : {}), ...(t.metadata !== undefined ? { metadata: t.metadata } : {}) }
+}
+
+/** Title, artist and album of a track's metadata when they are strings (what `catalog build` stores). */
+export function catalogTags(metadata: unknown): Tags | undefined {
+  if (!metadata || typeof metadata !== 'object') return undefined
+  const m = metadata as Record<string, unknown>
+  const t: Tags = {}
+  for (const k of ['title', 'artist', 'album'] as const) if (typeof m[k] === 'string' && m[k] !== '') t[k] = m[k] as string
+  return Object.keys(t).length ? t : undefined
+}
+
+const round = (x: number) => Math.round(x * 1000) / 1000
