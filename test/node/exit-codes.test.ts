@@ -43,7 +43,7 @@ describe('an unreadable subdirectory is listed, not fatal', () => {
         lstat: (p) => lstatSync(p), stat: (p) => statSync(p),
       })
       expect(w.files.map((f) => f.path)).toEqual([join(clean, 'a.mp3'), join(clean, 'b.ogg')])
-      expect(w.skipped).toEqual([{ path: join(clean, 'locked'), reason: 'unreadable-directory', message: 'cannot list the directory: EACCES' }])
+      expect(w.skipped).toEqual([{ path: join(clean, 'locked'), reason: 'unreadable-directory', message: 'cannot list the directory: permission denied' }])
     } finally {
       rmSync(join(clean, 'locked'), { recursive: true })
     }
@@ -68,7 +68,7 @@ describe('an unreadable subdirectory is listed, not fatal', () => {
     const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'))
     expect(report.files).toEqual([
       expect.objectContaining({ path: join(lib, 'a.mp3'), status: 'matched' }),
-      expect.objectContaining({ path: join(lib, 'locked'), status: 'skipped', reason: 'unreadable-directory', error: expect.stringMatching(/EACCES/) }),
+      expect.objectContaining({ path: join(lib, 'locked'), status: 'skipped', reason: 'unreadable-directory', error: expect.stringMatching(/permission denied/) }),
     ])
     expect(child.stdout).toMatch(/skipped\s+1\s+not read/)
   })

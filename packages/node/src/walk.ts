@@ -1,6 +1,6 @@
 import { lstatSync, readdirSync, statSync, type Dirent, type Stats } from 'node:fs'
 import { extname, resolve, sep } from 'node:path'
-import { CliError } from './errors.js'
+import { CliError, fsErrorText } from './errors.js'
 
 /** Extensions of the files a scan reads; everything else in a library is ignored, not an error. */
 export const AUDIO_EXTENSIONS = new Set([
@@ -104,6 +104,9 @@ function errnoOf(e: unknown): string {
   return (e as NodeJS.ErrnoException | null)?.code ?? 'error'
 }
 
+/** An errno code in words, for the skipped path's message (the report shows it to the user). */
+const said = (e: unknown): string => fsErrorText(errnoOf(e))
+
 /**
  * Audio files under `paths` (files or directories), recursively, in a stable (byte-sorted)
  * order, and every other path met that is not ignored by rule, with its reason (see
@@ -129,14 +132,14 @@ export function walkAudio(paths: readonly string[], fs: WalkFs = realFs): WalkRe
   /** A non-directory entry (or a given path); `named` = it was given explicitly. */
   const visitFile = (p: Buffer, root: string, named: boolean): void => {
     let lst: Stats
-    try { lst = fs.lstat(p) } catch (e) { skip(p, 'io', `cannot examine: ${errnoOf(e)}`); return }
+    try { lst = fs.lstat(p) } catch (e) { skip(p, 'io', `cannot examine: ${said(e)}`); return }
     let st = lst
     if (lst.isSymbolicLink()) {
       try { st = fs.stat(p) } catch (e) {
         const code = errnoOf(e)
         if (code === 'ELOOP') skip(p, 'symlink-loop', 'a symbolic link that leads back to itself')
         else if (code === 'ENOENT' || code === 'ENOTDIR') skip(p, 'dangling-link', 'a symbolic link to nothing')
-        else skip(p, 'io', `cannot follow the link: ${code}`)
+        else skip(p, 'io', `cannot follow the link: ${fsErrorText(code)}`)
         return
       }
       if (st.isDirectory() && !named) { skip(p, 'directory-link', 'a symbolic link to a directory (not followed)'); return }
@@ -148,7 +151,7 @@ export function walkAudio(paths: readonly string[], fs: WalkFs = realFs): WalkRe
   }
   const visitDir = (dir: Buffer, root: string): void => {
     let entries: Dirent<Buffer>[]
-    try { entries = fs.readdir(dir) } catch (e) { skip(dir, 'unreadable-directory', `cannot list the directory: ${errnoOf(e)}`); return }
+    try { entries = fs.readdir(dir) } catch (e) { skip(dir, 'unreadable-directory', `cannot list the directory: ${said(e)}`); return }
     entries.sort((a, b) => Buffer.compare(a.name, b.name))
     for (const e of entries) {
       if (e.name[0] === DOT) { ignored++; continue }
@@ -157,7 +160,7 @@ export function walkAudio(paths: readonly string[], fs: WalkFs = realFs): WalkRe
       else if (e.isFile()) {
         if (!isAudioPath(displayPath(e.name))) { ignored++; continue }
         let st: Stats
-        try { st = fs.stat(p) } catch (err) { skip(p, 'io', `cannot examine: ${errnoOf(err)}`); continue }
+        try { st = fs.stat(p) } catch (err) { skip(p, 'io', `cannot examine: ${said(err)}`); continue }
         take(p, st, root)
       } else visitFile(p, root, false)   // links, FIFOs, sockets, devices, unknown types
     }
@@ -167,7 +170,7 @@ export function walkAudio(paths: readonly string[], fs: WalkFs = realFs): WalkRe
     let st: Stats
     try { st = fs.lstat(p) } catch (e) {
       if (errnoOf(e) === 'ENOENT') throw new CliError(2, `no such file or directory: ${given}`, { cause: e })
-      skip(p, 'io', `cannot examine: ${errnoOf(e)}`)
+      skip(p, 'io', `cannot examine: ${said(e)}`)
       continue
     }
     if (st.isDirectory()) visitDir(p, resolve(given))

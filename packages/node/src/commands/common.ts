@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util'
 import { CliError, errorMessage } from '../errors.js'
 
 /**
- * Exit codes: stable, documented in README.md ("Scan a library"); each means this and nothing else.
+ * Exit codes: stable, documented in README.md ("Exit codes"); each means this and nothing else.
  *   0  done, every file met was read (or ignored by rule: hidden, not audio by extension)
  *   1  done, but some paths were unreadable or skipped: each is listed with its reason
  *   2  usage error: bad arguments or options, a missing input path, a bad editions file, nothing to catalog
