@@ -133,6 +133,28 @@ describe('peakmatch catalog list and info', () => {
 })
 
 describe('catalog command messages', () => {
+  it('says what failed in words, without Node\'s wording or our temporary file names', async () => {
+    const r = await cli('catalog', 'add', pmx.replace('catalog.pmx', 'no-such-dir/catalog.pmx'), extra)
+    expect(r.code).toBe(3)
+    expect(r.err).toMatch(/cannot read catalog .*: no such file or directory\n/)
+    expect(r.err).not.toMatch(/ENOENT|open '/)
+    // the write goes through a temp file beside the target: its name must not show
+    const w = await cli('catalog', 'build', world.masters, '-o', join(world.dir, 'not-a-dir.pmx', 'x.pmx'), '--jobs', '0')
+    writeFileSync(join(world.dir, 'blocker'), 'a file where a directory should be')
+    const blocked = await cli('catalog', 'build', world.masters, '-o', join(world.dir, 'blocker', 'x.pmx'), '--jobs', '0')
+    expect(w.code).toBe(4)
+    expect(blocked.code).toBe(4)
+    expect(blocked.err).toMatch(/cannot write .*blocker\/x\.pmx: a part of the path is not a directory/)
+    expect(w.err + blocked.err).not.toMatch(/\.tmp|ENOTDIR|ENOENT/)
+  })
+
+  it('documents -j 0 (decode in the main thread) and refuses what is out of range', async () => {
+    expect((await cli('catalog', 'build', '--help')).out).toMatch(/0 decodes in the main thread/)
+    const r = await cli('catalog', 'build', world.masters, '-o', join(world.dir, 'x.pmx'), '-j', '65')
+    expect(r.code).toBe(2)
+    expect(r.err).toMatch(/--jobs must be an integer from 0 \(decode in the main thread\) to 64, got "65"/)
+  })
+
   it('suggests the nearest command for a typo', async () => {
     const r = await cli('catalog', 'lsit', pmx)
     expect(r.code).toBe(2)

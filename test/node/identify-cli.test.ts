@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
@@ -39,6 +40,8 @@ beforeAll(async () => {
   }
 })
 
+const CLI = new URL('../../packages/node/src/bin.ts', import.meta.url).pathname
+const ROOT = new URL('../../', import.meta.url).pathname
 const byName = (out: any) => Object.fromEntries(out.files.map((f: any) => [f.path.split('/').pop(), f]))
 
 describe('peakmatch identify', () => {
@@ -108,6 +111,14 @@ describe('peakmatch identify', () => {
     expect(f.error).not.toMatch(/peakmatch-stdin-|\/tmp\//)
     const twice = await cli('identify', '-', '-', '--catalog', pmx)
     expect(twice.code).toBe(2)
+  })
+
+  it('reads a WAV piped into a real process (identify - through a pipe)', () => {
+    const child = spawnSync(process.execPath, ['--import', 'tsx', CLI, 'identify', '-', '--catalog', pmx, '--json'], {
+      cwd: ROOT, encoding: 'utf8', input: readFileSync(join(files, 'clip1.wav')), env: { ...process.env, XDG_CACHE_HOME: world.dir },
+    })
+    expect(child.status, child.stderr).toBe(0)
+    expect(JSON.parse(child.stdout).files[0]).toMatchObject({ path: '-', status: 'snippet', trackId: 'song1.wav' })
   })
 
   it('exits 1 when a file is unreadable (the others are still answered), 2 when a glob matches nothing', async () => {
