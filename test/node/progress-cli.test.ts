@@ -2,6 +2,7 @@
 // line per file as it finishes, never silence until the end; with --json those lines go to stderr
 // and stdout stays one JSON document; after Ctrl-C the summary counts what was really done and
 // speaks of the cache only when one was used. In-process (support.ts `cli` passes tty: false).
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { main, type Io } from '../../packages/node/src/cli.js'
@@ -170,12 +171,17 @@ describe('the summary after Ctrl-C', () => {
     // Abort as soon as the first file's line is written: the files in flight still finish.
     let lines = 0
     io.out = (t) => { if (FILE_LINE.test(t.trim())) { lines++; controller.abort() } }
-    const code = await main(['catalog', 'build', world.library, '-o', join(world.dir, 'never.pmx'), '--jobs', '0'], io)
+    // Twelve files of equal length: the second lane cannot have read them all while the first reads one.
+    const twelve = join(world.dir, 'twelve')
+    mkdirSync(twelve)
+    for (let i = 0; i < 12; i++) copyFileSync(join(world.masters, 'a.wav'), join(twelve, `t${String(i).padStart(2, '0')}.wav`))
+    const code = await main(['catalog', 'build', twelve, '-o', join(world.dir, 'never.pmx'), '--jobs', '0'], io)
     expect(code).toBe(130)
-    const m = /interrupted: (\d+) of 10 audio files read.*; the catalog .*never\.pmx was not written/.exec(err)
+    expect(existsSync(join(world.dir, 'never.pmx'))).toBe(false)
+    const m = /interrupted: (\d+) of 12 audio files read; the catalog .*never\.pmx was not written/.exec(err)
     expect(m, err).not.toBeNull()
     expect(Number(m![1])).toBe(lines)
-    expect(lines).toBeLessThan(10)
+    expect(lines).toBeLessThan(12)
     expect(err).not.toMatch(/cache/i)
   })
 })

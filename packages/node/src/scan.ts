@@ -33,15 +33,16 @@ export interface Progress {
   fileAudioSeconds: number
 }
 
-export interface RunOptions<R = never> extends PoolLimits {
+export interface RunOptions<R = unknown> extends PoolLimits {
   /** Worker threads decoding in parallel; 0 = in this thread. @default 2 */
   jobs?: number
   onProgress?: (p: Progress) => void
   /**
    * Each file's result, in walk order, as soon as it and every file before it are done (the
    * results' order, unlike onProgress's); `done` counts the results given so far, of `total` audio files.
+   * A method (bivariant): a plain RunOptions stays assignable to scanLibrary's and buildCatalog's.
    */
-  onFile?: (result: R, done: number, total: number) => void
+  onFile?(result: R, done: number, total: number): void
   /** Stops dispatching files; those in flight finish. The result then has `interrupted`. */
   signal?: AbortSignal
   /** The worker threads' module (see WorkerPool). @default the built scan-worker.js of this package */
