@@ -54,8 +54,11 @@ export async function main(argv: string[], io: Io): Promise<number> {
   }
 }
 
-/** The bin: process.argv in, exit code out; Ctrl-C stops cleanly (a second one at once). */
-export async function run(): Promise<void> {
+/**
+ * The bin: process.argv in, exit code out; Ctrl-C stops cleanly (a second one at once). `host`
+ * overrides Io fields: the bin passes none; tests run the source with a TypeScript worker script.
+ */
+export async function run(host: Pick<Io, 'workerScript' | 'heartbeatSeconds'> = {}): Promise<void> {
   const controller = new AbortController()
   let interrupts = 0
   process.on('SIGINT', () => {
@@ -64,7 +67,8 @@ export async function run(): Promise<void> {
     controller.abort()
   })
   const code = await main(process.argv.slice(2), {
-    out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t), tty: Boolean(process.stdout.isTTY), signal: controller.signal, stdin: process.stdin,
+    out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t),
+    tty: Boolean(process.stdout.isTTY), errTty: Boolean(process.stderr.isTTY), signal: controller.signal, stdin: process.stdin, ...host,
   })
   process.exitCode = code
 }

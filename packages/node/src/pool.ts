@@ -1,15 +1,18 @@
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { MessageChannel, type MessagePort } from 'node:worker_threads'
+import { MessageChannel, receiveMessageOnPort, type MessagePort } from 'node:worker_threads'
 import { Piscina } from 'piscina'
 import type { Fingerprint } from 'peakmatch'
 import { FileError, errorMessage, type FileErrorReason } from './errors.js'
-import { readAudioFile, type FileInfo, type FileReading } from './read.js'
+import { readAudioFile, type FileInfo, type FileReading, type ReadProgress } from './read.js'
 
 /** One file to read, sent to a worker thread with `port`, on which the worker says how it goes. */
 export interface WorkerTask { path: string; port: MessagePort }
-/** What a worker posts on the task's port: first `{ started: true }`, then the announced length if its header has one. */
-export type WorkerProgress = { started: true } | { durationSeconds: number }
+/**
+ * What a worker posts on the task's port: first `{ started: true }`, then the announced length if
+ * its header has one, then how far decoding has got (ReadProgress, throttled by readAudioFile).
+ */
+export type WorkerProgress = { started: true } | { durationSeconds: number } | ReadProgress
 export type WorkerReply =
   | { ok: true; fp: Fingerprint; info: FileInfo }
   | { ok: false; reason: FileErrorReason; message: string }
@@ -58,7 +61,7 @@ function builtWorkerScript(): URL {
   return new URL('./scan-worker.js', import.meta.url)
 }
 
-interface Job { path: string; resolve: (r: FileReading) => void; reject: (e: unknown) => void }
+interface Job { path: string; onProgress?: (p: ReadProgress) => void; resolve: (r: FileReading) => void; reject: (e: unknown) => void }
 
 /**
  * `jobs` worker threads that each decode and fingerprint one file at a time (decoding is
@@ -109,11 +112,14 @@ export class WorkerPool {
     this.pool.on('error', () => {})
   }
 
-  /** Reads one file (decode + fingerprint + tags); rejects with FileError. */
-  read(path: string): Promise<FileReading> {
-    if (!this.pool) return readAudioFile(path)
+  /**
+   * Reads one file (decode + fingerprint + tags); rejects with FileError. `onProgress` hears how far
+   * its decoding has got (see ReadOptions), from the worker thread or, with jobs = 0, from this one.
+   */
+  read(path: string, onProgress?: (p: ReadProgress) => void): Promise<FileReading> {
+    if (!this.pool) return readAudioFile(path, { onProgress })
     return new Promise((resolve, reject) => {
-      this.queue.push({ path, resolve, reject })
+      this.queue.push({ path, onProgress, resolve, reject })
       this.pump()
     })
   }
@@ -144,13 +150,19 @@ export class WorkerPool {
       const ms = Math.max(0, startedAt + limitSeconds * 1000 - performance.now())
       timer = setTimeout(() => abort.abort(), Math.min(ms, 2_147_483_647))
     }
-    port1.on('message', (p: WorkerProgress) => {
+    const heard = (p: WorkerProgress): void => {
       if ('started' in p) { startedAt = performance.now(); arm() }
-      else if (this.timeoutSeconds === undefined && startedAt) { limitSeconds = defaultFileTimeoutSeconds(p.durationSeconds); arm() }
-    })
+      else if ('durationSeconds' in p) {
+        if (this.timeoutSeconds === undefined && startedAt) { limitSeconds = defaultFileTimeoutSeconds(p.durationSeconds); arm() }
+      } else job.onProgress?.(p)
+    }
+    port1.on('message', heard)
     port1.unref()
     try {
       const reply = await pool.run({ path: job.path, port: port2 }, { transferList: [port2], signal: abort.signal })
+      // The reply comes on piscina's own channel and may overtake the last progress messages, which
+      // the worker posted before it: take them now, so the file's progress ends at its full size.
+      for (let m = receiveMessageOnPort(port1); m; m = receiveMessageOnPort(port1)) heard(m.message as WorkerProgress)
       if (reply.ok) return { fp: reply.fp, info: reply.info }
       throw new FileError(reply.reason, reply.message)
     } catch (e) {

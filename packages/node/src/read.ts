@@ -27,7 +27,28 @@ export interface FileInfo {
 
 export interface FileReading { fp: Fingerprint; info: FileInfo }
 
+/** How far the reading of one file has got (ReadOptions.onProgress). */
+export interface ReadProgress {
+  /** Bytes of the file the decoder has consumed (the file's size at the end). */
+  bytesRead: number
+  /** Seconds of audio decoded so far (the file's duration at the end). */
+  audioSeconds: number
+}
+
+export interface ReadOptions {
+  /**
+   * Called as the decoder consumes the file: at most once per PROGRESS_BYTES of the file or
+   * PROGRESS_SECONDS of audio (so a worker does not flood its port), and once at the end with the
+   * whole size and duration when the file decoded. Neither number ever decreases.
+   */
+  onProgress?: (p: ReadProgress) => void
+}
+
 const CHUNK_BYTES = 1 << 16
+/** onProgress steps: about 6 s of CD-quality WAV, or a minute of a 128 kbit/s MP3… */
+const PROGRESS_BYTES = 1 << 20
+/** …or 10 s of audio, whichever comes first: a long compressed file still moves in small steps. */
+const PROGRESS_SECONDS = 10
 type DecoderName = 'mp3' | 'flac' | 'opus' | 'oga' | 'm4a' | 'wav' | 'aac' | 'aiff' | 'caf' | 'webm' | 'amr' | 'wma'
 
 /**
@@ -39,7 +60,7 @@ type DecoderName = 'mp3' | 'flac' | 'opus' | 'oga' | 'm4a' | 'wav' | 'aac' | 'ai
  *
  * `path` is a path, or walk.ts's encoding of a name that is not valid UTF-8 (fsPathArg).
  */
-export async function readAudioFile(path: string): Promise<FileReading> {
+export async function readAudioFile(path: string, options: ReadOptions = {}): Promise<FileReading> {
   const fsPath = fsPathOf(path)
   let size: number
   try { size = (await stat(fsPath)).size } catch (e) { throw new FileError('io', `cannot read: ${errorMessage(e)}`, { cause: e }) }
@@ -60,9 +81,26 @@ export async function readAudioFile(path: string): Promise<FileReading> {
 
   let fingerprinter: Fingerprinter | null = null
   let samples = 0, sampleRate = 0, channels = 0
+  // Progress is counted where the bytes leave the source (what the decoder has consumed), and in
+  // samples where the PCM comes out; reported only when either has moved a step since the last time.
+  const onProgress = options.onProgress
+  let bytesRead = 0, reportedBytes = 0, reportedSamples = 0
+  const report = (): void => {
+    reportedBytes = bytesRead
+    reportedSamples = samples
+    onProgress!({ bytesRead, audioSeconds: sampleRate ? samples / sampleRate : 0 })
+  }
   const fh = await open(fsPath, 'r').catch((e: unknown) => { throw new FileError('io', `cannot open: ${errorMessage(e)}`, { cause: e }) })
   try {
-    const source = format === 'm4a' ? mp4Chunks(fh, size, CHUNK_BYTES) : range(fh, 0, size, CHUNK_BYTES)
+    const chunks = format === 'm4a' ? mp4Chunks(fh, size, CHUNK_BYTES) : range(fh, 0, size, CHUNK_BYTES)
+    async function* counted(): AsyncGenerator<Uint8Array> {
+      for await (const chunk of chunks) {
+        // mp4Chunks reorders boxes but yields each byte once; the cap is for a file that grew since stat.
+        bytesRead = Math.min(size, bytesRead + chunk.length)
+        yield chunk
+      }
+    }
+    const source = onProgress ? counted() : chunks
     for await (const pcm of decodeChunked(source, format)) {
       const ch = pcm.channelData
       if (ch.length === 0 || ch[0]!.length === 0) continue
@@ -73,6 +111,7 @@ export async function readAudioFile(path: string): Promise<FileReading> {
       channels = Math.max(channels, ch.length)
       fingerprinter.push(ch)
       samples += ch[0]!.length
+      if (onProgress && (bytesRead - reportedBytes >= PROGRESS_BYTES || samples - reportedSamples >= PROGRESS_SECONDS * sampleRate)) report()
     }
   } catch (e) {
     if (e instanceof FileError) throw e
@@ -93,6 +132,7 @@ export async function readAudioFile(path: string): Promise<FileReading> {
   if (expected !== undefined && expected > 1 && durationSeconds < 0.9 * expected - 0.5) {
     throw new FileError('truncated', `decoded ${durationSeconds.toFixed(1)} s of the ${expected.toFixed(1)} s its header announces (cut short or damaged)`)
   }
+  if (onProgress) { bytesRead = size; report() }
   const fp = fingerprinter.finish()
   // Digital silence (or sound too faint or short to have a single landmark) can match nothing:
   // it is not a track to upload.

@@ -21,11 +21,16 @@ export function formatDuration(seconds: number): string {
   return h > 0 ? `${h} h ${String(m).padStart(2, '0')} min` : `${m} min ${String(s).padStart(2, '0')} s`
 }
 
-/** The scan summary, as printed at the end of `peakmatch scan`. */
+/**
+ * The scan summary, as printed at the end of `peakmatch scan`. After an interruption it counts the
+ * files really done ("8 of 14"); it speaks of the cache only when one was used (not --no-cache).
+ */
 export function scanSummaryText(r: ScanResult): string {
   const s = r.summary
+  // The audio files with a result (the walk's skipped paths are not audio files read or not).
+  const done = r.files.filter((f) => f.status !== 'skipped').length
   const lines = [
-    `${s.files} audio files scanned in ${formatDuration(s.elapsedSeconds)} (${formatDuration(s.audioSeconds)} of audio; ${s.fingerprinted} fingerprinted, ${s.fromCache} from cache${s.ignored ? `; ${s.ignored} non-audio files ignored` : ''})`,
+    `${r.interrupted ? `${done} of ${s.files}` : s.files} audio files scanned in ${formatDuration(s.elapsedSeconds)} (${formatDuration(s.audioSeconds)} of audio; ${s.fingerprinted} fingerprinted${s.cache ? `, ${s.fromCache} from cache` : ''}${s.ignored ? `; ${s.ignored} non-audio files ignored` : ''})`,
     `  matched      ${String(s.matched).padStart(6)}   mirrored from the catalog, ${s.upgradable} of them upgradable to a better edition`,
     ...(s.snippets ? [`  snippets     ${String(s.snippets).padStart(6)}   excerpts of catalog recordings (identified at an offset): neither mirrored nor uploaded`] : []),
     `  unmatched    ${String(s.unmatched).padStart(6)}   to upload, ${formatBytes(s.unmatchedBytes)}`,
@@ -33,7 +38,7 @@ export function scanSummaryText(r: ScanResult): string {
     `  unreadable   ${String(s.unreadable).padStart(6)}   could not be read (reason in the report)`,
   ]
   if (s.skipped) lines.push(`  skipped      ${String(s.skipped).padStart(6)}   not read: links to nothing or to folders, FIFOs, unreadable folders (reason in the report)`)
-  if (r.interrupted) lines.push('  (interrupted: the files above were done; run the scan again to finish — the cache keeps them)')
+  if (r.interrupted) lines.push(`  (interrupted: ${s.files - done} files not scanned; run the scan again to finish${s.cache ? ' — the cache keeps the files done, so they are not decoded again' : ''})`)
   if (s.cache?.dropped || s.cache?.reset) lines.push(`  cache: ${s.cache.dropped} damaged entries dropped${s.cache.reset ? ' (its damaged store was replaced by an empty one)' : ''}; their files were read again`)
   return lines.join('\n')
 }
@@ -120,9 +125,17 @@ export function scanCsv(r: ScanResult): string {
   return rows.join('\n') + '\n'
 }
 
-/** The summary of `catalog build`, or of `catalog add` when `tracksBefore` is given. */
+/**
+ * The summary of `catalog build`, or of `catalog add` when `tracksBefore` is given: the catalog
+ * written (`out`, of `bytes`) with the files added and not; after an interruption, what was done
+ * and that `out` was not written (`bytes` is then unused).
+ */
 export function buildSummaryText(r: BuildResult, out: string, bytes: number, tracksBefore?: number): string {
   const s = r.summary
+  if (r.interrupted) {
+    const done = s.added + s.unreadable
+    return `interrupted: ${done} of ${s.files} audio files read${s.unreadable ? ` (${s.unreadable} unreadable)` : ''}; the catalog ${out} was not written (any previous one is untouched)`
+  }
   const stats = r.catalog.stats()
   const lines = [
     `catalog ${out}: ${tracksBefore !== undefined ? `${tracksBefore} + ${s.added} = ` : ''}${stats.tracks} tracks (${new Set(r.catalog.ids().map((id) => r.catalog.track(id)!.recordingId)).size} recordings), ${formatDuration(stats.seconds)} of audio, ${formatBytes(bytes)}`,

@@ -1,7 +1,8 @@
 /**
  * Worker thread of WorkerPool (a piscina task module): reads (decodes + fingerprints) one file per
  * task. It first says on the task's port that it has started (the pool's clock for the file's time
- * limit starts then) and, when the header announces one, the file's length (which sets the default limit).
+ * limit starts then), when the header announces one, the file's length (which sets the default
+ * limit), then how far decoding has got (readAudioFile's throttled onProgress, for the progress bar).
  */
 import { openAsBlob } from 'node:fs'
 import { parseBlob } from 'music-metadata'
@@ -39,7 +40,7 @@ export default async function readTask({ path, port }: WorkerTask): Promise<Work
     say({ started: true })
     const durationSeconds = await announcedSeconds(path)
     if (durationSeconds !== undefined) say({ durationSeconds })
-    const { fp, info } = await readAudioFile(path)
+    const { fp, info } = await readAudioFile(path, { onProgress: (p) => say({ bytesRead: p.bytesRead, audioSeconds: p.audioSeconds }) })
     const reply: WorkerReply = { ok: true, fp, info }
     const buffers = [fp.hashes.buffer, fp.times.buffer, ...(fp.ranks ? [fp.ranks.buffer] : [])] as ArrayBuffer[]
     // piscina transfers (does not copy) what a movable result lists under transferableSymbol.

@@ -5,16 +5,45 @@ import { writeFileAtomic } from './atomic.js'
 import type { CacheStats, FingerprintCache } from './cache.js'
 import { CliError, FileError, errorMessage, type FileErrorReason } from './errors.js'
 import { WorkerPool, type PoolLimits } from './pool.js'
-import { readAudioFile } from './read.js'
+import { readAudioFile, type ReadProgress } from './read.js'
 import { decide, type DecideOptions, type Reading, type ScanFileResult, type ScanStatus } from './decide.js'
 import { walkAudio, type AudioFile, type SkipReason, type SkippedPath } from './walk.js'
 
-export interface Progress { done: number; total: number; bytesDone: number; bytesTotal: number; path: string }
+/**
+ * How a run is going, for a progress bar or log (RunOptions.onProgress). Sent when a file is taken
+ * up, as its decoder reports (ReadOptions: throttled), and when it is finished.
+ */
+export interface Progress {
+  /** Files finished: read, served from the cache, or failed. */
+  done: number
+  total: number
+  /**
+   * Bytes of the finished files plus what the decoders have consumed of the files in flight: the
+   * measure of decoding work known up front, so a bar moves during one long file. A cached file
+   * counts its whole size at once.
+   */
+  bytesDone: number
+  bytesTotal: number
+  /** Seconds of audio read so far (decoded or from the cache), the files in flight included. */
+  audioSecondsDone: number
+  /** The file this update is about. */
+  path: string
+  /** What happened to it: taken up (`started`), its decoder reported (`reading`), `finished`. */
+  stage: 'started' | 'reading' | 'finished'
+  /** Seconds of audio of that file decoded so far (all of it once finished). */
+  fileAudioSeconds: number
+}
 
-export interface RunOptions extends PoolLimits {
+export interface RunOptions<R = unknown> extends PoolLimits {
   /** Worker threads decoding in parallel; 0 = in this thread. @default 2 */
   jobs?: number
   onProgress?: (p: Progress) => void
+  /**
+   * Each file's result, in walk order, as soon as it and every file before it are done (the
+   * results' order, unlike onProgress's); `done` counts the results given so far, of `total` audio files.
+   * A method (bivariant): a plain RunOptions stays assignable to scanLibrary's and buildCatalog's.
+   */
+  onFile?(result: R, done: number, total: number): void
   /** Stops dispatching files; those in flight finish. The result then has `interrupted`. */
   signal?: AbortSignal
   /** The worker threads' module (see WorkerPool). @default the built scan-worker.js of this package */
@@ -34,8 +63,17 @@ export async function readFiles(files: readonly AudioFile[], options: RunOptions
   const pool = new WorkerPool(jobs, options.workerScript, options)
   const bytesTotal = files.reduce((s, f) => s + f.size, 0)
   const results: (Read | undefined)[] = new Array(files.length)
-  let next = 0, emitted = 0, done = 0, bytesDone = 0, fingerprinted = 0, fromCache = 0
-  const readOne = async (file: AudioFile): Promise<Read> => {
+  let next = 0, emitted = 0, done = 0, fingerprinted = 0, fromCache = 0
+  // Finished files' bytes and seconds, plus the last report of each file in flight (by walk index).
+  let bytesFinished = 0, secondsFinished = 0
+  const inFlight = new Map<number, ReadProgress>()
+  const progress = (i: number, stage: Progress['stage'], fileAudioSeconds: number): void => {
+    if (!options.onProgress) return
+    let bytesDone = bytesFinished, audioSecondsDone = secondsFinished
+    for (const p of inFlight.values()) { bytesDone += p.bytesRead; audioSecondsDone += p.audioSeconds }
+    options.onProgress({ done, total: files.length, bytesDone, bytesTotal, audioSecondsDone, path: files[i]!.path, stage, fileAudioSeconds })
+  }
+  const readOne = async (file: AudioFile, i: number): Promise<Read> => {
     // The cache keys files by their path: one whose name is not UTF-8 (open ≠ path) is not cached.
     const store = file.open === file.path ? cache : undefined
     // A cache is only an accelerator: if consulting it fails (the file vanished while
@@ -44,7 +82,11 @@ export async function readFiles(files: readonly AudioFile[], options: RunOptions
     try { hit = await store?.get(file.path, file.size, file.mtimeMs) } catch { hit = undefined }
     if (hit) { fromCache++; return { file, ...hit, cached: true } }
     try {
-      const { fp, info } = await pool.read(file.open)
+      const { fp, info } = await pool.read(file.open, options.onProgress && ((p) => {
+        // A file that grew since the walk must not push the bar past its total.
+        inFlight.set(i, { bytesRead: Math.min(p.bytesRead, file.size), audioSeconds: p.audioSeconds })
+        progress(i, 'reading', p.audioSeconds)
+      }))
       fingerprinted++
       try { await store?.set(file.path, file.size, file.mtimeMs, fp, info) } catch { /* read fine, just not cached */ }
       return { file, fp, info, cached: false }
@@ -55,10 +97,16 @@ export async function readFiles(files: readonly AudioFile[], options: RunOptions
   const lane = async (): Promise<void> => {
     while (next < files.length && !options.signal?.aborted) {
       const i = next++
-      results[i] = await readOne(files[i]!)
+      inFlight.set(i, { bytesRead: 0, audioSeconds: 0 })
+      progress(i, 'started', 0)
+      const r = results[i] = await readOne(files[i]!, i)
+      // A file that failed half-way keeps the seconds it had decoded: the count never goes back.
+      const seconds = r.info?.durationSeconds ?? inFlight.get(i)?.audioSeconds ?? 0
+      inFlight.delete(i)
       done++
-      bytesDone += files[i]!.size
-      options.onProgress?.({ done, total: files.length, bytesDone, bytesTotal, path: files[i]!.path })
+      bytesFinished += files[i]!.size
+      secondsFinished += seconds
+      progress(i, 'finished', seconds)
       while (emitted < files.length && results[emitted]) { use(results[emitted]!); results[emitted++] = undefined }
     }
   }
@@ -125,7 +173,7 @@ export interface BuildResult {
  * Fingerprints the audio under `paths` into a new catalog, or into `options.catalog` (catalog add);
  * nothing is written (see saveCatalog).
  */
-export async function buildCatalog(paths: readonly string[], options: RunOptions & { editions?: Map<string, EditionEntry>; cache?: FingerprintCache; catalog?: Catalog } = {}): Promise<BuildResult> {
+export async function buildCatalog(paths: readonly string[], options: RunOptions<BuildFileResult> & { editions?: Map<string, EditionEntry>; cache?: FingerprintCache; catalog?: Catalog } = {}): Promise<BuildResult> {
   const t0 = performance.now()
   const { files, skipped, ignored } = walkAudio(paths)
   const catalog = options.catalog ?? new Catalog()
@@ -133,6 +181,10 @@ export async function buildCatalog(paths: readonly string[], options: RunOptions
   const unused = new Set(options.editions?.keys() ?? [])
   let audioSeconds = 0
   const { interrupted } = await readFiles(files, options, options.cache, (r) => {
+    addReading(r)
+    options.onFile?.(out[out.length - 1]!, out.length, files.length)
+  })
+  function addReading(r: Read): void {
     const rel = relative(r.file.root, r.file.path).split(sep).join('/')
     if (r.error || !r.fp || !r.info) {
       out.push({ path: r.file.path, cached: r.cached, error: { reason: r.error?.reason ?? 'corrupt', message: r.error?.message ?? 'unknown' } })
@@ -153,7 +205,7 @@ export async function buildCatalog(paths: readonly string[], options: RunOptions
         : errorMessage(e)
       out.push({ path: r.file.path, cached: r.cached, error: { reason: 'corrupt', message } })
     }
-  })
+  }
   const added = out.filter((f) => !f.error).length
   const unreadable = out.length - added
   for (const k of skipped) out.push({ path: k.path, cached: false, error: { reason: k.reason, message: k.message } })
@@ -246,15 +298,17 @@ export interface ScanResult {
 }
 
 /** Identifies every audio file under `paths` against `catalog`. */
-export async function scanLibrary(paths: readonly string[], catalog: Catalog, options: RunOptions & DecideOptions & { cache?: FingerprintCache } = {}): Promise<ScanResult> {
+export async function scanLibrary(paths: readonly string[], catalog: Catalog, options: RunOptions<ScanFileResult> & DecideOptions & { cache?: FingerprintCache } = {}): Promise<ScanResult> {
   const t0 = performance.now()
   const { files, skipped, ignored } = walkAudio(paths)
   const out: ScanFileResult[] = []
   const warnings: string[] = []
   let audioSeconds = 0
   const run = await readFiles(files, options, options.cache, (r) => {
-    out.push(decide(catalog, r, options))
+    const result = decide(catalog, r, options)
+    out.push(result)
     if (r.info) audioSeconds += r.info.durationSeconds
+    options.onFile?.(result, out.length, files.length)
   })
   // A pruned cache forgets files that are gone; not after an interruption (unseen ≠ gone).
   // The scan is done: failing to save the cache must not lose its results (the report).

@@ -3,10 +3,10 @@ import { FingerprintCache } from '../cache.js'
 import { CliError } from '../errors.js'
 import { buildSummaryText } from '../report.js'
 import type { Catalog } from 'peakmatch'
-import { buildCatalog, loadCatalog, loadEditions, saveCatalog } from '../scan.js'
+import { buildCatalog, loadCatalog, loadEditions, saveCatalog, type BuildFileResult } from '../scan.js'
 import { EXIT, REPORT_SCHEMA_VERSION, jobsOf, parse, type Io } from './common.js'
 import { HELP } from './help.js'
-import { progressBar } from './progress.js'
+import { progressReporter, shortName } from './progress.js'
 
 /**
  * `catalog build <dir…> -o FILE` fingerprints into a new catalog; `catalog add FILE <path…>` into
@@ -33,15 +33,16 @@ export async function cmdBuild(args: string[], io: Io, mode: 'build' | 'add' = '
   if (mode === 'add') into = loadCatalog(output)
   const before = into?.size ?? 0
   const cache = values.cache ? await FingerprintCache.open(resolve(values.cache)) : undefined
-  const bar = progressBar({ ...io, tty: io.tty && !values.json }, 'fingerprinting')
+  const root = positionals.length === 1 ? resolve(positionals[0]!) : undefined
+  const progress = progressReporter<BuildFileResult>(io, { label: 'fingerprinting', json: Boolean(values.json), line: (f) => buildLine(f, root), name: (p) => shortName(p, root) })
   let result
   try {
-    result = await buildCatalog(positionals, { jobs: jobsOf(values.jobs), editions, cache, catalog: into, onProgress: bar.update, signal: io.signal, workerScript: io.workerScript })
+    result = await buildCatalog(positionals, { jobs: jobsOf(values.jobs), editions, cache, catalog: into, onProgress: progress.progress, onFile: progress.file, signal: io.signal, workerScript: io.workerScript })
   } finally {
-    bar.stop()
+    progress.stop()
   }
   if (result.interrupted) {
-    io.err('interrupted: the catalog was not written (any previous one is untouched)\n')
+    io.err(buildSummaryText(result, output, 0) + '\n')
     return EXIT.INTERRUPTED
   }
   if (result.summary.added === 0) {
@@ -57,3 +58,9 @@ export async function cmdBuild(args: string[], io: Io, mode: 'build' | 'add' = '
   return result.summary.unreadable + result.summary.skipped > 0 ? EXIT.UNREADABLE_FILES : EXIT.OK
 }
 
+/** A file's line as `catalog build` reads it: added (as which track, when not its own name), or why not. */
+function buildLine(f: BuildFileResult, root: string | undefined): string {
+  const name = shortName(f.path, root)
+  if (f.error) return `unreadable  ${name}: ${f.error.reason} — ${f.error.message}`
+  return `added       ${name}${f.trackId !== name ? ` as ${f.trackId}` : ''}${f.recordingId !== f.trackId ? ` (recording ${f.recordingId})` : ''}`
+}

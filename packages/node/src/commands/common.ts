@@ -19,8 +19,15 @@ export const EXIT = { OK: 0, UNREADABLE_FILES: 1, USAGE: 2, BAD_CATALOG: 3, WRIT
 export interface Io {
   out: (text: string) => void
   err: (text: string) => void
-  /** Show a progress bar (stdout is a terminal and not --json). */
+  /** stdout is a terminal. With errTty, where the progress goes: see progressMode in progress.ts. */
   tty: boolean
+  /** stderr is a terminal (the progress bar is drawn there). @default tty */
+  errTty?: boolean
+  /**
+   * Without a bar, a line saying which file is being read when no file's line came for this many
+   * seconds (0: never). @default 10
+   */
+  heartbeatSeconds?: number
   signal?: AbortSignal
   /** The decoding threads' module (RunOptions.workerScript); the bin leaves it to the default. */
   workerScript?: URL | string

@@ -33,7 +33,7 @@ when the whole command succeeded. \`peakmatch catalog <command> --help\` for det
 
 Fingerprints every audio file under the directories (recursively) into a catalog file.
 Track ids are the files' paths relative to the directory given; each track is its own
-recording unless editions.json groups it with others.
+recording unless editions.json groups it with others. Progress as for \`peakmatch scan\`.
 
 Options:
   -o, --output FILE      the catalog to write (atomically: temp file + rename)
@@ -105,7 +105,10 @@ Example:
 Identifies every audio file under the directories against the catalog and prints a summary:
 matched (of which upgradable to a better edition), snippets (excerpts of catalog recordings),
 unmatched (to upload, with their size), ambiguous, unreadable. Fingerprints are cached: a
-re-run only decodes new or changed files.
+re-run only decodes new or changed files. Progress: on a terminal, a bar on stderr (audio
+decoded, ETA); otherwise (a pipe, a log, CI) one line per file as it finishes, and a line
+every 10 s while a long file is read (on stderr with --json). After Ctrl-C the summary
+counts the files done.
 
 Options:
   -c, --catalog FILE     the catalog (from \`peakmatch catalog build\`)
@@ -117,7 +120,7 @@ Options:
       --cache FILE       fingerprint cache (default: $XDG_CACHE_HOME/peakmatch/fingerprints.lmdb)
       --no-cache         neither read nor write a cache
       --cache-hash       also key the cache by content (SHA-256): touched-but-unchanged files stay cached
-  -v, --verbose          one line per file
+  -v, --verbose          one line per file, after the bar (without a bar they are printed anyway)
       --json             the whole report as JSON on stdout
   -h, --help
 

@@ -4,10 +4,10 @@ import { FingerprintCache } from '../cache.js'
 import { writeFileAtomic } from '../atomic.js'
 import { CliError, errorMessage } from '../errors.js'
 import { fileLine, scanCsv, scanSummaryText } from '../report.js'
-import { loadCatalog, scanLibrary } from '../scan.js'
+import { loadCatalog, scanLibrary, type ScanFileResult } from '../scan.js'
 import { EXIT, REPORT_SCHEMA_VERSION, confidenceOf, defaultCachePath, jobsOf, parse, type Io } from './common.js'
 import { HELP } from './help.js'
-import { progressBar } from './progress.js'
+import { progressReporter, shortName } from './progress.js'
 
 /** Where a scan's report goes: the path asked for, or beside it (name.partial.ext) when the scan was interrupted. */
 export function reportPath(path: string, interrupted: boolean): string {
@@ -37,12 +37,14 @@ export async function cmdScan(args: string[], io: Io): Promise<number> {
     }
     if (folder) cache = await FingerprintCache.open(path, values['cache-hash'] ?? false)
   }
-  const bar = progressBar({ ...io, tty: io.tty && !values.json }, 'scanning')
+  // One directory: paths are shown relative to it, as in the report's listing.
+  const root = positionals.length === 1 ? resolve(positionals[0]!) : undefined
+  const progress = progressReporter<ScanFileResult>(io, { label: 'scanning', json: Boolean(values.json), line: (f) => fileLine(f, root), name: (p) => shortName(p, root) })
   let result
   try {
-    result = await scanLibrary(positionals, catalog, { jobs, cache, minConfidence, onProgress: bar.update, signal: io.signal, workerScript: io.workerScript })
+    result = await scanLibrary(positionals, catalog, { jobs, cache, minConfidence, onProgress: progress.progress, onFile: progress.file, signal: io.signal, workerScript: io.workerScript })
   } finally {
-    bar.stop()
+    progress.stop()
   }
   for (const w of result.warnings) io.err(`warning: ${w}\n`)
   if (cache?.problem) io.err(`note: cache ${cache.path}: ${cache.problem}\n`)
@@ -58,11 +60,14 @@ export async function cmdScan(args: string[], io: Io): Promise<number> {
   }
   if (values.json) io.out(JSON.stringify(report, null, 2) + '\n')
   else {
-    if (values.verbose) {
-      const root = positionals.length === 1 ? resolve(positionals[0]!) : undefined
+    // Without a bar each file's line was printed as it finished, so -v has nothing to add (every
+    // file twice would be noise); the problems are listed above the summary in both modes, as
+    // without -v: in a long log they are then found beside the counts.
+    if (values.verbose && progress.mode === 'bar') {
       for (const f of result.files) io.out(fileLine(f, root) + '\n')
       io.out('\n')
     } else {
+      if (progress.mode === 'lines' && result.files.length > 0) io.out('\n')
       for (const f of result.files) if (f.status === 'unreadable' || f.status === 'skipped') io.out(fileLine(f) + '\n')
     }
     io.out(scanSummaryText(result) + '\n')
