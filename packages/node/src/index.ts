@@ -14,10 +14,11 @@ export { scanCsv, csvCell, scanSummaryText, buildSummaryText, fileLine, formatBy
 export { FileError, CliError } from './errors.js'
 export { main, EXIT } from './cli.js'
 
-export type { FileReading, FileInfo, Tags } from './read.js'
+export type { FileReading, FileInfo, Tags, ReadProgress, ReadOptions } from './read.js'
 export type { AudioFile, WalkResult, WalkFs, SkipReason, SkippedPath } from './walk.js'
 export type { FileErrorReason } from './errors.js'
 export type {
   RunOptions, Progress, EditionsFile, EditionEntry, BuildResult, BuildFileResult, ScanResult, ScanFileResult, ScanSummary, ScanStatus,
 } from './scan.js'
 export type { Io } from './cli.js'
+export type { Candidate, DecideOptions } from './decide.js'
