@@ -5,6 +5,7 @@
  */
 import { CliError } from './errors.js'
 import { cmdBuild } from './commands/build.js'
+import { cmdDedupe } from './commands/dedupe.js'
 import { EXIT, type Io } from './commands/common.js'
 import { HELP } from './commands/help.js'
 import { cmdIdentify } from './commands/identify.js'
@@ -30,6 +31,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     }
     if (cmd === 'scan') return await cmdScan(rest, io)
     if (cmd === 'identify') return await cmdIdentify(rest, io)
+    if (cmd === 'dedupe') return await cmdDedupe(rest, io)
     throw new CliError(EXIT.USAGE, `unknown command: ${cmd} (try: peakmatch --help)`)
   } catch (e) {
     if (e instanceof CliError) {

@@ -6,6 +6,7 @@ Usage:
   peakmatch catalog build <dir...> -o catalog.pmx [--editions editions.json]
   peakmatch scan <library-dir...> --catalog catalog.pmx [--report report.json|report.csv]
   peakmatch identify <file> --catalog catalog.pmx [--json]
+  peakmatch dedupe <library-dir...> [--json]
   peakmatch <command> --help        details and an example for each command
 
 Exit codes: 0 ok · 1 finished, but some files were unreadable or skipped (each listed with
@@ -69,5 +70,26 @@ Options:
 Example:
   peakmatch identify "Some Song.mp3" --catalog catalog.pmx --json
 `,
-}
+  dedupe: `peakmatch dedupe <library-dir...> [options]
 
+Finds the files that are the same recording (re-encodes, other bitrates or formats, copies
+trimmed by a few seconds) without a catalog: every file is fingerprinted once and identified
+against all the others. Prints each group with the file to keep (the best quality: lossless
+first, then bit depth and sample rate, or bitrate; then the larger file), and how many bytes the
+other copies take. Two files are grouped when their common audio spans most (60%) of the longer
+one: an excerpt, or a mix that holds a song, is not a duplicate of it. Nothing is deleted.
+Fingerprints are cached as by \`peakmatch scan\` (the same cache): a re-run only decodes new or
+changed files. Exit codes as scan: 1 when some files were unreadable (each listed with its reason).
+
+Options:
+  -j, --jobs N           decoding threads (default: 2)
+      --cache FILE       fingerprint cache (default: $XDG_CACHE_HOME/peakmatch/fingerprints.lmdb)
+      --no-cache         neither read nor write a cache
+      --cache-hash       also key the cache by content (SHA-256): touched-but-unchanged files stay cached
+      --json             groups, unique files, problems and summary as JSON ("schema": 1)
+  -h, --help
+
+Example:
+  peakmatch dedupe ~/Music
+`,
+}

@@ -1,0 +1,73 @@
+import { mkdirSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
+import { FingerprintCache } from '../cache.js'
+import { dedupeLibrary, DEDUPE_SCHEMA, type DedupeFile, type DedupeResult } from '../dedupe.js'
+import { CliError, errorMessage } from '../errors.js'
+import { formatBytes, formatDuration, qualityText } from '../report.js'
+import { EXIT, defaultCachePath, jobsOf, parse, type Io } from './common.js'
+import { HELP } from './help.js'
+import { progressBar } from './progress.js'
+
+export async function cmdDedupe(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parse('dedupe', args, {
+    jobs: { type: 'string', short: 'j' }, cache: { type: 'string' }, 'no-cache': { type: 'boolean' }, 'cache-hash': { type: 'boolean' },
+  })
+  if (values.help) { io.out(HELP.dedupe!); return EXIT.OK }
+  if (positionals.length === 0) throw new CliError(EXIT.USAGE, 'dedupe: give the library directory')
+  const jobs = jobsOf(values.jobs)
+  let cache: FingerprintCache | undefined
+  if (!values['no-cache']) {
+    // The scan's cache (same default path and options): what a scan read is not decoded again.
+    const path = resolve(values.cache ?? defaultCachePath())
+    let folder = true
+    try { mkdirSync(dirname(path), { recursive: true }) } catch (e) {
+      io.err(`warning: comparing without a cache: cannot create ${dirname(path)}: ${errorMessage(e)}\n`)
+      folder = false
+    }
+    if (folder) cache = await FingerprintCache.open(path, values['cache-hash'] ?? false)
+  }
+  const bar = progressBar({ ...io, tty: io.tty && !values.json }, 'comparing')
+  let result: DedupeResult
+  try {
+    result = await dedupeLibrary(positionals, { jobs, cache, onProgress: bar.update, signal: io.signal, workerScript: io.workerScript })
+  } finally {
+    bar.stop()
+  }
+  for (const w of result.warnings) io.err(`warning: ${w}\n`)
+  if (cache?.problem) io.err(`note: cache ${cache.path}: ${cache.problem}\n`)
+  if (values.json) {
+    io.out(JSON.stringify({ schema: DEDUPE_SCHEMA, interrupted: result.interrupted, summary: result.summary, groups: result.groups, unique: result.unique, problems: result.problems }, null, 2) + '\n')
+  } else {
+    const root = positionals.length === 1 ? resolve(positionals[0]!) : undefined
+    io.out(dedupeText(result, root) + '\n')
+  }
+  if (result.interrupted) return EXIT.INTERRUPTED
+  return result.summary.unreadable + result.summary.skipped > 0 ? EXIT.UNREADABLE_FILES : EXIT.OK
+}
+
+/** The groups, the paths not compared and the summary, as `peakmatch dedupe` prints them. */
+export function dedupeText(r: DedupeResult, root?: string): string {
+  const name = (p: string) => (root && p.startsWith(root) ? p.slice(root.length).replace(/^[/\\]/, '') : p)
+  const file = (f: DedupeFile) => `${name(f.path)} (${qualityText(f.quality)})`
+  const lines: string[] = []
+  r.groups.forEach((g, k) => {
+    lines.push(`group ${k + 1}: ${g.duplicates.length + 1} files, ${formatDuration(g.keep.durationSeconds)}   keep: ${file(g.keep)}`)
+    for (const d of g.duplicates) {
+      lines.push(`  ${file(d)}   coverage ${Math.round(d.coverage * 100)}%${d.linkedTo !== g.keep.path ? ` (with ${name(d.linkedTo)})` : ''}`)
+    }
+  })
+  if (r.groups.length) lines.push('')
+  for (const p of r.problems) lines.push(`${p.status === 'skipped' ? 'skipped   ' : 'unreadable'}  ${name(p.path)}: ${p.reason} — ${p.error}`)
+  if (r.problems.length) lines.push('')
+  const s = r.summary
+  lines.push(
+    `${s.files} audio files compared in ${formatDuration(s.elapsedSeconds)} (${formatDuration(s.audioSeconds)} of audio; ${s.fingerprinted} fingerprinted, ${s.fromCache} from cache${s.ignored ? `; ${s.ignored} non-audio files ignored` : ''})`,
+    `  groups       ${String(s.groups).padStart(6)}   recordings with more than one file`,
+    `  duplicates   ${String(s.duplicates).padStart(6)}   files besides the best of each group: ${formatBytes(s.bytesFreed)} could be freed`,
+    `  unique       ${String(s.unique).padStart(6)}   no other file is the same recording`,
+    `  unreadable   ${String(s.unreadable).padStart(6)}   could not be read (listed above with the reason)`,
+  )
+  if (s.skipped) lines.push(`  skipped      ${String(s.skipped).padStart(6)}   not read: links to nothing or to folders, FIFOs, unreadable folders`)
+  if (r.interrupted) lines.push('  (interrupted: only the files read before it were compared; run it again to finish — the cache keeps them)')
+  return lines.join('\n')
+}

@@ -1,0 +1,259 @@
+/**
+ * `peakmatch dedupe`: which files of a library are the same recording (re-encodes, other
+ * bitrates, trimmed copies), without a catalog. Every file is read once (readFiles: the cache,
+ * the worker pool) into an in-memory catalog of the library, where each file finds its candidate
+ * copies; two files whose alignment spans most of both are linked, and the links are closed by
+ * union-find into groups. Each group keeps its best-quality file.
+ */
+import { resolve } from 'node:path'
+import { Catalog, qualityRank, type EditionQuality, type Fingerprint } from 'peakmatch'
+import type { CacheStats, FingerprintCache } from './cache.js'
+import { errorMessage, type FileErrorReason } from './errors.js'
+import { readFiles, type RunOptions } from './scan.js'
+import { walkAudio, type SkipReason } from './walk.js'
+
+/** The version of `peakmatch dedupe --json`'s shape; raised when a field changes meaning or goes. */
+export const DEDUPE_SCHEMA = 1
+
+/**
+ * Share of a file's audio that must align with the other file: identify's own "matched" bar
+ * (MATCH_COVERAGE in src/match/identify.ts, which the core does not export).
+ */
+const DUPLICATE_COVERAGE = 0.5
+/**
+ * The stretch two files share (where one's audio lies in the other, from identify's offset and
+ * the two durations) must span this share of the LONGER one. Above one half, so that no file can
+ * be linked to two others through two disjoint parts of it: a file holding song A then song B
+ * (a mix, a medley, two tracks ripped as one) spans at most half of itself with each, and is
+ * linked to neither, so it cannot chain A's group to B's through union-find. The same bar keeps
+ * an excerpt (a 30 s ringtone of a 4 min song: 0.125) out of its song's group, while trims of
+ * a few seconds, fades and padded silence stay far above it.
+ * Window coverage alone cannot say this: identify's 5 s windows straddle a seam, and a 12 s
+ * file of two 6 s songs came out 0.86 covered by each. Hence the span, from the offset.
+ */
+const SHARED_OF_LONGER = 0.6
+/**
+ * Candidates of each file (its own track aside) that are checked pair by pair. A file needs to
+ * be linked to one member of a group to join it, so a group larger than this is still found
+ * whole; files that hold the same audio without being copies (excerpts, mixes) take places here.
+ */
+const CANDIDATES = 8
+
+export interface DedupeOptions extends RunOptions {
+  cache?: FingerprintCache
+}
+
+/** A file of a group. */
+export interface DedupeFile {
+  path: string
+  sizeBytes: number
+  durationSeconds: number
+  quality: EditionQuality
+  cached: boolean
+}
+
+/** A duplicate: a file of a group other than the one kept, and the link that put it there. */
+export interface DedupeDuplicate extends DedupeFile {
+  /** The group's file it was linked to: the kept file when they aligned directly. */
+  linkedTo: string
+  /** Share of this file's audio aligned with `linkedTo` (or of `linkedTo`'s with it, when only that was seen). */
+  coverage: number
+  /** Where this file starts in `linkedTo`, seconds (negative: it has audio before it). */
+  offsetSeconds: number
+}
+
+export interface DedupeGroup {
+  /** The best-quality file: highest qualityRank, then the larger, then the first path. */
+  keep: DedupeFile
+  /** The others, best quality first. */
+  duplicates: DedupeDuplicate[]
+  /** Bytes of the duplicates: what removing them would free. */
+  bytesFreed: number
+}
+
+/** A path that was not compared: unreadable, or met by the walk and not read (see SkipReason). */
+export interface DedupeProblem { path: string; status: 'unreadable' | 'skipped'; reason: FileErrorReason | SkipReason; error: string }
+
+export interface DedupeSummary {
+  /** Audio files found. */
+  files: number
+  /** Files read and compared. */
+  compared: number
+  groups: number
+  /** Files in groups besides the kept ones. */
+  duplicates: number
+  bytesFreed: number
+  /** Files read that are in no group. */
+  unique: number
+  unreadable: number
+  skipped: number
+  /** Non-audio files and hidden entries, not looked at. */
+  ignored: number
+  fingerprinted: number
+  fromCache: number
+  cache?: CacheStats
+  audioSeconds: number
+  elapsedSeconds: number
+}
+
+export interface DedupeResult {
+  /** Largest first (files, then bytes freed, then the kept path). */
+  groups: DedupeGroup[]
+  /** Files read that have no duplicate, in walk order. */
+  unique: string[]
+  problems: DedupeProblem[]
+  summary: DedupeSummary
+  /** Stopped by the signal: only the files read before it were compared (with each other). */
+  interrupted: boolean
+  /** Problems that did not change the result (the cache could not be saved). */
+  warnings: string[]
+}
+
+interface Entry extends DedupeFile { fp: Fingerprint }
+interface Link { coverage: number; offsetSeconds: number }
+
+/**
+ * Groups the audio files under `paths` that are the same recording, in two passes. First each
+ * file is read (readFiles: cache, worker pool) and added to a catalog of the library as its own
+ * track. Then each file is looked up in it (Catalog.match, any confidence) for candidates, and
+ * each candidate pair is checked on its own: one file alone in a catalog, the other identified
+ * against it, gives the share of the other's audio it covers and the offset between them.
+ *
+ * Why not identify each file against the library's catalog directly: identify's gate (rank.ts)
+ * measures a candidate against the background of the query's 3rd and 4th distinct recordings.
+ * In a library, the other copies of a song, and the excerpts and mixes that hold it, are that
+ * background: the test library's WAV, with three copies, an excerpt, a medley and a mix of it,
+ * matched nothing, not even itself. Alone in a catalog, a file has no background; the gate is
+ * then its fixed minimum and the √votes test, and the coverage and span bars do the rest.
+ *
+ * Memory: the library's catalog and its fingerprints (about twice the index).
+ */
+export async function dedupeLibrary(paths: readonly string[], options: DedupeOptions = {}): Promise<DedupeResult> {
+  const t0 = performance.now()
+  const { files, skipped, ignored } = walkAudio(paths)
+  const catalog = new Catalog()
+  const entries: Entry[] = []
+  const problems: DedupeProblem[] = []
+  const warnings: string[] = []
+  let audioSeconds = 0
+  const run = await readFiles(files, options, options.cache, (r) => {
+    if (r.error || !r.fp || !r.info) {
+      problems.push({ path: r.file.path, status: 'unreadable', reason: r.error?.reason ?? 'corrupt', error: r.error?.message ?? 'unknown' })
+      return
+    }
+    try {
+      catalog.add(r.file.path, r.fp)
+    } catch (e) {
+      problems.push({ path: r.file.path, status: 'unreadable', reason: 'corrupt', error: `cannot be compared: ${errorMessage(e)}` })
+      return
+    }
+    entries.push({ path: r.file.path, sizeBytes: r.file.size, durationSeconds: r.info.durationSeconds, quality: r.info.quality, cached: r.cached, fp: r.fp })
+    audioSeconds += r.info.durationSeconds
+  })
+  try { await options.cache?.save(run.interrupted ? undefined : { within: paths.map((p) => resolve(p)) }) } catch (e) { warnings.push(`the cache was not saved: ${errorMessage(e)}`) }
+
+  const slot = new Map<string, number>()
+  entries.forEach((e, i) => slot.set(e.path, i))
+  const parent = Int32Array.from(entries, (_, i) => i)
+  const find = (i: number): number => {
+    while (parent[i] !== i) { parent[i] = parent[parent[i]!]!; i = parent[i]! }
+    return i
+  }
+  /** links.get(i)?.get(j): file j's alignment with file i (j identified against i alone). */
+  const links = new Map<number, Map<number, Link>>()
+  const checked = new Set<number>()
+  let interrupted = run.interrupted
+  for (let i = 0; i < entries.length && !interrupted; i++) {
+    const a = entries[i]!
+    let alone: Catalog | undefined
+    for (const m of catalog.match(a.fp, { limit: CANDIDATES + 1, minConfidence: 0 })) {
+      const j = slot.get(m.trackId)!
+      const pair = Math.min(i, j) * entries.length + Math.max(i, j)
+      if (j === i || checked.has(pair)) continue
+      checked.add(pair)
+      const b = entries[j]!
+      if (!alone) { alone = new Catalog(); alone.add(a.path, a.fp) }
+      const alt = alone.identify(b.fp, { alternatives: 1 }).alternatives[0]
+      if (!alt || alt.coverage < DUPLICATE_COVERAGE) continue
+      if (shared(b.durationSeconds, a.durationSeconds, alt.offsetSeconds) < SHARED_OF_LONGER * Math.max(a.durationSeconds, b.durationSeconds)) continue
+      let to = links.get(i)
+      if (!to) links.set(i, to = new Map())
+      to.set(j, { coverage: alt.coverage, offsetSeconds: alt.offsetSeconds })
+      parent[find(j)] = find(i)
+    }
+    // The checks are synchronous: let Ctrl-C (the signal) in between files.
+    if (i % 16 === 15) await new Promise<void>((r) => setImmediate(r))
+    if (options.signal?.aborted) interrupted = true
+  }
+
+  const members = new Map<number, number[]>()
+  for (let i = 0; i < entries.length; i++) {
+    const root = find(i)
+    const list = members.get(root)
+    if (list) list.push(i)
+    else members.set(root, [i])
+  }
+  const groups: DedupeGroup[] = []
+  const unique: string[] = []
+  for (const list of members.values()) {
+    if (list.length === 1) { unique.push(entries[list[0]!]!.path); continue }
+    const ranked = list.slice().sort((x, y) => better(entries[x]!, entries[y]!))
+    const keep = ranked[0]!
+    const duplicates = ranked.slice(1).map((i): DedupeDuplicate => {
+      const { linkedTo, link } = linkOf(i, keep, list, links, entries)
+      return { ...fileOf(entries[i]!), linkedTo: entries[linkedTo]!.path, coverage: round(link.coverage), offsetSeconds: round(link.offsetSeconds) }
+    })
+    groups.push({ keep: fileOf(entries[keep]!), duplicates, bytesFreed: duplicates.reduce((s, d) => s + d.sizeBytes, 0) })
+  }
+  groups.sort((x, y) => y.duplicates.length - x.duplicates.length || y.bytesFreed - x.bytesFreed || (x.keep.path < y.keep.path ? -1 : 1))
+  for (const k of skipped) problems.push({ path: k.path, status: 'skipped', reason: k.reason, error: k.message })
+  const duplicates = groups.reduce((s, g) => s + g.duplicates.length, 0)
+  const summary: DedupeSummary = {
+    files: files.length, compared: entries.length, groups: groups.length, duplicates, bytesFreed: groups.reduce((s, g) => s + g.bytesFreed, 0),
+    unique: unique.length, unreadable: problems.length - skipped.length, skipped: skipped.length, ignored,
+    fingerprinted: run.fingerprinted, fromCache: run.fromCache, ...(options.cache ? { cache: { ...options.cache.stats } } : {}),
+    audioSeconds, elapsedSeconds: (performance.now() - t0) / 1000,
+  }
+  return { groups, unique, problems, summary, interrupted, warnings }
+}
+
+/**
+ * Seconds two files share when a file of `querySeconds` starts `offsetSeconds` into one of
+ * `trackSeconds`: the intersection of [offset, offset + query] with [0, track].
+ */
+export function shared(querySeconds: number, trackSeconds: number, offsetSeconds: number): number {
+  return Math.max(0, Math.min(offsetSeconds + querySeconds, trackSeconds) - Math.max(offsetSeconds, 0))
+}
+
+/** Sort order of a group: best quality first, then the larger file, then the first path. */
+function better(a: DedupeFile, b: DedupeFile): number {
+  return qualityRank(b.quality) - qualityRank(a.quality) || b.sizeBytes - a.sizeBytes || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)
+}
+
+/** File i's alignment with file j (where i starts in j), from whichever side was checked. */
+function alignment(i: number, j: number, links: Map<number, Map<number, Link>>): Link | undefined {
+  const direct = links.get(j)?.get(i)
+  if (direct) return direct
+  const back = links.get(i)?.get(j)
+  return back && { coverage: back.coverage, offsetSeconds: -back.offsetSeconds }
+}
+
+/** The link shown for duplicate `i`: with the kept file when they were linked, else i's strongest link in the group. */
+function linkOf(i: number, keep: number, group: number[], links: Map<number, Map<number, Link>>, entries: Entry[]): { linkedTo: number; link: Link } {
+  const direct = alignment(i, keep, links)
+  if (direct) return { linkedTo: keep, link: direct }
+  let best: { linkedTo: number; link: Link } | undefined
+  for (const j of group) {
+    const link = j === i ? undefined : alignment(i, j, links)
+    if (link && (!best || link.coverage > best.link.coverage)) best = { linkedTo: j, link }
+  }
+  // Union-find put i in the group through at least one link of its own.
+  if (!best) throw new Error(`dedupe: ${entries[i]!.path} is in a group without a link`)
+  return best
+}
+
+function fileOf(e: DedupeFile): DedupeFile {
+  return { path: e.path, sizeBytes: e.sizeBytes, durationSeconds: round(e.durationSeconds), quality: e.quality, cached: e.cached }
+}
+
+const round = (x: number) => Math.round(x * 1000) / 1000
