@@ -26,12 +26,18 @@ export async function cmdDedupe(args: string[], io: Io): Promise<number> {
     }
     if (folder) cache = await FingerprintCache.open(path, values['cache-hash'] ?? false)
   }
-  const bar = progressBar({ ...io, tty: io.tty && !values.json }, 'comparing')
+  const tty = io.tty && !values.json
+  const reading = progressBar({ ...io, tty }, 'fingerprinting')
+  const comparing = progressBar({ ...io, tty }, 'comparing')
   let result: DedupeResult
   try {
-    result = await dedupeLibrary(positionals, { jobs, cache, onProgress: bar.update, signal: io.signal, workerScript: io.workerScript })
+    result = await dedupeLibrary(positionals, {
+      jobs, cache, signal: io.signal, workerScript: io.workerScript, onProgress: reading.update,
+      onCompareProgress: (p) => { if (p.done === 1) reading.stop(); comparing.update(p) },
+    })
   } finally {
-    bar.stop()
+    reading.stop()
+    comparing.stop()
   }
   for (const w of result.warnings) io.err(`warning: ${w}\n`)
   if (cache?.problem) io.err(`note: cache ${cache.path}: ${cache.problem}\n`)
