@@ -36,13 +36,23 @@ const DUPLICATE_COVERAGE = 0.5
  */
 const SHARED_OF_LONGER = 0.8
 /**
- * Distinct aligned hashes (Catalog.match's score) per second of the shorter file below which a
+ * Distinct aligned hashes (Catalog.match's score) per second of the query below which a
  * candidate is not checked. A pair that passes needs ≥ 5 aligned hashes in windows holding half
  * the file (identify's WINDOW_SCORE and MATCH_COVERAGE), about 0.5 per second; this is half that.
- * On the dev corpus, true copies scored ≥ 5.4 per second, and candidates of comparable length
- * that were not copies ≤ 0.13: the bar only saves the check (an identify, ~20 ms) of the latter.
+ * On the dev corpus (whole files as queries), true copies scored ≥ 5.4 per second, and
+ * candidates of comparable length that were not copies ≤ 0.13: the bar only saves the check (an
+ * identify, ~5-20 ms) of the latter.
  */
 const MIN_SCORE_PER_SECOND = 0.25
+/**
+ * Seconds of a file that look for its candidates: the middle of the file, at most this long.
+ * A copy shares at least SHARED_OF_LONGER (0.8) of the file's timeline, so it misses at most
+ * 0.2 of it, at the start, the end or both: the middle 0.6 is in every copy. Looking up that
+ * stretch rather than the whole file bounds a lookup's cost whatever the file's length: on the
+ * dev corpus (1.9 min a file on average) Catalog.match of whole files took 95% of a run from the
+ * cache, and the middle 30 s (a quarter of the hashes) found the same groups, to the file.
+ */
+const PROBE_SECONDS = 30
 /**
  * Candidates of each file (its own track aside) that are checked pair by pair. A file needs to
  * be linked to one member of a group to join it, so a group larger than this is still found
@@ -128,7 +138,8 @@ interface Link { coverage: number; offsetSeconds: number }
 /**
  * Groups the audio files under `paths` that are the same recording, in two passes. First each
  * file is read (readFiles: cache, worker pool) and added to a catalog of the library as its own
- * track. Then each file is looked up in it (Catalog.match, any confidence) for candidates, and
+ * track. Then the middle of each file is looked up in it (Catalog.match, any confidence: see
+ * probe) for candidates, and
  * each candidate pair is checked on its own: one file alone in a catalog, the other identified
  * against it, gives the share of the other's audio it covers and the offset between them.
  *
@@ -181,14 +192,15 @@ export async function dedupeLibrary(paths: readonly string[], options: DedupeOpt
   for (let i = 0; i < entries.length && !interrupted; i++) {
     const a = entries[i]!
     let alone: Catalog | undefined
-    for (const m of catalog.match(a.fp, { limit: CANDIDATES + 1, minConfidence: 0 })) {
+    const query = probe(a.fp)
+    for (const m of catalog.match(query, { limit: CANDIDATES + 1, minConfidence: 0 })) {
       const j = slot.get(m.trackId)!
       const b = entries[j]!
       // Already one group (the check could only add a link); or too different in length or in
       // evidence to pass the bars below: not checked.
       if (find(i) === find(j)) continue
       const shorter = Math.min(a.durationSeconds, b.durationSeconds), longer = Math.max(a.durationSeconds, b.durationSeconds)
-      if (shorter < SHARED_OF_LONGER * longer || m.score < MIN_SCORE_PER_SECOND * shorter) continue
+      if (shorter < SHARED_OF_LONGER * longer || m.score < MIN_SCORE_PER_SECOND * Math.min(shorter, query.durationSeconds)) continue
       const pair = Math.min(i, j) * entries.length + Math.max(i, j)
       if (checked.has(pair)) continue
       checked.add(pair)
@@ -256,6 +268,30 @@ export async function dedupeLibrary(paths: readonly string[], options: DedupeOpt
  */
 export function shared(querySeconds: number, trackSeconds: number, offsetSeconds: number): number {
   return Math.max(0, Math.min(offsetSeconds + querySeconds, trackSeconds) - Math.max(offsetSeconds, 0))
+}
+
+/**
+ * The middle of a fingerprint, at most PROBE_SECONDS of it and 1 - 2 × (1 - SHARED_OF_LONGER) of
+ * its length, as a fingerprint (times kept as they are, so offsets stay the whole file's);
+ * durationSeconds is the stretch's. The whole fingerprint when it is that short already.
+ */
+function probe(fp: Fingerprint): Fingerprint {
+  const d = fp.durationSeconds
+  const length = Math.min(PROBE_SECONDS, (1 - 2 * (1 - SHARED_OF_LONGER)) * d)
+  const from = Math.floor((d - length) / 2 / fp.frameSeconds), to = Math.ceil((d + length) / 2 / fp.frameSeconds)
+  const keep = new Uint8Array(fp.times.length)
+  let n = 0
+  for (let i = 0; i < fp.times.length; i++) if (fp.times[i]! >= from && fp.times[i]! < to) { keep[i] = 1; n++ }
+  if (n === fp.times.length) return fp
+  const hashes = new Uint32Array(n), times = new Uint32Array(n), ranks = fp.ranks ? new Uint8Array(n) : undefined
+  for (let i = 0, k = 0; i < fp.times.length; i++) {
+    if (!keep[i]) continue
+    hashes[k] = fp.hashes[i]!
+    times[k] = fp.times[i]!
+    if (ranks) ranks[k] = fp.ranks![i]!
+    k++
+  }
+  return { hashes, times, ...(ranks ? { ranks } : {}), frameSeconds: fp.frameSeconds, durationSeconds: length, frontEnd: fp.frontEnd }
 }
 
 /** A catalog of one file, to check others against without any background (see dedupeLibrary). */
