@@ -16,10 +16,17 @@ import { walkAudio, type SkipReason } from './walk.js'
 export const DEDUPE_SCHEMA = 1
 
 /**
- * Share of a file's audio that must align with the other file: identify's own "matched" bar
- * (MATCH_COVERAGE in src/match/identify.ts, which the core does not export).
+ * Share of each file's audio that the other must cover: identify's coverage (its 5 s windows
+ * that align at one offset, weighted by their hashes), asked both ways. identify's own
+ * "matched" bar is 0.5 (MATCH_COVERAGE in src/match/identify.ts, not exported by the core).
+ * One way and at 0.5, a file spliced from the first half of song C and the second half of
+ * song D was grouped as a copy of C (test: dedupe-cli.test.ts, "spliced"): C's half held 0.79
+ * of its hashes. The other way, C is covered 0.52 by it. Copies cover each other all but
+ * completely: on the dev corpus the lowest coverage of a true copy (mp3 V9, ogg q2, 22 kHz,
+ * fades, trims) was 0.949 one way. Above one half, the bar also keeps a file from being linked
+ * to two songs through two disjoint parts of it (see SHARED_OF_LONGER).
  */
-const DUPLICATE_COVERAGE = 0.5
+const DUPLICATE_COVERAGE = 0.75
 /**
  * The stretch two files share (where one's audio lies in the other, from identify's offset and
  * the two durations) must span this share of the LONGER one. Above one half, so that no file can
@@ -49,7 +56,7 @@ const MIN_SCORE_PER_SECOND = 0.25
  * A copy shares at least SHARED_OF_LONGER (0.8) of the file's timeline, so it misses at most
  * 0.2 of it, at the start, the end or both: the middle 0.6 is in every copy. Looking up that
  * stretch rather than the whole file bounds a lookup's cost whatever the file's length: on the
- * dev corpus (1.9 min a file on average) Catalog.match of whole files took 95% of a run from the
+ * dev corpus (2.1 min a file on average) Catalog.match of whole files took 95% of a run from the
  * cache, and the middle 30 s (a quarter of the hashes) found the same groups, to the file.
  */
 const PROBE_SECONDS = 30
@@ -79,7 +86,7 @@ export interface DedupeFile {
 export interface DedupeDuplicate extends DedupeFile {
   /** The group's file it was linked to: the kept file when they aligned directly. */
   linkedTo: string
-  /** Share of this file's audio aligned with `linkedTo` (or of `linkedTo`'s with it, when only that was seen). */
+  /** The lower of two shares: of this file's audio aligned with `linkedTo`, and of `linkedTo`'s aligned with this file. */
   coverage: number
   /** Where this file starts in `linkedTo`, seconds (negative: it has audio before it). */
   offsetSeconds: number
@@ -302,15 +309,18 @@ function aloneIn(e: Entry): Catalog {
 }
 
 /**
- * Whether `b` is a copy of `a` (`alone` holds only a): identify covers at least
- * DUPLICATE_COVERAGE of b with a, and their common stretch spans SHARED_OF_LONGER of the longer.
- * Returns b's alignment with a (where b starts in a), or undefined.
+ * Whether `b` is a copy of `a` (`alone` holds only a): their common stretch spans
+ * SHARED_OF_LONGER of the longer, and identify covers at least DUPLICATE_COVERAGE of each with
+ * the other. Returns b's alignment with a (where b starts in a; coverage: the lower of the two
+ * ways), or undefined.
  */
 function check(alone: Catalog, a: Entry, b: Entry): Link | undefined {
-  const alt = alone.identify(b.fp, { alternatives: 1 }).alternatives[0]
-  if (!alt || alt.coverage < DUPLICATE_COVERAGE) return undefined
-  if (shared(b.durationSeconds, a.durationSeconds, alt.offsetSeconds) < SHARED_OF_LONGER * Math.max(a.durationSeconds, b.durationSeconds)) return undefined
-  return { coverage: alt.coverage, offsetSeconds: alt.offsetSeconds }
+  const ab = alone.identify(b.fp, { alternatives: 1 }).alternatives[0]
+  if (!ab || ab.coverage < DUPLICATE_COVERAGE) return undefined
+  if (shared(b.durationSeconds, a.durationSeconds, ab.offsetSeconds) < SHARED_OF_LONGER * Math.max(a.durationSeconds, b.durationSeconds)) return undefined
+  const ba = aloneIn(b).identify(a.fp, { alternatives: 1 }).alternatives[0]
+  if (!ba || ba.coverage < DUPLICATE_COVERAGE) return undefined
+  return { coverage: Math.min(ab.coverage, ba.coverage), offsetSeconds: ab.offsetSeconds }
 }
 
 /** Sort order of a group: best quality first, then the larger file, then the first path. */
