@@ -73,13 +73,14 @@ Example:
   dedupe: `peakmatch dedupe <library-dir...> [options]
 
 Finds the files that are the same recording (re-encodes, other bitrates or formats, copies
-trimmed by a few seconds) without a catalog: every file is fingerprinted once and identified
-against all the others. Prints each group with the file to keep (the best quality: lossless
-first, then bit depth and sample rate, or bitrate; then the larger file), and how many bytes the
-other copies take. Two files are grouped when their common audio spans most (60%) of the longer
-one: an excerpt, or a mix that holds a song, is not a duplicate of it. Nothing is deleted.
-Fingerprints are cached as by \`peakmatch scan\` (the same cache): a re-run only decodes new or
-changed files. Exit codes as scan: 1 when some files were unreadable (each listed with its reason).
+trimmed by a few seconds) without a catalog: every file is fingerprinted once and compared with
+the others that sound like it. Prints each group with the file to keep (the best quality:
+lossless first, then bit depth and sample rate, or bitrate; then the larger file), and how many
+bytes the other copies take. Two files are one recording when their common audio spans 80% of
+the longer and each covers 75% of the other's: an excerpt, or a file that holds a song and
+something else, is no copy of the song. Nothing is deleted. Fingerprints are cached as by
+\`peakmatch scan\` (the same cache): a re-run only decodes new or changed files. Exit codes as
+scan: 1 when some files were unreadable (each listed with its reason).
 
 Options:
   -j, --jobs N           decoding threads (default: 2)
