@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { main, type Io } from '../../packages/node/src/cli.js'
+import { dedupeLibrary } from '../../packages/node/src/dedupe.js'
 import { synthMusic, type Audio } from '../support/synth.js'
 import { encodeWav } from '../support/wav.js'
 import { FIXTURES, WORKER_SCRIPT, cli } from './support.js'
@@ -143,6 +144,18 @@ describe('peakmatch dedupe', () => {
     expect(out.unique).toEqual([join(splice, 'spliced.wav')])
   })
 
+  it('stops comparing when interrupted after the reading, and says so', async () => {
+    const controller = new AbortController()
+    const r = await dedupeLibrary([library], {
+      jobs: 0, signal: controller.signal,
+      onCompareProgress: (p) => { if (p.done === 1) controller.abort() },
+    })
+    expect(r.interrupted).toBe(true)
+    expect(r.summary).toMatchObject({ files: 13, compared: 12 })
+    // Only the first file (album/a.mp3) was compared: its group is there, not B's.
+    expect(r.groups.map((g) => rel(g.keep.path))).toEqual(['album/a.wav'])
+  })
+
   it('exits 2 on bad usage and 130 when interrupted', async () => {
     expect((await cli('dedupe')).code).toBe(2)
     const typo = await cli('dedupe', library, '--no-cahce')
@@ -152,7 +165,7 @@ describe('peakmatch dedupe', () => {
     let out = ''
     const io: Io = { out: (t) => { out += t }, err: () => {}, tty: false, signal: AbortSignal.abort(), workerScript: WORKER_SCRIPT }
     expect(await main(['dedupe', library, '--no-cache', '-j', '0'], io)).toBe(130)
-    expect(out).toMatch(/interrupted: only the files read before it were compared/)
+    expect(out).toMatch(/interrupted: these groups are of the files compared before it/)
     const help = await cli('dedupe', '--help')
     expect(help.code).toBe(0)
     expect(help.out).toMatch(/Example:\n {2}peakmatch dedupe/)

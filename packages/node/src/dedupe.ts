@@ -31,10 +31,10 @@ const DUPLICATE_COVERAGE = 0.75
  * The stretch two files share (where one's audio lies in the other, from identify's offset and
  * the two durations) must span this share of the LONGER one. Above one half, so that no file can
  * be linked to two others through two disjoint parts of it: a file holding song A then song B
- * (a mix, a medley, two tracks ripped as one) spans at most half of itself with one of them, and
- * is linked to that one at most, so it cannot chain A's group to B's through union-find. An
+ * (a mix, a medley, two tracks ripped as one) would need each to span more than half of it, so
+ * it is linked to one of them at most and cannot chain A's group to B's through union-find. An
  * excerpt (a 30 s ringtone of a 4 min song: 0.125) stays out of its song's group.
- * Measured on the dev corpus (96 tracks, 657 files: report of the dedupe branch): the true
+ * Measured on the dev corpus (657 files of its 96 + 15 tracks: docs/scan.md, dedupe): the true
  * copies' lowest span was 0.857 (short tracks trimmed by 3.5 s and more), while at 0.6 a 436 s
  * file of a 114 s piece then a 322 s song was linked to the song (0.74). 0.8 separates them:
  * a copy may lose a fifth of the longer file (trims, fades, silence), not gain a quarter.
@@ -44,8 +44,8 @@ const DUPLICATE_COVERAGE = 0.75
 const SHARED_OF_LONGER = 0.8
 /**
  * Distinct aligned hashes (Catalog.match's score) per second of the query below which a
- * candidate is not checked. A pair that passes needs ≥ 5 aligned hashes in windows holding half
- * the file (identify's WINDOW_SCORE and MATCH_COVERAGE), about 0.5 per second; this is half that.
+ * candidate is not checked. A pair that passes needs ≥ 5 aligned hashes in windows holding 3/4
+ * of the file (identify's WINDOW_SCORE, DUPLICATE_COVERAGE), about 0.75 per second; this is a third.
  * On the dev corpus (whole files as queries), true copies scored ≥ 5.4 per second, and
  * candidates of comparable length that were not copies ≤ 0.13: the bar only saves the check (an
  * identify, ~5-20 ms) of the latter.
@@ -133,7 +133,7 @@ export interface DedupeResult {
   unique: string[]
   problems: DedupeProblem[]
   summary: DedupeSummary
-  /** Stopped by the signal: only the files read before it were compared (with each other). */
+  /** Stopped by the signal: the groups are of the files read and compared before it. */
   interrupted: boolean
   /** Problems that did not change the result (the cache could not be saved). */
   warnings: string[]
@@ -146,9 +146,9 @@ interface Link { coverage: number; offsetSeconds: number }
  * Groups the audio files under `paths` that are the same recording, in two passes. First each
  * file is read (readFiles: cache, worker pool) and added to a catalog of the library as its own
  * track. Then the middle of each file is looked up in it (Catalog.match, any confidence: see
- * probe) for candidates, and
- * each candidate pair is checked on its own: one file alone in a catalog, the other identified
- * against it, gives the share of the other's audio it covers and the offset between them.
+ * probe) for candidates, and each candidate pair is checked on its own: one file alone in a
+ * catalog, the other identified against it, gives the share of the other's audio it covers and
+ * the offset between them (and the same the other way).
  *
  * Why not identify each file against the library's catalog directly: identify's gate (rank.ts)
  * measures a candidate against the background of the query's 3rd and 4th distinct recordings.

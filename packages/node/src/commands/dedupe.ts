@@ -74,6 +74,6 @@ export function dedupeText(r: DedupeResult, root?: string): string {
     `  unreadable   ${String(s.unreadable).padStart(6)}   could not be read (listed above with the reason)`,
   )
   if (s.skipped) lines.push(`  skipped      ${String(s.skipped).padStart(6)}   not read: links to nothing or to folders, FIFOs, unreadable folders`)
-  if (r.interrupted) lines.push('  (interrupted: only the files read before it were compared; run it again to finish — the cache keeps them)')
+  if (r.interrupted) lines.push('  (interrupted: these groups are of the files compared before it; run it again to finish — the cache keeps what was read)')
   return lines.join('\n')
 }
