@@ -7,6 +7,7 @@ import { CliError } from './errors.js'
 import { cmdBuild } from './commands/build.js'
 import { cmdInfo, cmdList, cmdRemove } from './commands/catalog.js'
 import { EXIT, nearest, type Io } from './commands/common.js'
+import { cmdDedupe } from './commands/dedupe.js'
 import { HELP } from './commands/help.js'
 import { cmdIdentify } from './commands/identify.js'
 import { cmdScan } from './commands/scan.js'
@@ -15,7 +16,7 @@ export { EXIT, type Io } from './commands/common.js'
 export { reportPath } from './commands/scan.js'
 
 type Command = (args: string[], io: Io) => Promise<number>
-const COMMANDS: Record<string, Command> = { scan: cmdScan, identify: cmdIdentify }
+const COMMANDS: Record<string, Command> = { scan: cmdScan, identify: cmdIdentify, dedupe: cmdDedupe }
 const CATALOG_COMMANDS: Record<string, Command> = {
   build: (args, io) => cmdBuild(args, io, 'build'), add: (args, io) => cmdBuild(args, io, 'add'), remove: cmdRemove, list: cmdList, info: cmdInfo,
 }

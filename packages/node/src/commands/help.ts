@@ -10,6 +10,7 @@ Usage:
   peakmatch catalog info <catalog.pmx>                      size, format, fingerprint parameters
   peakmatch scan <library-dir...> --catalog catalog.pmx [--report report.json|report.csv]
   peakmatch identify <file|glob|dir|-...> --catalog catalog.pmx [--top N] [--json]
+  peakmatch dedupe <library-dir...> [--json]                 group the copies of one recording
   peakmatch <command> --help        details and an example for each command
 
 Exit codes: 0 ok · 1 finished, but some files were unreadable or skipped (each listed with
@@ -147,5 +148,28 @@ Options:
 Examples:
   peakmatch identify "Some Song.mp3" --catalog catalog.pmx --top 3
   arecord -d 10 -f cd -t wav | peakmatch identify - --catalog catalog.pmx
+`,
+  dedupe: `peakmatch dedupe <library-dir...> [options]
+
+Finds the files that are the same recording (re-encodes, other bitrates or formats, copies
+trimmed by a few seconds) without a catalog: every file is fingerprinted once and compared with
+the others that sound like it. Prints each group with the file to keep (the best quality:
+lossless first, then bit depth and sample rate, or bitrate; then the larger file), and how many
+bytes the other copies take. Two files are one recording when their common audio spans 80% of
+the longer and each covers 75% of the other's: an excerpt, or a file that holds a song and
+something else, is no copy of the song. Nothing is deleted. Fingerprints are cached as by
+\`peakmatch scan\` (the same cache): a re-run only decodes new or changed files. Exit codes as
+scan: 1 when some files were unreadable (each listed with its reason).
+
+Options:
+  -j, --jobs N           decoding threads, 0 to 64 (default: 2)
+      --cache FILE       fingerprint cache (default: $XDG_CACHE_HOME/peakmatch/fingerprints.lmdb)
+      --no-cache         neither read nor write a cache
+      --cache-hash       also key the cache by content (SHA-256): touched-but-unchanged files stay cached
+      --json             groups, unique files, problems and summary as JSON (schemaVersion 1)
+  -h, --help
+
+Example:
+  peakmatch dedupe ~/Music
 `,
 }
