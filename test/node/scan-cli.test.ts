@@ -94,7 +94,7 @@ describe('peakmatch identify', () => {
   })
 
   it('has --help with an example for every command', async () => {
-    for (const argv of [['--help'], ['catalog', 'build', '--help'], ['catalog', 'add', '--help'], ['catalog', 'remove', '--help'], ['catalog', 'list', '--help'], ['catalog', 'info', '--help'], ['scan', '--help'], ['identify', '--help']]) {
+    for (const argv of [['--help'], ['catalog', 'build', '--help'], ['catalog', 'add', '--help'], ['catalog', 'remove', '--help'], ['catalog', 'list', '--help'], ['catalog', 'info', '--help'], ['scan', '--help'], ['identify', '--help'], ['dedupe', '--help'], ['catalog', '--help'], ['help', 'identify']]) {
       const r = await cli(...argv)
       expect(r.code).toBe(0)
       expect(r.out).toMatch(/Example|Usage/)

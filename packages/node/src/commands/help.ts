@@ -29,6 +29,9 @@ missing, damaged or of another version · 4 the catalog or report could not be w
 
 Every command that changes a catalog writes it atomically (temp file + rename), and only
 when the whole command succeeded. \`peakmatch catalog <command> --help\` for details.
+
+Example:
+  peakmatch catalog add catalog.pmx ./new-releases && peakmatch catalog info catalog.pmx
 `,
   build: `peakmatch catalog build <dir...> -o <catalog.pmx> [options]
 
