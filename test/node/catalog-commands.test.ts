@@ -122,6 +122,17 @@ describe('peakmatch catalog list and info', () => {
     expect(human.out).toMatch(new RegExp(`format version ${FORMAT_VERSION}\\b`))
   })
 
+  it('catalog build --triplets makes a catalog with the triplet index, which add keeps and info shows', async () => {
+    const path = join(world.dir, 'triplets.pmx')
+    const r = await cli('catalog', 'build', world.masters, '-o', path, '--triplets', '--jobs', '0')
+    expect(r.code, r.err).toBe(0)
+    expect((await cli('catalog', 'info', path, '--json')).json()).toMatchObject({ tripletIndex: true, tracks: 3 })
+    expect((await cli('catalog', 'add', path, join(extra, 'e.wav'), '--jobs', '0')).code).toBe(0)
+    expect((await cli('catalog', 'info', path, '--json')).json()).toMatchObject({ tripletIndex: true, tracks: 4 })
+    expect((await cli('catalog', 'info', pmx)).out).not.toMatch(/triplet/)
+    expect((await cli('catalog', 'add', path, extra, '--triplets')).code).toBe(2)   // add keeps what the catalog has
+  })
+
   it('exits 3 on a damaged catalog, 2 without one', async () => {
     const bad = join(world.dir, 'bad.pmx')
     writeFileSync(bad, readFileSync(pmx).subarray(0, 200))

@@ -173,10 +173,10 @@ export interface BuildResult {
  * Fingerprints the audio under `paths` into a new catalog, or into `options.catalog` (catalog add);
  * nothing is written (see saveCatalog).
  */
-export async function buildCatalog(paths: readonly string[], options: RunOptions<BuildFileResult> & { editions?: Map<string, EditionEntry>; cache?: FingerprintCache; catalog?: Catalog } = {}): Promise<BuildResult> {
+export async function buildCatalog(paths: readonly string[], options: RunOptions<BuildFileResult> & { editions?: Map<string, EditionEntry>; cache?: FingerprintCache; catalog?: Catalog; tripletIndex?: boolean } = {}): Promise<BuildResult> {
   const t0 = performance.now()
   const { files, skipped, ignored } = walkAudio(paths)
-  const catalog = options.catalog ?? new Catalog()
+  const catalog = options.catalog ?? new Catalog({ tripletIndex: options.tripletIndex ?? false })
   const out: BuildFileResult[] = []
   const unused = new Set(options.editions?.keys() ?? [])
   let audioSeconds = 0

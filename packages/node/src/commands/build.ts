@@ -16,7 +16,7 @@ import { progressReporter, shortName } from './progress.js'
 export async function cmdBuild(args: string[], io: Io, mode: 'build' | 'add' = 'build'): Promise<number> {
   const command = `catalog ${mode}`
   const { values, positionals: given } = parse(command, args, {
-    ...(mode === 'build' ? { output: { type: 'string', short: 'o' } } as const : {}),
+    ...(mode === 'build' ? { output: { type: 'string', short: 'o' }, triplets: { type: 'boolean' } } as const : {}),
     editions: { type: 'string', short: 'e' }, jobs: { type: 'string', short: 'j' }, cache: { type: 'string' },
   })
   if (values.help) { io.out(HELP[mode]!); return EXIT.OK }
@@ -37,7 +37,7 @@ export async function cmdBuild(args: string[], io: Io, mode: 'build' | 'add' = '
   const progress = progressReporter<BuildFileResult>(io, { label: 'fingerprinting', json: Boolean(values.json), line: (f) => buildLine(f, root), name: (p) => shortName(p, root) })
   let result
   try {
-    result = await buildCatalog(positionals, { jobs: jobsOf(values.jobs), editions, cache, catalog: into, onProgress: progress.progress, onFile: progress.file, signal: io.signal, workerScript: io.workerScript })
+    result = await buildCatalog(positionals, { jobs: jobsOf(values.jobs), editions, cache, catalog: into, tripletIndex: (values as { triplets?: boolean }).triplets ?? false, onProgress: progress.progress, onFile: progress.file, signal: io.signal, workerScript: io.workerScript })
   } finally {
     progress.stop()
   }
