@@ -111,6 +111,12 @@ describe('peakmatch identify', () => {
     expect(f.error).not.toMatch(/peakmatch-stdin-|\/tmp\//)
     const twice = await cli('identify', '-', '-', '--catalog', pmx)
     expect(twice.code).toBe(2)
+    // stdin a terminal: refused at once instead of waiting for keyboard input
+    let err = ''
+    const terminal = Object.assign(Readable.from([]), { isTTY: true })
+    const code = await main(['identify', '-', '--catalog', pmx], { out: () => {}, err: (t) => { err += t }, tty: false, stdin: terminal })
+    expect(code).toBe(2)
+    expect(err).toMatch(/stdin, which is a terminal here: pipe audio in/)
   })
 
   it('reads a WAV piped into a real process (identify - through a pipe)', () => {

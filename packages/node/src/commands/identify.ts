@@ -74,6 +74,8 @@ async function expand(given: string[]): Promise<string[]> {
 async function identifyStdin(catalog: Catalog, io: Io, options: { minConfidence?: number; top: number }): Promise<ScanFileResult | undefined> {
   const stdin = io.stdin
   if (!stdin) throw new CliError(EXIT.USAGE, 'identify: no stdin to read from')
+  // A terminal would wait for audio typed on the keyboard: say what - is for instead.
+  if ((stdin as { isTTY?: boolean }).isTTY) throw new CliError(EXIT.USAGE, 'identify: - reads audio from stdin, which is a terminal here: pipe audio in (e.g. arecord -d 10 -f cd -t wav | peakmatch identify - -c catalog.pmx)')
   const dir = mkdtempSync(join(tmpdir(), 'peakmatch-stdin-'))
   const spool = join(dir, 'audio')
   try {
