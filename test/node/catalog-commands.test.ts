@@ -1,4 +1,4 @@
-import { copyFileSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { FORMAT_VERSION } from '../../src/index.js'
@@ -60,6 +60,40 @@ describe('peakmatch catalog add', () => {
   it('refuses a missing catalog (3) and missing arguments (2)', async () => {
     expect((await cli('catalog', 'add', join(world.dir, 'nope.pmx'), extra)).code).toBe(3)
     expect((await cli('catalog', 'add', pmx)).code).toBe(2)
+  })
+})
+
+describe('one writer per catalog', () => {
+  it('two adds at once to one catalog: the second waits for the first, and neither loses the other\'s tracks', async () => {
+    const path = join(world.dir, 'concurrent.pmx')
+    copyFileSync(pmx, path)
+    const [one, two] = await Promise.all([
+      cli('catalog', 'add', path, join(extra, 'new'), '--jobs', '0'),
+      cli('catalog', 'add', path, join(extra, 'e.wav'), '--jobs', '0'),
+    ])
+    expect(one.code, one.err).toBe(0)
+    expect(two.code, two.err).toBe(0)
+    expect((one.err + two.err).match(/waiting for another peakmatch that is changing .*concurrent\.pmx/g)).toHaveLength(1)
+    expect((await ids(path)).sort()).toEqual(['a.wav', 'b.wav', 'c.wav', 'd.wav', 'e.wav'])
+    expect(existsSync(`${path}.lock`)).toBe(false)
+  })
+
+  it('takes over the stale lock of a writer that died (kill -9) instead of waiting forever', async () => {
+    const path = join(world.dir, 'stale.pmx')
+    copyFileSync(pmx, path)
+    mkdirSync(`${path}.lock`)
+    const minuteAgo = new Date(Date.now() - 60_000)
+    utimesSync(`${path}.lock`, minuteAgo, minuteAgo)
+    const r = await cli('catalog', 'remove', path, 'c.wav')
+    expect(r.code, r.err).toBe(0)
+    expect(await ids(path)).toEqual(['a.wav', 'b.wav'])
+    expect(existsSync(`${path}.lock`)).toBe(false)
+  })
+
+  it('locks nothing for a catalog that is not there (exit 3)', async () => {
+    const path = join(world.dir, 'absent', 'x.pmx')
+    expect((await cli('catalog', 'remove', path, 'a')).code).toBe(3)
+    expect(existsSync(`${path}.lock`)).toBe(false)
   })
 })
 
@@ -155,7 +189,7 @@ describe('catalog command messages', () => {
     const blocked = await cli('catalog', 'build', world.masters, '-o', join(world.dir, 'blocker', 'x.pmx'), '--jobs', '0')
     expect(w.code).toBe(4)
     expect(blocked.code).toBe(4)
-    expect(blocked.err).toMatch(/cannot write .*blocker\/x\.pmx: a part of the path is not a directory/)
+    expect(blocked.err).toMatch(/cannot (write|lock) .*blocker\/x\.pmx( for writing)?: a part of the path is not a directory/)
     expect(w.err + blocked.err).not.toMatch(/\.tmp|ENOTDIR|ENOENT/)
   })
 

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path'
 import { FingerprintCache } from '../cache.js'
+import { lockCatalog, requireCatalog } from '../catalog-lock.js'
 import { CliError } from '../errors.js'
 import { buildSummaryText } from '../report.js'
 import type { Catalog } from 'peakmatch'
@@ -30,27 +31,37 @@ export async function cmdBuild(args: string[], io: Io, mode: 'build' | 'add' = '
   } else if (positionals.length === 0) throw new CliError(EXIT.USAGE, 'catalog build: give at least one directory of audio files')
   if (!output) throw new CliError(EXIT.USAGE, 'catalog build: -o <catalog.pmx> is required')
   const editions = values.editions ? loadEditions(values.editions) : undefined
-  if (mode === 'add') into = loadCatalog(output)
-  const before = into?.size ?? 0
+  // A catalog to add to must exist (exit 3), before a lock is made beside it.
+  if (mode === 'add') requireCatalog(output)
+  // From load to write, no other peakmatch changes this file (catalog-lock.ts). Taken before the
+  // work, so an output that cannot be written fails now, not after an hour of fingerprinting.
+  const lock = await lockCatalog(output, (m) => io.err(`${m}\n`))
+  let result, bytes, before
   const cache = values.cache ? await FingerprintCache.open(resolve(values.cache)) : undefined
-  const root = positionals.length === 1 ? resolve(positionals[0]!) : undefined
-  const progress = progressReporter<BuildFileResult>(io, { label: 'fingerprinting', json: Boolean(values.json), line: (f) => buildLine(f, root), name: (p) => shortName(p, root) })
-  let result
   try {
-    result = await buildCatalog(positionals, { jobs: jobsOf(values.jobs), editions, cache, catalog: into, tripletIndex: (values as { triplets?: boolean }).triplets ?? false, onProgress: progress.progress, onFile: progress.file, signal: io.signal, workerScript: io.workerScript })
+    if (mode === 'add') into = loadCatalog(output)
+    before = into?.size ?? 0
+    const root = positionals.length === 1 ? resolve(positionals[0]!) : undefined
+    const progress = progressReporter<BuildFileResult>(io, { label: 'fingerprinting', json: Boolean(values.json), line: (f) => buildLine(f, root), name: (p) => shortName(p, root) })
+    try {
+      result = await buildCatalog(positionals, { jobs: jobsOf(values.jobs), editions, cache, catalog: into, tripletIndex: (values as { triplets?: boolean }).triplets ?? false, onProgress: progress.progress, onFile: progress.file, signal: io.signal, workerScript: io.workerScript })
+    } finally {
+      progress.stop()
+    }
+    if (result.interrupted) {
+      io.err(buildSummaryText(result, output, 0) + '\n')
+      return EXIT.INTERRUPTED
+    }
+    if (result.summary.added === 0) {
+      // An empty catalog would silently replace a good one (a wrong or unmounted directory).
+      for (const f of result.files) if (f.error) io.err(`  ${f.path}: ${f.error.reason} — ${f.error.message}\n`)
+      throw new CliError(EXIT.USAGE, `${command}: no audio file could be added from ${positionals.join(', ')} (${result.summary.files} audio files found, ${result.summary.unreadable} unreadable, ${result.summary.skipped} skipped): ${output} was ${mode === 'add' ? 'left as it was' : 'not written'}`)
+    }
+    lock.check()
+    bytes = saveCatalog(result.catalog, output)
   } finally {
-    progress.stop()
+    await lock.release()
   }
-  if (result.interrupted) {
-    io.err(buildSummaryText(result, output, 0) + '\n')
-    return EXIT.INTERRUPTED
-  }
-  if (result.summary.added === 0) {
-    // An empty catalog would silently replace a good one (a wrong or unmounted directory).
-    for (const f of result.files) if (f.error) io.err(`  ${f.path}: ${f.error.reason} — ${f.error.message}\n`)
-    throw new CliError(EXIT.USAGE, `${command}: no audio file could be added from ${positionals.join(', ')} (${result.summary.files} audio files found, ${result.summary.unreadable} unreadable, ${result.summary.skipped} skipped): ${output} was ${mode === 'add' ? 'left as it was' : 'not written'}`)
-  }
-  const bytes = saveCatalog(result.catalog, output)
   await cache?.save()
   if (cache?.problem) io.err(`note: cache ${cache.path}: ${cache.problem}\n`)
   if (values.json) io.out(JSON.stringify({ schemaVersion: REPORT_SCHEMA_VERSION, catalog: resolve(output), bytes, tracksBefore: before, summary: result.summary, files: result.files }, null, 2) + '\n')

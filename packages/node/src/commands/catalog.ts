@@ -3,6 +3,7 @@ import { closeSync, openSync, readSync, statSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { FORMAT_VERSION, type Catalog, type TrackInfo } from 'peakmatch'
 import { catalogTags } from '../decide.js'
+import { lockCatalog, requireCatalog, type CatalogLock } from '../catalog-lock.js'
 import { CliError, errorMessage } from '../errors.js'
 import { formatBytes, formatDuration, qualityText } from '../report.js'
 import { loadCatalog, saveCatalog } from '../scan.js'
@@ -18,8 +19,17 @@ export async function cmdRemove(args: string[], io: Io): Promise<number> {
   if (values.help) { io.out(HELP.remove!); return EXIT.OK }
   if (positionals.length < 2) throw new CliError(EXIT.USAGE, 'catalog remove: give the catalog, then the track ids to remove (see peakmatch catalog list)')
   const [path, ...ids] = positionals as [string, ...string[]]
+  requireCatalog(path)
+  const lock = await lockCatalog(path, (m) => io.err(`${m}\n`))
+  try {
+    return remove(path, ids, values.recording ?? false, Boolean(values.json), io, lock)
+  } finally {
+    await lock.release()
+  }
+}
+
+function remove(path: string, ids: string[], byRecording: boolean, json: boolean, io: Io, lock: CatalogLock): number {
   const catalog = loadCatalog(path)
-  const byRecording = values.recording ?? false
   const tracks = new Map<string, TrackInfo>()
   const unknown: string[] = []
   for (const id of ids) {
@@ -33,9 +43,10 @@ export async function cmdRemove(args: string[], io: Io): Promise<number> {
     throw new CliError(EXIT.USAGE, `catalog remove: ${path} holds no ${byRecording ? 'recording' : 'track'} ${hints.join(', ')}: nothing was removed (peakmatch catalog list ${path} shows what it holds)`)
   }
   for (const id of tracks.keys()) catalog.remove(id)
+  lock.check()
   const bytes = saveCatalog(catalog, path)
   const removed = [...tracks.values()]
-  if (values.json) {
+  if (json) {
     io.out(JSON.stringify({ schemaVersion: REPORT_SCHEMA_VERSION, catalog: resolve(path), bytes, removed: removed.map((t) => t.id), tracks: catalog.size }, null, 2) + '\n')
   } else {
     for (const t of removed) io.out(`removed ${t.id}${t.recordingId !== t.id ? ` (recording ${t.recordingId})` : ''}\n`)
