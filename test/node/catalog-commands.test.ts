@@ -63,6 +63,27 @@ describe('peakmatch catalog add', () => {
   })
 })
 
+describe('catalog build interrupted with a cache', () => {
+  it('keeps the fingerprints it read: the re-run takes them from the cache', async () => {
+    const lib = join(world.dir, 'build-cache-lib')
+    mkdirSync(lib)
+    for (let i = 0; i < 8; i++) copyFileSync(join(world.masters, 'a.wav'), join(lib, `t${i}.wav`))
+    const cache = join(world.dir, 'build-cache.lmdb')
+    const controller = new AbortController()
+    let read = 0
+    const { main } = await import('../../packages/node/src/cli.js')
+    const code = await main(['catalog', 'build', lib, '-o', join(world.dir, 'never2.pmx'), '--jobs', '0', '--cache', cache], {
+      out: (t) => { if (/^\[\s*\d+\/8\] added/.test(t)) { read++; controller.abort() } }, err: () => {}, tty: false, signal: controller.signal, heartbeatSeconds: 0,
+    })
+    expect(code).toBe(130)
+    expect(read).toBeGreaterThan(0)
+    expect(read).toBeLessThan(8)
+    const again = await cli('catalog', 'build', lib, '-o', join(world.dir, 'built2.pmx'), '--jobs', '0', '--cache', cache, '--json')
+    expect(again.code, again.err).toBe(0)
+    expect(again.json().files.filter((f: any) => f.cached)).toHaveLength(read)
+  })
+})
+
 describe('one writer per catalog', () => {
   it('two adds at once to one catalog: the second waits for the first, and neither loses the other\'s tracks', async () => {
     const path = join(world.dir, 'concurrent.pmx')

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path'
 import { FingerprintCache } from '../cache.js'
 import { lockCatalog, requireCatalog } from '../catalog-lock.js'
-import { CliError } from '../errors.js'
+import { CliError, errorMessage } from '../errors.js'
 import { buildSummaryText } from '../report.js'
 import type { Catalog } from 'peakmatch'
 import { buildCatalog, loadCatalog, loadEditions, saveCatalog, type BuildFileResult } from '../scan.js'
@@ -61,8 +61,10 @@ export async function cmdBuild(args: string[], io: Io, mode: 'build' | 'add' = '
     bytes = saveCatalog(result.catalog, output)
   } finally {
     await lock.release()
+    // Whatever became of the catalog (written, interrupted, nothing to add), the fingerprints
+    // read are kept: a re-run after Ctrl-C does not decode them again.
+    try { await cache?.save() } catch (e) { io.err(`warning: the cache was not saved: ${errorMessage(e)}\n`) }
   }
-  await cache?.save()
   if (cache?.problem) io.err(`note: cache ${cache.path}: ${cache.problem}\n`)
   if (values.json) io.out(JSON.stringify({ schemaVersion: REPORT_SCHEMA_VERSION, catalog: resolve(output), bytes, tracksBefore: before, summary: result.summary, files: result.files }, null, 2) + '\n')
   else io.out(buildSummaryText(result, output, bytes, mode === 'add' ? before : undefined) + '\n')
