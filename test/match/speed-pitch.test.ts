@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest'
-import { fingerprint, type Catalog } from '../../src/index.js'
+import { Catalog, fingerprint } from '../../src/index.js'
+import { internals } from '../../src/match/catalog.js'
 import { FACTORS, FACTOR_STEP, REFINEMENTS, rescalePrint, ScaledPrint } from '../../src/match/factors.js'
 import { packHash, unpackHash } from '../../src/options.js'
 import { catalogOf, makeTracks, type Track } from '../support/corpus.js'
@@ -114,5 +115,19 @@ describe('a query played faster, slower or higher', () => {
     const piece = synthMusic(seed, 30)
     expect(catalog.match(fingerprint(sped(piece, 10, 10, r)))).toEqual([])
     expect(catalog.match(fingerprint(sped(piece, 2, 3, r)))).toEqual([])
+  })
+
+  it('through a large catalog\'s triplet pass too (query.ts: pair budget exceeded)', () => {
+    const big = new Catalog({ tripletIndex: true })
+    for (const t of tracks) big.add(t.id, t.fp)
+    internals(big).index.pairBudget = 0
+    for (const [i, r] of [[0, 1.05], [3, 0.93]] as const) {
+      const matches = big.match(fingerprint(sped(tracks[i]!.audio, 12, 10, r)))
+      expect(internals(big).scratch.lastPass).toBe('triplets')
+      expect(matches[0]?.trackId).toBe(tracks[i]!.id)
+      expect(Math.abs(Math.log(matches[0]!.speed! / r))).toBeLessThanOrEqual(FACTOR_STEP)
+      expect(Math.abs(matches[0]!.offsetSeconds - 12)).toBeLessThanOrEqual(0.25)
+    }
+    expect(big.match(fingerprint(sped(synthMusic(402, 30), 5, 10, 1.05)))).toEqual([])
   })
 })
