@@ -102,12 +102,14 @@ export class Catalog {
     checkFingerprint(fp, 'query', this.#frontEnd)
     this.#prepare()
     const decided = search(this.#index, this.#registry, fp, true, this.#scratch)
+    const factor = this.#scratch.factor
     const out: Match[] = []
     for (let i = 0; i < decided.count && out.length < limit; i++) {
       const d = decided.items[i]!
       if (d.confidence < minConfidence) break
       const t = this.#registry.at(d.track)
       const m: Match = { trackId: t.id, recordingId: t.recordingId, score: d.score, confidence: d.confidence, offsetSeconds: d.offset * FRAME_SECONDS }
+      if (factor !== null) { m.speed = factor.speed; m.pitch = factor.pitch }
       if (t.metadata !== undefined) m.metadata = t.metadata
       out.push(m)
     }

@@ -1,6 +1,7 @@
 import { HASH_BITS } from '../options.js'
 import type { HashIndex, Hits } from './hash-index.js'
 import { Verified, VerifyPlan, emptyHits, sortKeys } from './hash-index.js'
+import { FACTORS, REFINEMENTS, ScaledPrint, rescalePrint, type Factor } from './factors.js'
 import { DECISION_CONFIDENCE, decide, type Recordings } from './rank.js'
 import { VoteSketch, alignmentList, type AlignmentList } from './triplet-vote.js'
 import { queryTriplets, tripletList, type TripletList } from './triplets.js'
@@ -42,7 +43,13 @@ export class QueryScratch {
   aligned = new Uint8Array(1024)
   readonly votes = new VoteScratch()
   readonly exact: CandidateList = candidateList(VERIFIED)
-  readonly shifted: CandidateList = candidateList(VERIFIED)
+  /** The speed pass's list; swapped with `spare` while factor passes run, so the speed pass's answer is kept. */
+  shifted: CandidateList = candidateList(VERIFIED)
+  spare: CandidateList = candidateList(VERIFIED)
+  /** The query with a speed or pitch factor undone (factors.ts). */
+  readonly scaled = new ScaledPrint()
+  /** The factor under which search() found its answer; null when the exact or speed pass did. */
+  factor: Factor | null = null
   readonly counts = new Uint32Array(VERIFIED)
   /** The query's triplets: as they are, or (speed pass) with the anchor one bin down and up. */
   readonly triplets: TripletList[] = [tripletList(), tripletList()]
@@ -88,14 +95,67 @@ export function searchPass(index: HashIndex, recordings: Recordings, fp: QueryPr
  * Every candidate with its confidence, best first. Exact hashes first; when nothing is
  * confident, again with each landmark also moved ±1 bin (small speed changes), and the pass
  * whose best candidate is more confident is the answer (the speed pass looks up three times
- * the keys and needs more to decide, so it can come out lower than the exact one).
+ * the keys and needs more to decide, so it can come out lower than the exact one). When
+ * neither decides, the speed pass again over the grid of speed and pitch factors (factors.ts),
+ * nearest first, until one decides: its list is the answer, with scratch.factor set; if none
+ * does, the better of the first two, as before.
+ *
+ * Each factor pass is one more chance for a query from outside the catalog to pass by chance,
+ * so a factor pass's confidences are corrected for the number of passes, Bonferroni's way:
+ * 1 − K·(1 − c), K = FACTORS.length. A factor pass decides at DECISION_CONFIDENCE of that, i.e.
+ * its candidate's own chance of being wrong must be K times smaller than a plain pass needs.
  */
 export function search(index: HashIndex, recordings: Recordings, fp: QueryPrint, speedPass: boolean, scratch: QueryScratch): CandidateList {
+  scratch.factor = null
   const exact = searchPass(index, recordings, fp, false, scratch)
   if (!speedPass || (exact.count > 0 && exact.items[0]!.confidence >= DECISION_CONFIDENCE)) return exact
   const shifted = searchPass(index, recordings, fp, true, scratch)
-  if (shifted.count === 0) return exact
-  return exact.count === 0 || shifted.items[0]!.confidence > exact.items[0]!.confidence ? shifted : exact
+  const best = shifted.count === 0 || (exact.count > 0 && shifted.items[0]!.confidence <= exact.items[0]!.confidence) ? exact : shifted
+  if (best.count > 0 && best.items[0]!.confidence >= DECISION_CONFIDENCE) return best
+  // Factor passes write into scratch.shifted: keep the speed pass's list aside in `spare`.
+  if (best === shifted) { scratch.shifted = scratch.spare; scratch.spare = shifted }
+  const scaled = scratch.scaled
+  for (let k = 0; k < FACTORS.length; k++) {
+    const factor = FACTORS[k]!
+    rescalePrint(fp.hashes, fp.times, fp.ranks, factor, scaled)
+    const n = scaled.count
+    const out = searchPass(index, recordings, { hashes: scaled.hashes.subarray(0, n), times: scaled.times.subarray(0, n), ranks: scaled.ranks.subarray(0, n) }, true, scratch)
+    for (let i = 0; i < out.count; i++) out.items[i]!.confidence = correctedConfidence(out.items[i]!.confidence)
+    if (out.count > 0 && out.items[0]!.confidence >= DECISION_CONFIDENCE) return refine(index, recordings, fp, k, out, scratch)
+  }
+  return best
+}
+
+/**
+ * FACTORS[k] decided with `found` (in scratch.shifted): its REFINEMENTS, and the list whose best
+ * candidate, the same track and decided, aligns the most hashes; scratch.factor says under
+ * which factor. Two lists alternate as scratch.shifted and scratch.spare: the kept one is spare.
+ */
+function refine(index: HashIndex, recordings: Recordings, fp: QueryPrint, k: number, found: CandidateList, scratch: QueryScratch): CandidateList {
+  let factor = FACTORS[k]!
+  scratch.shifted = scratch.spare
+  scratch.spare = found
+  const scaled = scratch.scaled, refinements = REFINEMENTS[k]!
+  for (let j = 0; j < refinements.length; j++) {
+    rescalePrint(fp.hashes, fp.times, fp.ranks, refinements[j]!, scaled)
+    const n = scaled.count
+    const out = searchPass(index, recordings, { hashes: scaled.hashes.subarray(0, n), times: scaled.times.subarray(0, n), ranks: scaled.ranks.subarray(0, n) }, true, scratch)
+    for (let i = 0; i < out.count; i++) out.items[i]!.confidence = correctedConfidence(out.items[i]!.confidence)
+    const top = out.items[0]!, kept = found.items[0]!
+    if (out.count > 0 && top.confidence >= DECISION_CONFIDENCE && top.track === kept.track && top.score > kept.score) {
+      scratch.shifted = found
+      scratch.spare = out
+      found = out
+      factor = refinements[j]!
+    }
+  }
+  scratch.factor = factor
+  return found
+}
+
+/** A factor pass's confidence, corrected for the K passes of the grid (search()). */
+function correctedConfidence(c: number): number {
+  return Math.max(0, 1 - FACTORS.length * (1 - c))
 }
 
 /**

@@ -16,6 +16,22 @@ export interface Match {
   confidence: number
   /** Where the query starts in the track, in seconds (negative: before the track starts). */
   offsetSeconds: number
+  /**
+   * The speed change under which the query was found, as a factor (1.05: the query plays 5 %
+   * faster, higher and shorter, as a resampled or sped-up copy does), to the grid's step of 2 %.
+   * Present, with `pitch`, only when the query was found by undoing a speed or pitch change
+   * (docs/algorithm.md §6); absent for a match at the original speed and pitch, or within
+   * the ±1–2 % that the plain search tolerates.
+   * @default 1
+   */
+  speed?: number
+  /**
+   * The pitch change (tempo kept) under which the query was found, as a frequency factor
+   * (2^(1/12) ≈ 1.059 is a semitone up), to the grid's step of 2 %. Present with `speed`, one of
+   * the two being 1.
+   * @default 1
+   */
+  pitch?: number
   metadata?: unknown
 }
 

@@ -1,0 +1,133 @@
+import { beforeAll, describe, expect, it } from 'vitest'
+import { Catalog, fingerprint } from '../../src/index.js'
+import { internals } from '../../src/match/catalog.js'
+import { FACTORS, FACTOR_STEP, REFINEMENTS, rescalePrint, ScaledPrint } from '../../src/match/factors.js'
+import { packHash, unpackHash } from '../../src/options.js'
+import { catalogOf, makeTracks, type Track } from '../support/corpus.js'
+import { convertRate } from '../support/reference.js'
+import { excerpt, synthMusic, type Audio } from '../support/synth.js'
+
+/** 8 pieces of 40–57.5 s at 44100 Hz, seeds 301..308 (the speed and pitch grid: factors.ts). */
+const SPECS = Array.from({ length: 8 }, (_, i) => ({ seed: 301 + i, seconds: 40 + 2.5 * i }))
+const RATE = 44100
+
+let tracks: Track[]
+let catalog: Catalog
+
+beforeAll(() => {
+  tracks = makeTracks(SPECS)
+  catalog = catalogOf(tracks)
+})
+
+/** `seconds` of the mono excerpt from `start`, played `r` times faster (resampled: pitch and tempo × r). */
+function sped(audio: Audio, start: number, seconds: number, r: number): Audio {
+  const mono = excerpt(audio, start, seconds * r).channels[0]!
+  return { sampleRate: RATE, channels: [convertRate(mono, RATE, Math.round(RATE / r))] }
+}
+
+/**
+ * The excerpt with its pitch × p and its tempo kept: sped up by p, then stretched back by
+ * overlap-adding Hann grains of 2048 samples taken every 1024 / p samples and laid every 1024
+ * (a plain granular stretch: its phase jumps smear the peaks a little, as real pitch shifters do).
+ */
+function pitched(audio: Audio, start: number, seconds: number, p: number): Audio {
+  const y = sped(audio, start, seconds, p).channels[0]!
+  const N = 2048, hop = 1024, n = Math.floor(seconds * RATE)
+  const out = new Float32Array(n)
+  for (let k = 0; k * hop + N <= n; k++) {
+    const from = Math.round((k * hop) / p)
+    if (from + N > y.length) break
+    for (let i = 0; i < N; i++) out[k * hop + i] = out[k * hop + i]! + 0.5 * (1 - Math.cos((2 * Math.PI * i) / N)) * y[from + i]!
+  }
+  return { sampleRate: RATE, channels: [out] }
+}
+
+describe('rescalePrint', () => {
+  it('undoes a factor on each landmark, drops those that leave the layout, and keeps the order', () => {
+    const hashes = Uint32Array.from([packHash(100, 120, 20), packHash(250, 255, 3), packHash(50, 40, 62), packHash(10, 12, 1)])
+    const times = Uint32Array.from([0, 10, 100, 1000])
+    const out = new ScaledPrint()
+    // Speed 1.05 undone: frequencies / 1.05, times × 1.05. dt 62 → 65 leaves the 6 bits, dt 1 stays 1.
+    rescalePrint(hashes, times, undefined, { freq: 1.05, time: 1.05, speed: 1.05, pitch: 1 }, out)
+    expect(out.count).toBe(3)
+    expect(unpackHash(out.hashes[0]!)).toEqual({ f1: 95, f2: 114, dt: 21 })
+    expect(unpackHash(out.hashes[1]!)).toEqual({ f1: 238, f2: 243, dt: 3 })
+    expect(unpackHash(out.hashes[2]!)).toEqual({ f1: 10, f2: 11, dt: 1 })
+    expect([...out.times.subarray(0, 3)]).toEqual([0, 11, 1050])
+    // Pitch 0.9 undone: frequencies / 0.9 (250 → 278 leaves the 8 bits), times kept.
+    rescalePrint(hashes, times, Uint8Array.from([0, 1, 2, 3]), { freq: 0.9, time: 1, speed: 1, pitch: 0.9 }, out)
+    expect(out.count).toBe(3)
+    expect(unpackHash(out.hashes[0]!)).toEqual({ f1: 111, f2: 133, dt: 20 })
+    expect(unpackHash(out.hashes[1]!)).toEqual({ f1: 56, f2: 44, dt: 62 })
+    expect([...out.times.subarray(0, 3)]).toEqual([0, 100, 1000])
+    expect([...out.ranks.subarray(0, 3)]).toEqual([0, 2, 3])
+  })
+
+  it('the grid is nearest first, reaches speed ±10 % and pitch ±2 semitones, and each factor has its refinements', () => {
+    const dist = FACTORS.map((f) => Math.abs(Math.log(f.freq)))
+    for (let i = 1; i < dist.length; i++) expect(dist[i]!).toBeGreaterThanOrEqual(dist[i - 1]! - 1e-12)
+    const speeds = FACTORS.filter((f) => f.pitch === 1).map((f) => f.speed)
+    const pitches = FACTORS.filter((f) => f.speed === 1).map((f) => f.pitch)
+    expect(Math.max(...speeds)).toBeGreaterThanOrEqual(1.1 / Math.exp(FACTOR_STEP / 2))
+    expect(Math.min(...speeds)).toBeLessThanOrEqual(0.9 * Math.exp(FACTOR_STEP / 2))
+    expect(Math.max(...pitches)).toBeGreaterThanOrEqual(2 ** (2 / 12))
+    expect(Math.min(...pitches)).toBeLessThanOrEqual(2 ** (-2 / 12))
+    expect(REFINEMENTS.length).toBe(FACTORS.length)
+    for (const f of FACTORS) expect(f.speed === 1 || f.pitch === 1).toBe(true)
+  })
+})
+
+describe('a query played faster, slower or higher', () => {
+  it.each([[0, 12.3, 1.05], [3, 20.0, 1.05], [5, 8.8, 0.94], [6, 30.1, 1.09]])('track %i from %f s at speed %f: found, with its speed and offset', (i, start, r) => {
+    const track = tracks[i]!
+    const matches = catalog.match(fingerprint(sped(track.audio, start, 10, r)))
+    expect(matches.length).toBeGreaterThan(0)
+    expect(matches[0]!.trackId).toBe(track.id)
+    expect(matches[0]!.pitch).toBe(1)
+    expect(Math.abs(Math.log(matches[0]!.speed! / r))).toBeLessThanOrEqual(FACTOR_STEP / 2 + 1e-9)
+    expect(Math.abs(matches[0]!.offsetSeconds - start)).toBeLessThanOrEqual(0.25)
+  })
+
+  it('a +5 % speed excerpt of 5 s is found too', () => {
+    const matches = catalog.match(fingerprint(sped(tracks[2]!.audio, 15, 5, 1.05)))
+    expect(matches[0]?.trackId).toBe(tracks[2]!.id)
+    expect(matches[0]!.speed).toBeCloseTo(1.05, 1)
+  })
+
+  it('a semitone higher, tempo kept: found, with its pitch', () => {
+    const track = tracks[4]!
+    const matches = catalog.match(fingerprint(pitched(track.audio, 10, 10, 2 ** (1 / 12))))
+    expect(matches.length).toBeGreaterThan(0)
+    expect(matches[0]!.trackId).toBe(track.id)
+    expect(matches[0]!.speed).toBe(1)
+    expect(Math.abs(Math.log(matches[0]!.pitch! / 2 ** (1 / 12)))).toBeLessThanOrEqual(FACTOR_STEP)
+    expect(Math.abs(matches[0]!.offsetSeconds - 10)).toBeLessThanOrEqual(0.25)
+  })
+
+  it('an unchanged excerpt reports no factor', () => {
+    const matches = catalog.match(fingerprint(excerpt(tracks[1]!.audio, 5, 10)))
+    expect(matches[0]?.trackId).toBe(tracks[1]!.id)
+    expect(matches[0]!.speed).toBeUndefined()
+    expect(matches[0]!.pitch).toBeUndefined()
+  })
+
+  it.each([[401, 1], [402, 1.05], [403, 0.95], [404, 1.08]])('an unrelated piece (seed %i) at speed %f is not matched', (seed, r) => {
+    const piece = synthMusic(seed, 30)
+    expect(catalog.match(fingerprint(sped(piece, 10, 10, r)))).toEqual([])
+    expect(catalog.match(fingerprint(sped(piece, 2, 3, r)))).toEqual([])
+  })
+
+  it('through a large catalog\'s triplet pass too (query.ts: pair budget exceeded)', () => {
+    const big = new Catalog({ tripletIndex: true })
+    for (const t of tracks) big.add(t.id, t.fp)
+    internals(big).index.pairBudget = 0
+    for (const [i, r] of [[0, 1.05], [3, 0.93]] as const) {
+      const matches = big.match(fingerprint(sped(tracks[i]!.audio, 12, 10, r)))
+      expect(internals(big).scratch.lastPass).toBe('triplets')
+      expect(matches[0]?.trackId).toBe(tracks[i]!.id)
+      expect(Math.abs(Math.log(matches[0]!.speed! / r))).toBeLessThanOrEqual(FACTOR_STEP)
+      expect(Math.abs(matches[0]!.offsetSeconds - 12)).toBeLessThanOrEqual(0.25)
+    }
+    expect(big.match(fingerprint(sped(synthMusic(402, 30), 5, 10, 1.05)))).toEqual([])
+  })
+})
