@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { main, type Io } from '../../packages/node/src/cli.js'
+import { convertRate } from '../support/reference.js'
 import { excerpt, synthMusic, withNoise } from '../support/synth.js'
 import { encodeWav } from '../support/wav.js'
 import { WORKER_SCRIPT, cli, makeWorld } from './support.js'
@@ -117,6 +118,21 @@ describe('peakmatch identify', () => {
     const code = await main(['identify', '-', '--catalog', pmx], { out: () => {}, err: (t) => { err += t }, tty: false, stdin: terminal })
     expect(code).toBe(2)
     expect(err).toMatch(/stdin, which is a terminal here: pipe audio in/)
+  })
+
+  it('reports a snippet found under a speed change, with the factor', async () => {
+    // 10 s of song2 played 5 % faster: resampled to 95 % of the samples, kept at 44.1 kHz
+    const dir = join(world.dir, 'changed')
+    mkdirSync(dir, { recursive: true })
+    const clip = excerpt(songs[2]!, 15, 10.5)
+    const fast = { sampleRate: 44100, channels: clip.channels.map((c) => convertRate(c, 44100, Math.round(44100 / 1.05))) }
+    writeFileSync(join(dir, 'fast2.wav'), encodeWav(fast))
+    const r = await cli('identify', join(dir, 'fast2.wav'), '--catalog', pmx, '--json')
+    const f = r.json().files[0]
+    expect(f).toMatchObject({ status: 'snippet', trackId: 'song2.wav', pitch: 1 })
+    expect(Math.abs(f.speed - 1.05)).toBeLessThan(0.015)
+    const human = await cli('identify', join(dir, 'fast2.wav'), '--catalog', pmx)
+    expect(human.out).toMatch(/snippet .*fast2\.wav → song2\.wav, identified at 0:1\d\.\d, [4-6] % faster/)
   })
 
   it('reads a WAV piped into a real process (identify - through a pipe)', () => {

@@ -49,6 +49,12 @@ export interface ScanFileResult {
   confidence?: number
   coverage?: number
   offsetSeconds?: number
+  /**
+   * A snippet found only by undoing a speed or a pitch change: the factors (Match.speed,
+   * Match.pitch; 1.05 = 5 % faster or higher). Absent at the original speed and pitch.
+   */
+  speed?: number
+  pitch?: number
   /** Other recordings the file partly aligned with (ambiguous files). */
   alternatives?: { recordingId: string; trackId: string; coverage: number }[]
   /** The best `top` candidates, whatever their confidence (identify --top). */
@@ -106,6 +112,7 @@ export function decide(catalog: Catalog, r: Reading, options: DecideOptions = {}
     if (m && isExcerpt(catalog, seconds, m.trackId)) {
       const track = catalog.track(m.trackId)!
       Object.assign(res, { status: 'snippet', recordingId: m.recordingId, trackId: m.trackId, confidence: round(m.confidence), offsetSeconds: round(m.offsetSeconds) })
+      if (m.speed !== undefined && m.pitch !== undefined) { res.speed = round(m.speed); res.pitch = round(m.pitch) }
       const edition = bestEdition(catalog, track.recordingId)
       if (edition) res.edition = edition
       delete res.alternatives

@@ -60,7 +60,7 @@ export function fileLine(f: ScanFileResult, root?: string): string {
     case 'matched':
       return `matched     ${name} → ${trackName(f)}, coverage ${pct(f.coverage)}${f.upgrade ? `, upgrade: ${f.edition?.trackId}${f.edition?.quality ? ` (${qualityText(f.edition.quality)})` : ''}` : ''}`
     case 'snippet':
-      return `snippet     ${name} → ${trackName(f)}, identified at ${formatOffset(f.offsetSeconds ?? 0)} (confidence ${f.confidence})`
+      return `snippet     ${name} → ${trackName(f)}, identified at ${formatOffset(f.offsetSeconds ?? 0)}${changeText(f)} (confidence ${f.confidence})`
     case 'ambiguous':
       return `ambiguous   ${name} → ${(f.alternatives ?? []).map((a) => `${a.recordingId} ${pct(a.coverage)}`).join(' | ')}`
     case 'unmatched':
@@ -70,6 +70,16 @@ export function fileLine(f: ScanFileResult, root?: string): string {
     default:
       return `unreadable  ${name}: ${f.reason} — ${f.error}`
   }
+}
+
+/** ", 5 % faster" / ", 2 semitones lower" for a snippet found under a speed or pitch change. */
+function changeText(f: { speed?: number; pitch?: number }): string {
+  if (f.speed !== undefined && f.speed !== 1) return `, ${Math.abs(Math.round((f.speed - 1) * 100))} % ${f.speed > 1 ? 'faster' : 'slower'}`
+  if (f.pitch !== undefined && f.pitch !== 1) {
+    const semitones = Math.round(12 * Math.log2(f.pitch) * 10) / 10
+    return `, ${Math.abs(semitones)} semitone${Math.abs(semitones) === 1 ? '' : 's'} ${semitones > 0 ? 'higher' : 'lower'}`
+  }
+  return ''
 }
 
 /** An offset into a track: 1:23.4, or −0:02.0 when the file starts before the track. */
