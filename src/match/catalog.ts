@@ -98,10 +98,10 @@ export class Catalog {
 
   /** Tracks holding the query, most confident first; empty when none passes `minConfidence`. */
   match(fp: Fingerprint, options: MatchOptions = {}): Match[] {
-    const { limit, minConfidence } = checkMatchOptions(options)
+    const { limit, minConfidence, factorSearch } = checkMatchOptions(options)
     checkFingerprint(fp, 'query', this.#frontEnd)
     this.#prepare()
-    const decided = search(this.#index, this.#registry, fp, true, this.#scratch)
+    const decided = search(this.#index, this.#registry, fp, true, this.#scratch, factorSearch)
     const factor = this.#scratch.factor
     const out: Match[] = []
     for (let i = 0; i < decided.count && out.length < limit; i++) {

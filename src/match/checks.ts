@@ -139,12 +139,14 @@ export function checkFanout(fanout: unknown): number {
   return fanout
 }
 
-export function checkMatchOptions(options: MatchOptions): { limit: number; minConfidence: number } {
+export function checkMatchOptions(options: MatchOptions): { limit: number; minConfidence: number; factorSearch: boolean | 'auto' } {
   const limit = options.limit ?? 5
   const minConfidence = options.minConfidence ?? DECISION_CONFIDENCE
+  const factorSearch = options.factorSearch ?? 'auto'
+  if (factorSearch !== true && factorSearch !== false && factorSearch !== 'auto') throw new PeakmatchError('INVALID_OPTIONS', `factorSearch must be true, false or 'auto', got ${String(factorSearch)}`)
   if (!Number.isInteger(limit) || limit < 1) throw new PeakmatchError('INVALID_OPTIONS', `limit must be a positive integer, got ${String(limit)}`)
   if (typeof minConfidence !== 'number' || !(minConfidence >= 0 && minConfidence <= 1)) {
     throw new PeakmatchError('INVALID_OPTIONS', `minConfidence must be in [0, 1], got ${String(minConfidence)}`)
   }
-  return { limit, minConfidence }
+  return { limit, minConfidence, factorSearch }
 }

@@ -105,13 +105,18 @@ export function searchPass(index: HashIndex, recordings: Recordings, fp: QueryPr
  * 1 − K·(1 − c), K = FACTORS.length. A factor pass decides at DECISION_CONFIDENCE of that, i.e.
  * its candidate's own chance of being wrong must be K times smaller than a plain pass needs.
  */
-export function search(index: HashIndex, recordings: Recordings, fp: QueryPrint, speedPass: boolean, scratch: QueryScratch): CandidateList {
+export function search(index: HashIndex, recordings: Recordings, fp: QueryPrint, speedPass: boolean, scratch: QueryScratch, factorSearch: boolean | 'auto' = 'auto'): CandidateList {
   scratch.factor = null
   const exact = searchPass(index, recordings, fp, false, scratch)
   if (!speedPass || (exact.count > 0 && exact.items[0]!.confidence >= DECISION_CONFIDENCE)) return exact
   const shifted = searchPass(index, recordings, fp, true, scratch)
   const best = shifted.count === 0 || (exact.count > 0 && shifted.items[0]!.confidence <= exact.items[0]!.confidence) ? exact : shifted
   if (best.count > 0 && best.items[0]!.confidence >= DECISION_CONFIDENCE) return best
+  // 'auto': the grid where the query was answered by the pair walk, not where its keys are so
+  // common that it took the large-catalog triplet pass: there each factor is a triplet pass, and
+  // the grid made a 10 000-track catalog's 10 s query p50 / p95 33.5 / 323 ms CPU instead of
+  // 9.6 / 33 (every out-of-catalog query pays all 22 factors; docs/algorithm.md §6).
+  if (factorSearch === false || (factorSearch === 'auto' && scratch.lastPass === 'triplets')) return best
   // Factor passes write into scratch.shifted: keep the speed pass's list aside in `spare`.
   if (best === shifted) { scratch.shifted = scratch.spare; scratch.spare = shifted }
   const scaled = scratch.scaled

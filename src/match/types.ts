@@ -46,6 +46,16 @@ export interface MatchOptions {
    * @default DECISION_CONFIDENCE
    */
   minConfidence?: number
+  /**
+   * Whether a query the plain search does not settle is searched again over a grid of speed
+   * (±10 %) and pitch (±2 semitones) changes undone on its hashes (docs/algorithm.md §6): finds
+   * sped-up, slowed and pitch-shifted copies, and reports the change (Match.speed, Match.pitch).
+   * Every out-of-catalog query pays the whole grid: 22 more passes, 39 ms instead of 3 ms on the
+   * dev catalog. 'auto' runs it unless the query took the large-catalog triplet pass, where each
+   * factor costs a triplet pass (at 10 000 tracks: p95 323 ms instead of 33 ms).
+   * @default 'auto'
+   */
+  factorSearch?: boolean | 'auto'
 }
 
 export interface CatalogOptions {

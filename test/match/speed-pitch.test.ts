@@ -117,17 +117,24 @@ describe('a query played faster, slower or higher', () => {
     expect(catalog.match(fingerprint(sped(piece, 2, 3, r)))).toEqual([])
   })
 
-  it('through a large catalog\'s triplet pass too (query.ts: pair budget exceeded)', () => {
+  it('through a large catalog\'s triplet pass too when asked (factorSearch: true); \'auto\' spares it there', () => {
     const big = new Catalog({ tripletIndex: true })
     for (const t of tracks) big.add(t.id, t.fp)
     internals(big).index.pairBudget = 0
+    const fast = fingerprint(sped(tracks[0]!.audio, 12, 10, 1.05))
+    expect(big.match(fast)).toEqual([])   // the default, 'auto': no grid of triplet passes
+    expect(internals(big).scratch.lastPass).toBe('triplets')
+    expect(big.match(fast, { factorSearch: false })).toEqual([])
+    expect(catalog.match(fast, { factorSearch: false })).toEqual([])   // nor in a small catalog when off
+    expect(catalog.match(fast)[0]?.trackId).toBe(tracks[0]!.id)        // which runs it by default
+    expect(() => catalog.match(fast, { factorSearch: 'yes' as unknown as boolean })).toThrow(expect.objectContaining({ code: 'INVALID_OPTIONS' }))
     for (const [i, r] of [[0, 1.05], [3, 0.93]] as const) {
-      const matches = big.match(fingerprint(sped(tracks[i]!.audio, 12, 10, r)))
+      const matches = big.match(fingerprint(sped(tracks[i]!.audio, 12, 10, r)), { factorSearch: true })
       expect(internals(big).scratch.lastPass).toBe('triplets')
       expect(matches[0]?.trackId).toBe(tracks[i]!.id)
       expect(Math.abs(Math.log(matches[0]!.speed! / r))).toBeLessThanOrEqual(FACTOR_STEP)
       expect(Math.abs(matches[0]!.offsetSeconds - 12)).toBeLessThanOrEqual(0.25)
     }
-    expect(big.match(fingerprint(sped(synthMusic(402, 30), 5, 10, 1.05)))).toEqual([])
+    expect(big.match(fingerprint(sped(synthMusic(402, 30), 5, 10, 1.05)), { factorSearch: true })).toEqual([])
   })
 })
