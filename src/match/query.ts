@@ -112,15 +112,18 @@ export function search(index: HashIndex, recordings: Recordings, fp: QueryPrint,
   const shifted = searchPass(index, recordings, fp, true, scratch)
   const best = shifted.count === 0 || (exact.count > 0 && shifted.items[0]!.confidence <= exact.items[0]!.confidence) ? exact : shifted
   if (best.count > 0 && best.items[0]!.confidence >= DECISION_CONFIDENCE) return best
-  // 'auto': the grid where the query was answered by the pair walk, not where its keys are so
-  // common that it took the large-catalog triplet pass: there each factor is a triplet pass, and
-  // the grid made a 10 000-track catalog's 10 s query p50 / p95 33.5 / 323 ms CPU instead of
-  // 9.6 / 33 (every out-of-catalog query pays all 22 factors; docs/algorithm.md §6).
+  // 'auto': as much of the grid, nearest factors first, as GRID_POSTINGS allows at what the speed
+  // pass walked (each factor pass walks about as much); none on the large-catalog triplet path.
+  // Run whole on every query, the grid made a 10 000-track catalog's 10 s query p50 / p95
+  // 33.5 / 323 ms CPU instead of 9.6 / 33: every out-of-catalog query pays all 22 factors, and
+  // each is a triplet pass or a walk of ~2 M postings there (docs/algorithm.md §6).
   if (factorSearch === false || (factorSearch === 'auto' && scratch.lastPass === 'triplets')) return best
+  const walked = Math.max(1, scratch.hits.count)
+  const passes = factorSearch === 'auto' ? Math.min(FACTORS.length, Math.floor(GRID_POSTINGS / walked)) : FACTORS.length
   // Factor passes write into scratch.shifted: keep the speed pass's list aside in `spare`.
   if (best === shifted) { scratch.shifted = scratch.spare; scratch.spare = shifted }
   const scaled = scratch.scaled
-  for (let k = 0; k < FACTORS.length; k++) {
+  for (let k = 0; k < passes; k++) {
     const factor = FACTORS[k]!
     rescalePrint(fp.hashes, fp.times, fp.ranks, factor, scaled)
     const n = scaled.count
@@ -157,6 +160,13 @@ function refine(index: HashIndex, recordings: Recordings, fp: QueryPrint, k: num
   scratch.factor = factor
   return found
 }
+
+/**
+ * Postings the factor grid may walk under factorSearch 'auto' (≈ 20–40 ms of walking here). The
+ * dev catalog's 10 s queries walk ≈ 21 000 a speed pass, so they get the whole grid (22 passes);
+ * a catalog some tens of times larger gets its nearest factors only, and one of 10 000 tracks none.
+ */
+const GRID_POSTINGS = 1 << 20
 
 /** A factor pass's confidence, corrected for the K passes of the grid (search()). */
 function correctedConfidence(c: number): number {

@@ -51,8 +51,10 @@ export interface MatchOptions {
    * (±10 %) and pitch (±2 semitones) changes undone on its hashes (docs/algorithm.md §6): finds
    * sped-up, slowed and pitch-shifted copies, and reports the change (Match.speed, Match.pitch).
    * Every out-of-catalog query pays the whole grid: 22 more passes, 39 ms instead of 3 ms on the
-   * dev catalog. 'auto' runs it unless the query took the large-catalog triplet pass, where each
-   * factor costs a triplet pass (at 10 000 tracks: p95 323 ms instead of 33 ms).
+   * dev catalog (96 tracks). 'auto' runs as much of it, nearest factors first, as a budget of
+   * postings walked allows (the whole grid in a catalog of a couple of hundred tracks, the nearest
+   * factors in a larger one, none past some thousands or on the triplet path, where at 10 000
+   * tracks it made the p95 query 10× slower). true: the whole grid always; false: none.
    * @default 'auto'
    */
   factorSearch?: boolean | 'auto'
