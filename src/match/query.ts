@@ -162,11 +162,13 @@ function refine(index: HashIndex, recordings: Recordings, fp: QueryPrint, k: num
 }
 
 /**
- * Postings the factor grid may walk under factorSearch 'auto' (≈ 20–40 ms of walking here). The
- * dev catalog's 10 s queries walk ≈ 21 000 a speed pass, so they get the whole grid (22 passes);
- * a catalog some tens of times larger gets its nearest factors only, and one of 10 000 tracks none.
+ * Postings the factor grid may walk under factorSearch 'auto' (≈ 20 ms of walking here). The dev
+ * catalog's 10 s queries walk ≈ 20 000 a speed pass, so they get the whole grid (22 passes); a
+ * catalog a few times larger gets its nearest factors only, and one of 10 000 tracks none. At
+ * 2^20, 10 000 tracks still ran a factor or two on 3 s and 5 s queries, which took their p95
+ * from ≈ 35 to 123 and 79 ms CPU (bench:scale) for no measurable gain there.
  */
-const GRID_POSTINGS = 1 << 20
+const GRID_POSTINGS = 1 << 19
 
 /** A factor pass's confidence, corrected for the K passes of the grid (search()). */
 function correctedConfidence(c: number): number {
