@@ -117,7 +117,7 @@ export function search(index: HashIndex, recordings: Recordings, fp: QueryPrint,
   // Run whole on every query, the grid made a 10 000-track catalog's 10 s query p50 / p95
   // 33.5 / 323 ms CPU instead of 9.6 / 33: every out-of-catalog query pays all 22 factors, and
   // each is a triplet pass or a walk of ~2 M postings there (docs/algorithm.md §6).
-  if (factorSearch === false || (factorSearch === 'auto' && scratch.lastPass === 'triplets')) return best
+  if (factorSearch === false || (factorSearch === 'auto' && (scratch.lastPass === 'triplets' || index.postingCount > GRID_CATALOG_POSTINGS))) return best
   const walked = Math.max(1, scratch.hits.count)
   const passes = factorSearch === 'auto' ? Math.min(FACTORS.length, Math.floor(GRID_POSTINGS / walked)) : FACTORS.length
   // Factor passes write into scratch.shifted: keep the speed pass's list aside in `spare`.
@@ -169,6 +169,12 @@ function refine(index: HashIndex, recordings: Recordings, fp: QueryPrint, k: num
  * from ≈ 35 to 123 and 79 ms CPU (bench:scale) for no measurable gain there.
  */
 const GRID_POSTINGS = 1 << 19
+/**
+ * Past this many postings (about a thousand tracks) 'auto' runs no grid: a pass also costs what
+ * grows with the catalog besides the postings it walks, and at 10 000 tracks the few factors the
+ * postings budget let short, quiet queries run still took 5 s / 3 s p95 from 34 / 36 to 53 / 74 ms.
+ */
+const GRID_CATALOG_POSTINGS = 1 << 23
 
 /** A factor pass's confidence, corrected for the K passes of the grid (search()). */
 function correctedConfidence(c: number): number {
