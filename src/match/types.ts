@@ -53,8 +53,9 @@ export interface MatchOptions {
    * Every out-of-catalog query pays the whole grid: 22 more passes, 39 ms instead of 3 ms on the
    * dev catalog (96 tracks). 'auto' runs as much of it, nearest factors first, as a budget of
    * postings walked allows (the whole grid in a catalog of a couple of hundred tracks, the nearest
-   * factors in a larger one, none past some thousands or on the triplet path, where at 10 000
-   * tracks it made the p95 query 10× slower). true: the whole grid always; false: none.
+   * factors in a larger one) and none past about a thousand tracks (2^23 postings) or on the
+   * triplet path: at 10 000 tracks the whole grid made the p95 query 10× slower. true: the whole
+   * grid always; false: none.
    * @default 'auto'
    */
   factorSearch?: boolean | 'auto'
