@@ -1,4 +1,5 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs'
+import { hostname } from 'node:os'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { FORMAT_VERSION } from '../../src/index.js'
@@ -109,6 +110,35 @@ describe('one writer per catalog', () => {
     expect(r.code, r.err).toBe(0)
     expect(await ids(path)).toEqual(['a.wav', 'b.wav'])
     expect(existsSync(`${path}.lock`)).toBe(false)
+  })
+
+  it('takes over at once the lock of a process of this host that no longer runs', async () => {
+    const path = join(world.dir, 'dead-owner.pmx')
+    copyFileSync(pmx, path)
+    mkdirSync(`${path}.lock`)
+    // a PID that cannot be running (above Linux's pid_max)
+    writeFileSync(join(`${path}.lock`, 'owner.json'), JSON.stringify({ host: hostname(), pid: 4_194_304 + 7, started: '1' }))
+    let err = ''
+    const { main } = await import('../../packages/node/src/cli.js')
+    const code = await main(['catalog', 'remove', path, 'c.wav'], { out: () => {}, err: (t) => { err += t }, tty: false })
+    expect(code, err).toBe(0)
+    expect(err).not.toMatch(/waiting/)
+    expect(existsSync(`${path}.lock`)).toBe(false)
+  })
+
+  it('waits for a live owner (this very process) and goes on when it lets go', async () => {
+    const path = join(world.dir, 'live-owner.pmx')
+    copyFileSync(pmx, path)
+    const { lockCatalog } = await import('../../packages/node/src/catalog-lock.js')
+    const held = await lockCatalog(path, () => {})
+    let err = ''
+    const { main } = await import('../../packages/node/src/cli.js')
+    const running = main(['catalog', 'remove', path, 'c.wav'], { out: () => {}, err: (t) => { err += t }, tty: false })
+    while (!err.includes('waiting')) await new Promise((r) => setTimeout(r, 20))
+    expect(await ids(path)).toHaveLength(3)   // nothing changed while we hold it
+    await held.release()
+    expect(await running).toBe(0)
+    expect(await ids(path)).toEqual(['a.wav', 'b.wav'])
   })
 
   it('locks nothing for a catalog that is not there (exit 3)', async () => {
