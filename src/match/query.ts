@@ -122,16 +122,24 @@ export function search(index: HashIndex, recordings: Recordings, fp: QueryPrint,
   const passes = factorSearch === 'auto' ? Math.min(FACTORS.length, Math.floor(GRID_POSTINGS / walked)) : FACTORS.length
   // Factor passes write into scratch.shifted: keep the speed pass's list aside in `spare`.
   if (best === shifted) { scratch.shifted = scratch.spare; scratch.spare = shifted }
-  const scaled = scratch.scaled
   for (let k = 0; k < passes; k++) {
-    const factor = FACTORS[k]!
-    rescalePrint(fp.hashes, fp.times, fp.ranks, factor, scaled)
-    const n = scaled.count
-    const out = searchPass(index, recordings, { hashes: scaled.hashes.subarray(0, n), times: scaled.times.subarray(0, n), ranks: scaled.ranks.subarray(0, n) }, true, scratch)
-    for (let i = 0; i < out.count; i++) out.items[i]!.confidence = correctedConfidence(out.items[i]!.confidence)
+    const out = factorPass(index, recordings, fp, FACTORS[k]!, scratch)
     if (out.count > 0 && out.items[0]!.confidence >= DECISION_CONFIDENCE) return refine(index, recordings, fp, k, out, scratch)
   }
   return best
+}
+
+/**
+ * The speed pass on the query with `factor` undone (factors.ts), its confidences corrected for the
+ * grid's K passes; the list is scratch.shifted.
+ */
+function factorPass(index: HashIndex, recordings: Recordings, fp: QueryPrint, factor: Factor, scratch: QueryScratch): CandidateList {
+  const scaled = scratch.scaled
+  rescalePrint(fp.hashes, fp.times, fp.ranks, factor, scaled)
+  const n = scaled.count
+  const out = searchPass(index, recordings, { hashes: scaled.hashes.subarray(0, n), times: scaled.times.subarray(0, n), ranks: scaled.ranks.subarray(0, n) }, true, scratch)
+  for (let i = 0; i < out.count; i++) out.items[i]!.confidence = correctedConfidence(out.items[i]!.confidence)
+  return out
 }
 
 /**
@@ -143,12 +151,9 @@ function refine(index: HashIndex, recordings: Recordings, fp: QueryPrint, k: num
   let factor = FACTORS[k]!
   scratch.shifted = scratch.spare
   scratch.spare = found
-  const scaled = scratch.scaled, refinements = REFINEMENTS[k]!
+  const refinements = REFINEMENTS[k]!
   for (let j = 0; j < refinements.length; j++) {
-    rescalePrint(fp.hashes, fp.times, fp.ranks, refinements[j]!, scaled)
-    const n = scaled.count
-    const out = searchPass(index, recordings, { hashes: scaled.hashes.subarray(0, n), times: scaled.times.subarray(0, n), ranks: scaled.ranks.subarray(0, n) }, true, scratch)
-    for (let i = 0; i < out.count; i++) out.items[i]!.confidence = correctedConfidence(out.items[i]!.confidence)
+    const out = factorPass(index, recordings, fp, refinements[j]!, scratch)
     const top = out.items[0]!, kept = found.items[0]!
     if (out.count > 0 && top.confidence >= DECISION_CONFIDENCE && top.track === kept.track && top.score > kept.score) {
       scratch.shifted = found
