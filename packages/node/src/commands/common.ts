@@ -1,7 +1,9 @@
 /** What every command shares: exit codes, the host's I/O, argument parsing, the default cache path. */
+import { mkdirSync } from 'node:fs'
 import { homedir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
+import { FingerprintCache } from '../cache.js'
 import { CliError, errorMessage } from '../errors.js'
 
 /**
@@ -122,5 +124,20 @@ export function positiveIntOf(name: string, v: string, max: number): number {
 export function defaultCachePath(): string {
   const base = process.env.XDG_CACHE_HOME || join(homedir(), '.cache')
   return join(base, 'peakmatch', 'fingerprints.lmdb')
+}
+
+/**
+ * The fingerprint cache of scan and dedupe (--cache, --no-cache, --cache-hash; one default path,
+ * so what one read the other does not decode again). A cache is an accelerator: when its folder
+ * cannot be made, the command goes on without it (`doing`: "scanning", "comparing").
+ */
+export async function openLibraryCache(values: { cache?: string; 'no-cache'?: boolean; 'cache-hash'?: boolean }, io: Io, doing: string): Promise<FingerprintCache | undefined> {
+  if (values['no-cache']) return undefined
+  const path = resolve(values.cache ?? defaultCachePath())
+  try { mkdirSync(dirname(path), { recursive: true }) } catch (e) {
+    io.err(`warning: ${doing} without a cache: cannot create ${dirname(path)}: ${errorMessage(e)}\n`)
+    return undefined
+  }
+  return FingerprintCache.open(path, values['cache-hash'] ?? false)
 }
 

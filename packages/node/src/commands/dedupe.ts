@@ -1,10 +1,8 @@
-import { mkdirSync } from 'node:fs'
-import { dirname, resolve } from 'node:path'
-import { FingerprintCache } from '../cache.js'
+import { resolve } from 'node:path'
 import { dedupeLibrary, type DedupeFile, type DedupeReading, type DedupeResult } from '../dedupe.js'
-import { CliError, errorMessage } from '../errors.js'
+import { CliError } from '../errors.js'
 import { formatBytes, formatDuration, qualityText } from '../report.js'
-import { EXIT, REPORT_SCHEMA_VERSION, defaultCachePath, jobsOf, parse, type Io } from './common.js'
+import { EXIT, REPORT_SCHEMA_VERSION, jobsOf, openLibraryCache, parse, type Io } from './common.js'
 import { HELP } from './help.js'
 import { progressMode, progressReporter, shortName } from './progress.js'
 
@@ -15,17 +13,7 @@ export async function cmdDedupe(args: string[], io: Io): Promise<number> {
   if (values.help) { io.out(HELP.dedupe!); return EXIT.OK }
   if (positionals.length === 0) throw new CliError(EXIT.USAGE, 'dedupe: give the library directory')
   const jobs = jobsOf(values.jobs)
-  let cache: FingerprintCache | undefined
-  if (!values['no-cache']) {
-    // The scan's cache (same default path and options): what a scan read is not decoded again.
-    const path = resolve(values.cache ?? defaultCachePath())
-    let folder = true
-    try { mkdirSync(dirname(path), { recursive: true }) } catch (e) {
-      io.err(`warning: comparing without a cache: cannot create ${dirname(path)}: ${errorMessage(e)}\n`)
-      folder = false
-    }
-    if (folder) cache = await FingerprintCache.open(path, values['cache-hash'] ?? false)
-  }
+  const cache = await openLibraryCache(values, io, 'comparing')
   // Progress as scan's (progress.ts): a bar per pass on a terminal; elsewhere a line per file read,
   // then one per tenth of the comparisons (they take a fraction of the reading's time).
   const root = positionals.length === 1 ? resolve(positionals[0]!) : undefined

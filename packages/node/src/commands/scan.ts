@@ -1,11 +1,10 @@
-import { mkdirSync, rmSync } from 'node:fs'
-import { dirname, resolve } from 'node:path'
-import { FingerprintCache } from '../cache.js'
+import { rmSync } from 'node:fs'
+import { resolve } from 'node:path'
 import { writeFileAtomic } from '../atomic.js'
 import { CliError, errorMessage } from '../errors.js'
 import { fileLine, scanCsv, scanSummaryText } from '../report.js'
 import { loadCatalog, scanLibrary, type ScanFileResult } from '../scan.js'
-import { EXIT, REPORT_SCHEMA_VERSION, confidenceOf, defaultCachePath, jobsOf, parse, type Io } from './common.js'
+import { EXIT, REPORT_SCHEMA_VERSION, confidenceOf, jobsOf, openLibraryCache, parse, type Io } from './common.js'
 import { HELP } from './help.js'
 import { progressReporter, shortName } from './progress.js'
 
@@ -26,17 +25,7 @@ export async function cmdScan(args: string[], io: Io): Promise<number> {
   const jobs = jobsOf(values.jobs)
   const minConfidence = values['min-confidence'] === undefined ? undefined : confidenceOf(values['min-confidence'])
   const catalog = loadCatalog(values.catalog)
-  let cache: FingerprintCache | undefined
-  if (!values['no-cache']) {
-    const path = resolve(values.cache ?? defaultCachePath())
-    // A cache is an accelerator: when its folder cannot be made, scan without it.
-    let folder = true
-    try { mkdirSync(dirname(path), { recursive: true }) } catch (e) {
-      io.err(`warning: scanning without a cache: cannot create ${dirname(path)}: ${errorMessage(e)}\n`)
-      folder = false
-    }
-    if (folder) cache = await FingerprintCache.open(path, values['cache-hash'] ?? false)
-  }
+  const cache = await openLibraryCache(values, io, 'scanning')
   // One directory: paths are shown relative to it, as in the report's listing.
   const root = positionals.length === 1 ? resolve(positionals[0]!) : undefined
   const progress = progressReporter<ScanFileResult>(io, { label: 'scanning', json: Boolean(values.json), line: (f) => fileLine(f, root), name: (p) => shortName(p, root) })
