@@ -7,9 +7,9 @@
  */
 import { resolve } from 'node:path'
 import { Catalog, qualityRank, type EditionQuality, type Fingerprint } from 'peakmatch'
-import type { CacheStats, FingerprintCache } from './cache.js'
+import type { FingerprintCache } from './cache.js'
 import { errorMessage, type FileErrorReason } from './errors.js'
-import { readFiles, type Progress, type RunOptions } from './scan.js'
+import { readFiles, type Progress, type ReadSummary, type RunOptions } from './scan.js'
 import { walkAudio, type SkipReason } from './walk.js'
 
 
@@ -105,9 +105,7 @@ export interface DedupeGroup {
 /** A path that was not compared: unreadable, or met by the walk and not read (see SkipReason). */
 export interface DedupeProblem { path: string; status: 'unreadable' | 'skipped'; reason: FileErrorReason | SkipReason; error: string }
 
-export interface DedupeSummary {
-  /** Audio files found. */
-  files: number
+export interface DedupeSummary extends ReadSummary {
   /** Files read and compared. */
   compared: number
   groups: number
@@ -116,15 +114,6 @@ export interface DedupeSummary {
   bytesFreed: number
   /** Files read that are in no group. */
   unique: number
-  unreadable: number
-  skipped: number
-  /** Non-audio files and hidden entries, not looked at. */
-  ignored: number
-  fingerprinted: number
-  fromCache: number
-  cache?: CacheStats
-  audioSeconds: number
-  elapsedSeconds: number
 }
 
 export interface DedupeResult {

@@ -19,7 +19,7 @@ export type { FileReading, FileInfo, Tags, ReadProgress, ReadOptions } from './r
 export type { AudioFile, WalkResult, WalkFs, SkipReason, SkippedPath } from './walk.js'
 export type { FileErrorReason } from './errors.js'
 export type {
-  RunOptions, Progress, EditionsFile, EditionEntry, BuildResult, BuildFileResult, ScanResult, ScanFileResult, ScanSummary, ScanStatus,
+  RunOptions, Progress, EditionsFile, EditionEntry, BuildResult, BuildFileResult, ScanResult, ScanFileResult, ScanSummary, ReadSummary, ScanStatus,
 } from './scan.js'
 export type { Io } from './cli.js'
 export type { Candidate, DecideOptions } from './decide.js'

@@ -50,19 +50,16 @@ export interface RunOptions<R = unknown> extends PoolLimits {
   workerScript?: URL | string
 }
 
-/** One file's reading, from a worker or the cache, or its failure. */
-export type Read = Reading
-
 /**
  * Reads every file (cache first, then the worker pool), keeping the pool busy, and calls
  * `use` on each in walk order as soon as it and every file before it are done. The one reading
  * loop of build, scan, identify and dedupe.
  */
-export async function readFiles(files: readonly AudioFile[], options: RunOptions, cache: FingerprintCache | undefined, use: (r: Read) => void): Promise<{ interrupted: boolean; fingerprinted: number; fromCache: number }> {
+export async function readFiles(files: readonly AudioFile[], options: RunOptions, cache: FingerprintCache | undefined, use: (r: Reading) => void): Promise<{ interrupted: boolean; fingerprinted: number; fromCache: number }> {
   const jobs = options.jobs ?? 2
   const pool = new WorkerPool(jobs, options.workerScript, options)
   const bytesTotal = files.reduce((s, f) => s + f.size, 0)
-  const results: (Read | undefined)[] = new Array(files.length)
+  const results: (Reading | undefined)[] = new Array(files.length)
   let next = 0, emitted = 0, done = 0, fingerprinted = 0, fromCache = 0
   // Finished files' bytes and seconds, plus the last report of each file in flight (by walk index).
   let bytesFinished = 0, secondsFinished = 0
@@ -73,7 +70,7 @@ export async function readFiles(files: readonly AudioFile[], options: RunOptions
     for (const p of inFlight.values()) { bytesDone += p.bytesRead; audioSecondsDone += p.audioSeconds }
     options.onProgress({ done, total: files.length, bytesDone, bytesTotal, audioSecondsDone, path: files[i]!.path, stage, fileAudioSeconds })
   }
-  const readOne = async (file: AudioFile, i: number): Promise<Read> => {
+  const readOne = async (file: AudioFile, i: number): Promise<Reading> => {
     // The cache keys files by their path: one whose name is not UTF-8 (open ≠ path) is not cached.
     const store = file.open === file.path ? cache : undefined
     // A cache is only an accelerator: if consulting it fails (the file vanished while
@@ -184,7 +181,7 @@ export async function buildCatalog(paths: readonly string[], options: RunOptions
     addReading(r)
     options.onFile?.(out[out.length - 1]!, out.length, files.length)
   })
-  function addReading(r: Read): void {
+  function addReading(r: Reading): void {
     const rel = relative(r.file.root, r.file.path).split(sep).join('/')
     if (r.error || !r.fp || !r.info) {
       out.push({ path: r.file.path, cached: r.cached, error: { reason: r.error?.reason ?? 'corrupt', message: r.error?.message ?? 'unknown' } })
@@ -266,18 +263,12 @@ export function saveCatalog(catalog: Catalog, path: string): number {
 
 export type { ScanStatus, ScanFileResult } from './decide.js'
 
-export interface ScanSummary {
+/** What every library run (scan, dedupe) counts of its reading, besides its own answers. */
+export interface ReadSummary {
+  /** Audio files found. */
   files: number
-  matched: number
-  /** Files that are excerpts of a catalog recording (status `snippet`): neither mirrored nor uploaded. */
-  snippets: number
-  upgradable: number
-  unmatched: number
-  /** Bytes of the unmatched files: what would be uploaded. */
-  unmatchedBytes: number
-  ambiguous: number
   unreadable: number
-  /** Paths met but not read (links, special files, unreadable directories): status `skipped` in `files`. */
+  /** Paths met but not read (links, special files, unreadable directories): status `skipped`. */
   skipped: number
   /** Non-audio files skipped by extension, and hidden entries. */
   ignored: number
@@ -287,6 +278,17 @@ export interface ScanSummary {
   cache?: CacheStats
   audioSeconds: number
   elapsedSeconds: number
+}
+
+export interface ScanSummary extends ReadSummary {
+  matched: number
+  /** Files that are excerpts of a catalog recording (status `snippet`): neither mirrored nor uploaded. */
+  snippets: number
+  upgradable: number
+  unmatched: number
+  /** Bytes of the unmatched files: what would be uploaded. */
+  unmatchedBytes: number
+  ambiguous: number
 }
 
 export interface ScanResult {
@@ -335,7 +337,7 @@ export async function identifyFile(path: string, catalog: Catalog, options: Deci
   const st = statSync(path)
   if (!st.isFile()) throw new CliError(2, `not a file: ${path}`)
   const file: AudioFile = { path: resolve(path), open: resolve(path), root: dirname(resolve(path)), size: st.size, mtimeMs: st.mtimeMs }
-  let read: Read
+  let read: Reading
   try {
     read = { file, ...(await readAudioFile(file.open)), cached: false }
   } catch (e) {
