@@ -3,7 +3,7 @@
  * decision (Catalog.identify), a snippet's (Catalog.match) for files much shorter than what they
  * are found in, and the catalog's own tags of the answer.
  */
-import { qualityRank, type Catalog, type EditionQuality, type Fingerprint, type Identification } from 'peakmatch'
+import { DECISION_CONFIDENCE, qualityRank, type Catalog, type EditionQuality, type Fingerprint, type Identification, type Match } from 'peakmatch'
 import type { FileError, FileErrorReason } from './errors.js'
 import type { FileInfo, Tags } from './read.js'
 import type { AudioFile, SkipReason } from './walk.js'
@@ -106,10 +106,15 @@ export function decide(catalog: Catalog, r: Reading, options: DecideOptions = {}
   if (id.status === 'ambiguous' || id.alternatives.length > 1) {
     res.alternatives = id.alternatives.map((a) => ({ recordingId: a.recordingId, trackId: a.trackId, coverage: round(a.coverage) }))
   }
+  // One search serves the snippet decision and --top: match() ranks the same candidates whatever
+  // its minConfidence, which only cuts the list.
+  const top = options.top ?? 0
+  let ranked: Match[] | undefined
+  const matches = (): Match[] => (ranked ??= catalog.match(r.fp!, { limit: Math.max(1, top), minConfidence: 0 }))
   if (id.status === 'matched' && isExcerpt(catalog, seconds, id.trackId!)) res.status = 'snippet'
   else if (id.status !== 'matched' && seconds <= SNIPPET_MAX_SECONDS) {
-    const [m] = catalog.match(r.fp, { limit: 1, ...(minConfidence !== undefined ? { minConfidence } : {}) })
-    if (m && isExcerpt(catalog, seconds, m.trackId)) {
+    const m = matches()[0]
+    if (m && m.confidence >= (minConfidence ?? DECISION_CONFIDENCE) && isExcerpt(catalog, seconds, m.trackId)) {
       const track = catalog.track(m.trackId)!
       Object.assign(res, { status: 'snippet', recordingId: m.recordingId, trackId: m.trackId, confidence: round(m.confidence), offsetSeconds: round(m.offsetSeconds) })
       if (m.speed !== undefined && m.pitch !== undefined) { res.speed = round(m.speed); res.pitch = round(m.pitch) }
@@ -123,9 +128,8 @@ export function decide(catalog: Catalog, r: Reading, options: DecideOptions = {}
     const tags = catalogTags(catalog.metadata(res.trackId))
     if (tags) res.catalogTags = tags
   }
-  const top = options.top ?? 0
   if (top > 0) {
-    res.candidates = catalog.match(r.fp, { limit: top, minConfidence: 0 }).map((m) => {
+    res.candidates = matches().map((m) => {
       const c: Candidate = { trackId: m.trackId, recordingId: m.recordingId, score: m.score, confidence: round(m.confidence), offsetSeconds: round(m.offsetSeconds) }
       const tags = catalogTags(m.metadata)
       if (tags) c.catalogTags = tags
