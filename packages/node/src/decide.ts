@@ -3,7 +3,7 @@
  * decision (Catalog.identify), a snippet's (Catalog.match) for files much shorter than what they
  * are found in, and the catalog's own tags of the answer.
  */
-import { DECISION_CONFIDENCE, qualityRank, type Catalog, type EditionQuality, type Fingerprint, type Identification, type Match } from 'peakmatch'
+import { DECISION_CONFIDENCE, qualityRank, type EditionQuality, type Fingerprint, type Identification, type IdentifyOptions, type Match, type MatchOptions, type TrackInfo } from 'peakmatch'
 import type { FileError, FileErrorReason } from './errors.js'
 import type { FileInfo, Tags } from './read.js'
 import type { AudioFile, SkipReason } from './walk.js'
@@ -87,14 +87,26 @@ export const SNIPPET_MAX_SECONDS = 60
 /** A reading of one file (scan.ts readFiles): its fingerprint and info, or why it failed. */
 export interface Reading { file: AudioFile; fp?: Fingerprint; info?: FileInfo; cached: boolean; error?: FileError }
 
-export function decide(catalog: Catalog, r: Reading, options: DecideOptions = {}): ScanFileResult {
+/**
+ * What a decision asks of a catalog: a local Catalog is one as it is; a catalog behind a service
+ * (a sharded one, or one reached over HTTP) answers the same four questions asynchronously, and
+ * the decision — the same code — comes out the same.
+ */
+export interface DecisionSource {
+  identify(fp: Fingerprint, options: IdentifyOptions): Identification | Promise<Identification>
+  match(fp: Fingerprint, options: MatchOptions): Match[] | Promise<Match[]>
+  track(trackId: string): TrackInfo | undefined | Promise<TrackInfo | undefined>
+  editions(recordingId: string): TrackInfo[] | Promise<TrackInfo[]>
+}
+
+export async function decide(catalog: DecisionSource, r: Reading, options: DecideOptions = {}): Promise<ScanFileResult> {
   const base = { path: r.file.path, sizeBytes: r.file.size, cached: r.cached }
   if (r.error || !r.fp || !r.info) {
     return { ...base, status: 'unreadable', reason: r.error?.reason ?? 'corrupt', error: r.error?.message ?? 'unknown' }
   }
   const { minConfidence } = options
   const seconds = r.info.durationSeconds
-  const id = catalog.identify(r.fp, { quality: r.info.quality, ...(minConfidence !== undefined ? { minConfidence } : {}) })
+  const id = await catalog.identify(r.fp, { quality: r.info.quality, ...(minConfidence !== undefined ? { minConfidence } : {}) })
   const res: ScanFileResult = { ...base, status: id.status, confidence: round(id.confidence), coverage: round(id.coverage), durationSeconds: round(seconds), quality: r.info.quality, tags: r.info.tags }
   if (id.status !== 'unmatched') {
     res.recordingId = id.recordingId!
@@ -110,26 +122,26 @@ export function decide(catalog: Catalog, r: Reading, options: DecideOptions = {}
   // its minConfidence, which only cuts the list.
   const top = options.top ?? 0
   let ranked: Match[] | undefined
-  const matches = (): Match[] => (ranked ??= catalog.match(r.fp!, { limit: Math.max(1, top), minConfidence: 0 }))
-  if (id.status === 'matched' && isExcerpt(catalog, seconds, id.trackId!)) res.status = 'snippet'
+  const matches = async (): Promise<Match[]> => (ranked ??= await catalog.match(r.fp!, { limit: Math.max(1, top), minConfidence: 0 }))
+  if (id.status === 'matched' && await isExcerpt(catalog, seconds, id.trackId!)) res.status = 'snippet'
   else if (id.status !== 'matched' && seconds <= SNIPPET_MAX_SECONDS) {
-    const m = matches()[0]
-    if (m && m.confidence >= (minConfidence ?? DECISION_CONFIDENCE) && isExcerpt(catalog, seconds, m.trackId)) {
-      const track = catalog.track(m.trackId)!
+    const m = (await matches())[0]
+    if (m && m.confidence >= (minConfidence ?? DECISION_CONFIDENCE) && await isExcerpt(catalog, seconds, m.trackId)) {
+      const track = (await catalog.track(m.trackId))!
       Object.assign(res, { status: 'snippet', recordingId: m.recordingId, trackId: m.trackId, confidence: round(m.confidence), offsetSeconds: round(m.offsetSeconds) })
       if (m.speed !== undefined && m.pitch !== undefined) { res.speed = round(m.speed); res.pitch = round(m.pitch) }
-      const edition = bestEdition(catalog, track.recordingId)
+      const edition = await bestEdition(catalog, track.recordingId)
       if (edition) res.edition = edition
       delete res.alternatives
       delete res.upgrade
     }
   }
   if (res.trackId !== undefined) {
-    const tags = catalogTags(catalog.metadata(res.trackId))
+    const tags = catalogTags((await catalog.track(res.trackId))?.metadata)
     if (tags) res.catalogTags = tags
   }
   if (top > 0) {
-    res.candidates = matches().map((m) => {
+    res.candidates = (await matches()).map((m) => {
       const c: Candidate = { trackId: m.trackId, recordingId: m.recordingId, score: m.score, confidence: round(m.confidence), offsetSeconds: round(m.offsetSeconds) }
       const tags = catalogTags(m.metadata)
       if (tags) c.catalogTags = tags
@@ -139,14 +151,14 @@ export function decide(catalog: Catalog, r: Reading, options: DecideOptions = {}
   return res
 }
 
-function isExcerpt(catalog: Catalog, seconds: number, trackId: string): boolean {
-  const track = catalog.track(trackId)
+async function isExcerpt(catalog: DecisionSource, seconds: number, trackId: string): Promise<boolean> {
+  const track = await catalog.track(trackId)
   return track !== undefined && seconds <= SNIPPET_SHARE * track.durationSeconds
 }
 
 /** The highest-quality edition of a recording, as Identification.edition gives it. */
-function bestEdition(catalog: Catalog, recordingId: string): Identification['edition'] {
-  const editions = catalog.editions(recordingId)
+async function bestEdition(catalog: DecisionSource, recordingId: string): Promise<Identification['edition']> {
+  const editions = await catalog.editions(recordingId)
   if (editions.length === 0) return undefined
   // As identify.ts picks it: the first of the highest rank.
   const t = editions.reduce((a, b) => (qualityRank(b.quality ?? {}) > qualityRank(a.quality ?? {}) ? b : a))

@@ -22,4 +22,5 @@ export type {
   RunOptions, Progress, EditionsFile, EditionEntry, BuildResult, BuildFileResult, ScanResult, ScanFileResult, ScanSummary, ReadSummary, ScanStatus,
 } from './scan.js'
 export type { Io } from './cli.js'
-export type { Candidate, DecideOptions } from './decide.js'
+export { decide } from './decide.js'
+export type { Candidate, DecideOptions, DecisionSource, Reading } from './decide.js'

@@ -6,7 +6,7 @@ import type { CacheStats, FingerprintCache } from './cache.js'
 import { CliError, FileError, errorMessage, type FileErrorReason } from './errors.js'
 import { WorkerPool, type PoolLimits } from './pool.js'
 import { readAudioFile, type ReadProgress } from './read.js'
-import { decide, type DecideOptions, type Reading, type ScanFileResult, type ScanStatus } from './decide.js'
+import { decide, type DecideOptions, type DecisionSource, type Reading, type ScanFileResult, type ScanStatus } from './decide.js'
 import { walkAudio, type AudioFile, type SkipReason, type SkippedPath } from './walk.js'
 
 /**
@@ -300,18 +300,30 @@ export interface ScanResult {
 }
 
 /** Identifies every audio file under `paths` against `catalog`. */
-export async function scanLibrary(paths: readonly string[], catalog: Catalog, options: RunOptions<ScanFileResult> & DecideOptions & { cache?: FingerprintCache } = {}): Promise<ScanResult> {
+export async function scanLibrary(paths: readonly string[], catalog: DecisionSource, options: RunOptions<ScanFileResult> & DecideOptions & { cache?: FingerprintCache } = {}): Promise<ScanResult> {
   const t0 = performance.now()
   const { files, skipped, ignored } = walkAudio(paths)
   const out: ScanFileResult[] = []
   const warnings: string[] = []
   let audioSeconds = 0
+  // Decisions are asked as files are read, without waiting for one another (a remote source
+  // batches them); they are reported and kept in walk order.
+  const pending: Promise<ScanFileResult>[] = []
+  let reported = Promise.resolve()
+  let reportFailure: { e: unknown } | undefined
   const run = await readFiles(files, options, options.cache, (r) => {
     const result = decide(catalog, r, options)
-    out.push(result)
+    result.catch(() => {})   // handled below, in order; not an unhandled rejection meanwhile
+    pending.push(result)
     if (r.info) audioSeconds += r.info.durationSeconds
-    options.onFile?.(result, out.length, files.length)
+    const n = pending.length
+    // A failed decision is thrown below by Promise.all; the chain itself never rejects (an
+    // intermediate rejected link would be an unhandled rejection).
+    reported = reported.then(() => result).then((res) => { if (!reportFailure) try { options.onFile?.(res, n, files.length) } catch (e) { reportFailure = { e } } }, () => {})
   })
+  await reported
+  out.push(...await Promise.all(pending))
+  if (reportFailure) throw reportFailure.e
   // A pruned cache forgets files that are gone; not after an interruption (unseen ≠ gone).
   // The scan is done: failing to save the cache must not lose its results (the report).
   try { await options.cache?.save(run.interrupted ? undefined : { within: paths.map((p) => resolve(p)) }) } catch (e) { warnings.push(`the cache was not saved: ${errorMessage(e)}`) }
@@ -332,7 +344,7 @@ function skippedResult(k: SkippedPath): ScanFileResult {
 }
 
 /** Identifies one file (no cache, no workers). */
-export async function identifyFile(path: string, catalog: Catalog, options: DecideOptions = {}): Promise<ScanFileResult> {
+export async function identifyFile(path: string, catalog: DecisionSource, options: DecideOptions = {}): Promise<ScanFileResult> {
   if (!existsSync(path)) throw new CliError(2, `no such file: ${path}`)
   const st = statSync(path)
   if (!st.isFile()) throw new CliError(2, `not a file: ${path}`)

@@ -40,7 +40,9 @@ export async function cmdIdentify(args: string[], io: Io): Promise<number> {
   }
   if (!interrupted && paths.length > 0) {
     const walk = walkAudio(paths)
-    const run = await readFiles(walk.files, { jobs: Math.min(jobs, walk.files.length), signal: io.signal, workerScript: io.workerScript }, undefined, (r) => results.push(decide(catalog, r, options)))
+    const decided: Promise<ScanFileResult>[] = []
+    const run = await readFiles(walk.files, { jobs: Math.min(jobs, walk.files.length), signal: io.signal, workerScript: io.workerScript }, undefined, (r) => { decided.push(decide(catalog, r, options)) })
+    results.push(...await Promise.all(decided))
     interrupted = run.interrupted
     for (const k of walk.skipped) results.push({ path: k.path, sizeBytes: 0, status: 'skipped', cached: false, reason: k.reason, error: k.message })
   }
@@ -95,7 +97,9 @@ async function identifyStdin(catalog: Catalog, io: Io, options: { minConfidence?
     }
     const file: AudioFile = { path: '-', open: spool, root: dir, size: statSync(spool).size, mtimeMs: 0 }
     let result: ScanFileResult | undefined
-    await readFiles([file], { jobs: 0 }, undefined, (r) => { result = decide(catalog, r, options) })
+    let decided: Promise<ScanFileResult> | undefined
+    await readFiles([file], { jobs: 0 }, undefined, (r) => { decided = decide(catalog, r, options) })
+    result = await decided
     // The spool's name is ours, not the user's: keep it out of messages.
     if (result?.error) result.error = result.error.split(spool).join('stdin')
     return result
