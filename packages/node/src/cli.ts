@@ -5,7 +5,7 @@
  */
 import { CliError } from './errors.js'
 import { cmdBuild } from './commands/build.js'
-import { cmdInfo, cmdList, cmdRemove } from './commands/catalog.js'
+import { cmdInfo, cmdList, cmdRemove, cmdSplit } from './commands/catalog.js'
 import { EXIT, nearest, type Io } from './commands/common.js'
 import { cmdDedupe } from './commands/dedupe.js'
 import { HELP } from './commands/help.js'
@@ -18,7 +18,7 @@ export { reportPath } from './commands/scan.js'
 type Command = (args: string[], io: Io) => Promise<number>
 const COMMANDS: Record<string, Command> = { scan: cmdScan, identify: cmdIdentify, dedupe: cmdDedupe }
 const CATALOG_COMMANDS: Record<string, Command> = {
-  build: (args, io) => cmdBuild(args, io, 'build'), add: (args, io) => cmdBuild(args, io, 'add'), remove: cmdRemove, list: cmdList, info: cmdInfo,
+  build: (args, io) => cmdBuild(args, io, 'build'), add: (args, io) => cmdBuild(args, io, 'add'), remove: cmdRemove, list: cmdList, info: cmdInfo, split: cmdSplit,
 }
 
 /** Runs the CLI; returns the exit code (never calls process.exit). */

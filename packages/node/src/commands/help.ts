@@ -8,6 +8,7 @@ Usage:
   peakmatch catalog remove <catalog.pmx> <track id...>      remove tracks (all or none)
   peakmatch catalog list <catalog.pmx>                      ids, titles, lengths, editions
   peakmatch catalog info <catalog.pmx>                      size, format, fingerprint parameters
+  peakmatch catalog split <catalog.pmx> --shards N -o DIR   shard files for a cluster (docs/cluster.md)
   peakmatch scan <library-dir...> --catalog catalog.pmx [--report report.json|report.csv]
   peakmatch identify <file|glob|dir|-...> --catalog catalog.pmx [--top N] [--json]
   peakmatch dedupe <library-dir...> [--json]                 group the copies of one recording
@@ -26,6 +27,7 @@ missing, damaged or of another version · 4 the catalog or report could not be w
   remove <catalog.pmx> <track id...>   remove tracks (--recording: every edition of recordings)
   list <catalog.pmx>                   one line per track (--json for scripts)
   info <catalog.pmx>                   tracks, hours, index bytes, format version, parameters
+  split <catalog.pmx> --shards N -o DIR   one file per shard of a cluster (--publish: to NATS)
 
 Every command that changes a catalog writes it atomically (temp file + rename), and only
 when the whole command succeeded. \`peakmatch catalog <command> --help\` for details.
@@ -107,6 +109,31 @@ its tracks were made with (queries must be made with the same).
 
 Example:
   peakmatch catalog info catalog.pmx
+`,
+  split: `peakmatch catalog split <catalog.pmx> --shards N -o <dir> [--publish --nats URL]
+
+Splits a catalog into N shard files, DIR/shard-K-of-N.pmx for K = 0 … N−1, for a cluster of
+shard processes (peakmatch serve --nats URL --shard K/N; docs/cluster.md). Tracks go to
+shards by recording, so every edition of a recording is in one shard; each keeps its
+metadata, editions and quality, and each shard the catalog's settings (indexing, triplets).
+The shards are written to a temporary folder in DIR and renamed into place together at the
+end: an interrupted split leaves the previous shards as they were.
+
+Options:
+  -n, --shards N         how many shards, 1 to 1024
+  -o, --output DIR       where to write the shard files (made if missing)
+      --publish          also upload them to the cluster: each shard's snapshot to the
+                         object store, the track → shard registry and the shard count to KV
+                         (replicas started without --catalog load their shard from there)
+      --nats URL         the NATS server(s) for --publish, comma-separated
+      --name NAME        the catalog's name on NATS (default: catalog)
+      --js-replicas R    JetStream replicas of buckets it creates (default: 1; 3 on a
+                         3-node cluster, so that one node may die)
+      --json             machine-readable summary on stdout
+  -h, --help
+
+Example:
+  peakmatch catalog split catalog.pmx --shards 4 -o shards --publish --nats nats://127.0.0.1:4222
 `,
   scan: `peakmatch scan <library-dir...> --catalog <catalog.pmx> [options]
 

@@ -1,0 +1,191 @@
+/**
+ * The gateway's Backend (`peakmatch serve --nats URL --gateway`): the core's ShardedCatalog over
+ * one NatsShardLink per shard, the shard count and settings from the registry. Every answer
+ * names the shards that did not answer in time (`missingShards`); a scan's decision refuses such
+ * an answer (PartialAnswerError), because a missing shard could turn a file the catalog has into
+ * "unmatched", which the locker would upload.
+ */
+import { connect, type NatsConnection } from '@nats-io/transport-node'
+import { frontEndMismatch, PeakmatchError, type Fingerprint, type Identification, type IdentifyOptions, type Match, type MatchOptions, type TrackInfo } from 'peakmatch'
+import type { DecisionSource } from '../decide.js'
+import { PartialAnswerError, type Answered, type Backend, type BackendInfo } from '../service/backend.js'
+import { ShardedCatalog, shardOf } from './core-stub.js'
+import { ClusterNames } from './names.js'
+import { NatsShardLink, ShardUnavailableError } from './shard-link.js'
+import { ClusterStore, type CatalogMeta } from './store.js'
+import { addUpdate, removeUpdate } from './updates.js'
+
+export interface ClusterBackendOptions {
+  /** A connection to use (the caller closes it); or `servers` to connect (closed by close()). */
+  nc?: NatsConnection
+  servers?: string | string[]
+  /** The catalog's name (`--name`). @default 'catalog' */
+  name?: string
+  /** How long a shard has to answer one request, retry included (`--shard-timeout-ms`). @default 2000 */
+  shardTimeoutMs?: number
+  /** How long to wait for the registry's meta entry (a split being published). @default 10000 */
+  waitForMetaMs?: number
+  log?: (line: string) => void
+}
+
+export class ClusterBackend implements Backend {
+  readonly links: NatsShardLink[]
+  readonly sharded: ShardedCatalog
+  #answered: boolean[]
+  #probe: NodeJS.Timeout | undefined
+  #closed = false
+
+  private constructor(readonly nc: NatsConnection, readonly ownsConnection: boolean, readonly store: ClusterStore, readonly meta: CatalogMeta, readonly shardTimeoutMs: number, readonly log: (line: string) => void) {
+    this.links = Array.from({ length: meta.shards }, (_, k) => new NatsShardLink(nc, store.names, k, meta.shards, shardTimeoutMs))
+    this.sharded = new ShardedCatalog(this.links)
+    this.#answered = this.links.map(() => false)
+  }
+
+  get shards(): number { return this.meta.shards }
+
+  static async connect(options: ClusterBackendOptions): Promise<ClusterBackend> {
+    const log = options.log ?? (() => {})
+    const nc = options.nc ?? await connect({ servers: options.servers ?? 'nats://127.0.0.1:4222', name: 'peakmatch-gateway', maxReconnectAttempts: -1 })
+    try {
+      const names = new ClusterNames(options.name ?? 'catalog')
+      const store = await openStore(nc, names, performance.now() + (options.waitForMetaMs ?? 10_000))
+      const until = performance.now() + (options.waitForMetaMs ?? 10_000)
+      let meta = await store.meta()
+      while (!meta && performance.now() < until) { await new Promise((r) => setTimeout(r, 200)); meta = await store.meta() }
+      if (!meta) throw new Error(`no catalog named ${JSON.stringify(names.catalog)} in the registry ${names.registryBucket}: run peakmatch catalog split --publish, or start its shards with --catalog`)
+      const backend = new ClusterBackend(nc, !options.nc, store, meta, options.shardTimeoutMs ?? 2000, log)
+      backend.#startProbe()
+      return backend
+    } catch (e) {
+      if (!options.nc) await nc.close()
+      throw e
+    }
+  }
+
+  /** Ready once every shard has answered at least once (a gateway started before its shards says so). */
+  ready(): boolean { return this.#answered.every(Boolean) }
+
+  /** Resolves when ready() (or rejects after `timeoutMs`). */
+  async whenReady(timeoutMs = 30_000): Promise<void> {
+    const until = performance.now() + timeoutMs
+    while (!this.ready()) {
+      if (performance.now() > until) throw new Error(`shards ${this.#answered.flatMap((a, k) => (a ? [] : [k])).join(', ')} have not answered in ${timeoutMs} ms`)
+      await new Promise((r) => setTimeout(r, 50))
+    }
+  }
+
+  #startProbe(): void {
+    const probe = async () => {
+      await Promise.all(this.links.map(async (l, k) => {
+        if (this.#answered[k]) return
+        try { await l.status(); this.#answered[k] = true } catch { /* not up yet */ }
+      }))
+      if (!this.ready() && !this.#closed) this.#probe = setTimeout(() => void probe(), 250)
+      else if (this.ready()) this.log(`gateway: all ${this.shards} shards answered`)
+    }
+    void probe()
+  }
+
+  async identify(fp: Fingerprint, options: IdentifyOptions): Promise<Answered<Identification>> {
+    this.#checkQuery(fp)
+    const r = await this.sharded.identify(fp, options)
+    return { value: r.identification, missingShards: r.missingShards }
+  }
+
+  async match(fp: Fingerprint, options: MatchOptions): Promise<Answered<Match[]>> {
+    this.#checkQuery(fp)
+    const r = await this.sharded.match(fp, options)
+    return { value: r.matches, missingShards: r.missingShards }
+  }
+
+  decisionSource(): DecisionSource {
+    const whole = <T>(a: Answered<T>): T => { if (a.missingShards.length > 0) throw new PartialAnswerError(a.missingShards); return a.value }
+    return {
+      identify: async (fp, o) => whole(await this.identify(fp, o)),
+      match: async (fp, o) => whole(await this.match(fp, o)),
+      track: (id) => this.#partialOnUnavailable(() => this.sharded.track(id)),
+      editions: (r) => this.#partialOnUnavailable(() => this.sharded.editions(r)),
+    }
+  }
+
+  async #partialOnUnavailable<T>(ask: () => Promise<T>): Promise<T> {
+    try { return await ask() } catch (e) {
+      if (e instanceof ShardUnavailableError) throw new PartialAnswerError([e.shard])
+      throw e
+    }
+  }
+
+  async info(): Promise<BackendInfo> {
+    const answers = await Promise.allSettled(this.links.map((l) => l.status()))
+    const stats = { tracks: 0, hashes: 0, bytes: 0, seconds: 0 }
+    const missingShards: number[] = []
+    answers.forEach((a, k) => {
+      if (a.status === 'rejected') { missingShards.push(k); return }
+      this.#answered[k] = true
+      for (const key of ['tracks', 'hashes', 'bytes', 'seconds'] as const) stats[key] += a.value.stats[key]
+    })
+    return { stats, settings: this.meta.settings, shards: this.shards, missingShards }
+  }
+
+  /**
+   * Adds a track to the shard of its recording: the update is appended to that shard's log
+   * (every replica applies it; a replica that restarts replays it from its snapshot) and the
+   * registry records where the track is. Resolves once a replica has applied it (or after the
+   * shard timeout: it is in the log, and will be).
+   */
+  async add(trackId: string, fp: Fingerprint, metadata: unknown, recordingId: string | undefined): Promise<void> {
+    this.#checkQuery(fp)
+    if (await this.store.track(trackId)) throw new PeakmatchError('DUPLICATE_TRACK', `track ${JSON.stringify(trackId)} is already in the catalog`)
+    const recording = recordingId ?? trackId
+    const k = shardOf(recording, this.shards)
+    await this.store.ensureUpdateStream(k, this.shards)
+    const seq = await this.store.publishUpdate(k, this.shards, addUpdate(trackId, recording, fp, metadata))
+    await this.store.putTrack(trackId, { shard: k, recordingId: recording })
+    await this.#applied(k, seq)
+  }
+
+  async remove(trackId: string): Promise<boolean> {
+    const entry = await this.store.track(trackId)
+    if (!entry) return false
+    await this.store.ensureUpdateStream(entry.shard, this.shards)
+    const seq = await this.store.publishUpdate(entry.shard, this.shards, removeUpdate(trackId))
+    await this.store.deleteTrack(trackId)
+    await this.#applied(entry.shard, seq)
+    return true
+  }
+
+  async #applied(shard: number, seq: number): Promise<void> {
+    const until = performance.now() + this.shardTimeoutMs
+    while (performance.now() < until) {
+      try { if ((await this.links[shard]!.status()).seq >= seq) return } catch { /* the shard is down: the log keeps the update */ }
+      await new Promise((r) => setTimeout(r, 20))
+    }
+    this.log(`gateway: update ${seq} of shard ${shard} not yet applied by the replica asked (it is in the shard's log)`)
+  }
+
+  /** A query of another front end would be refused by every shard: refused here, as a local catalog would. */
+  #checkQuery(fp: Fingerprint): void {
+    const fe = this.meta.settings.frontEnd
+    if (fe === null || fp === null || typeof fp !== 'object' || !fp.frontEnd) return
+    const diff = frontEndMismatch(fp.frontEnd, fe, true)
+    if (diff !== null) throw new PeakmatchError('INCOMPATIBLE_FINGERPRINT', `query: fingerprint parameters differ from the catalog's (${diff})`)
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true
+    clearTimeout(this.#probe)
+    if (this.ownsConnection) await this.nc.drain().catch(() => this.nc.close())
+  }
+}
+
+export type { TrackInfo }
+
+/** The catalog's buckets, waited for until `until` (a gateway may start before the first shard made them). */
+async function openStore(nc: NatsConnection, names: ClusterNames, until: number): Promise<ClusterStore> {
+  for (;;) {
+    try { return await ClusterStore.open(nc, names, { create: false }) } catch (e) {
+      if (performance.now() > until) throw new Error(`no catalog named ${JSON.stringify(names.catalog)} on this NATS (${e instanceof Error ? e.message : String(e)}): run peakmatch catalog split --publish, or start its shards with --catalog`)
+      await new Promise((r) => setTimeout(r, 200))
+    }
+  }
+}

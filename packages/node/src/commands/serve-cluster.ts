@@ -1,0 +1,114 @@
+/**
+ * The cluster side of `peakmatch serve` (docs/cluster.md): with --nats URL, either one replica of
+ * one shard (--shard K/N) or the HTTP gateway in front of all shards (--gateway). commands/serve.ts
+ * hands its parsed options here when --nats is given.
+ */
+import type { Backend } from '../service/backend.js'
+import { ClusterBackend } from '../cluster/cluster-backend.js'
+import { checkCatalogName, ClusterNames, parseShardSpec } from '../cluster/names.js'
+import { connectNats } from '../cluster/nats.js'
+import { ShardServer } from '../cluster/shard-server.js'
+import { CliError, errorMessage } from '../errors.js'
+import { EXIT, parse, positiveIntOf, type Io, type OptionSpec } from './common.js'
+
+/** The options of the cluster branch, for serve's parse (the ones serve has itself, --catalog --port --host, are shared). */
+export const CLUSTER_SERVE_OPTIONS = {
+  nats: { type: 'string' },
+  shard: { type: 'string' },
+  gateway: { type: 'boolean' },
+  catalog: { type: 'string' },
+  name: { type: 'string' },
+  port: { type: 'string' },
+  host: { type: 'string' },
+  'shard-timeout-ms': { type: 'string' },
+  'js-replicas': { type: 'string' },
+  'snapshot-delay-ms': { type: 'string' },
+} as const satisfies OptionSpec
+
+export type ClusterServeValues = { [K in keyof typeof CLUSTER_SERVE_OPTIONS]?: (typeof CLUSTER_SERVE_OPTIONS)[K]['type'] extends 'string' ? string : boolean }
+
+/** What the gateway runs its HTTP API with: serve's app over a Backend (the service helper's). */
+export type HttpFront = (backend: Backend, io: Io) => Promise<{ close(): Promise<void> }>
+
+/**
+ * Runs a shard replica or the gateway until SIGTERM, SIGINT (io.signal) or a fatal error;
+ * returns the exit code. `http` starts the gateway's HTTP API (serve.ts passes its own).
+ */
+export async function serveCluster(values: ClusterServeValues, io: Io, http?: HttpFront): Promise<number> {
+  if (values.nats === undefined) throw new CliError(EXIT.USAGE, 'serve: --nats URL is required for --shard or --gateway')
+  if ((values.shard === undefined) === !values.gateway) throw new CliError(EXIT.USAGE, 'serve --nats: give either --shard K/N (a shard replica) or --gateway (the HTTP front)')
+  const name = checkCatalogName(values.name ?? 'catalog')
+  return values.gateway ? gateway(values, name, io, http) : shard(values, name, io)
+}
+
+/** `peakmatch serve --nats …` parsed from its arguments (the dev runner and tests; serve.ts calls serveCluster). */
+export async function cmdServeCluster(args: string[], io: Io, http?: HttpFront): Promise<number> {
+  const { values, positionals } = parse('serve', args, CLUSTER_SERVE_OPTIONS)
+  if (positionals.length > 0) throw new CliError(EXIT.USAGE, `serve: unexpected argument ${JSON.stringify(positionals[0])}`)
+  return serveCluster(values, io, http)
+}
+
+async function shard(values: ClusterServeValues, name: string, io: Io): Promise<number> {
+  if (values.port !== undefined || values.host !== undefined) throw new CliError(EXIT.USAGE, 'serve --shard: a shard has no HTTP port (--port and --host are for --gateway)')
+  const { shard, shards } = parseShardSpec(values.shard!)
+  const replicas = positiveIntOf('--js-replicas', values['js-replicas'] ?? '1', 5)
+  const snapshotDelayMs = values['snapshot-delay-ms'] !== undefined ? positiveIntOf('--snapshot-delay-ms', values['snapshot-delay-ms'], 3_600_000) : undefined
+  const names = new ClusterNames(name)
+  const nc = await connectNats(values.nats!, `peakmatch-shard-${shard}-of-${shards}`)
+  const log = (line: string) => io.err(`${line}\n`)
+  let server: ShardServer
+  try {
+    server = await ShardServer.start({ nc, names, shard, shards, replicas, log, ...(values.catalog !== undefined ? { catalogPath: values.catalog } : {}), ...(snapshotDelayMs !== undefined ? { snapshotDelayMs } : {}) })
+  } catch (e) {
+    await nc.close()
+    if (e instanceof CliError) throw e
+    throw new CliError(3, `shard ${shard}/${shards} could not start: ${errorMessage(e)}`)
+  }
+  const s = server.status()
+  io.out(`peakmatch shard ${shard}/${shards} of catalog ${JSON.stringify(name)} ready (pid ${process.pid}): ${s.stats.tracks} tracks from ${server.source}, update ${s.seq}; subjects ${names.shardSubject(shard, shards, 'pass').replace(/\.pass$/, '.*')}, queue group ${names.queueGroup(shard)}\n`)
+  const why = await stopRequested(io, nc.closed())
+  log(`shard ${shard}/${shards}: ${why}: draining (requests received are answered; new ones go to other replicas)`)
+  await server.stop()
+  await nc.drain().catch(() => {})
+  log(`shard ${shard}/${shards}: stopped`)
+  return why === 'NATS connection closed' ? EXIT.INTERNAL : EXIT.OK
+}
+
+async function gateway(values: ClusterServeValues, name: string, io: Io, http: HttpFront | undefined): Promise<number> {
+  if (values.catalog !== undefined) throw new CliError(EXIT.USAGE, 'serve --gateway: the gateway holds no catalog (--catalog is for --shard: the shard file)')
+  if (!http) throw new CliError(EXIT.USAGE, 'serve --gateway: this build has no HTTP front wired (commands/serve.ts passes it)')
+  const shardTimeoutMs = positiveIntOf('--shard-timeout-ms', values['shard-timeout-ms'] ?? '2000', 600_000)
+  const nc = await connectNats(values.nats!, 'peakmatch-gateway')
+  const log = (line: string) => io.err(`${line}\n`)
+  let backend: ClusterBackend
+  try {
+    backend = await ClusterBackend.connect({ nc, name, shardTimeoutMs, log })
+  } catch (e) {
+    await nc.close()
+    throw new CliError(3, `gateway: ${errorMessage(e)}`)
+  }
+  const front = await http(backend, io)
+  const why = await stopRequested(io, nc.closed())
+  log(`gateway: ${why}: stopping`)
+  await front.close()
+  await backend.close()
+  await nc.drain().catch(() => {})
+  return EXIT.OK
+}
+
+/** Resolves with the reason when the process should stop: SIGTERM, SIGINT (io.signal), or the NATS connection closing for good. */
+function stopRequested(io: Io, closed: Promise<void | Error>): Promise<string> {
+  return new Promise((resolve) => {
+    const onTerm = () => done('SIGTERM')
+    const onAbort = () => done('interrupted')
+    function done(why: string) {
+      process.off('SIGTERM', onTerm)
+      io.signal?.removeEventListener('abort', onAbort)
+      resolve(why)
+    }
+    process.on('SIGTERM', onTerm)
+    if (io.signal?.aborted) done('interrupted')
+    io.signal?.addEventListener('abort', onAbort)
+    void closed.then(() => done('NATS connection closed'))
+  })
+}
