@@ -45,6 +45,8 @@ export interface ShardStatus {
   settings: ReturnType<Catalog['settings']>
   /** The last update applied (the shard's stream sequence). */
   seq: number
+  /** This replica's process, to tell replicas apart. */
+  pid: number
 }
 
 export class ShardServer {
@@ -163,7 +165,7 @@ export class ShardServer {
   }
 
   status(): ShardStatus {
-    return { shard: this.options.shard, shards: this.options.shards, stats: this.catalog.stats(), settings: this.catalog.settings(), seq: this.#seq }
+    return { shard: this.options.shard, shards: this.options.shards, stats: this.catalog.stats(), settings: this.catalog.settings(), seq: this.#seq, pid: process.pid }
   }
 
   #scheduleSnapshot(): void {

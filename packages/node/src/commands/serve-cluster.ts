@@ -55,6 +55,8 @@ async function shard(values: ClusterServeValues, name: string, io: Io): Promise<
   const snapshotDelayMs = values['snapshot-delay-ms'] !== undefined ? positiveIntOf('--snapshot-delay-ms', values['snapshot-delay-ms'], 3_600_000) : undefined
   const names = new ClusterNames(name)
   const nc = await connectNats(values.nats!, `peakmatch-shard-${shard}-of-${shards}`)
+  // Listening for SIGTERM from the start: one that comes while the catalog loads stops the start-up cleanly.
+  const stop = stopRequested(io, nc.closed())
   const log = (line: string) => io.err(`${line}\n`)
   let server: ShardServer
   try {
@@ -66,7 +68,7 @@ async function shard(values: ClusterServeValues, name: string, io: Io): Promise<
   }
   const s = server.status()
   io.out(`peakmatch shard ${shard}/${shards} of catalog ${JSON.stringify(name)} ready (pid ${process.pid}): ${s.stats.tracks} tracks from ${server.source}, update ${s.seq}; subjects ${names.shardSubject(shard, shards, 'pass').replace(/\.pass$/, '.*')}, queue group ${names.queueGroup(shard)}\n`)
-  const why = await stopRequested(io, nc.closed())
+  const why = await stop
   log(`shard ${shard}/${shards}: ${why}: draining (requests received are answered; new ones go to other replicas)`)
   await server.stop()
   await nc.drain().catch(() => {})
@@ -79,6 +81,7 @@ async function gateway(values: ClusterServeValues, name: string, io: Io, http: H
   if (!http) throw new CliError(EXIT.USAGE, 'serve --gateway: this build has no HTTP front wired (commands/serve.ts passes it)')
   const shardTimeoutMs = positiveIntOf('--shard-timeout-ms', values['shard-timeout-ms'] ?? '2000', 600_000)
   const nc = await connectNats(values.nats!, 'peakmatch-gateway')
+  const stop = stopRequested(io, nc.closed())
   const log = (line: string) => io.err(`${line}\n`)
   let backend: ClusterBackend
   try {
@@ -88,7 +91,7 @@ async function gateway(values: ClusterServeValues, name: string, io: Io, http: H
     throw new CliError(3, `gateway: ${errorMessage(e)}`)
   }
   const front = await http(backend, io)
-  const why = await stopRequested(io, nc.closed())
+  const why = await stop
   log(`gateway: ${why}: stopping`)
   await front.close()
   await backend.close()
@@ -96,13 +99,19 @@ async function gateway(values: ClusterServeValues, name: string, io: Io, http: H
   return EXIT.OK
 }
 
-/** Resolves with the reason when the process should stop: SIGTERM, SIGINT (io.signal), or the NATS connection closing for good. */
+/**
+ * Resolves with the reason when the process should stop: SIGTERM, SIGINT (io.signal), or the
+ * NATS connection closing for good. The SIGTERM listener stays: a second SIGTERM while draining
+ * does not cut the drain short (SIGKILL does).
+ */
 function stopRequested(io: Io, closed: Promise<void | Error>): Promise<string> {
   return new Promise((resolve) => {
+    let stopping = false
     const onTerm = () => done('SIGTERM')
     const onAbort = () => done('interrupted')
     function done(why: string) {
-      process.off('SIGTERM', onTerm)
+      if (stopping) return
+      stopping = true
       io.signal?.removeEventListener('abort', onAbort)
       resolve(why)
     }
