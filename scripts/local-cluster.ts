@@ -8,7 +8,7 @@
  * for one that has not exited in time): tests call it in afterAll, whatever happened before.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -42,14 +42,21 @@ export interface Started {
 export class Processes {
   readonly all = new Set<Started>()
 
+  /**
+   * Starts a process. Its output is kept in memory, or with `logFile` written there (a process
+   * that outlives this one, as scripts/cluster.sh's do, must not write to a pipe nobody reads).
+   */
   start(name: string, command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; detached?: boolean; logFile?: string } = {}): Started {
-    const child = spawn(command, args, { cwd: options.cwd ?? ROOT, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'], detached: options.detached ?? false })
+    const fd = options.logFile ? openSync(options.logFile, 'a') : undefined
+    const child = spawn(command, args, { cwd: options.cwd ?? ROOT, env: { ...process.env, ...options.env }, stdio: fd !== undefined ? ['ignore', fd, fd] : ['ignore', 'pipe', 'pipe'], detached: options.detached ?? false })
+    if (fd !== undefined) closeSync(fd)
     let text = ''
     const keep = (d: Buffer) => { text += d.toString(); if (text.length > 200_000) text = text.slice(-100_000) }
-    child.stdout!.on('data', keep)
-    child.stderr!.on('data', keep)
+    child.stdout?.on('data', keep)
+    child.stderr?.on('data', keep)
     const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)))
-    const p: Started = { name, child, output: () => text, exited }
+    const output = options.logFile ? () => { try { return readFileSync(options.logFile!, 'utf8') } catch { return '' } } : () => text
+    const p: Started = { name, child, output, exited }
     this.all.add(p)
     void exited.then(() => this.all.delete(p))
     return p
@@ -68,17 +75,17 @@ export class Processes {
 /** Waits until `p` printed a line matching `pattern` (or fails with its output when it exits first or after `timeoutMs`). */
 export function waitForOutput(p: Started, pattern: RegExp, timeoutMs = 60_000): Promise<string> {
   return new Promise((resolve, reject) => {
-    const check = () => {
-      const m = pattern.exec(p.output())
-      if (m) { cleanup(); resolve(m[0]) }
-    }
-    const timer = setTimeout(() => { cleanup(); reject(new Error(`${p.name}: no ${pattern} within ${timeoutMs} ms; output:\n${p.output()}`)) }, timeoutMs)
-    const onExit = () => { check(); cleanup(); reject(new Error(`${p.name} exited before ${pattern}; output:\n${p.output()}`)) }
-    function cleanup() { clearTimeout(timer); p.child.stdout!.off('data', check); p.child.stderr!.off('data', check); p.child.off('exit', onExit) }
-    p.child.stdout!.on('data', check)
-    p.child.stderr!.on('data', check)
+    let exited = false
+    const until = Date.now() + timeoutMs
+    const onExit = () => { exited = true }
     p.child.once('exit', onExit)
-    check()
+    const poll = setInterval(() => {
+      const m = pattern.exec(p.output())
+      if (m) { done(); resolve(m[0]) }
+      else if (exited) { done(); reject(new Error(`${p.name} exited before ${pattern}; output:\n${p.output()}`)) }
+      else if (Date.now() > until) { done(); reject(new Error(`${p.name}: no ${pattern} within ${timeoutMs} ms; output:\n${p.output()}`)) }
+    }, 25)
+    function done() { clearInterval(poll); p.child.off('exit', onExit) }
   })
 }
 
@@ -97,7 +104,7 @@ export interface NatsNode {
  * (routes between them; JetStream's meta group needs a majority, so a cluster of three survives
  * one node's death). Resolves when each logs that it is ready.
  */
-export async function startNats(processes: Processes, dir: string, nodes: number, ports?: { client: number[]; cluster: number[] }): Promise<NatsNode[]> {
+export async function startNats(processes: Processes, dir: string, nodes: number, ports?: { client: number[]; cluster: number[] }, detached = false): Promise<NatsNode[]> {
   const client = ports?.client ?? await Promise.all(Array.from({ length: nodes }, freePort))
   const cluster = ports?.cluster ?? await Promise.all(Array.from({ length: nodes }, freePort))
   const list: NatsNode[] = []
@@ -117,7 +124,7 @@ export async function startNats(processes: Processes, dir: string, nodes: number
     ].join('\n') + '\n')
     list.push({ name, port: client[i]!, clusterPort: cluster[i]!, url: `nats://127.0.0.1:${client[i]}`, storeDir, configPath, process: undefined as never })
   }
-  for (const n of list) n.process = processes.start(`nats-server ${n.name}`, NATS_SERVER, ['-c', n.configPath])
+  for (const n of list) n.process = processes.start(`nats-server ${n.name}`, NATS_SERVER, ['-c', n.configPath], detached ? { detached, logFile: join(dir, 'nats', `${n.name}.log`) } : {})
   await Promise.all(list.map((n) => waitForOutput(n.process, /Server is ready/, 30_000)))
   return list
 }
@@ -137,7 +144,8 @@ export interface ShardOptions {
   jsReplicas?: number
   snapshotDelayMs?: number
   replica?: string
-  detached?: boolean
+  /** Outlive this process (scripts/cluster.sh), writing to this log file. */
+  detached?: { logFile: string }
 }
 
 /** Starts one shard replica (`peakmatch serve --nats … --shard K/N`); resolves once it printed its ready line. */
@@ -147,17 +155,17 @@ export async function startShard(processes: Processes, o: ShardOptions, timeoutM
   if (o.name) args.push('--name', o.name)
   if (o.jsReplicas) args.push('--js-replicas', String(o.jsReplicas))
   if (o.snapshotDelayMs) args.push('--snapshot-delay-ms', String(o.snapshotDelayMs))
-  const p = processes.start(`shard ${o.shard}/${o.shards}${o.replica ? ` ${o.replica}` : ''}`, SERVE[0]!, args, { detached: o.detached ?? false })
+  const p = processes.start(`shard ${o.shard}/${o.shards}${o.replica ? ` ${o.replica}` : ''}`, SERVE[0]!, args, o.detached ? { detached: true, logFile: o.detached.logFile } : {})
   await waitForOutput(p, /peakmatch shard \d+\/\d+ .* ready .*\n/, timeoutMs)
   return p
 }
 
 /** Starts the gateway (`peakmatch serve --nats … --gateway --port P`); resolves once it answers /readyz. */
-export async function startGateway(processes: Processes, o: { nats: string; port: number; name?: string; shardTimeoutMs?: number; detached?: boolean }, timeoutMs = 90_000): Promise<Started> {
+export async function startGateway(processes: Processes, o: { nats: string; port: number; name?: string; shardTimeoutMs?: number; detached?: { logFile: string } }, timeoutMs = 90_000): Promise<Started> {
   const args = [...SERVE.slice(1), '--nats', o.nats, '--gateway', '--port', String(o.port)]
   if (o.name) args.push('--name', o.name)
   if (o.shardTimeoutMs) args.push('--shard-timeout-ms', String(o.shardTimeoutMs))
-  const p = processes.start('gateway', SERVE[0]!, args, { detached: o.detached ?? false })
+  const p = processes.start('gateway', SERVE[0]!, args, o.detached ? { detached: true, logFile: o.detached.logFile } : {})
   const until = Date.now() + timeoutMs
   for (;;) {
     if (p.child.exitCode !== null) throw new Error(`gateway exited (${p.child.exitCode}):\n${p.output()}`)

@@ -1,0 +1,104 @@
+/**
+ * A catalog split into 3 shard processes on a real nats-server, queried through the gateway's
+ * backend (ClusterBackend, in this process), answers as one Catalog of the same tracks: match,
+ * identify and a scan's decision. Then every replica of one shard is killed: answers come back
+ * marked with the missing shard, a decision refuses them (PARTIAL), and no query the whole
+ * catalog leaves unmatched or matches elsewhere comes back "matched" to a wrong recording.
+ */
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { fingerprint, type Fingerprint } from '../../src/index.js'
+import { decide, type Reading } from '../../packages/node/src/decide.js'
+import { saveCatalog } from '../../packages/node/src/scan.js'
+import { ClusterBackend } from '../../packages/node/src/cluster/cluster-backend.js'
+import { shardOf } from '../../packages/node/src/cluster/core-stub.js'
+import { PartialAnswerError } from '../../packages/node/src/service/backend.js'
+import { Processes, runSplit, startNats, startShard, type NatsNode, type Started } from '../../scripts/local-cluster.js'
+import { synthMusic } from '../support/synth.js'
+import { HAVE_NATS, makeWorld, tempDir, type World } from './support.js'
+
+const SHARDS = 3
+const processes = new Processes()
+const dir = tempDir('sharded')
+let nats: NatsNode[]
+let world: World
+let backend: ClusterBackend
+const shardProcesses: Started[] = []
+
+beforeAll(async () => {
+  if (!HAVE_NATS) return
+  world = makeWorld(12, 7300)
+  saveCatalog(world.catalog, join(dir, 'catalog.pmx'))
+  nats = await startNats(processes, dir, 1)
+  await runSplit(processes, [join(dir, 'catalog.pmx'), '--shards', String(SHARDS), '-o', join(dir, 'shards')])
+  // Shards from their files (the first replica of a shard publishes the snapshot and the registry).
+  shardProcesses.push(...await Promise.all(Array.from({ length: SHARDS }, (_, k) =>
+    startShard(processes, { nats: nats[0]!.url, shard: k, shards: SHARDS, catalog: join(dir, 'shards', `shard-${k}-of-${SHARDS}.pmx`) }))))
+  backend = await ClusterBackend.connect({ servers: nats[0]!.url, shardTimeoutMs: 1500 })
+  await backend.whenReady()
+})
+
+afterAll(async () => {
+  await backend?.close()
+  await processes.stopAll()
+})
+
+function reading(fp: Fingerprint): Reading {
+  return { file: { path: '', size: 0 } as Reading['file'], fp, cached: false, info: { quality: { codec: 'mp3', bitrateKbps: 128 }, tags: {}, durationSeconds: fp.durationSeconds, sampleRate: 44100, channels: 2, format: 'mp3' } }
+}
+
+describe.skipIf(!HAVE_NATS)('a catalog in shards on NATS', () => {
+  it('answers match, identify and decide as one catalog of the same tracks', async () => {
+    expect(backend.shards).toBe(SHARDS)
+    const info = await backend.info()
+    expect(info).toMatchObject({ shards: SHARDS, missingShards: [], stats: { tracks: world.catalog.size } })
+    expect(info.settings).toEqual(world.catalog.settings())
+    const source = backend.decisionSource()
+    let matched = 0
+    for (const q of world.queries) {
+      const m = await backend.match(q.fp, { limit: 5, minConfidence: 0 })
+      expect(m.missingShards).toEqual([])
+      expect(m.value, q.name).toEqual(world.catalog.match(q.fp, { limit: 5, minConfidence: 0 }))
+      const id = await backend.identify(q.fp, { quality: { codec: 'mp3', bitrateKbps: 128 } })
+      expect(id.value, q.name).toEqual(world.catalog.identify(q.fp, { quality: { codec: 'mp3', bitrateKbps: 128 } }))
+      if (id.value.status === 'matched') matched++
+      expect(await decide(source, reading(q.fp), { top: 3 }), q.name).toEqual(await decide(world.catalog, reading(q.fp), { top: 3 }))
+    }
+    // the comparison means something: most queries are found, the outside ones are not
+    expect(matched).toBeGreaterThan(world.queries.length / 2)
+  })
+
+  it('adds a track to the shard of its recording, and removes it', async () => {
+    const fp = fingerprint(synthMusic(7390, 25))
+    await backend.add('late-addition', fp, { title: 'Late' }, 'rec-late')
+    const k = shardOf('rec-late', SHARDS)
+    expect(await backend.links[k]!.track('late-addition')).toMatchObject({ recordingId: 'rec-late', metadata: { title: 'Late' } })
+    expect((await backend.match(fp, {})).value[0]).toMatchObject({ trackId: 'late-addition', recordingId: 'rec-late' })
+    await expect(backend.add('late-addition', fp, undefined, undefined)).rejects.toMatchObject({ code: 'DUPLICATE_TRACK' })
+    expect(await backend.remove('late-addition')).toBe(true)
+    expect(await backend.remove('late-addition')).toBe(false)
+    expect((await backend.match(fp, {})).value).toEqual([])
+  })
+
+  it('with every replica of a shard gone: answers name the missing shard, decisions fail PARTIAL, no wrong "matched"', async () => {
+    const gone = 1
+    const full = await Promise.all(world.queries.map(async (q) => (await backend.identify(q.fp, {})).value))
+    shardProcesses[gone]!.child.kill('SIGKILL')
+    await shardProcesses[gone]!.exited
+    const source = backend.decisionSource()
+    let partial = 0
+    for (const [i, q] of world.queries.entries()) {
+      const id = await backend.identify(q.fp, {})
+      expect(id.missingShards, q.name).toEqual([gone])
+      partial++
+      // What a partial answer calls matched is what the whole catalog calls matched.
+      if (id.value.status === 'matched') expect({ name: q.name, recordingId: id.value.recordingId }).toEqual({ name: q.name, recordingId: full[i]!.recordingId })
+      const m = await backend.match(q.fp, {})
+      expect(m.missingShards).toEqual([gone])
+      for (const x of m.value) expect(shardOf(x.recordingId, SHARDS)).not.toBe(gone)
+      await expect(decide(source, reading(q.fp))).rejects.toBeInstanceOf(PartialAnswerError)
+    }
+    expect(partial).toBe(world.queries.length)
+    expect((await backend.info()).missingShards).toEqual([gone])
+  })
+})
