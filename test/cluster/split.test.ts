@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { Catalog } from '../../src/index.js'
 import { loadCatalog, saveCatalog } from '../../packages/node/src/scan.js'
-import { shardOf } from '../../packages/node/src/cluster/core-stub.js'
+import { shardOf } from '../../src/sharded.js'
 import { cli } from '../node/support.js'
 import { makeWorld, tempDir } from './support.js'
 

@@ -9,9 +9,9 @@ import { connect, type NatsConnection } from '@nats-io/transport-node'
 import { frontEndMismatch, PeakmatchError, type Fingerprint, type Identification, type IdentifyOptions, type Match, type MatchOptions, type TrackInfo } from 'peakmatch'
 import type { DecisionSource } from '../decide.js'
 import { PartialAnswerError, type Answered, type Backend, type BackendInfo } from '../service/backend.js'
-import { ShardedCatalog, shardOf } from './core-stub.js'
+import { ShardedCatalog, shardOf } from 'peakmatch/sharded'
 import { ClusterNames } from './names.js'
-import { NatsShardLink, ShardUnavailableError } from './shard-link.js'
+import { NatsShardLink, ShardReplyError, ShardUnavailableError } from './shard-link.js'
 import { ClusterStore, type CatalogMeta } from './store.js'
 import { addUpdate, removeUpdate } from './updates.js'
 
@@ -37,7 +37,7 @@ export class ClusterBackend implements Backend {
 
   private constructor(readonly nc: NatsConnection, readonly ownsConnection: boolean, readonly store: ClusterStore, readonly meta: CatalogMeta, readonly shardTimeoutMs: number, readonly log: (line: string) => void) {
     this.links = Array.from({ length: meta.shards }, (_, k) => new NatsShardLink(nc, store.names, k, meta.shards, shardTimeoutMs))
-    this.sharded = new ShardedCatalog(this.links)
+    this.sharded = new ShardedCatalog(this.links, { frontEnd: meta.settings.frontEnd })
     this.#answered = this.links.map(() => false)
   }
 
@@ -87,13 +87,11 @@ export class ClusterBackend implements Backend {
   }
 
   async identify(fp: Fingerprint, options: IdentifyOptions): Promise<Answered<Identification>> {
-    this.#checkQuery(fp)
     const r = await this.sharded.identify(fp, options)
     return { value: r.identification, missingShards: r.missingShards }
   }
 
   async match(fp: Fingerprint, options: MatchOptions): Promise<Answered<Match[]>> {
-    this.#checkQuery(fp)
     const r = await this.sharded.match(fp, options)
     return { value: r.matches, missingShards: r.missingShards }
   }
@@ -103,14 +101,31 @@ export class ClusterBackend implements Backend {
     return {
       identify: async (fp, o) => whole(await this.identify(fp, o)),
       match: async (fp, o) => whole(await this.match(fp, o)),
-      track: (id) => this.#partialOnUnavailable(() => this.sharded.track(id)),
-      editions: (r) => this.#partialOnUnavailable(() => this.sharded.editions(r)),
+      track: (id) => this.#track(id),
+      editions: (r) => this.#editions(r),
     }
   }
 
-  async #partialOnUnavailable<T>(ask: () => Promise<T>): Promise<T> {
-    try { return await ask() } catch (e) {
-      if (e instanceof ShardUnavailableError) throw new PartialAnswerError([e.shard])
+  /**
+   * A track for a decision: asked of every shard (a track id does not say its shard); not found
+   * while some shard did not answer is a partial answer, not "no such track" (ShardedCatalog.track
+   * would say undefined, and decide() would take a snippet for a whole match).
+   */
+  async #track(trackId: string): Promise<TrackInfo | undefined> {
+    const all = await Promise.allSettled(this.links.map((l) => l.track(trackId)))
+    const missing: number[] = []
+    for (const [k, r] of all.entries()) {
+      if (r.status === 'fulfilled') { if (r.value) return r.value } else missing.push(k)
+    }
+    if (missing.length > 0) throw new PartialAnswerError(missing)
+    return undefined
+  }
+
+  /** Every edition of a recording, from the one shard that holds them all (shardOf). */
+  async #editions(recordingId: string): Promise<TrackInfo[]> {
+    const k = shardOf(recordingId, this.shards)
+    try { return await this.links[k]!.editions(recordingId) } catch (e) {
+      if (e instanceof ShardUnavailableError || e instanceof ShardReplyError) throw new PartialAnswerError([k])
       throw e
     }
   }
@@ -163,7 +178,7 @@ export class ClusterBackend implements Backend {
     this.log(`gateway: update ${seq} of shard ${shard} not yet applied by the replica asked (it is in the shard's log)`)
   }
 
-  /** A query of another front end would be refused by every shard: refused here, as a local catalog would. */
+  /** A track of another front end would be refused by every replica of its shard: refused here, as a local catalog would. */
   #checkQuery(fp: Fingerprint): void {
     const fe = this.meta.settings.frontEnd
     if (fe === null || fp === null || typeof fp !== 'object' || !fp.frontEnd) return

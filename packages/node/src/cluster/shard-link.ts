@@ -9,8 +9,8 @@
  * ShardedCatalog counts the shard missing for that request.
  */
 import type { NatsConnection } from '@nats-io/transport-node'
-import { PeakmatchError, type CatalogStats, type ErrorCode, type Fingerprint, type TrackInfo } from 'peakmatch'
-import type { ShardAlignReply, ShardAlignRequest, ShardLink, ShardPassReply, ShardPassRequest } from './core-stub.js'
+import { PeakmatchError, type CatalogStats, type ErrorCode, type Fingerprint, type ShardAlignReply, type ShardAlignRequest, type ShardPassReply, type ShardPassRequest, type TrackInfo } from 'peakmatch'
+import type { ShardLink } from 'peakmatch/sharded'
 import type { ClusterNames, ShardOp } from './names.js'
 import type { ShardStatus } from './shard-server.js'
 import { decode, encode, packFingerprint, type Reply } from './wire.js'

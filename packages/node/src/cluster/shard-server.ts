@@ -14,10 +14,10 @@
 import { statSync } from 'node:fs'
 import { DeliverPolicy, type ConsumerMessages } from '@nats-io/jetstream'
 import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node'
-import type { Catalog } from 'peakmatch'
+import type { Catalog, ShardAlignRequest, ShardPassRequest } from 'peakmatch'
 import { CliError, errorMessage } from '../errors.js'
 import { loadCatalog } from '../scan.js'
-import { shardAlign, shardOf, shardPass, type ShardAlignRequest, type ShardPassRequest } from './core-stub.js'
+import { shardOf } from 'peakmatch/sharded'
 import { ClusterNames, SHARD_OPS, type ShardOp } from './names.js'
 import { ClusterStore, type CatalogMeta, type TrackEntry } from './store.js'
 import { applyUpdate } from './updates.js'
@@ -156,8 +156,8 @@ export class ShardServer {
   #run(op: ShardOp, data: Uint8Array): unknown {
     const c = this.catalog
     switch (op) {
-      case 'pass': { const r = decode<{ fp: Uint8Array; request: ShardPassRequest }>(data); return shardPass(c, unpackFingerprint(r.fp), r.request) }
-      case 'align': { const r = decode<{ fp: Uint8Array; requests: ShardAlignRequest[] }>(data); return shardAlign(c, unpackFingerprint(r.fp), r.requests) }
+      case 'pass': { const r = decode<{ fp: Uint8Array; request: ShardPassRequest }>(data); return c.shardPass(unpackFingerprint(r.fp), r.request) }
+      case 'align': { const r = decode<{ fp: Uint8Array; requests: ShardAlignRequest[] }>(data); return c.shardAlign(unpackFingerprint(r.fp), r.requests) }
       case 'track': return c.track(decode<{ trackId: string }>(data).trackId) ?? null
       case 'editions': return c.editions(decode<{ recordingId: string }>(data).recordingId)
       case 'stats': return this.status()

@@ -12,7 +12,7 @@ import { mkdirSync, mkdtempSync, renameSync, rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Catalog } from 'peakmatch'
 import { loadCatalog, saveCatalog } from '../scan.js'
-import { shardOf } from './core-stub.js'
+import { shardOf } from 'peakmatch/sharded'
 import { shardFileName } from './names.js'
 import type { ClusterStore, TrackEntry } from './store.js'
 
