@@ -187,6 +187,7 @@ export class ClusterBackend implements Backend {
   }
 
   async close(): Promise<void> {
+    if (this.#closed) return
     this.#closed = true
     clearTimeout(this.#probe)
     if (this.ownsConnection) await this.nc.drain().catch(() => this.nc.close())

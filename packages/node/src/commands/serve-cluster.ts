@@ -3,7 +3,6 @@
  * one shard (--shard K/N) or the HTTP gateway in front of all shards (--gateway). commands/serve.ts
  * hands its parsed options here when --nats is given.
  */
-import type { Backend } from '../service/backend.js'
 import { ClusterBackend } from '../cluster/cluster-backend.js'
 import { checkCatalogName, ClusterNames, parseShardSpec } from '../cluster/names.js'
 import { connectNats } from '../cluster/nats.js'
@@ -16,6 +15,8 @@ export const CLUSTER_SERVE_OPTIONS = {
   nats: { type: 'string' },
   shard: { type: 'string' },
   gateway: { type: 'boolean' },
+  /** The gateway's check of the shard count (it reads N from the registry; a different --shards is a usage error). */
+  shards: { type: 'string' },
   catalog: { type: 'string' },
   name: { type: 'string' },
   port: { type: 'string' },
@@ -27,8 +28,12 @@ export const CLUSTER_SERVE_OPTIONS = {
 
 export type ClusterServeValues = { [K in keyof typeof CLUSTER_SERVE_OPTIONS]?: (typeof CLUSTER_SERVE_OPTIONS)[K]['type'] extends 'string' ? string : boolean }
 
-/** What the gateway runs its HTTP API with: serve's app over a Backend (the service helper's). */
-export type HttpFront = (backend: Backend, io: Io) => Promise<{ close(): Promise<void> }>
+/**
+ * The gateway's HTTP API: serve's app over the cluster's Backend, run until SIGTERM/SIGINT, then
+ * closed (which closes the backend); resolves with the exit code. serve.ts passes
+ * `(backend, io) => serveUntilStopped(await buildService(backend, …), …)`.
+ */
+export type HttpFront = (backend: ClusterBackend, io: Io) => Promise<number>
 
 /**
  * Runs a shard replica or the gateway until SIGTERM, SIGINT (io.signal) or a fatal error;
@@ -81,6 +86,7 @@ async function gateway(values: ClusterServeValues, name: string, io: Io, http: H
   if (!http) throw new CliError(EXIT.USAGE, 'serve --gateway: this build has no HTTP front wired (commands/serve.ts passes it)')
   const shardTimeoutMs = positiveIntOf('--shard-timeout-ms', values['shard-timeout-ms'] ?? '2000', 600_000)
   const nc = await connectNats(values.nats!, 'peakmatch-gateway')
+  // The HTTP front listens for SIGTERM itself once it runs; until then this one does.
   const stop = stopRequested(io, nc.closed())
   const log = (line: string) => io.err(`${line}\n`)
   let backend: ClusterBackend
@@ -90,13 +96,20 @@ async function gateway(values: ClusterServeValues, name: string, io: Io, http: H
     await nc.close()
     throw new CliError(3, `gateway: ${errorMessage(e)}`)
   }
-  const front = await http(backend, io)
-  const why = await stop
-  log(`gateway: ${why}: stopping`)
-  await front.close()
-  await backend.close()
-  await nc.drain().catch(() => {})
-  return EXIT.OK
+  if (values.shards !== undefined && positiveIntOf('--shards', values.shards, 1024) !== backend.shards) {
+    await backend.close()
+    await nc.close()
+    throw new CliError(EXIT.USAGE, `serve --gateway: catalog ${JSON.stringify(name)} is split into ${backend.shards} shards in the registry, not ${values.shards}`)
+  }
+  log(`gateway: catalog ${JSON.stringify(name)} in ${backend.shards} shards (shard timeout ${shardTimeoutMs} ms)`)
+  try {
+    // A SIGTERM while connecting: stop here rather than start listening.
+    if (await Promise.race([stop, Promise.resolve(undefined)]) !== undefined) return EXIT.OK
+    return await http(backend, io)
+  } finally {
+    await backend.close()
+    await nc.drain().catch(() => {})
+  }
 }
 
 /**
