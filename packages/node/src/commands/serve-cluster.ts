@@ -10,23 +10,22 @@ import { ShardServer } from '../cluster/shard-server.js'
 import { CliError, errorMessage } from '../errors.js'
 import { EXIT, parse, positiveIntOf, type Io, type OptionSpec } from './common.js'
 
-/** The options of the cluster branch, for serve's parse (the ones serve has itself, --catalog --port --host, are shared). */
+/** The options only the cluster branch has, for serve's parse (--catalog, --port and --host are serve's own, shared). */
 export const CLUSTER_SERVE_OPTIONS = {
   nats: { type: 'string' },
   shard: { type: 'string' },
   gateway: { type: 'boolean' },
   /** The gateway's check of the shard count (it reads N from the registry; a different --shards is a usage error). */
   shards: { type: 'string' },
-  catalog: { type: 'string' },
   name: { type: 'string' },
-  port: { type: 'string' },
-  host: { type: 'string' },
   'shard-timeout-ms': { type: 'string' },
   'js-replicas': { type: 'string' },
   'snapshot-delay-ms': { type: 'string' },
 } as const satisfies OptionSpec
 
-export type ClusterServeValues = { [K in keyof typeof CLUSTER_SERVE_OPTIONS]?: (typeof CLUSTER_SERVE_OPTIONS)[K]['type'] extends 'string' ? string : boolean }
+const SHARED_OPTIONS = { catalog: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' } } as const satisfies OptionSpec
+type Options = typeof CLUSTER_SERVE_OPTIONS & typeof SHARED_OPTIONS
+export type ClusterServeValues = { [K in keyof Options]?: Options[K]['type'] extends 'string' ? string : boolean }
 
 /**
  * The gateway's HTTP API: serve's app over the cluster's Backend, run until SIGTERM/SIGINT, then
@@ -48,7 +47,7 @@ export async function serveCluster(values: ClusterServeValues, io: Io, http?: Ht
 
 /** `peakmatch serve --nats …` parsed from its arguments (the dev runner and tests; serve.ts calls serveCluster). */
 export async function cmdServeCluster(args: string[], io: Io, http?: HttpFront): Promise<number> {
-  const { values, positionals } = parse('serve', args, CLUSTER_SERVE_OPTIONS)
+  const { values, positionals } = parse('serve', args, { ...CLUSTER_SERVE_OPTIONS, ...SHARED_OPTIONS })
   if (positionals.length > 0) throw new CliError(EXIT.USAGE, `serve: unexpected argument ${JSON.stringify(positionals[0])}`)
   return serveCluster(values, io, http)
 }
