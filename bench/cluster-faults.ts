@@ -42,7 +42,15 @@ try {
     replicas[k]!.push(await startShard(processes, { nats: urls, shard: k, shards: SHARDS, replica: 'b', jsReplicas: 3 }))
   }))
   const port = await freePort()
-  await startGateway(processes, { nats: urls, port, shardTimeoutMs: SHARD_TIMEOUT_MS })
+  const gateway = await startGateway(processes, { nats: urls, port, shardTimeoutMs: SHARD_TIMEOUT_MS })
+  let seen = 0
+  /** The gateway's lines about shards asked again or given up since the last phase. */
+  const gatewayEvents = () => {
+    const lines = gateway.output().split('\n')
+    const fresh = lines.slice(seen).filter((l) => /asked again/.test(l))
+    seen = lines.length
+    return fresh.length ? fresh.map((l) => `  gateway log: ${l.replace(/^.*gateway: /, '')}`).join('\n') : '  gateway log: no retries, no shard given up'
+  }
   const base = `http://127.0.0.1:${port}`
   console.log(`cluster up: 3 NATS nodes, ${SHARDS} shards × 2 replicas, gateway ${base} (shard timeout ${SHARD_TIMEOUT_MS} ms)`)
 
@@ -56,7 +64,7 @@ try {
     end()
     const r = await load
     const worst = Math.max(...r.latenciesMs)
-    console.log(`\n## ${name}\n${what}\n${kind}: ${summary(r)}; slowest ${worst.toFixed(0)} ms`)
+    console.log(`\n## ${name}\n${what}\n${kind}: ${summary(r)}; slowest ${worst.toFixed(0)} ms\n${gatewayEvents()}`)
     return r
   }
 

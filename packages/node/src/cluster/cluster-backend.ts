@@ -11,7 +11,7 @@ import type { DecisionSource } from '../decide.js'
 import { PartialAnswerError, type Answered, type Backend, type BackendInfo } from '../service/backend.js'
 import { ShardedCatalog, shardOf } from 'peakmatch/sharded'
 import { ClusterNames } from './names.js'
-import { NatsShardLink, ShardReplyError, ShardUnavailableError } from './shard-link.js'
+import { NatsShardLink, ShardReplyError, ShardUnavailableError, type LinkEvent } from './shard-link.js'
 import { ClusterStore, type CatalogMeta } from './store.js'
 import { addUpdate, removeUpdate } from './updates.js'
 
@@ -32,11 +32,13 @@ export class ClusterBackend implements Backend {
   readonly links: NatsShardLink[]
   readonly sharded: ShardedCatalog
   #answered: boolean[]
+  /** Per shard: link events since the last log line about it, and when that was (one line a shard per 10 s at most). */
+  #events = new Map<number, { retries: number; failures: number; reason: string; loggedAt: number }>()
   #probe: NodeJS.Timeout | undefined
   #closed = false
 
   private constructor(readonly nc: NatsConnection, readonly ownsConnection: boolean, readonly store: ClusterStore, readonly meta: CatalogMeta, readonly shardTimeoutMs: number, readonly log: (line: string) => void) {
-    this.links = Array.from({ length: meta.shards }, (_, k) => new NatsShardLink(nc, store.names, k, meta.shards, shardTimeoutMs))
+    this.links = Array.from({ length: meta.shards }, (_, k) => new NatsShardLink(nc, store.names, k, meta.shards, shardTimeoutMs, (e) => this.#report(e)))
     this.sharded = new ShardedCatalog(this.links, { frontEnd: meta.settings.frontEnd })
     this.#answered = this.links.map(() => false)
   }
@@ -60,6 +62,22 @@ export class ClusterBackend implements Backend {
       if (!options.nc) await nc.close()
       throw e
     }
+  }
+
+  /**
+   * Logs a shard's retries and failures, at most one line per shard per 10 s (a dead shard under
+   * load would otherwise write a line per request): what an operator needs to see that a replica
+   * died (retries, every request still answered) or a whole shard is gone (failures: partial answers).
+   */
+  #report(e: LinkEvent): void {
+    const now = performance.now()
+    const s = this.#events.get(e.shard) ?? { retries: 0, failures: 0, reason: '', loggedAt: -Infinity }
+    if (e.kind === 'retry') s.retries++; else s.failures++
+    s.reason = `${e.op}: ${e.reason}`
+    this.#events.set(e.shard, s)
+    if (now - s.loggedAt < 10_000) return
+    this.log(`gateway: shard ${e.shard}: ${s.retries} requests asked again, ${s.failures} given up (shard missing from those answers) since the last line; last: ${s.reason}`)
+    s.retries = 0; s.failures = 0; s.loggedAt = now
   }
 
   /** Ready once every shard has answered at least once (a gateway started before its shards says so). */

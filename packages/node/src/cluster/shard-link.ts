@@ -36,10 +36,13 @@ const INPUT_CODES = new Set<string>(['INVALID_FINGERPRINT', 'INCOMPATIBLE_FINGER
 
 export interface LinkCounters { requests: number; retries: number; failures: number }
 
+/** What a link reports: a request asked again (`retry`) or given up (`failure`), with the reason. */
+export type LinkEvent = { kind: 'retry' | 'failure'; shard: number; op: ShardOp; reason: string }
+
 export class NatsShardLink implements ShardLink {
   readonly counters: LinkCounters = { requests: 0, retries: 0, failures: 0 }
 
-  constructor(readonly nc: NatsConnection, readonly names: ClusterNames, readonly shard: number, readonly shards: number, readonly timeoutMs: number) {}
+  constructor(readonly nc: NatsConnection, readonly names: ClusterNames, readonly shard: number, readonly shards: number, readonly timeoutMs: number, readonly onEvent: (e: LinkEvent) => void = () => {}) {}
 
   pass(fp: Fingerprint, request: ShardPassRequest): Promise<ShardPassReply> {
     return this.call('pass', { fp: packFingerprint(fp), request })
@@ -76,12 +79,18 @@ export class NatsShardLink implements ShardLink {
     } catch (first) {
       if (isNoResponders(first)) await sleep(Math.min(100, (deadline - performance.now()) / 2))
       const left = Math.floor(deadline - performance.now())
-      if (left < 5) { this.counters.failures++; throw new ShardUnavailableError(this.shard, `no answer within ${this.timeoutMs} ms (${describe(first)})`, { cause: first }) }
+      if (left < 5) {
+        this.counters.failures++
+        this.onEvent({ kind: 'failure', shard: this.shard, op, reason: describe(first) })
+        throw new ShardUnavailableError(this.shard, `no answer within ${this.timeoutMs} ms (${describe(first)})`, { cause: first })
+      }
       this.counters.retries++
+      this.onEvent({ kind: 'retry', shard: this.shard, op, reason: describe(first) })
       try {
         reply = (await this.nc.request(subject, data, { timeout: left })).data
       } catch (second) {
         this.counters.failures++
+        this.onEvent({ kind: 'failure', shard: this.shard, op, reason: `${describe(first)}, then ${describe(second)}` })
         throw new ShardUnavailableError(this.shard, `no answer within ${this.timeoutMs} ms, asked twice (${describe(first)}, then ${describe(second)})`, { cause: second })
       }
     }

@@ -21,7 +21,7 @@ import { shardOf } from 'peakmatch/sharded'
 import { ClusterNames, SHARD_OPS, type ShardOp } from './names.js'
 import { ClusterStore, type CatalogMeta, type TrackEntry } from './store.js'
 import { applyUpdate } from './updates.js'
-import { decode, errorReply, okReply, unpackFingerprint } from './wire.js'
+import { decode, errorReply, FingerprintDecoder, okReply } from './wire.js'
 
 export interface ShardServerOptions {
   nc: NatsConnection
@@ -60,6 +60,7 @@ export class ShardServer {
   /** Updates that came while a snapshot was being written (toChunks: the catalog must not change meanwhile). */
   #held: { seq: number; data: Uint8Array }[] = []
   #stopped = false
+  readonly #prints = new FingerprintDecoder()
 
   private constructor(readonly options: ShardServerOptions, readonly store: ClusterStore, readonly catalog: Catalog, readonly source: string, seq: number) {
     this.#seq = seq
@@ -156,8 +157,8 @@ export class ShardServer {
   #run(op: ShardOp, data: Uint8Array): unknown {
     const c = this.catalog
     switch (op) {
-      case 'pass': { const r = decode<{ fp: Uint8Array; request: ShardPassRequest }>(data); return c.shardPass(unpackFingerprint(r.fp), r.request) }
-      case 'align': { const r = decode<{ fp: Uint8Array; requests: ShardAlignRequest[] }>(data); return c.shardAlign(unpackFingerprint(r.fp), r.requests) }
+      case 'pass': { const r = decode<{ fp: Uint8Array; request: ShardPassRequest }>(data); return c.shardPass(this.#prints.decode(r.fp), r.request) }
+      case 'align': { const r = decode<{ fp: Uint8Array; requests: ShardAlignRequest[] }>(data); return c.shardAlign(this.#prints.decode(r.fp), r.requests) }
       case 'track': return c.track(decode<{ trackId: string }>(data).trackId) ?? null
       case 'editions': return c.editions(decode<{ recordingId: string }>(data).recordingId)
       case 'stats': return this.status()

@@ -24,7 +24,36 @@ export function errorReply(e: unknown): Uint8Array {
   return encode({ ok: false, error: { code, message: e instanceof Error ? e.message : String(e) } })
 }
 
-export function packFingerprint(fp: Fingerprint): Uint8Array { return fingerprintToBytes(fp) }
+/**
+ * One query's passes (a snippet match runs up to some 25, each sent to every shard) carry the same
+ * fingerprint: it is encoded once per query (the Fingerprint object is the key) …
+ */
+const packed = new WeakMap<Fingerprint, Uint8Array>()
 
-/** msgpackr may hand back a byte field at any offset of the message; fingerprintFromBytes copies what it keeps. */
+export function packFingerprint(fp: Fingerprint): Uint8Array {
+  let bytes = packed.get(fp)
+  if (!bytes) { bytes = fingerprintToBytes(fp); packed.set(fp, bytes) }
+  return bytes
+}
+
+/**
+ * … and decoded once per query on a shard: the last few decoded fingerprints are kept with their
+ * bytes, and a request's bytes equal to one of them (compared whole: no trust in a checksum
+ * alone) reuse it. msgpackr may hand back a byte field at any offset of the message;
+ * fingerprintFromBytes copies what it keeps, and so does the cache.
+ */
+export class FingerprintDecoder {
+  readonly #recent: { bytes: Uint8Array; fp: Fingerprint }[] = []
+
+  constructor(readonly size = 16) {}
+
+  decode(bytes: Uint8Array): Fingerprint {
+    for (const r of this.#recent) if (r.bytes.length === bytes.length && Buffer.compare(r.bytes, bytes) === 0) return r.fp
+    const fp = fingerprintFromBytes(bytes)
+    this.#recent.push({ bytes: Uint8Array.prototype.slice.call(bytes), fp })
+    if (this.#recent.length > this.size) this.#recent.shift()
+    return fp
+  }
+}
+
 export function unpackFingerprint(bytes: Uint8Array): Fingerprint { return fingerprintFromBytes(bytes) }
