@@ -32,6 +32,8 @@ try {
   const dev = devCorpus(corpus, join(dir, 'catalog.pmx'))
   mkdirSync(join(dir, 'logs'))
   console.log(`catalog: dev corpus, ${dev.tracks} tracks; queries: ${dev.wholes.length} whole files, ${dev.snippets.length} snippets of 10 s; ${connections} connections`)
+  // Other work on the machine skews every number here: say how busy it was.
+  console.log(`load average at start: ${(await import('node:os')).loadavg().map((x) => x.toFixed(1)).join(', ')}`)
   const nodes = await startNats(processes, dir, 3)
   const urls = nodes.map((n) => n.url).join(',')
   await runSplit(processes, [dev.catalogPath, '--shards', String(SHARDS), '-o', join(dir, 'shards'), '--publish', '--nats', urls, '--js-replicas', '3'])
@@ -89,6 +91,7 @@ try {
   })
   await phase('snippet matches with one NATS node down', async () => 'no new fault', 'match')
 } finally {
+  console.log(`load average at end: ${(await import('node:os')).loadavg().map((x) => x.toFixed(1)).join(', ')}`)
   await processes.stopAll()
   rmSync(dir, { recursive: true, force: true })
 }

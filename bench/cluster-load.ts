@@ -49,6 +49,8 @@ async function measure(label: string, base: string, dev: ReturnType<typeof devCo
 try {
   const dev = devCorpus(corpus, join(dir, 'catalog.pmx'))
   console.log(`catalog: dev corpus, ${dev.tracks} tracks; ${connections} connections, ${seconds} s per run, on ${(await import('node:os')).cpus().length} cores`)
+  // Other work on the machine skews every number here: say how busy it was.
+  console.log(`load average at start: ${(await import('node:os')).loadavg().map((x) => x.toFixed(1)).join(', ')}`)
   console.log('| service | query | requests/s | p50 ms | p97.5 ms | p99 ms | failed |\n|---|---|---|---|---|---|---|')
   // Single process
   const port1 = await freePort()
@@ -73,6 +75,7 @@ try {
   await startGateway(processes, { nats: urls, port: port2 })
   await measure(`cluster ${SHARDS}×2, 3 NATS`, `http://127.0.0.1:${port2}`, dev)
 } finally {
+  console.log(`load average at end: ${(await import('node:os')).loadavg().map((x) => x.toFixed(1)).join(', ')}`)
   await processes.stopAll()
   rmSync(dir, { recursive: true, force: true })
 }

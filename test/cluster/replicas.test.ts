@@ -13,9 +13,10 @@ import { saveCatalog } from '../../packages/node/src/scan.js'
 import { ClusterNames } from '../../packages/node/src/cluster/names.js'
 import { NatsShardLink } from '../../packages/node/src/cluster/shard-link.js'
 import { ClusterStore } from '../../packages/node/src/cluster/store.js'
+import { publishSplit, splitCatalog } from '../../packages/node/src/cluster/split.js'
 import { addUpdate, removeUpdate } from '../../packages/node/src/cluster/updates.js'
 import { shardOf } from '../../src/sharded.js'
-import { Processes, runSplit, startNats, startShard, type NatsNode, type Started } from '../../scripts/local-cluster.js'
+import { Processes, startNats, startShard, type NatsNode, type Started } from '../../scripts/local-cluster.js'
 import { synthMusic } from '../support/synth.js'
 import { HAVE_NATS, makeWorld, tempDir, type World } from './support.js'
 
@@ -32,8 +33,9 @@ beforeAll(async () => {
   world = makeWorld(8, 7200)
   saveCatalog(world.catalog, join(dir, 'catalog.pmx'))
   nats = await startNats(processes, dir, 1)
-  await runSplit(processes, [join(dir, 'catalog.pmx'), '--shards', String(SHARDS), '-o', join(dir, 'shards'), '--publish', '--nats', nats[0]!.url, '--name', names.catalog])
   nc = await connect({ servers: nats[0]!.url })
+  // catalog split --publish, in this process (test/cluster/split.test.ts runs the command)
+  await publishSplit(await ClusterStore.open(nc, names), splitCatalog(join(dir, 'catalog.pmx'), SHARDS, join(dir, 'shards')))
 })
 
 afterAll(async () => {

@@ -11,9 +11,10 @@ import { fingerprint, type Fingerprint } from '../../src/index.js'
 import { decide, type Reading } from '../../packages/node/src/decide.js'
 import { saveCatalog } from '../../packages/node/src/scan.js'
 import { ClusterBackend } from '../../packages/node/src/cluster/cluster-backend.js'
+import { splitCatalog } from '../../packages/node/src/cluster/split.js'
 import { shardOf } from '../../src/sharded.js'
 import { PartialAnswerError } from '../../packages/node/src/service/backend.js'
-import { Processes, runSplit, startNats, startShard, type NatsNode, type Started } from '../../scripts/local-cluster.js'
+import { Processes, startNats, startShard, type NatsNode, type Started } from '../../scripts/local-cluster.js'
 import { synthMusic } from '../support/synth.js'
 import { HAVE_NATS, makeWorld, tempDir, type World } from './support.js'
 
@@ -30,7 +31,7 @@ beforeAll(async () => {
   world = makeWorld(12, 7300)
   saveCatalog(world.catalog, join(dir, 'catalog.pmx'))
   nats = await startNats(processes, dir, 1)
-  await runSplit(processes, [join(dir, 'catalog.pmx'), '--shards', String(SHARDS), '-o', join(dir, 'shards')])
+  splitCatalog(join(dir, 'catalog.pmx'), SHARDS, join(dir, 'shards'))
   // Shards from their files (the first replica of a shard publishes the snapshot and the registry).
   shardProcesses.push(...await Promise.all(Array.from({ length: SHARDS }, (_, k) =>
     startShard(processes, { nats: nats[0]!.url, shard: k, shards: SHARDS, catalog: join(dir, 'shards', `shard-${k}-of-${SHARDS}.pmx`) }))))

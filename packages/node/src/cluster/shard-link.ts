@@ -41,6 +41,12 @@ export type LinkEvent = { kind: 'retry' | 'failure'; shard: number; op: ShardOp;
 
 export class NatsShardLink implements ShardLink {
   readonly counters: LinkCounters = { requests: 0, retries: 0, failures: 0 }
+  /**
+   * The shard had no replica subscribed, asked twice, and has not answered since: a request that
+   * finds none again fails at once (the request itself is the probe: a replica back up answers
+   * it), so a shard that is down costs its partial answers no pause each.
+   */
+  #down = false
 
   constructor(readonly nc: NatsConnection, readonly names: ClusterNames, readonly shard: number, readonly shards: number, readonly timeoutMs: number, readonly onEvent: (e: LinkEvent) => void = () => {}) {}
 
@@ -77,9 +83,10 @@ export class NatsShardLink implements ShardLink {
     try {
       reply = (await this.nc.request(subject, data, { timeout: Math.max(1, Math.floor(this.timeoutMs / 2)) })).data
     } catch (first) {
-      if (isNoResponders(first)) await sleep(Math.min(100, (deadline - performance.now()) / 2))
+      const none = isNoResponders(first)
+      if (none && !this.#down) await sleep(Math.min(100, (deadline - performance.now()) / 2))
       const left = Math.floor(deadline - performance.now())
-      if (left < 5) {
+      if (left < 5 || (none && this.#down)) {
         this.counters.failures++
         this.onEvent({ kind: 'failure', shard: this.shard, op, reason: describe(first) })
         throw new ShardUnavailableError(this.shard, `no answer within ${this.timeoutMs} ms (${describe(first)})`, { cause: first })
@@ -89,11 +96,13 @@ export class NatsShardLink implements ShardLink {
       try {
         reply = (await this.nc.request(subject, data, { timeout: left })).data
       } catch (second) {
+        if (none && isNoResponders(second)) this.#down = true
         this.counters.failures++
         this.onEvent({ kind: 'failure', shard: this.shard, op, reason: `${describe(first)}, then ${describe(second)}` })
         throw new ShardUnavailableError(this.shard, `no answer within ${this.timeoutMs} ms, asked twice (${describe(first)}, then ${describe(second)})`, { cause: second })
       }
     }
+    this.#down = false
     const r = decode<Reply<T>>(reply)
     if (r.ok) return r.value
     // The query itself is wrong (every shard would say so): the caller's 400, not a missing shard.
