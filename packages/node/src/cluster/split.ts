@@ -11,6 +11,7 @@
 import { mkdirSync, mkdtempSync, renameSync, rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Catalog } from 'peakmatch'
+import { CliError, errorMessage } from '../errors.js'
 import { loadCatalog, saveCatalog } from '../scan.js'
 import { shardOf } from 'peakmatch/sharded'
 import { shardFileName } from './names.js'
@@ -32,8 +33,13 @@ export interface SplitResult {
  * set of shards as it was (never a mix of two splits).
  */
 export function splitCatalog(path: string, shards: number, dir: string, onShard: (f: ShardFile) => void = () => {}): SplitResult {
-  mkdirSync(dir, { recursive: true })
-  const work = mkdtempSync(join(dir, '.split-'))
+  let work: string
+  try {
+    mkdirSync(dir, { recursive: true })
+    work = mkdtempSync(join(dir, '.split-'))
+  } catch (e) {
+    throw new CliError(4, `cannot write shard files in ${dir}: ${errorMessage(e)}`)
+  }
   try {
     const files: ShardFile[] = []
     const registry = new Map<string, TrackEntry>()
@@ -57,7 +63,11 @@ export function splitCatalog(path: string, shards: number, dir: string, onShard:
       files.push(f)
       onShard(f)
     }
-    for (const f of files) renameSync(join(work, shardFileName(f.shard, shards)), f.path)
+    try {
+      for (const f of files) renameSync(join(work, shardFileName(f.shard, shards)), f.path)
+    } catch (e) {
+      throw new CliError(4, `cannot move the shard files into ${dir}: ${errorMessage(e)}`)
+    }
     return { shards: files, tracks, settings: settings!, registry }
   } finally {
     rmSync(work, { recursive: true, force: true })
