@@ -68,7 +68,7 @@ describe.skipIf(!HAVE_NATS)('shard replicas on NATS', () => {
     expect(await link(0).track('no such track')).toBeUndefined()
   })
 
-  it('adds and removes reach every replica of the owning shard, and a replica started later replays them', async () => {
+  it('adds and removes reach every replica of the owning shard; a replica started later replays them, and SIGTERM drains it without losing a request', async () => {
     const store = await ClusterStore.open(nc, names)
     // a recording that belongs to shard 0
     let rec = 'new-0'
@@ -88,9 +88,24 @@ describe.skipIf(!HAVE_NATS)('shard replicas on NATS', () => {
     const late = await startShard(processes, { nats: nats[0]!.url, shard: 0, shards: SHARDS, name: names.catalog, replica: 'c' })
     expect(late.output()).toMatch(/update \d+: added added/)
     expect(late.output()).toMatch(new RegExp(`update ${removeSeq}: removed ${removed}`))
-    // SIGTERM: it drains and, being ahead of the store's snapshot, writes it; then exits 0
+    // SIGTERM under load: it drains (what NATS gave it is answered: nothing to ask again) and,
+    // being ahead of the store's snapshot, writes it; then exits 0
+    const l = link(0, 4000)
+    const ids = inShard0().filter((id) => id !== removed)
+    let stopped = false, failed = 0, answered = 0
+    const load = Promise.all(Array.from({ length: 6 }, async (_, c) => {
+      for (let i = c; !stopped; i += 6) {
+        try { if (await l.track(ids[i % ids.length]!)) answered++; else failed++ } catch { failed++ }
+      }
+    }))
+    await new Promise((r) => setTimeout(r, 200))
     late.child.kill('SIGTERM')
     expect(await late.exited, late.output()).toBe(0)
+    stopped = true
+    await load
+    expect({ failed, retries: l.counters.retries }).toEqual({ failed: 0, retries: 0 })
+    expect(answered).toBeGreaterThan(0)
+    expect(late.output()).toMatch(/SIGTERM: draining/)
     expect(late.output()).toMatch(new RegExp(`snapshot written at update ${removeSeq}`))
     expect(await store.snapshotInfo(0, SHARDS)).toMatchObject({ seq: removeSeq })
   })
