@@ -32,8 +32,8 @@ export class ClusterBackend implements Backend {
   readonly links: NatsShardLink[]
   readonly sharded: ShardedCatalog
   #answered: boolean[]
-  /** Per shard: link events since the last log line about it, and when that was (one line a shard per 10 s at most). */
-  #events = new Map<number, { retries: number; failures: number; reason: string; loggedAt: number }>()
+  /** Per shard: link events not yet logged, and the timer of the next line (one line a shard per 10 s at most). */
+  #events = new Map<number, { retries: number; failures: number; reason: string; timer: NodeJS.Timeout | undefined }>()
   #probe: NodeJS.Timeout | undefined
   #closed = false
 
@@ -65,19 +65,27 @@ export class ClusterBackend implements Backend {
   }
 
   /**
-   * Logs a shard's retries and failures, at most one line per shard per 10 s (a dead shard under
-   * load would otherwise write a line per request): what an operator needs to see that a replica
-   * died (retries, every request still answered) or a whole shard is gone (failures: partial answers).
+   * Logs a shard's retries and failures: the first at once, then what came in each 10 s (a dead
+   * shard under load would otherwise write a line per request). What an operator needs to see
+   * that a replica died (requests asked again, every one still answered) or that a whole shard is
+   * gone (requests given up: answers partial).
    */
   #report(e: LinkEvent): void {
-    const now = performance.now()
-    const s = this.#events.get(e.shard) ?? { retries: 0, failures: 0, reason: '', loggedAt: -Infinity }
+    let s = this.#events.get(e.shard)
+    if (!s) { s = { retries: 0, failures: 0, reason: '', timer: undefined }; this.#events.set(e.shard, s) }
     if (e.kind === 'retry') s.retries++; else s.failures++
     s.reason = `${e.op}: ${e.reason}`
-    this.#events.set(e.shard, s)
-    if (now - s.loggedAt < 10_000) return
-    this.log(`gateway: shard ${e.shard}: ${s.retries} requests asked again, ${s.failures} given up (shard missing from those answers) since the last line; last: ${s.reason}`)
-    s.retries = 0; s.failures = 0; s.loggedAt = now
+    if (s.timer) return
+    this.#flush(e.shard)
+    s.timer = setTimeout(() => { s.timer = undefined; if (s.retries + s.failures > 0) this.#flush(e.shard) }, 10_000)
+    s.timer.unref()
+  }
+
+  #flush(shard: number): void {
+    const s = this.#events.get(shard)!
+    this.log(`gateway: shard ${shard}: ${s.retries} request${s.retries === 1 ? '' : 's'} asked again, ${s.failures} given up (the shard is missing from those answers); last: ${s.reason}`)
+    s.retries = 0
+    s.failures = 0
   }
 
   /** Ready once every shard has answered at least once (a gateway started before its shards says so). */
@@ -208,6 +216,7 @@ export class ClusterBackend implements Backend {
     if (this.#closed) return
     this.#closed = true
     clearTimeout(this.#probe)
+    for (const [k, e] of this.#events) { clearTimeout(e.timer); if (e.retries + e.failures > 0) this.#flush(k) }
     if (this.ownsConnection) await this.nc.drain().catch(() => this.nc.close())
   }
 }
