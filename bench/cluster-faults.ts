@@ -50,7 +50,7 @@ try {
   const gatewayEvents = () => {
     const lines = gateway.output().split('\n')
     const fresh = lines.slice(seen).filter((l) => /asked again/.test(l))
-    seen = lines.length
+    seen = lines.length - 1   // the last element is the line not yet ended
     return fresh.length ? fresh.map((l) => `  gateway log: ${l.replace(/^.*gateway: /, '')}`).join('\n') : '  gateway log: no retries, no shard given up'
   }
   const base = `http://127.0.0.1:${port}`
