@@ -36,7 +36,8 @@ try {
   console.log(`load average at start: ${(await import('node:os')).loadavg().map((x) => x.toFixed(1)).join(', ')}`)
   const nodes = await startNats(processes, dir, 3)
   const urls = nodes.map((n) => n.url).join(',')
-  await runSplit(processes, [dev.catalogPath, '--shards', String(SHARDS), '-o', join(dir, 'shards'), '--publish', '--nats', urls, '--js-replicas', '3'])
+  const split = await runSplit(processes, [dev.catalogPath, '--shards', String(SHARDS), '-o', join(dir, 'shards'), '--publish', '--nats', urls, '--js-replicas', '3'])
+  console.log(`shards: ${[...split.matchAll(/: (\d+) tracks \(/g)].map((m) => m[1]).join(' / ')} tracks`)
   const replicas: Started[][] = []
   for (let k = 0; k < SHARDS; k++) replicas.push([])
   await Promise.all(Array.from({ length: SHARDS }, async (_, k) => {

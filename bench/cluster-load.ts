@@ -66,7 +66,8 @@ try {
   // Cluster
   const nodes = await startNats(processes, dir, 3)
   const urls = nodes.map((n) => n.url).join(',')
-  await runSplit(processes, [dev.catalogPath, '--shards', String(SHARDS), '-o', join(dir, 'shards'), '--publish', '--nats', urls, '--js-replicas', '3'])
+  const split = await runSplit(processes, [dev.catalogPath, '--shards', String(SHARDS), '-o', join(dir, 'shards'), '--publish', '--nats', urls, '--js-replicas', '3'])
+  console.log(`shards: ${[...split.matchAll(/: (\d+) tracks \(/g)].map((m) => m[1]).join(' / ')} tracks`)
   await Promise.all(Array.from({ length: SHARDS }, async (_, k) => {
     await startShard(processes, { nats: urls, shard: k, shards: SHARDS, replica: 'a', catalog: join(dir, 'shards', `shard-${k}-of-${SHARDS}.pmx`) })
     await startShard(processes, { nats: urls, shard: k, shards: SHARDS, replica: 'b' })
