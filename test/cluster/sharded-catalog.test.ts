@@ -109,5 +109,10 @@ describe.skipIf(!HAVE_NATS)('a catalog in shards on NATS', () => {
     }
     expect(partial).toBe(world.queries.length)
     expect((await backend.info()).missingShards).toEqual([gone])
+    // No shard left: no answer at all (the service's 503 PARTIAL), not an empty one
+    for (const p of shardProcesses) p.child.kill('SIGKILL')
+    await Promise.all(shardProcesses.map((p) => p.exited))
+    await expect(backend.match(world.queries[0]!.fp, {})).rejects.toMatchObject({ code: 'PARTIAL', missingShards: [0, 1, 2] })
+    await expect(backend.identify(world.queries[0]!.fp, {})).rejects.toBeInstanceOf(PartialAnswerError)
   })
 })

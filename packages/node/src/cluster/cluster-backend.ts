@@ -114,12 +114,18 @@ export class ClusterBackend implements Backend {
 
   async identify(fp: Fingerprint, options: IdentifyOptions): Promise<Answered<Identification>> {
     const r = await this.sharded.identify(fp, options)
-    return { value: r.identification, missingShards: r.missingShards }
+    return { value: r.identification, missingShards: this.#someAnswered(r.missingShards) }
   }
 
   async match(fp: Fingerprint, options: MatchOptions): Promise<Answered<Match[]>> {
     const r = await this.sharded.match(fp, options)
-    return { value: r.matches, missingShards: r.missingShards }
+    return { value: r.matches, missingShards: this.#someAnswered(r.missingShards) }
+  }
+
+  /** An answer from no shard at all is no answer (the service's 503 PARTIAL), not an empty one marked partial. */
+  #someAnswered(missing: number[]): number[] {
+    if (missing.length === this.shards) throw new PartialAnswerError(missing)
+    return missing
   }
 
   decisionSource(): DecisionSource {
