@@ -97,3 +97,24 @@ describe('a backend with missing shards', () => {
     expect(r.json.items[1]).toEqual({ ok: false, error: { code: 'PARTIAL', message: expect.stringMatching(/shards 2 did not answer/), missingShards: [2] } })
   })
 })
+
+describe('shutdown (what SIGINT and SIGTERM call)', () => {
+  it('close() waits for the request under way, which gets its answer', async () => {
+    const backend = new HeldBackend()
+    const svc = await buildService(backend)
+    await svc.app.listen({ port: 0, host: '127.0.0.1' })
+    const { port } = svc.app.server.address() as { port: number }
+    const running = fetch(`http://127.0.0.1:${port}/v1/match`, { method: 'POST', body: new Uint8Array(bytesOf(w.snippet)), headers: { 'content-type': 'application/octet-stream' } })
+    await backend.started(1)
+    let closed = false
+    const closing = svc.close().then(() => { closed = true })
+    for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r))
+    expect(closed).toBe(false)
+    backend.releaseAll()
+    const r = await running
+    expect(r.status).toBe(200)
+    expect(await r.json()).toEqual({ schemaVersion: 1, matches: [] })
+    await closing
+    expect(closed).toBe(true)
+  })
+})

@@ -178,7 +178,7 @@ describe('catalog updates while serving', () => {
   const top = async () => (await post(admin, '/v1/match', bytesOf(w.unknown))).json.matches[0]?.trackId
 
   it('a wrong or missing token is 401, before the body is read', async () => {
-    for (const headers of [{}, { authorization: 'Bearer nope' }, { authorization: 'Basic czNjcmV0' }, { authorization: 'Bearer s3cret2' }]) {
+    for (const headers of <Record<string, string>[]>[{}, { authorization: 'Bearer nope' }, { authorization: 'Basic czNjcmV0' }, { authorization: 'Bearer s3cret2' }]) {
       const r = await req('PUT', '/v1/admin/tracks/x', headers, Buffer.alloc(20 * 2 ** 20))
       expect([r.statusCode, r.json().error.code]).toEqual([401, 'UNAUTHORIZED'])
       expect(r.headers['www-authenticate']).toBe('Bearer')

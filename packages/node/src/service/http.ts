@@ -82,6 +82,9 @@ export async function buildService(backend: Backend, options: ServiceOptions = {
     requestTimeout: Math.max(60_000, 2 * deadlineMs),
     // Unknown query fields are errors (a misspelt `limt=3` must not be ignored); types are coerced from the query string.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: true, useDefaults: false, allErrors: false } },
+    // A request that arrives on a kept-alive connection while closing is answered NOT_READY by
+    // our handlers (the service's error form, Retry-After), not by fastify's own 503 text.
+    return503OnClosing: false,
     // Router-level failures (a URL that does not decode) in the service's error form.
     frameworkErrors: (error, _request, reply) => { sendError(reply, new ServiceError('INVALID_REQUEST', error.message)) },
   })
@@ -131,6 +134,9 @@ export async function buildService(backend: Backend, options: ServiceOptions = {
     metrics.duration.observe({ route }, (performance.now() - t.start) / 1000)
   }
   app.addHook('onResponse', async (request, reply) => { finish(request, reply.statusCode) })
+  // While closing, an answer ends its connection: a keep-alive connection that went idle after
+  // close() began would otherwise hold the server open until its keep-alive timeout.
+  app.addHook('onSend', async (_request, reply) => { if (closing) reply.header('connection', 'close') })
   // A client that hung up before its answer: counted as 499, as nginx does.
   app.addHook('onRequestAbort', async (request) => { finish(request, 499) })
 
