@@ -38,6 +38,18 @@ const mean = (a: Buffer[]) => Math.round(a.reduce((s, b) => s + b.length, 0) / a
 console.log(`peakmatch serve load — catalog: ${catalog.size} tracks, ${(stats.seconds / 3600).toFixed(2)} h of audio (${corpus}); node ${process.version}, ${cpus()[0]?.model ?? 'cpu'} × ${cpus().length}, load average ${loadavg().map((x) => x.toFixed(1)).join(' ')} at start`)
 console.log(`queries: ${snippets.length} 10 s snippets (${snippets.length - prints.filter((p) => p.kind === 'snippet' && p.lengthS === 10 && p.expected).length} not in the catalog), mean ${mean(snippets)} B; ${wholes.length} whole files, mean ${mean(wholes)} B\n`)
 
+// The compute alone, in this process, over the same rotation: what the HTTP layer adds is the rest.
+function inProcess(name: string, bodies: Buffer[], run: (b: Buffer) => unknown): void {
+  const times: number[] = []
+  for (const b of bodies) { const t0 = performance.now(); run(b); times.push(performance.now() - t0) }
+  times.sort((a, b) => a - b)
+  const sum = times.reduce((a, b) => a + b, 0)
+  console.log(`in process: ${name.padEnd(22)} ${times.length} queries, mean ${(sum / times.length).toFixed(1)} ms (${(1000 * times.length / sum).toFixed(1)}/s on one core), p50 ${percentile(times, 50).toFixed(1)} ms, p95 ${percentile(times, 95).toFixed(1)} ms, p99 ${percentile(times, 99).toFixed(1)} ms`)
+}
+inProcess('match, 10 s snippets', snippets, (b) => catalog.match(fingerprintFromBytes(b)))
+inProcess('identify, whole files', wholes, (b) => catalog.identify(fingerprintFromBytes(b)))
+console.log('')
+
 // The server, as a user starts it.
 const CLI = new URL('../packages/node/src/bin.ts', import.meta.url).pathname
 const server = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve', '--catalog', file, '--port', '0'], { cwd: new URL('..', import.meta.url).pathname, stdio: ['ignore', 'pipe', 'inherit'] })
