@@ -2,7 +2,7 @@
  * The HTTP API v1 through fastify's inject(): the service answers what the catalog answers in
  * process, and every bad request gets its typed 4xx error.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
@@ -200,6 +200,14 @@ describe('catalog updates while serving', () => {
     expect(await top()).toBeUndefined()
     const gone = await req('DELETE', '/v1/admin/tracks/new%2Fpiece.flac')
     expect([gone.statusCode, gone.json().error.code]).toEqual([404, 'NOT_FOUND'])
+  })
+
+  it('docs/service.md documents the routes /openapi.json lists, no more, no fewer', async () => {
+    const doc = readFileSync(new URL('../../docs/service.md', import.meta.url), 'utf8')
+    const documented = [...doc.matchAll(/^### (.+)$/gm)].flatMap((m) => [...m[1]!.matchAll(/`(GET|POST|PUT|DELETE) ([^`]+)`/g)].map((r) => `${r[1]} ${r[2]}`))
+    const spec = (await admin.app.inject({ method: 'GET', url: '/openapi.json' })).json() as { paths: Record<string, Record<string, unknown>> }
+    const listed = Object.entries(spec.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`))
+    expect(documented.filter((r) => r !== 'GET /openapi.json').sort()).toEqual(listed.sort())
   })
 
   it('reload swaps in the rebuilt file; a failed reload keeps serving the old catalog and says why', async () => {
