@@ -9,6 +9,7 @@ import type { Fingerprint, Identification, Match } from '../../src/index.js'
 import { PartialAnswerError, type Answered, type Backend, type BackendInfo } from '../../packages/node/src/service/backend.js'
 import type { DecisionSource } from '../../packages/node/src/decide.js'
 import { buildService, type Service } from '../../packages/node/src/service/http.js'
+import { ComputeQueue } from '../../packages/node/src/service/queue.js'
 import { BATCH_TYPE, batchOf, bytesOf, post, world } from './support.js'
 
 /** A backend whose match() waits for the test to release it, and counts what it computed. */
@@ -76,6 +77,22 @@ describe('the compute queue', () => {
     backend.releaseAll()
     expect((await Promise.all([running, ...waiting])).map((r) => r.status)).toEqual([200, 200, 200])
     expect(backend.computed).toBe(3)
+  })
+
+  it('a request whose client hung up while it waited is not computed when its turn comes', async () => {
+    const q = new ComputeQueue()
+    let release!: () => void
+    const first = q.run(() => new Promise<string>((r) => { release = () => r('first') }), Infinity)
+    let ran = false
+    const second = q.run(() => { ran = true }, Infinity, () => true)
+    const third = q.run(() => 'third', Infinity)
+    release()
+    expect(await first).toBe('first')
+    await expect(second).rejects.toMatchObject({ code: 'DEADLINE_EXCEEDED' })
+    expect(await third).toBe('third')
+    expect(ran).toBe(false)
+    await new Promise((r) => setImmediate(r))   // the turn is handed on after the event loop turns
+    expect([q.busy, q.waiting]).toEqual([false, 0])
   })
 })
 

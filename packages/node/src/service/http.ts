@@ -150,6 +150,7 @@ export async function buildService(backend: Backend, options: ServiceOptions = {
   })
 
   const deadlineOf = (request: FastifyRequest) => ((request as TimedRequest)[TIMING]?.start ?? performance.now()) + deadlineMs
+  const goneOf = (request: FastifyRequest) => () => request.raw.socket?.destroyed === true
   const requireReady = () => {
     if (closing) throw new ServiceError('NOT_READY', 'the service is shutting down', { retryAfterSeconds: 1 })
     if (!backend.ready()) throw new ServiceError('NOT_READY', 'the catalog is not loaded yet', { retryAfterSeconds: 1 })
@@ -162,7 +163,7 @@ export async function buildService(backend: Backend, options: ServiceOptions = {
     requireReady()
     const fp = parseFingerprint(bodyOf(request, FINGERPRINT_TYPE), limits)
     const o = identifyOptionsOf(request.query as Record<string, unknown>)
-    const a = await queue.run(() => backend.identify(fp, o), deadlineOf(request))
+    const a = await queue.run(() => backend.identify(fp, o), deadlineOf(request), goneOf(request))
     return { schemaVersion: API_SCHEMA_VERSION, identification: a.value, ...partial(a.missingShards) }
   })
 
@@ -170,7 +171,7 @@ export async function buildService(backend: Backend, options: ServiceOptions = {
     requireReady()
     const fp = parseFingerprint(bodyOf(request, FINGERPRINT_TYPE), limits)
     const o = matchOptionsOf(request.query as Record<string, unknown>)
-    const a = await queue.run(() => backend.match(fp, o), deadlineOf(request))
+    const a = await queue.run(() => backend.match(fp, o), deadlineOf(request), goneOf(request))
     return { schemaVersion: API_SCHEMA_VERSION, matches: a.value, ...partial(a.missingShards) }
   })
 
@@ -203,7 +204,7 @@ export async function buildService(backend: Backend, options: ServiceOptions = {
         out.push(r)
       }
       return out
-    }, deadline)
+    }, deadline, goneOf(request))
     return { schemaVersion: API_SCHEMA_VERSION, items: results, ...partial([...missing].sort((a, b) => a - b)) }
   })
 
@@ -274,7 +275,7 @@ export async function buildService(backend: Backend, options: ServiceOptions = {
         const metadata = metadataOf(request.headers['x-peakmatch-metadata'])
         const fp = parseFingerprint(bodyOf(request, FINGERPRINT_TYPE), limits)
         // Through the queue: a change never lands in the middle of a decision's several questions.
-        await queue.run(() => backend.add!(trackId, fp, metadata, recordingId), deadlineOf(request))
+        await queue.run(() => backend.add!(trackId, fp, metadata, recordingId), deadlineOf(request), goneOf(request))
         const tracks = (await backend.info()).stats.tracks
         log(`added track ${JSON.stringify(trackId)} (${tracks} tracks)`)
         reply.code(201)
@@ -284,7 +285,7 @@ export async function buildService(backend: Backend, options: ServiceOptions = {
         requireReady()
         if (!backend.remove) throw new ServiceError('NOT_SUPPORTED', 'this backend cannot remove tracks')
         const { trackId } = request.params as { trackId: string }
-        const removed = await queue.run(() => backend.remove!(trackId), deadlineOf(request))
+        const removed = await queue.run(() => backend.remove!(trackId), deadlineOf(request), goneOf(request))
         if (!removed) throw new ServiceError('NOT_FOUND', `the catalog holds no track ${JSON.stringify(trackId)}`)
         const tracks = (await backend.info()).stats.tracks
         log(`removed track ${JSON.stringify(trackId)} (${tracks} tracks)`)

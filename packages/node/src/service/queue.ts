@@ -44,9 +44,10 @@ export class ComputeQueue {
   /**
    * Runs `task` when its turn comes, if that is before `deadline` (a time on the queue's clock,
    * milliseconds); rejects with OVERLOADED or DEADLINE_EXCEEDED otherwise. The task itself is
-   * not interrupted at the deadline: a batch checks it between items.
+   * not interrupted at the deadline: a batch checks it between items. `gone` says the client has
+   * hung up: checked when the turn comes, so that a request nobody waits for is not computed.
    */
-  async run<T>(task: () => Promise<T> | T, deadline: number): Promise<T> {
+  async run<T>(task: () => Promise<T> | T, deadline: number, gone: () => boolean = () => false): Promise<T> {
     if (this.#now() >= deadline) throw deadlineExceeded()
     if (this.#busy) {
       if (this.#waiting.length >= this.#maxWaiting) {
@@ -64,6 +65,8 @@ export class ComputeQueue {
       // Its turn: #busy was handed over by #next. A deadline passed while the event loop was
       // held by the computation ahead (the timer could not fire) is checked here.
       if (this.#now() >= deadline) { this.#next(); throw deadlineExceeded() }
+      // The client hung up while it waited: nobody would read the answer.
+      if (gone()) { this.#next(); throw new ServiceError('DEADLINE_EXCEEDED', 'the client closed the connection before its turn') }
     } else {
       this.#busy = true
     }
