@@ -56,10 +56,13 @@ export class ComputeQueue {
       await new Promise<void>((resolve, reject) => {
         const w: Waiter = { start: resolve, fail: reject, timer: undefined }
         const ms = deadline - this.#now()
-        w.timer = setTimeout(() => {
-          const i = this.#waiting.indexOf(w)
-          if (i >= 0) { this.#waiting.splice(i, 1); w.fail(deadlineExceeded()) }
-        }, Math.max(0, ms))
+        // setTimeout takes at most 2^31 − 1 ms (longer fires at once): no timer for a deadline that far.
+        if (ms < 2 ** 31 - 1) {
+          w.timer = setTimeout(() => {
+            const i = this.#waiting.indexOf(w)
+            if (i >= 0) { this.#waiting.splice(i, 1); w.fail(deadlineExceeded()) }
+          }, Math.max(0, ms))
+        }
         this.#waiting.push(w)
       })
       // Its turn: #busy was handed over by #next. A deadline passed while the event loop was
