@@ -145,7 +145,8 @@ export async function buildService(backend: Backend, options: ServiceOptions = {
   })
   app.setErrorHandler((error, request, reply) => {
     const e = fromFastify(error)
-    if (e.status >= 500 && e.code !== 'RELOAD_FAILED') log(`${request.method} ${request.url}: ${e.code}: ${describeCause(e)}`)
+    // Only bugs are logged one by one: a 503 under load is counted in /metrics, not written per request.
+    if (e.code === 'INTERNAL') log(`${request.method} ${request.url}: ${e.code}: ${describeCause(e)}`)
     sendError(reply, e)
   })
 
