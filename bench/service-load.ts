@@ -3,7 +3,10 @@
  * corpus catalog, a bounded autocannon load on loopback, throughput and p50/p95/p99 latency for
  * 10 s snippet matches (POST /v1/match) and whole-file identifies (POST /v1/identify).
  *
- *   npm run bench:service -- [--corpus /work/corpus] [--seconds 10] [--connections 1,8]
+ *   npm run bench:service -- [--corpus /work/corpus] [--seconds 10] [--connections 1,8] [--overload 128]
+ *
+ * The overload run sends snippets on more connections than the server lets wait (--max-queue 64):
+ * the excess is answered 503 OVERLOADED at once, and the latency of the answered ones stays bounded.
  *
  * The queries are fingerprinted once (bench/corpus-prints.ts's cache) and sent as bytes, in a
  * fixed rotation over every 10 s snippet (in and out of the catalog) or every whole file. The
@@ -24,6 +27,8 @@ const arg = (name: string) => { const i = argv.indexOf(name); return i >= 0 ? ar
 const corpus = arg('--corpus') ?? '/work/corpus'
 const seconds = Number(arg('--seconds') ?? 10)
 const connectionsList = (arg('--connections') ?? '1,8').split(',').map(Number)
+/** Connections of the overload run (past the server's --max-queue 64): 0 skips it. */
+const overload = Number(arg('--overload') ?? 128)
 
 const prints = loadCorpusPrints(corpus, console.log)
 const catalog = new Catalog()
@@ -63,11 +68,12 @@ function percentile(sorted: number[], p: number): number {
   return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!
 }
 
-interface Row { name: string; connections: number; requests: number; rps: number; p50: number; p95: number; p99: number; max: number; non2xx: number; errors: number }
+interface Row { name: string; connections: number; requests: number; rps: number; p50: number; p95: number; p99: number; max: number; non2xx: number; errors: number; overloaded: number }
 const rows: Row[] = []
 async function load(name: string, path: string, bodies: Buffer[], connections: number): Promise<void> {
   let next = 0
   const times: number[] = []
+  let overloaded = 0
   const instance = autocannon({
     url, connections, duration: seconds, timeout: 30,
     requests: [{
@@ -75,15 +81,16 @@ async function load(name: string, path: string, bodies: Buffer[], connections: n
       setupRequest: (req) => ({ ...req, body: bodies[next++ % bodies.length]! }),
     }],
   })
-  instance.on('response', (_c, _status, _bytes, ms) => { times.push(ms) })
+  // Latency of the answers (2xx); the 503 OVERLOADED of the overload run are counted apart.
+  instance.on('response', (_c, status, _bytes, ms) => { if (status === 503) overloaded++; else times.push(ms) })
   const r = await instance
   times.sort((a, b) => a - b)
   const row: Row = {
     name, connections, requests: times.length, rps: times.length / r.duration,
-    p50: percentile(times, 50), p95: percentile(times, 95), p99: percentile(times, 99), max: times[times.length - 1] ?? NaN, non2xx: r.non2xx, errors: r.errors + r.timeouts,
+    p50: percentile(times, 50), p95: percentile(times, 95), p99: percentile(times, 99), max: times[times.length - 1] ?? NaN, non2xx: r.non2xx - overloaded, errors: r.errors + r.timeouts, overloaded,
   }
   rows.push(row)
-  console.log(`${name.padEnd(26)} c=${String(connections).padEnd(3)} ${row.requests} requests, ${row.rps.toFixed(1)}/s; latency p50 ${row.p50.toFixed(1)} ms, p95 ${row.p95.toFixed(1)} ms, p99 ${row.p99.toFixed(1)} ms, max ${row.max.toFixed(0)} ms; non-2xx ${row.non2xx}, errors ${row.errors}`)
+  console.log(`${name.padEnd(26)} c=${String(connections).padEnd(3)} ${row.requests} requests, ${row.rps.toFixed(1)}/s; latency p50 ${row.p50.toFixed(1)} ms, p95 ${row.p95.toFixed(1)} ms, p99 ${row.p99.toFixed(1)} ms, max ${row.max.toFixed(0)} ms; non-2xx ${row.non2xx}, errors ${row.errors}${overloaded ? `, 503 OVERLOADED ${overloaded} (${(overloaded / r.duration).toFixed(0)}/s)` : ''}`)
 }
 
 try {
@@ -92,10 +99,11 @@ try {
   rows.length = 0
   for (const c of connectionsList) await load('match, 10 s snippets', '/v1/match', snippets, c)
   for (const c of connectionsList) await load('identify, whole files', '/v1/identify', wholes, c)
+  if (overload > 0) await load('match, overload', '/v1/match', snippets, overload)
   const rss = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${server.pid}/status`, 'utf8'))?.[1] ?? NaN) * 1024
   console.log(`\nserver RSS after the runs: ${(rss / 2 ** 20).toFixed(0)} MB`)
-  console.log('\n| route | connections | requests/s | p50 ms | p95 ms | p99 ms | max ms | non-2xx |\n|---|---|---|---|---|---|---|---|')
-  for (const r of rows) console.log(`| ${r.name} | ${r.connections} | ${r.rps.toFixed(1)} | ${r.p50.toFixed(1)} | ${r.p95.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.max.toFixed(0)} | ${r.non2xx + r.errors} |`)
+  console.log('\n| route | connections | answers/s | p50 ms | p95 ms | p99 ms | max ms | 503 | other non-2xx, errors |\n|---|---|---|---|---|---|---|---|---|')
+  for (const r of rows) console.log(`| ${r.name} | ${r.connections} | ${r.rps.toFixed(1)} | ${r.p50.toFixed(1)} | ${r.p95.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.max.toFixed(0)} | ${r.overloaded} | ${r.non2xx + r.errors} |`)
 } finally {
   server.kill('SIGTERM')
   await new Promise((r) => server.once('exit', r))
