@@ -14,7 +14,9 @@ import { ClusterBackend } from '../../packages/node/src/cluster/cluster-backend.
 import { splitCatalog } from '../../packages/node/src/cluster/split.js'
 import { shardOf } from '../../src/sharded.js'
 import { PartialAnswerError } from '../../packages/node/src/service/backend.js'
-import { Processes, startNats, startShard, type NatsNode, type Started } from '../../scripts/local-cluster.js'
+import { pack } from 'msgpackr'
+import { fingerprintToBytes } from '../../src/index.js'
+import { freePort, Processes, startGateway, startNats, startShard, type NatsNode, type Started } from '../../scripts/local-cluster.js'
 import { synthMusic } from '../support/synth.js'
 import { HAVE_NATS, makeWorld, tempDir, type World } from './support.js'
 
@@ -37,7 +39,16 @@ beforeAll(async () => {
     startShard(processes, { nats: nats[0]!.url, shard: k, shards: SHARDS, catalog: join(dir, 'shards', `shard-${k}-of-${SHARDS}.pmx`) }))))
   backend = await ClusterBackend.connect({ servers: nats[0]!.url, shardTimeoutMs: 1500 })
   await backend.whenReady()
+  // The gateway process: serve's HTTP API over the same cluster
+  port = await freePort()
+  await startGateway(processes, { nats: nats[0]!.url, port, shardTimeoutMs: 1500 })
 })
+
+let port = 0
+const post = async (path: string, body: Uint8Array, type = 'application/octet-stream') => {
+  const res = await fetch(`http://127.0.0.1:${port}${path}`, { method: 'POST', headers: { 'content-type': type }, body: body as unknown as BodyInit })
+  return { status: res.status, json: await res.json() as any }
+}
 
 afterAll(async () => {
   await backend?.close()
@@ -74,6 +85,10 @@ describe.skipIf(!HAVE_NATS)('a catalog in shards on NATS', () => {
     }
     // the comparison means something: most queries are found, the outside ones are not
     expect(matched).toBeGreaterThan(world.queries.length / 2)
+    // and the gateway process answers the same over HTTP
+    const q = world.queries[0]!
+    expect(await post('/v1/match', fingerprintToBytes(q.fp))).toEqual({ status: 200, json: { schemaVersion: 1, matches: world.catalog.match(q.fp, {}) } })
+    expect((await fetch(`http://127.0.0.1:${port}/v1/catalog`).then((r) => r.json()) as any)).toMatchObject({ shards: SHARDS, stats: { tracks: world.catalog.size } })
   })
 
   it('adds a track to the shard of its recording, and removes it', async () => {
@@ -109,6 +124,14 @@ describe.skipIf(!HAVE_NATS)('a catalog in shards on NATS', () => {
     }
     expect(partial).toBe(world.queries.length)
     expect((await backend.info()).missingShards).toEqual([gone])
+    // over HTTP: a 200 marked partial; a scan's decision in a batch fails that item PARTIAL
+    const q = world.queries[0]!
+    const http = await post('/v1/identify', fingerprintToBytes(q.fp))
+    expect(http.status).toBe(200)
+    expect(http.json.partial).toEqual({ missingShards: [gone] })
+    const batch = await post('/v1/batch', pack({ v: 1, items: [{ op: 'decide', fingerprint: fingerprintToBytes(q.fp), options: { durationSeconds: q.fp.durationSeconds } }] }), 'application/vnd.peakmatch.batch+msgpack')
+    expect(batch.status).toBe(200)
+    expect(batch.json.items[0]).toMatchObject({ ok: false, error: { code: 'PARTIAL' } })
     // No shard left: no answer at all (the service's 503 PARTIAL), not an empty one
     for (const p of shardProcesses) p.child.kill('SIGKILL')
     await Promise.all(shardProcesses.map((p) => p.exited))
