@@ -5,12 +5,13 @@
  * an answer (PartialAnswerError), because a missing shard could turn a file the catalog has into
  * "unmatched", which the locker would upload.
  */
-import { connect, type NatsConnection } from '@nats-io/transport-node'
+import type { NatsConnection } from '@nats-io/transport-node'
 import { frontEndMismatch, PeakmatchError, type Fingerprint, type Identification, type IdentifyOptions, type Match, type MatchOptions, type TrackInfo } from 'peakmatch'
 import type { DecisionSource } from '../decide.js'
 import { PartialAnswerError, type Answered, type Backend, type BackendInfo } from '../service/backend.js'
 import { ShardedCatalog, shardOf } from 'peakmatch/sharded'
 import { ClusterNames } from './names.js'
+import { connectNats } from './nats.js'
 import { NatsShardLink, ShardReplyError, ShardUnavailableError, type LinkEvent } from './shard-link.js'
 import { ClusterStore, type CatalogMeta } from './store.js'
 import { addUpdate, removeUpdate } from './updates.js'
@@ -18,7 +19,8 @@ import { addUpdate, removeUpdate } from './updates.js'
 export interface ClusterBackendOptions {
   /** A connection to use (the caller closes it); or `servers` to connect (closed by close()). */
   nc?: NatsConnection
-  servers?: string | string[]
+  /** Comma-separated NATS URLs. */
+  servers?: string
   /** The catalog's name (`--name`). @default 'catalog' */
   name?: string
   /** How long a shard has to answer one request, retry included (`--shard-timeout-ms`). @default 2000 */
@@ -47,7 +49,7 @@ export class ClusterBackend implements Backend {
 
   static async connect(options: ClusterBackendOptions): Promise<ClusterBackend> {
     const log = options.log ?? (() => {})
-    const nc = options.nc ?? await connect({ servers: options.servers ?? 'nats://127.0.0.1:4222', name: 'peakmatch-gateway', maxReconnectAttempts: -1 })
+    const nc = options.nc ?? await connectNats(options.servers ?? 'nats://127.0.0.1:4222', 'peakmatch-gateway')
     try {
       const names = new ClusterNames(options.name ?? 'catalog')
       const store = await openStore(nc, names, performance.now() + (options.waitForMetaMs ?? 10_000))
