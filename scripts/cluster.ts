@@ -102,6 +102,9 @@ function status(): void {
   console.log(`NATS ${state.nats.join(',')}; gateway ${state.gateway}`)
 }
 
+// `scripts/cluster.sh status | head` closes the pipe early: that is not an error.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') process.exit(0); throw e })
+
 if (command === 'start') await start()
 else if (command === 'stop') await stop()
 else if (command === 'status') status()
