@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url'
 export const NATS_SERVER = process.env.NATS_SERVER ?? '/usr/sbin/nats-server'
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 /** A peakmatch `serve --nats …` process from the TypeScript source. */
-const SERVE = [process.execPath, '--import', 'tsx', join(ROOT, 'scripts', 'serve-cluster.ts')]
+const SERVE = [process.execPath, '--import', 'tsx', join(ROOT, 'packages', 'node', 'src', 'bin.ts'), 'serve']
 
 export function natsServerAvailable(): boolean { return existsSync(NATS_SERVER) }
 

@@ -231,8 +231,19 @@ Options:
       --max-queue N      most requests waiting for their turn (default: 64)
   -h, --help
 
-The NATS cluster (--nats URL with --shard K/N or --gateway --shards N) is described in
-docs/service.md.
+A catalog split into shards on NATS (docs/cluster.md; catalog split makes the shards):
+  peakmatch serve --nats URL --shard K/N [--catalog shard.pmx]    one replica of shard K of N
+  peakmatch serve --nats URL --gateway [--port N]                 this HTTP API over every shard
+      --nats URLS            NATS server(s), comma-separated
+      --shard K/N            serve shard K (0-based) of N; without --catalog its snapshot is loaded
+                             from JetStream (how a new or restarted replica joins)
+      --gateway              the HTTP front: every query goes to every shard, answers merged as one
+                             catalog would; shards that do not answer are named (partial)
+      --shards N             the gateway's check of the shard count in the registry
+      --name NAME            the catalog's name on NATS (default: catalog)
+      --shard-timeout-ms N   how long the gateway waits for a shard (default: 2000; one retry)
+      --js-replicas R        JetStream replication of what this process creates (default: 1)
+      --snapshot-delay-ms N  quiet time after adds/removes before a shard rewrites its snapshot
 
 Example:
   peakmatch serve --catalog catalog.pmx --port 8080 &

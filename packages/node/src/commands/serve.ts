@@ -6,10 +6,11 @@
 import { resolve } from 'node:path'
 import { CliError, errorMessage } from '../errors.js'
 import { loadCatalog } from '../scan.js'
-import { LocalBackend } from '../service/backend.js'
+import { LocalBackend, type Backend } from '../service/backend.js'
 import { buildService, DEFAULTS, type Service } from '../service/http.js'
 import { EXIT, parse, positiveIntOf, type Io } from './common.js'
 import { HELP } from './help.js'
+import { CLUSTER_SERVE_OPTIONS, serveCluster } from './serve-cluster.js'
 
 /** How often a line sums up the requests answered (when there were any): the only request log. */
 const SUMMARY_SECONDS = 60
@@ -23,11 +24,8 @@ export const SERVE_OPTIONS = {
   'max-items': { type: 'string' },
   'deadline-ms': { type: 'string' },
   'max-queue': { type: 'string' },
-  // The NATS cluster's options (commands/serve-cluster.ts): declared here so that they parse.
-  nats: { type: 'string' },
-  shard: { type: 'string' },
-  gateway: { type: 'boolean' },
-  shards: { type: 'string' },
+  // The NATS cluster's own (a shard, the gateway): commands/serve-cluster.ts.
+  ...CLUSTER_SERVE_OPTIONS,
 } as const
 
 export async function cmdServe(args: string[], io: Io): Promise<number> {
@@ -35,27 +33,37 @@ export async function cmdServe(args: string[], io: Io): Promise<number> {
   if (values.help) { io.out(HELP.serve!); return EXIT.OK }
   if (positionals.length > 0) throw new CliError(EXIT.USAGE, `serve: unexpected argument ${JSON.stringify(positionals[0])} (the catalog is given with --catalog)`)
 
-  // ---- cluster hook (issue 10, part 4): the cluster helper's module takes these; the lead merges:
-  // if (values.nats) return serveCluster(values, io)
+  const http = httpOptions(values)
+  const log = (line: string) => io.err(`peakmatch serve: ${new Date().toISOString()} ${line}\n`)
+  const front = async (backend: Backend, tracks: number): Promise<number> => {
+    const service = await buildService(backend, { ...http.limits, log })
+    return serveUntilStopped(service, { port: http.port, host: http.host, tracks, io, log })
+  }
+  // A shard of a NATS cluster, or its gateway: the gateway serves this same HTTP front.
   if (values.nats !== undefined || values.shard !== undefined || values.gateway || values.shards !== undefined) {
-    throw new CliError(EXIT.USAGE, 'serve: --nats, --shard, --gateway and --shards run a NATS cluster, which this build of peakmatch does not include; serve one catalog with: peakmatch serve --catalog catalog.pmx')
+    return serveCluster(values, io, async (backend) => front(backend, (await backend.info()).stats.tracks))
   }
 
-  if (!values.catalog) throw new CliError(EXIT.USAGE, 'serve: --catalog <catalog.pmx> is required')
-  const port = values.port === undefined ? 8080 : portOf(values.port)
-  const host = values.host ?? '127.0.0.1'
-  const maxBodyMb = values['max-body-mb'] === undefined ? DEFAULTS.maxBodyBytes / 2 ** 20 : positiveIntOf('--max-body-mb', values['max-body-mb'], 1024)
-  const maxItems = values['max-items'] === undefined ? DEFAULTS.maxItems : positiveIntOf('--max-items', values['max-items'], 100_000)
-  const deadlineMs = values['deadline-ms'] === undefined ? DEFAULTS.deadlineMs : positiveIntOf('--deadline-ms', values['deadline-ms'], 3_600_000)
-  const maxQueue = values['max-queue'] === undefined ? DEFAULTS.maxQueue : positiveIntOf('--max-queue', values['max-queue'], 100_000)
-  const adminToken = values['admin-token'] ?? (process.env.PEAKMATCH_ADMIN_TOKEN || undefined)
-
+  if (!values.catalog) throw new CliError(EXIT.USAGE, 'serve: --catalog <catalog.pmx> is required (or --nats for a cluster: peakmatch serve --help)')
   const path = resolve(values.catalog)
   const catalog = loadCatalog(path)
-  const log = (line: string) => io.err(`peakmatch serve: ${new Date().toISOString()} ${line}\n`)
-  const backend = new LocalBackend(catalog, async () => loadCatalog(path))
-  const service = await buildService(backend, { maxBodyBytes: maxBodyMb * 2 ** 20, maxItems, deadlineMs, maxQueue, adminToken, log })
-  return await serveUntilStopped(service, { port, host, tracks: catalog.size, io, log })
+  return front(new LocalBackend(catalog, async () => loadCatalog(path)), catalog.size)
+}
+
+/** The HTTP front's options, one catalog's or the gateway's. */
+function httpOptions(values: { port?: string; host?: string; 'max-body-mb'?: string; 'max-items'?: string; 'deadline-ms'?: string; 'max-queue'?: string; 'admin-token'?: string }) {
+  const maxBodyMb = values['max-body-mb'] === undefined ? DEFAULTS.maxBodyBytes / 2 ** 20 : positiveIntOf('--max-body-mb', values['max-body-mb'], 1024)
+  return {
+    port: values.port === undefined ? 8080 : portOf(values.port),
+    host: values.host ?? '127.0.0.1',
+    limits: {
+      maxBodyBytes: maxBodyMb * 2 ** 20,
+      maxItems: values['max-items'] === undefined ? DEFAULTS.maxItems : positiveIntOf('--max-items', values['max-items'], 100_000),
+      deadlineMs: values['deadline-ms'] === undefined ? DEFAULTS.deadlineMs : positiveIntOf('--deadline-ms', values['deadline-ms'], 3_600_000),
+      maxQueue: values['max-queue'] === undefined ? DEFAULTS.maxQueue : positiveIntOf('--max-queue', values['max-queue'], 100_000),
+      adminToken: values['admin-token'] ?? (process.env.PEAKMATCH_ADMIN_TOKEN || undefined),
+    },
+  }
 }
 
 /**
