@@ -10,10 +10,11 @@ import { retryAfterMs } from './retry.js'
 export interface ServiceErrorBody { code: string; message: string }
 
 export type Outcome =
+  /** A 2xx; `body` is its JSON, undefined when it is not JSON. */
   | { kind: 'answer'; status: number; body: unknown }
   /** Worth another attempt. `unreachable`: no HTTP answer at all (connection, DNS, timeout). */
   | { kind: 'retry'; unreachable: boolean; why: string; retryAfterMs?: number }
-  /** A 4xx (or an answer that is not JSON): asking again would not help. */
+  /** A 4xx: asking again would not help. */
   | { kind: 'refused'; status: number; error: ServiceErrorBody }
 
 export interface RequestOptions {
@@ -43,10 +44,9 @@ export async function request(url: URL, options: RequestOptions): Promise<Outcom
     const text = await res.text()
     let body: unknown
     try { body = text === '' ? undefined : JSON.parse(text) } catch { body = undefined }
-    if (res.status >= 200 && res.status < 300) {
-      if (body === undefined) return { kind: 'refused', status: res.status, error: { code: 'BAD_ANSWER', message: `HTTP ${res.status} with a body that is not JSON (is ${url.origin} a peakmatch service?)` } }
-      return { kind: 'answer', status: res.status, body }
-    }
+    // A 2xx whose body is not JSON is still an answer (GET /readyz may say just "ok"); the
+    // caller checks the body it needs.
+    if (res.status >= 200 && res.status < 300) return { kind: 'answer', status: res.status, body }
     const error = errorBody(body, res.status, text)
     if (res.status >= 500 || res.status === 429 || res.status === 408) {
       const after = retryAfterMs(res.headers.get('retry-after'))

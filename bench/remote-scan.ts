@@ -1,0 +1,159 @@
+/**
+ * What `peakmatch scan --server` sends, what a decision needs, and how fast it goes, on the dev
+ * corpus (docs/scan.md, "Scanning against a server"):
+ *
+ *   npx tsx bench/remote-scan.ts --corpus /work/corpus [--jobs 2] [--cache FILE] [--cold] [--ranks 1,2,3]
+ *
+ * 1. A catalog of the corpus's tracks, saved for the service: a separate process on loopback
+ *    (test/remote/test-service.ts, the stand-in of `peakmatch serve`; this file with --serve).
+ * 2. Bytes: every query and negative file's fingerprint as sent (fingerprintToBytes of what
+ *    remote/send.ts keeps), its gzip -6 size for reference, and the request bodies as sent, against
+ *    the file's own size and against a 128 kbit/s mp3 of the same length (16 000 B/s).
+ * 3. What a decision needs: every file decided locally (decide.ts) with all its hashes, and with
+ *    only the hashes of rank < K, the answers (status, track) compared.
+ * 4. Throughput: scanLibrary against the catalog in this process and through the service, from
+ *    the fingerprint cache (decoding out of the way: the decision's own cost) and, with --cold,
+ *    decoding every file (no cache).
+ */
+import { spawn } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { cpus, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { gzipSync } from 'node:zlib'
+import { fingerprintToBytes, type Catalog, type Fingerprint } from '../src/index.js'
+import { decide, type Reading, type ScanFileResult } from '../packages/node/src/decide.js'
+import { FingerprintCache } from '../packages/node/src/cache.js'
+import { RemoteCatalog } from '../packages/node/src/remote/remote-catalog.js'
+import { fingerprintToSend, keepRanksBelow } from '../packages/node/src/remote/send.js'
+import { buildCatalog, loadCatalog, readFiles, saveCatalog, scanLibrary, type ScanResult } from '../packages/node/src/scan.js'
+import { walkAudio } from '../packages/node/src/walk.js'
+import { startTestService } from '../test/remote/test-service.js'
+
+const workerScript = new URL('../test/support/scan-worker.mjs', import.meta.url)
+const argv = process.argv.slice(2)
+const arg = (name: string) => { const i = argv.indexOf(name); return i >= 0 ? argv[i + 1] : undefined }
+
+if (arg('--serve')) {
+  // The service process: the stand-in server on an ephemeral port; its URL on stdout.
+  const service = await startTestService(loadCatalog(arg('--serve')!))
+  console.log(service.url)
+  process.stdin.resume()
+  process.stdin.on('end', () => { void service.close().then(() => process.exit(0)) })
+} else {
+  await main()
+}
+
+async function main(): Promise<void> {
+  const dir = arg('--corpus')
+  if (!dir) { console.error('usage: npx tsx bench/remote-scan.ts --corpus DIR [--jobs 2] [--cache FILE] [--cold] [--ranks 1,2,3]'); process.exit(2) }
+  const jobs = Number(arg('--jobs') ?? 2)
+  const ranks = (arg('--ranks') ?? '1,2,3').split(',').map(Number)
+  const tmp = mkdtempSync(join(tmpdir(), 'peakmatch-remote-bench-'))
+  const cachePath = arg('--cache') ?? join(tmp, 'cache.lmdb')
+  console.log(`peakmatch scan --server benchmark — ${dir}; node ${process.version}, ${cpus()[0]?.model ?? 'cpu'} × ${cpus().length}, ${jobs} decoding threads\n`)
+
+  let t0 = performance.now()
+  const built = await buildCatalog([join(dir, 'catalog')], { jobs, workerScript })
+  const pmx = join(tmp, 'catalog.pmx')
+  saveCatalog(built.catalog, pmx)
+  const catalog = built.catalog
+  console.log(`catalog: ${catalog.size} tracks, ${(catalog.stats().seconds / 3600).toFixed(2)} h, indexFanout ${catalog.settings().indexFanout}, built in ${((performance.now() - t0) / 1000).toFixed(0)} s`)
+
+  const library = [join(dir, 'queries'), join(dir, 'negatives')]
+  const files = walkAudio(library).files
+  t0 = performance.now()
+  const readings: Reading[] = []
+  const cache = await FingerprintCache.open(cachePath, false)
+  await readFiles(files, { jobs, workerScript }, cache, (r) => readings.push(r))
+  await cache.save()
+  console.log(`read ${readings.length} files (${readings.filter((r) => r.cached).length} from the cache ${cachePath}) in ${((performance.now() - t0) / 1000).toFixed(0)} s\n`)
+  const ok = readings.filter((r) => r.fp && r.info)
+  const kindOf = (r: Reading) => (r.file.path.includes('/queries/whole/') ? 'whole-file queries' : r.file.path.includes('/queries/snippet/') ? 'snippet queries' : 'negatives (whole tracks)')
+
+  // ------------------------------------------------------------------ bytes per file
+  console.log('## Bytes sent per file (fingerprint as sent by remote/send.ts; gzip -6 for reference)\n')
+  console.log('| files | n | audio | fingerprint B/s | gzip B/s | of a 128 kbit/s mp3 | of the file (WAV) | per file, median |')
+  console.log('|---|---|---|---|---|---|---|---|')
+  for (const kind of ['whole-file queries', 'negatives (whole tracks)', 'snippet queries']) {
+    const rs = ok.filter((r) => kindOf(r) === kind)
+    if (rs.length === 0) continue
+    let bytes = 0, gz = 0, seconds = 0, size = 0
+    const per: number[] = []
+    for (const r of rs) {
+      const b = fingerprintToBytes(fingerprintToSend(r.fp!, r.info!.durationSeconds, {}, catalog.settings()))
+      bytes += b.length; gz += gzipSync(b, { level: 6 }).length; seconds += r.info!.durationSeconds; size += r.file.size
+      per.push(b.length)
+    }
+    per.sort((a, b) => a - b)
+    const mp3 = seconds * 16000
+    console.log(`| ${kind} | ${rs.length} | ${(seconds / 3600).toFixed(2)} h | ${(bytes / seconds).toFixed(0)} | ${(gz / seconds).toFixed(0)} | ${pct(bytes / mp3)} (gzip ${pct(gz / mp3)}) | ${pct(bytes / size, 3)} | ${(per[per.length >> 1]! / 1024).toFixed(1)} KiB |`)
+  }
+
+  // ------------------------------------------------------------------ what a decision needs
+  console.log('\n## Decisions with fewer hashes: only ranks < K (all files decided in this process)\n')
+  const full = new Map<string, ScanFileResult>()
+  for (const r of ok) full.set(r.file.path, await decide(catalog, r, {}))
+  console.log('| K | files | hashes kept | same status and track | changed | of which whole files (> 60 s) | max confidence change (same answer) |')
+  console.log('|---|---|---|---|---|---|---|')
+  for (const k of ranks) {
+    let same = 0, kept = 0, all = 0, longChanged = 0, maxDelta = 0
+    const changed: string[] = []
+    for (const r of ok) {
+      const fp = keepRanksBelow(r.fp!, k)
+      kept += fp.hashes.length; all += r.fp!.hashes.length
+      const a = full.get(r.file.path)!, b = await decide(catalog, { ...r, fp }, {})
+      if (a.status === b.status && a.trackId === b.trackId) { same++; maxDelta = Math.max(maxDelta, Math.abs((a.confidence ?? 0) - (b.confidence ?? 0))) }
+      else { changed.push(`${kindOf(r)} ${r.file.path.split('/').pop()}: ${a.status} ${a.trackId ?? ''} → ${b.status} ${b.trackId ?? ''}`); if (r.info!.durationSeconds > 60) longChanged++ }
+    }
+    console.log(`| ${k} | ${ok.length} | ${pct(kept / all)} | ${same} | ${changed.length} | ${longChanged} | ${maxDelta.toFixed(3)} |`)
+    for (const c of changed.slice(0, 8)) console.log(`|   | ${c} |`)
+  }
+
+  // ------------------------------------------------------------------ throughput
+  const server = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--serve', pmx], { stdio: ['pipe', 'pipe', 'inherit'] })
+  const url = await new Promise<string>((resolve, reject) => {
+    server.stdout.once('data', (d: Buffer) => resolve(d.toString().trim()))
+    server.once('exit', (code) => reject(new Error(`the service process exited ${code}`)))
+  })
+  console.log(`\n## Throughput (service: ${url}, its own process on loopback)\n`)
+  console.log('| run | files | audio | seconds | files/s | audio s/s | requests | body bytes per file | answers as local |')
+  console.log('|---|---|---|---|---|---|---|---|---|')
+  const localWarm = await timed(() => scanLibrary(library, catalog, { jobs, workerScript, ...withCache() }))
+  row('local catalog, from the cache', localWarm)
+  let remote = await RemoteCatalog.connect(url)
+  const remoteWarm = await timed(() => scanLibrary(library, remote, { jobs, workerScript, ...withCache() }))
+  row('through the service, from the cache', remoteWarm, remote, localWarm.r)
+  if (argv.includes('--cold')) {
+    const localCold = await timed(() => scanLibrary(library, catalog, { jobs, workerScript }))
+    row('local catalog, decoding (no cache)', localCold)
+    remote = await RemoteCatalog.connect(url)
+    const remoteCold = await timed(() => scanLibrary(library, remote, { jobs, workerScript }))
+    row('through the service, decoding (no cache)', remoteCold, remote, localCold.r)
+  }
+  server.stdin.end()
+  rmSync(tmp, { recursive: true, force: true })
+
+  // One cache for every run that uses one (opened per run: scanLibrary saves and closes nothing itself).
+  function withCache(): { cache: FingerprintCache } { return { cache: sharedCache } }
+  async function timed(run: () => Promise<ScanResult>): Promise<{ r: ScanResult; s: number }> {
+    sharedCache = await FingerprintCache.open(cachePath, false)
+    const t = performance.now()
+    const r = await run()
+    return { r, s: (performance.now() - t) / 1000 }
+  }
+  function row(what: string, { r, s }: { r: ScanResult; s: number }, via?: RemoteCatalog, local?: ScanResult): void {
+    const n = r.files.length, audio = r.summary.audioSeconds
+    let same = '—'
+    if (local) {
+      const want = new Map(local.files.map((f) => [f.path, f]))
+      same = `${r.files.filter((f) => { const w = want.get(f.path); return w && w.status === f.status && w.trackId === f.trackId && w.confidence === f.confidence }).length} of ${n}`
+    }
+    const sent = via ? `${via.stats.requests} | ${(via.stats.bodyBytes / via.stats.items / 1024).toFixed(1)} KiB` : '— | —'
+    console.log(`| ${what} | ${n} | ${(audio / 3600).toFixed(2)} h | ${s.toFixed(1)} | ${(n / s).toFixed(1)} | ${(audio / s).toFixed(0)} | ${sent} | ${same} |`)
+  }
+}
+
+let sharedCache: FingerprintCache
+function pct(x: number, digits = 2): string { return `${(100 * x).toFixed(digits)} %` }
+export type { Catalog, Fingerprint }
