@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { FingerprintCache } from '../../packages/node/src/cache.js'
 import { loadCatalog, scanLibrary } from '../../packages/node/src/scan.js'
 import { RemoteCatalog } from '../../packages/node/src/remote/remote-catalog.js'
 import { cli, makeWorld, WORKER_SCRIPT } from '../node/support.js'
@@ -30,7 +31,7 @@ beforeAll(async () => {
   local = r.json()
   service = await startTestService(loadCatalog(pmx))
 })
-afterEach(() => { service.fault = undefined; service.requests.length = 0 })
+afterEach(() => { service.fault = undefined; service.hold = undefined; service.requests.length = 0 })
 afterAll(() => service?.close())
 
 // --jobs 0: every file comes from the cache, no decoding thread is worth starting.
@@ -61,6 +62,21 @@ describe('peakmatch scan --server', () => {
     expect(Math.max(...sizes)).toBe(3)
     expect(sizes.length).toBeLessThan(7)
     expect(remote.stats.requests).toBe(sizes.length)
+  })
+
+  it('stops reading files while the service holds its answers: fingerprints do not pile up', async () => {
+    let release!: () => void
+    const held = new Promise<void>((resolve) => { release = resolve })
+    service.hold = () => held
+    // One item on the wire and one waiting: the reader may run at most its two lanes ahead.
+    const remote = await RemoteCatalog.connect(service.url, { batchSize: 1, maxInFlight: 1, lingerMs: 0 })
+    let started = 0
+    const scanning = scanLibrary([world.library], remote, { jobs: 0, workerScript: WORKER_SCRIPT, cache: await FingerprintCache.open(cache), onProgress: (p) => { if (p.stage === 'started') started++ } })
+    while (service.requests.length === 0) await new Promise((resolve) => setTimeout(resolve, 20))
+    await new Promise((resolve) => setTimeout(resolve, 300))   // what a reader left free would read meanwhile: all 10 files from the cache
+    expect(started).toBeLessThanOrEqual(5)
+    release()
+    expect((await scanning).summary).toMatchObject({ matched: 5, unmatched: 2, failed: 0 })
   })
 
   it('retries a 503 after its Retry-After, then reports the answers', async () => {

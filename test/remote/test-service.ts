@@ -28,6 +28,8 @@ export interface TestService {
   /** Every POST /v1/batch received, in order. */
   requests: Request[]
   fault?: (items: BatchItem[], n: number) => Fault
+  /** Awaited before a batch is answered: the test holds the service's answers back. */
+  hold?: () => Promise<void>
   close(): Promise<void>
 }
 
@@ -48,6 +50,7 @@ export async function startTestService(catalog: Catalog): Promise<TestService> {
     if (req.headers['content-type'] !== 'application/vnd.peakmatch.batch+msgpack') return send(res, 415, { error: { code: 'UNSUPPORTED_MEDIA_TYPE', message: String(req.headers['content-type']) } })
     const batch = unpack(body) as { v: number; items: BatchItem[] }
     service.requests.push({ at: performance.now(), items: batch.items, bodyBytes: body.length })
+    await service.hold?.()
     const fault = service.fault?.(batch.items, service.requests.length)
     if (fault && 'destroy' in fault) { req.socket.destroy(); return }
     if (fault && 'status' in fault) {
