@@ -34,6 +34,8 @@ const workerScript = new URL('../test/support/scan-worker.mjs', import.meta.url)
 const argv = process.argv.slice(2)
 const arg = (name: string) => { const i = argv.indexOf(name); return i >= 0 ? argv[i + 1] : undefined }
 
+let sharedCache: FingerprintCache
+
 if (arg('--serve')) {
   // The service process: the stand-in server on an ephemeral port; its URL on stdout.
   const service = await startTestService(loadCatalog(arg('--serve')!))
@@ -54,7 +56,7 @@ async function main(): Promise<void> {
   console.log(`peakmatch scan --server benchmark — ${dir}; node ${process.version}, ${cpus()[0]?.model ?? 'cpu'} × ${cpus().length}, ${jobs} decoding threads\n`)
 
   let t0 = performance.now()
-  const built = await buildCatalog([join(dir, 'catalog')], { jobs, workerScript })
+  const built = await buildCatalog([join(dir, 'catalog')], { jobs, workerScript, cache: await FingerprintCache.open(cachePath, false) })
   const pmx = join(tmp, 'catalog.pmx')
   saveCatalog(built.catalog, pmx)
   const catalog = built.catalog
@@ -91,23 +93,31 @@ async function main(): Promise<void> {
   }
 
   // ------------------------------------------------------------------ what a decision needs
-  console.log('\n## Decisions with fewer hashes: only ranks < K (all files decided in this process)\n')
+  console.log('\n## Decisions with fewer hashes: only ranks < K (every file decided in this process, with all its hashes and with these)\n')
   const full = new Map<string, ScanFileResult>()
   for (const r of ok) full.set(r.file.path, await decide(catalog, r, {}))
-  console.log('| K | files | hashes kept | same status and track | changed | of which whole files (> 60 s) | max confidence change (same answer) |')
-  console.log('|---|---|---|---|---|---|---|')
-  for (const k of ranks) {
-    let same = 0, kept = 0, all = 0, longChanged = 0, maxDelta = 0
-    const changed: string[] = []
-    for (const r of ok) {
-      const fp = keepRanksBelow(r.fp!, k)
-      kept += fp.hashes.length; all += r.fp!.hashes.length
-      const a = full.get(r.file.path)!, b = await decide(catalog, { ...r, fp }, {})
-      if (a.status === b.status && a.trackId === b.trackId) { same++; maxDelta = Math.max(maxDelta, Math.abs((a.confidence ?? 0) - (b.confidence ?? 0))) }
-      else { changed.push(`${kindOf(r)} ${r.file.path.split('/').pop()}: ${a.status} ${a.trackId ?? ''} → ${b.status} ${b.trackId ?? ''}`); if (r.info!.durationSeconds > 60) longChanged++ }
+  console.log('| files | K | n | hashes kept | same status and track | same confidence and coverage too | max confidence change | max coverage change |')
+  console.log('|---|---|---|---|---|---|---|---|')
+  const groups: [string, (r: Reading) => boolean][] = [['whole files (> 60 s: identify only)', (r) => r.info!.durationSeconds > 60], ['files ≤ 60 s (snippet decision too)', (r) => r.info!.durationSeconds <= 60]]
+  for (const [name, inGroup] of groups) {
+    const rs = ok.filter(inGroup)
+    for (const k of ranks) {
+      let same = 0, exact = 0, kept = 0, all = 0, dConf = 0, dCov = 0
+      const changed: string[] = []
+      for (const r of rs) {
+        const fp = keepRanksBelow(r.fp!, k)
+        kept += fp.hashes.length; all += r.fp!.hashes.length
+        const a = full.get(r.file.path)!, b = await decide(catalog, { ...r, fp }, {})
+        if (a.status === b.status && a.trackId === b.trackId) {
+          same++
+          if (a.confidence === b.confidence && a.coverage === b.coverage) exact++
+          dConf = Math.max(dConf, Math.abs((a.confidence ?? 0) - (b.confidence ?? 0)))
+          dCov = Math.max(dCov, Math.abs((a.coverage ?? 0) - (b.coverage ?? 0)))
+        } else changed.push(`${r.file.path.split('/').pop()}: ${a.status} ${a.trackId ?? ''} → ${b.status} ${b.trackId ?? ''}`)
+      }
+      console.log(`| ${name} | ${k} | ${rs.length} | ${pct(kept / all)} | ${same} | ${exact} | ${dConf.toFixed(3)} | ${dCov.toFixed(3)} |`)
+      if (changed.length) console.log(`  (changed: ${changed.slice(0, 5).join('; ')}${changed.length > 5 ? '; …' : ''})`)
     }
-    console.log(`| ${k} | ${ok.length} | ${pct(kept / all)} | ${same} | ${changed.length} | ${longChanged} | ${maxDelta.toFixed(3)} |`)
-    for (const c of changed.slice(0, 8)) console.log(`|   | ${c} |`)
   }
 
   // ------------------------------------------------------------------ throughput
@@ -154,6 +164,5 @@ async function main(): Promise<void> {
   }
 }
 
-let sharedCache: FingerprintCache
 function pct(x: number, digits = 2): string { return `${(100 * x).toFixed(digits)} %` }
 export type { Catalog, Fingerprint }

@@ -31,7 +31,7 @@ beforeAll(async () => {
   local = r.json()
   service = await startTestService(loadCatalog(pmx))
 })
-afterEach(() => { service.fault = undefined; service.hold = undefined; service.requests.length = 0 })
+afterEach(() => { service.fault = undefined; service.hold = undefined; service.gzip = true; service.requests.length = 0 })
 afterAll(() => service?.close())
 
 // --jobs 0: every file comes from the cache, no decoding thread is worth starting.
@@ -49,8 +49,15 @@ describe('peakmatch scan --server', () => {
     const { elapsedSeconds: _a, cache: _b, fingerprinted: _c, fromCache: _d, ...summary } = remote.summary
     expect(local.summary).toMatchObject(summary)
     expect(summary).toMatchObject({ matched: 5, unmatched: 2, unreadable: 3, failed: 0 })
-    // Unreadable files are answered here: only the 7 readable ones were sent.
+    // Unreadable files are answered here: only the 7 readable ones were sent, gzipped.
     expect(service.requests.flatMap((q) => q.items)).toHaveLength(7)
+    expect(service.requests.every((q) => q.encoding === 'gzip')).toBe(true)
+    // A service that takes no gzip gets the same requests plain (after one 415), and the same answers.
+    service.gzip = false
+    service.requests.length = 0
+    const plain = await scan()
+    for (const f of plain.json().files) expect(decision(f)).toEqual(decision(want.get(f.path)))
+    expect(service.requests.filter((q) => q.encoding === 'identity').flatMap((q) => q.items)).toHaveLength(7)
   })
 
   it('sends several files per request, never more than --batch', async () => {

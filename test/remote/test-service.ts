@@ -7,6 +7,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { gunzipSync } from 'node:zlib'
 import { unpack } from 'msgpackr'
 import { fingerprintFromBytes, type Catalog } from 'peakmatch'
 import { decide, type Reading } from '../../packages/node/src/decide.js'
@@ -21,13 +22,15 @@ export type Fault =
   | { itemErrors: (undefined | { code: string; message: string })[] }
   | undefined
 
-export interface Request { at: number; items: BatchItem[]; bodyBytes: number }
+export interface Request { at: number; items: BatchItem[]; bodyBytes: number; encoding: string }
 
 export interface TestService {
   url: string
   /** Every POST /v1/batch received, in order. */
   requests: Request[]
   fault?: (items: BatchItem[], n: number) => Fault
+  /** Takes gzipped bodies (as `peakmatch serve` does); false: answers them 415. */
+  gzip: boolean
   /** Awaited before a batch is answered: the test holds the service's answers back. */
   hold?: () => Promise<void>
   close(): Promise<void>
@@ -35,7 +38,7 @@ export interface TestService {
 
 export async function startTestService(catalog: Catalog): Promise<TestService> {
   const backend = new LocalBackend(catalog)
-  const service: TestService = { url: '', requests: [], close: async () => {} }
+  const service: TestService = { url: '', requests: [], gzip: true, close: async () => {} }
   const server: Server = createServer((req, res) => { handle(req, res).catch((e) => send(res, 500, { error: { code: 'INTERNAL', message: String(e) } })) })
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = []
@@ -48,8 +51,10 @@ export async function startTestService(catalog: Catalog): Promise<TestService> {
     }
     if (req.method !== 'POST' || req.url !== '/v1/batch') return send(res, 404, { error: { code: 'NOT_FOUND', message: `${req.method} ${req.url}` } })
     if (req.headers['content-type'] !== 'application/vnd.peakmatch.batch+msgpack') return send(res, 415, { error: { code: 'UNSUPPORTED_MEDIA_TYPE', message: String(req.headers['content-type']) } })
-    const batch = unpack(body) as { v: number; items: BatchItem[] }
-    service.requests.push({ at: performance.now(), items: batch.items, bodyBytes: body.length })
+    const encoding = req.headers['content-encoding'] ?? 'identity'
+    if (encoding !== 'identity' && (encoding !== 'gzip' || !service.gzip)) return send(res, 415, { error: { code: 'UNSUPPORTED_MEDIA_TYPE', message: `Content-Encoding ${encoding}` } })
+    const batch = unpack(encoding === 'gzip' ? gunzipSync(body) : body) as { v: number; items: BatchItem[] }
+    service.requests.push({ at: performance.now(), items: batch.items, bodyBytes: body.length, encoding })
     await service.hold?.()
     const fault = service.fault?.(batch.items, service.requests.length)
     if (fault && 'destroy' in fault) { req.socket.destroy(); return }

@@ -12,7 +12,13 @@
  * items of its batch; still partial after the retries, it fails `partial`. A 4xx is not retried:
  * its items fail `rejected` — except 413 (body or item count over the service's limit), which
  * splits the batch in halves, so that only an item too large by itself is refused.
+ *
+ * Bodies are gzipped (Content-Encoding: gzip, which the service accepts): a third fewer bytes
+ * on the dev corpus, what takes a whole file under 2 % of a 128 kbit/s mp3 (docs/scan.md). A
+ * service that answers 415 to a gzipped body gets plain ones from then on.
  */
+import { promisify } from 'node:util'
+import { gzip } from 'node:zlib'
 import { Packr } from 'msgpackr'
 import type { EditionQuality } from 'peakmatch'
 import type { DecisionFailure } from '../decide.js'
@@ -33,6 +39,8 @@ export interface BatcherOptions {
   maxBatchBytes: number
   timeoutMs: number
   retry: RetryPolicy
+  /** Gzip the bodies (until the service refuses one with 415). */
+  gzip: boolean
   /** Called once, before any item fails for it, when the service is taken as lost. */
   onLost?: (lost: LostService) => void
   random?: () => number
@@ -41,13 +49,18 @@ export interface BatcherOptions {
 /** Why the service was given up on: `unreachable` (no HTTP answer), or `server-error` (5xx, 503 every time). */
 export interface LostService { reason: Extract<DecisionFailure, 'unreachable' | 'server-error'>; message: string }
 
-/** What was sent, for the bench and the tests (request bodies as sent, before any HTTP framing). */
-export interface BatcherStats { requests: number; bodyBytes: number; items: number; retries: number }
+/**
+ * What was sent, for the bench and the tests: request bodies as sent (gzipped when they were;
+ * HTTP framing not counted) and before gzip, items sent (again on a retry), requests retried.
+ */
+export interface BatcherStats { requests: number; bodyBytes: number; plainBytes: number; items: number; retries: number }
 
 export const BATCH_CONTENT_TYPE = 'application/vnd.peakmatch.batch+msgpack'
 
 // Plain msgpack maps (no record extension): any msgpack reader can take the body.
 const packr = new Packr({ useRecords: false, moreTypes: false })
+// On libuv's thread pool: the main thread keeps feeding the decoders meanwhile.
+const gzipAsync = promisify(gzip)
 
 interface Pending {
   fingerprint: Uint8Array
@@ -59,8 +72,9 @@ interface Pending {
 }
 
 export class DecideBatcher {
-  readonly stats: BatcherStats = { requests: 0, bodyBytes: 0, items: 0, retries: 0 }
+  readonly stats: BatcherStats = { requests: 0, bodyBytes: 0, plainBytes: 0, items: 0, retries: 0 }
   readonly #o: BatcherOptions
+  #gzip: boolean
   #queue: Pending[] = []
   #queuedBytes = 0
   #inFlight = 0
@@ -73,6 +87,7 @@ export class DecideBatcher {
 
   constructor(options: BatcherOptions) {
     this.#o = options
+    this.#gzip = options.gzip
   }
 
   get lost(): LostService | undefined { return this.#lost }
@@ -127,13 +142,22 @@ export class DecideBatcher {
     let items = batch
     for (let attempt = firstAttempt; ; attempt++) {
       if (this.#lost) return this.#failLost(items)
-      const body = packr.pack({ v: 1, items: items.map((p) => ({ op: 'decide', fingerprint: p.fingerprint, options: p.options })) })
+      const plain = packr.pack({ v: 1, items: items.map((p) => ({ op: 'decide', fingerprint: p.fingerprint, options: p.options })) })
+      const gzipped = this.#gzip
+      const body = gzipped ? await gzipAsync(plain) : plain
       this.stats.requests++
       this.stats.bodyBytes += body.length
+      this.stats.plainBytes += plain.length
       this.stats.items += items.length
       if (attempt > 0) this.stats.retries++
-      const out = await request(url, { method: 'POST', body, contentType: BATCH_CONTENT_TYPE, timeoutMs, signal: this.#stop.signal })
+      const out = await request(url, { method: 'POST', body, contentType: BATCH_CONTENT_TYPE, ...(gzipped ? { contentEncoding: 'gzip' } : {}), timeoutMs, signal: this.#stop.signal })
       if (this.#lost) return this.#failLost(items)
+      if (out.kind === 'refused' && out.status === 415 && gzipped) {
+        // A service that takes no gzip: the same request, plain, and every later one (not a retry).
+        this.#gzip = false
+        attempt--
+        continue
+      }
       if (out.kind === 'refused') {
         if (out.status === 413 && items.length > 1) {
           const half = Math.ceil(items.length / 2)

@@ -21,6 +21,8 @@ export interface RequestOptions {
   method: 'GET' | 'POST'
   body?: Uint8Array
   contentType?: string
+  /** `gzip` when the body is gzipped. */
+  contentEncoding?: string
   timeoutMs: number
   /** Aborts the request (the client is stopping); the outcome is then a `retry` the caller drops. */
   signal?: AbortSignal
@@ -35,7 +37,7 @@ export async function request(url: URL, options: RequestOptions): Promise<Outcom
   try {
     const res = await fetch(url, {
       method: options.method,
-      headers: { accept: 'application/json', ...(options.contentType ? { 'content-type': options.contentType } : {}) },
+      headers: { accept: 'application/json', ...(options.contentType ? { 'content-type': options.contentType } : {}), ...(options.contentEncoding ? { 'content-encoding': options.contentEncoding } : {}) },
       // packr.pack's bytes live in an ArrayBuffer (never a SharedArrayBuffer): what fetch's BodyInit asks.
       ...(options.body ? { body: options.body as Uint8Array<ArrayBuffer> } : {}),
       signal: controller.signal,

@@ -30,6 +30,8 @@ export interface RemoteOptions {
   maxInFlight?: number
   /** Bytes of fingerprints per request at most (the service takes 16 MiB by default). @default 4 MiB */
   maxBatchBytes?: number
+  /** Gzip request bodies (a service that refuses them with 415 gets plain ones). @default true */
+  gzip?: boolean
   /** The first retry's wait (doubling after). @default 500 */
   retryBaseMs?: number
   /** Called once when the service is given up mid-scan (the scan should stop: RemoteCatalog.lost says why). */
@@ -95,6 +97,7 @@ export class RemoteCatalog implements FileDecider {
       maxBatchBytes: options.maxBatchBytes ?? 4 << 20,
       timeoutMs,
       retry,
+      gzip: options.gzip ?? true,
       ...(options.onLost ? { onLost: options.onLost } : {}),
     })
     return new RemoteCatalog(info, batcher)
