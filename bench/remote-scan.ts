@@ -96,7 +96,7 @@ async function main(): Promise<void> {
   console.log('\n## Decisions with fewer hashes: only ranks < K (every file decided in this process, with all its hashes and with these)\n')
   const full = new Map<string, ScanFileResult>()
   for (const r of ok) full.set(r.file.path, await decide(catalog, r, {}))
-  console.log('| files | K | n | hashes kept | same status and track | same confidence and coverage too | max confidence change | max coverage change |')
+  console.log('| files | K | n | hashes kept | same status and track | every field the same | max confidence change | max coverage change |')
   console.log('|---|---|---|---|---|---|---|---|')
   const groups: [string, (r: Reading) => boolean][] = [['whole files (> 60 s: identify only)', (r) => r.info!.durationSeconds > 60], ['files ≤ 60 s (snippet decision too)', (r) => r.info!.durationSeconds <= 60]]
   for (const [name, inGroup] of groups) {
@@ -110,7 +110,7 @@ async function main(): Promise<void> {
         const a = full.get(r.file.path)!, b = await decide(catalog, { ...r, fp }, {})
         if (a.status === b.status && a.trackId === b.trackId) {
           same++
-          if (a.confidence === b.confidence && a.coverage === b.coverage) exact++
+          if (JSON.stringify(a) === JSON.stringify(b)) exact++
           dConf = Math.max(dConf, Math.abs((a.confidence ?? 0) - (b.confidence ?? 0)))
           dCov = Math.max(dCov, Math.abs((a.coverage ?? 0) - (b.coverage ?? 0)))
         } else changed.push(`${r.file.path.split('/').pop()}: ${a.status} ${a.trackId ?? ''} → ${b.status} ${b.trackId ?? ''}`)
