@@ -3,13 +3,17 @@
  * retries, and a file never reported "unmatched" (= upload it) unless the service decided so.
  * The service is test-service.ts, a real HTTP server in this process.
  */
-import { existsSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { FingerprintCache } from '../../packages/node/src/cache.js'
 import { loadCatalog, scanLibrary } from '../../packages/node/src/scan.js'
 import { RemoteCatalog } from '../../packages/node/src/remote/remote-catalog.js'
+import { Catalog, fingerprint, fingerprintFromBytes } from '../../src/index.js'
 import { cli, makeWorld, WORKER_SCRIPT } from '../node/support.js'
+import { synthMusic, withNoise } from '../support/synth.js'
+import { encodeWav } from '../support/wav.js'
 import { startTestService, type TestService } from './test-service.js'
 
 const world = makeWorld()
@@ -52,17 +56,32 @@ describe('peakmatch scan --server', () => {
     // Unreadable files are answered here: only the 7 readable ones were sent, gzipped.
     expect(service.requests.flatMap((q) => q.items)).toHaveLength(7)
     expect(service.requests.every((q) => q.encoding === 'gzip')).toBe(true)
-    // A service that takes no gzip gets the same requests plain (after one 415), and the same answers.
-    service.gzip = false
-    service.requests.length = 0
-    const plain = await scan()
-    for (const f of plain.json().files) expect(decision(f)).toEqual(decision(want.get(f.path)))
-    expect(service.requests.filter((q) => q.encoding === 'identity').flatMap((q) => q.items)).toHaveLength(7)
+  })
+
+  it('gives the local answers for a file over 60 s too, of which it sends ranks < indexFanout + 1 only', async () => {
+    // A catalog of one 70 s track; the library holds a noisy copy of it and an unknown 65 s file.
+    const catalog = new Catalog()
+    const track = synthMusic(304, 70, 22050, 1)
+    catalog.add('long', fingerprint(track))
+    const dir = mkdtempSync(join(tmpdir(), 'peakmatch-long-'))
+    writeFileSync(join(dir, 'copy.wav'), encodeWav(withNoise(track, 10, 5)))
+    writeFileSync(join(dir, 'other.wav'), encodeWav(synthMusic(305, 65, 22050, 1)))
+    const longService = await startTestService(catalog)
+    try {
+      const here = await scanLibrary([dir], catalog, { jobs: 0, workerScript: WORKER_SCRIPT })
+      const there = await scanLibrary([dir], await RemoteCatalog.connect(longService.url), { jobs: 0, workerScript: WORKER_SCRIPT })
+      expect(here.files.map((f) => f.status)).toEqual(['matched', 'unmatched'])
+      expect(there.files).toEqual(here.files)
+      const sent = longService.requests.flatMap((q) => q.items).map((it) => fingerprintFromBytes(it.fingerprint))
+      expect(sent.map((fp) => fp.frontEnd.fanout)).toEqual([3, 3])
+    } finally {
+      await longService.close()
+    }
   })
 
   it('sends several files per request, never more than --batch', async () => {
     const remote = await RemoteCatalog.connect(service.url, { batchSize: 3, lingerMs: 500 })
-    const r = await scanLibrary([world.library], remote, { jobs: 0, workerScript: WORKER_SCRIPT })
+    const r = await scanLibrary([world.library], remote, { jobs: 0, workerScript: WORKER_SCRIPT, cache: await FingerprintCache.open(cache) })
     expect(r.summary).toMatchObject({ matched: 5, unmatched: 2, failed: 0 })
     const sizes = service.requests.map((q) => q.items.length)
     expect(sizes.reduce((a, b) => a + b, 0)).toBe(7)
@@ -86,11 +105,14 @@ describe('peakmatch scan --server', () => {
     expect((await scanning).summary).toMatchObject({ matched: 5, unmatched: 2, failed: 0 })
   })
 
-  it('retries a 503 after its Retry-After, then reports the answers', async () => {
+  it('retries a 503 after its Retry-After, then reports the answers (plain bodies to a service that takes no gzip)', async () => {
     service.fault = (_items, n) => (n === 1 ? { status: 503, code: 'OVERLOADED', retryAfter: '1' } : undefined)
+    service.gzip = false   // the first request of each batch is answered 415; every later one is plain
     const r = await scan('--batch', '64', '--retries', '2')
     expect(r.code, r.err).toBe(1)
-    expect(r.json().summary).toMatchObject({ matched: 5, unmatched: 2, failed: 0 })
+    const want = byPath(local.files)
+    for (const f of r.json().files) expect(decision(f)).toEqual(decision(want.get(f.path)))
+    expect(service.requests.every((q) => q.encoding === 'identity')).toBe(true)
     // The refused batch came again (other batches may have gone meanwhile), after Retry-After: 1 (a lower bound only).
     const [first, ...later] = service.requests
     const again = later.find((q) => q.items.length === first!.items.length && Buffer.compare(q.items[0]!.fingerprint, first!.items[0]!.fingerprint) === 0)
@@ -101,37 +123,38 @@ describe('peakmatch scan --server', () => {
   it('sends PARTIAL items again, and fails them, never unmatched, when they stay partial', async () => {
     const partial = (items: unknown[]) => ({ itemErrors: items.map(() => ({ code: 'PARTIAL', message: 'shard 1 did not answer' })) })
     service.fault = (items, n) => (n === 1 ? partial(items) : undefined)
-    const once = await scan('--retries', '1')
-    expect(once.json().summary).toMatchObject({ matched: 5, unmatched: 2, failed: 0 })
+    const once = await scanLibrary([world.library], await RemoteCatalog.connect(service.url, { retries: 1, retryBaseMs: 10 }), { jobs: 0, workerScript: WORKER_SCRIPT })
+    expect(once.summary).toMatchObject({ matched: 5, unmatched: 2, failed: 0 })
 
     service.fault = (items) => partial(items)
-    const r = await scan('--retries', '1')
+    const report = join(world.dir, 'partial.json')
+    const r = await cli('scan', world.library, '--server', service.url, '--cache', cache, '--jobs', '0', '--retries', '1', '--report', report)
     expect(r.code).toBe(1)
-    const files = r.json().files.filter((f: any) => f.status !== 'unreadable')
+    const json = JSON.parse(readFileSync(report, 'utf8'))
+    const files = json.files.filter((f: any) => f.status !== 'unreadable')
     expect(files).toHaveLength(7)
     for (const f of files) expect(f).toMatchObject({ status: 'failed', reason: 'partial' })
-    expect(r.json().summary).toMatchObject({ matched: 0, unmatched: 0, unmatchedBytes: 0, failed: 7 })
-    const human = await cli('scan', world.library, '--server', service.url, '--cache', cache, '--jobs', '0', '--retries', '0')
-    expect(human.out).toMatch(/failed\s+7\s+read, but the server did not decide them/)
-    expect(human.out).toMatch(/failed {6}album\/song-a\.mp3: partial — /)
+    expect(json.summary).toMatchObject({ matched: 0, unmatched: 0, unmatchedBytes: 0, failed: 7 })
+    expect(r.out).toMatch(/failed\s+7\s+read, but the server did not decide them/)
+    expect(r.out).toMatch(/failed {6}album\/song-a\.mp3: partial — /)
   })
 
   it('reports a file the service refuses (4xx) as failed, and decides the others', async () => {
-    // The file whose codec no other file has: the service tells it by its item's quality.
+    // Files whose codec no other file has: the service tells them by their items' quality.
     const victim = readable().find((f: any) => readable().filter((g: any) => g.quality.codec === f.quality.codec).length === 1)
-    const isVictim = (it: any) => it.options.quality?.codec === victim.quality.codec
-    // The victim is too large for this service, alone or not; more than 2 items are too many (413s split a batch).
-    service.fault = (items) => (items.some(isVictim) ? { status: 413, code: 'BODY_TOO_LARGE' } : items.length > 2 ? { status: 413, code: 'TOO_MANY_ITEMS' } : undefined)
+    const other = readable().find((f: any) => f !== victim && readable().filter((g: any) => g.quality.codec === f.quality.codec).length === 1)
+    const is = (f: any) => (it: any) => it.options.quality?.codec === f.quality.codec
+    // The victim is too large for this service, alone or not, and more than 2 items are too many
+    // (413s split a batch); the other's item is refused inside a 200 (an item error: its alone too).
+    service.fault = (items) => (items.some(is(victim)) ? { status: 413, code: 'BODY_TOO_LARGE' } : items.length > 2 ? { status: 413, code: 'TOO_MANY_ITEMS' }
+      : { itemErrors: items.map((it) => (is(other)(it) ? { code: 'INVALID_FINGERPRINT', message: 'bad bytes' } : undefined)) })
     const r = await scan()
     expect(r.code, r.err).toBe(1)
     const got = byPath(r.json().files)
     expect(got.get(victim.path)).toMatchObject({ status: 'failed', reason: 'rejected', error: expect.stringMatching(/HTTP 413 BODY_TOO_LARGE/) })
-    for (const f of readable()) if (f.path !== victim.path) expect(decision(got.get(f.path))).toEqual(decision(f))
-    // An item error in a 200 is that item's alone, too.
-    service.fault = (items) => ({ itemErrors: items.map((it) => (isVictim(it) ? { code: 'INVALID_FINGERPRINT', message: 'bad bytes' } : undefined)) })
-    const one = byPath((await scan()).json().files)
-    expect(one.get(victim.path)).toMatchObject({ status: 'failed', reason: 'rejected', error: expect.stringMatching(/INVALID_FINGERPRINT: bad bytes/) })
-    expect(readable().filter((f: any) => one.get(f.path).status === 'failed')).toHaveLength(1)
+    expect(got.get(other.path)).toMatchObject({ status: 'failed', reason: 'rejected', error: expect.stringMatching(/INVALID_FINGERPRINT: bad bytes/) })
+    for (const f of readable()) if (f !== victim && f !== other) expect(decision(got.get(f.path))).toEqual(decision(f))
+    expect(r.json().summary.failed).toBe(2)
   })
 
   it('exits 6 before any decoding when the service cannot be reached', async () => {
