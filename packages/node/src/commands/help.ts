@@ -122,7 +122,7 @@ every 10 s while a long file is read (on stderr with --json). After Ctrl-C the s
 counts the files done.
 
 With --server, the catalog stays on the match service (\`peakmatch serve\`): each file is
-decoded here and only its fingerprint is sent (about 1 % of a 128 kbit/s mp3), in batches;
+decoded here and only its fingerprint is sent (about 1.2 % of a 128 kbit/s mp3), in batches;
 the service's decision is the file's. The service is checked before anything is decoded
 (exit 6 when it cannot be reached). A file the service refuses or cannot decide (a shard of
 its catalog missing) is "failed" with the reason, never "unmatched" (exit 1); a service that
