@@ -2,7 +2,7 @@ import { defineConfig } from 'tsup'
 
 // The core package `peakmatch` (browser-safe). The Node side is packages/node (peakmatch-node).
 export default defineConfig({
-  entry: { index: 'src/index.ts', worker: 'src/worker/index.ts' },
+  entry: { index: 'src/index.ts', worker: 'src/worker/index.ts', sharded: 'src/sharded.ts' },
   format: ['esm', 'cjs'],
   dts: true,
   clean: true,

@@ -10,6 +10,7 @@ export default defineConfig({
     alias: [
       { find: /^peakmatch$/, replacement: source('./src/index.ts') },
       { find: /^peakmatch\/worker$/, replacement: source('./src/worker/index.ts') },
+      { find: /^peakmatch\/sharded$/, replacement: source('./src/sharded.ts') },
     ],
   },
   test: {

@@ -8,10 +8,11 @@ import { join } from 'node:path'
 import assert from 'node:assert/strict'
 import * as esm from 'peakmatch'
 import * as esmWorker from 'peakmatch/worker'
+import * as esmSharded from 'peakmatch/sharded'
 import * as esmNode from 'peakmatch-node'
 
 const require = createRequire(import.meta.url)
-const cjs = { core: require('peakmatch'), worker: require('peakmatch/worker'), node: require('peakmatch-node') }
+const cjs = { core: require('peakmatch'), worker: require('peakmatch/worker'), sharded: require('peakmatch/sharded'), node: require('peakmatch-node') }
 const dir = mkdtempSync(join(tmpdir(), 'peakmatch-smoke-'))
 const fixture = (name) => new URL(`./fixtures/${name}`, import.meta.url).pathname
 
@@ -27,7 +28,7 @@ function failingWorker() {
   }
 }
 
-for (const [kind, lib, worker, node] of [['import', esm, esmWorker, esmNode], ['require', cjs.core, cjs.worker, cjs.node]]) {
+for (const [kind, lib, worker, node, sharded] of [['import', esm, esmWorker, esmNode, esmSharded], ['require', cjs.core, cjs.worker, cjs.node, cjs.sharded]]) {
   const tone = new Float32Array(44100 * 12)
   for (let i = 0; i < tone.length; i++) tone[i] = Math.sin(i * 0.05) * Math.sin(i * 0.0002) + 0.3 * Math.sin(i * 0.173)
   const fp = lib.fingerprint({ sampleRate: 44100, channels: [tone] })
@@ -41,6 +42,11 @@ for (const [kind, lib, worker, node] of [['import', esm, esmWorker, esmNode], ['
   // peakmatch/worker and peakmatch-node use the core's classes, not copies of them.
   await assert.rejects(new worker.FingerprintWorker(failingWorker()).fingerprint({ sampleRate: 8000, channels: [new Float32Array(8000)] }),
     (e) => e instanceof lib.PeakmatchError && e.code === 'INVALID_AUDIO', `${kind}: peakmatch/worker's PeakmatchError is peakmatch's`)
+  // peakmatch/sharded: one shard, linked in-process, answers as the catalog; its errors are peakmatch's.
+  const one = { pass: async (f, r) => catalog.shardPass(f, r), align: async (f, r) => catalog.shardAlign(f, r), track: async (id) => catalog.track(id), editions: async (r) => catalog.editions(r), stats: async () => catalog.stats() }
+  const viaShard = await new sharded.ShardedCatalog([one]).match(fp)
+  assert.deepEqual(viaShard.matches, catalog.match(fp), `${kind}: peakmatch/sharded`)
+  assert.throws(() => sharded.shardOf('x', 0), (e) => e instanceof lib.PeakmatchError, `${kind}: peakmatch/sharded's PeakmatchError is peakmatch's`)
   const pmx = join(dir, `${kind}.pmx`)
   node.saveCatalog(catalog, pmx)
   assert.ok(node.loadCatalog(pmx) instanceof lib.Catalog, `${kind}: peakmatch-node's Catalog is peakmatch's`)

@@ -8,6 +8,7 @@ import { HashIndex } from './hash-index.js'
 import { identify, type IdentifyOptions, type Identification } from './identify.js'
 import { QueryScratch, search, searchPass } from './query.js'
 import { TrackRegistry } from './registry.js'
+import { shardAlign, shardPass, type ShardAlignReply, type ShardAlignRequest, type ShardPassReply, type ShardPassRequest } from './shard.js'
 import type { CatalogOptions, CatalogSettings, CatalogStats, EditionOptions, Match, MatchOptions, TrackInfo } from './types.js'
 import type { CandidateList } from './votes.js'
 
@@ -124,6 +125,23 @@ export class Catalog {
     checkFingerprint(fp, 'file', this.#frontEnd)
     this.#prepare()
     return identify(this.#index, this.#registry, this.#scratch, fp, options)
+  }
+
+  /**
+   * One pass of a query, for a gateway that merges this catalog's candidates with other shards'
+   * (ShardedCatalog, shard.ts): the raw candidates, not a decision.
+   */
+  shardPass(fp: Fingerprint, request: ShardPassRequest): ShardPassReply {
+    checkFingerprint(fp, 'query', this.#frontEnd)
+    this.#prepare()
+    return shardPass(this.#index, this.#registry, this.#scratch, fp, request)
+  }
+
+  /** How a file aligns, window by window, with some of this catalog's tracks (ShardedCatalog.identify). */
+  shardAlign(fp: Fingerprint, requests: ShardAlignRequest[]): ShardAlignReply[] {
+    checkFingerprint(fp, 'file', this.#frontEnd)
+    this.#prepare()
+    return shardAlign(this.#index, this.#registry, this.#scratch, fp, requests)
   }
 
   /**

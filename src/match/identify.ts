@@ -5,6 +5,7 @@ import type { HashIndex } from './hash-index.js'
 import { searchPass, type QueryScratch } from './query.js'
 import { DECISION_CONFIDENCE } from './rank.js'
 import type { TrackRegistry } from './registry.js'
+import type { TrackInfo } from './types.js'
 import { alignedPerWindow } from './votes.js'
 
 /**
@@ -33,9 +34,9 @@ const WINDOW_SCORE = 5
  * one piece of evidence per offset, not R². Only the gate of identify counts this way; match()
  * keeps the calibrated rule as it is (the corpus rows are unchanged: docs/algorithm.md §8).
  */
-const GATE_VOTES_PER_KEY = 16
+export const GATE_VOTES_PER_KEY = 16
 /** Candidates of the global vote that are checked window by window. */
-const CHECKED = 6
+export const CHECKED = 6
 /** Coverage from which a file is the recording, and from which it is worth a second look. */
 export const MATCH_COVERAGE = 0.5
 export const AMBIGUOUS_COVERAGE = 0.15
@@ -87,67 +88,116 @@ export interface Identification {
 
 /** Identifies `fp` in a prepared index and its registry (Catalog.identify is the public entry). */
 export function identify(index: HashIndex, registry: TrackRegistry, scratch: QueryScratch, fp: Fingerprint, options: IdentifyOptions = {}): Identification {
+  checkIdentifyOptions(options)
+  const windows = fileWindows(fp)
+  const found: Alignment[] = []
+  // Only candidates that pass the calibrated snippet decision over the whole file (rank.ts) are
+  // checked: the per-window test alone let short clips of similar music through.
+  const candidates = searchPass(index, registry, fp, false, scratch, GATE_VOTES_PER_KEY)
+  const aligned = new Uint32Array(windows.count)
+  for (let i = 0; i < Math.min(CHECKED, candidates.count); i++) {
+    const c = candidates.items[i]!
+    if (c.confidence < DECISION_CONFIDENCE) break
+    alignedWindows(index, scratch, fp, c.track, c.first, c.last, windows, aligned)
+    const t = registry.at(c.track)
+    const a = alignmentOf(windows, aligned, t.recordingId, t.id, c.offset * fp.frameSeconds)
+    if (a) found.push(a)
+  }
+  const ranked = rankAlignments(found)
+  return conclude(ranked, windows, ranked[0] ? registry.editions(ranked[0].recordingId) : [], options)
+}
+
+/** The options identify() takes, checked (a sharded catalog checks them as a local one does). */
+export function checkIdentifyOptions(options: IdentifyOptions): void {
   const limit = options.alternatives ?? 5
   if (!Number.isInteger(limit) || limit < 0) throw new PeakmatchError('INVALID_OPTIONS', `alternatives must be an integer ≥ 0, got ${String(limit)}`)
   const minConfidence = options.minConfidence
   if (minConfidence !== undefined && !(typeof minConfidence === 'number' && minConfidence >= 0 && minConfidence <= 1)) {
     throw new PeakmatchError('INVALID_OPTIONS', `minConfidence must be a number from 0 to 1, got ${String(minConfidence)}`)
   }
-  const windowFrames = Math.round(WINDOW_SECONDS / fp.frameSeconds)
+}
+
+/** The file cut into WINDOW_SECONDS windows: each window's query hashes (its weight), and which count. */
+export interface FileWindows {
+  frames: number
+  count: number
+  weights: Uint32Array
+  /** Windows with any hash, and with at least MIN_WINDOW_HASHES (audio, not silence or a fade). */
+  total: number
+  withAudio: number
+  /** Hashes in the windows with audio: what coverage is a share of. */
+  audioWeight: number
+}
+
+export function fileWindows(fp: Fingerprint): FileWindows {
+  const frames = Math.round(WINDOW_SECONDS / fp.frameSeconds)
   const n = fp.hashes.length
-  const windowCount = n === 0 ? 0 : Math.floor(fp.times[n - 1]! / windowFrames) + 1
-  const weights = new Uint32Array(windowCount)
-  for (let i = 0; i < n; i++) { const w = Math.floor(fp.times[i]! / windowFrames); weights[w] = weights[w]! + 1 }
+  const count = n === 0 ? 0 : Math.floor(fp.times[n - 1]! / frames) + 1
+  const weights = new Uint32Array(count)
+  for (let i = 0; i < n; i++) { const w = Math.floor(fp.times[i]! / frames); weights[w] = weights[w]! + 1 }
   let withAudio = 0, audioWeight = 0, total = 0
   for (const w of weights) {
     if (w > 0) total++
     if (w >= MIN_WINDOW_HASHES) { withAudio++; audioWeight += w }
   }
+  return { frames, count, weights, total, withAudio, audioWeight }
+}
 
-  const byRecording = new Map<string, Alignment>()
-  const aligned = new Uint32Array(windowCount)
-  // Only candidates that pass the calibrated snippet decision over the whole file (rank.ts) are
-  // checked: the per-window test alone let short clips of similar music through.
-  const candidates = searchPass(index, registry, fp, false, scratch, GATE_VOTES_PER_KEY)
+/**
+ * Distinct query hashes aligned with track `slot` within [first − 1, last + 1] of offset, per
+ * window of the file, into `out` (windows.count entries).
+ */
+export function alignedWindows(index: HashIndex, scratch: QueryScratch, fp: Fingerprint, slot: number, first: number, last: number, windows: FileWindows, out: Uint32Array): void {
+  const n = fp.hashes.length
   if (scratch.aligned.length < n) scratch.aligned = new Uint8Array(Math.max(1024, 2 * n))
-  for (let i = 0; i < Math.min(CHECKED, candidates.count); i++) {
-    const c = candidates.items[i]!
-    if (c.confidence < DECISION_CONFIDENCE) break
-    index.aligned(fp.hashes, fp.times, c.track, c.first - 1, c.last + 1, scratch.aligned)
-    alignedPerWindow(scratch.aligned, fp.hashes, fp.times, scratch.votes, windowFrames, aligned)
-    let covered = 0, margin = 0
-    for (let w = 0; w < windowCount; w++) {
-      if (weights[w]! < MIN_WINDOW_HASHES || aligned[w]! < WINDOW_SCORE) continue
-      covered += weights[w]!
-      margin += weights[w]! * Math.min(1, aligned[w]! / (2 * WINDOW_SCORE))
-    }
-    if (covered === 0) continue
-    const t = registry.at(c.track)
-    const a: Alignment = {
-      recordingId: t.recordingId, trackId: t.id, coverage: covered / audioWeight,
-      confidence: margin / audioWeight, offsetSeconds: c.offset * fp.frameSeconds,
-    }
-    const prev = byRecording.get(t.recordingId)
-    if (!prev || a.coverage > prev.coverage) byRecording.set(t.recordingId, a)
+  index.aligned(fp.hashes, fp.times, slot, first - 1, last + 1, scratch.aligned)
+  alignedPerWindow(scratch.aligned, fp.hashes, fp.times, scratch.votes, windows.frames, out)
+}
+
+/** A candidate's alignment from its aligned hashes per window; null when no window is covered. */
+export function alignmentOf(windows: FileWindows, aligned: ArrayLike<number>, recordingId: string, trackId: string, offsetSeconds: number): Alignment | null {
+  let covered = 0, margin = 0
+  for (let w = 0; w < windows.count; w++) {
+    const weight = windows.weights[w]!, a = aligned[w]!
+    if (weight < MIN_WINDOW_HASHES || a < WINDOW_SCORE) continue
+    covered += weight
+    margin += weight * Math.min(1, a / (2 * WINDOW_SCORE))
   }
-  const ranked = [...byRecording.values()].sort((a, b) => b.coverage - a.coverage || b.confidence - a.confidence)
+  if (covered === 0) return null
+  return { recordingId, trackId, coverage: covered / windows.audioWeight, confidence: margin / windows.audioWeight, offsetSeconds }
+}
+
+/** One alignment per recording (its best edition's, the first on a tie), best coverage first. */
+export function rankAlignments(found: readonly Alignment[]): Alignment[] {
+  const byRecording = new Map<string, Alignment>()
+  for (const a of found) {
+    const prev = byRecording.get(a.recordingId)
+    if (!prev || a.coverage > prev.coverage) byRecording.set(a.recordingId, a)
+  }
+  return [...byRecording.values()].sort((a, b) => b.coverage - a.coverage || b.confidence - a.confidence)
+}
+
+/** The identification from ranked alignments, given the editions of the best one's recording. */
+export function conclude(ranked: readonly Alignment[], windows: FileWindows, editions: readonly TrackInfo[], options: IdentifyOptions): Identification {
+  const limit = options.alternatives ?? 5
+  const minConfidence = options.minConfidence
   const top = ranked[0], second = ranked[1]
-  const windows = { total, withAudio }
+  const w = { total: windows.total, withAudio: windows.withAudio }
   const alternatives = ranked.slice(0, limit)
   if (!top || top.coverage < AMBIGUOUS_COVERAGE) {
-    return { status: 'unmatched', confidence: 0, coverage: top?.coverage ?? 0, offsetSeconds: 0, alternatives, windows }
+    return { status: 'unmatched', confidence: 0, coverage: top?.coverage ?? 0, offsetSeconds: 0, alternatives, windows: w }
   }
   // Two recordings that both cover much of the file: say so rather than pick one.
   const contested = second !== undefined && second.coverage >= AMBIGUOUS_COVERAGE && second.coverage >= top.coverage / 2
   const passes = minConfidence === undefined ? top.coverage >= MATCH_COVERAGE : top.confidence >= minConfidence
   const status: IdentifyStatus = passes && !contested ? 'matched' : 'ambiguous'
-  const editions = registry.editions(top.recordingId)
-  const bestEdition = editions.reduce((a, b) => (qualityRank(b.quality ?? {}) > qualityRank(a.quality ?? {}) ? b : a))
+  // The recording's highest-quality edition (the first of the highest rank).
+  const best = editions.length > 0 ? editions.reduce((a, b) => (qualityRank(b.quality ?? {}) > qualityRank(a.quality ?? {}) ? b : a)) : undefined
   const result: Identification = {
     status, recordingId: top.recordingId, trackId: top.trackId,
-    edition: { trackId: bestEdition.id, ...(bestEdition.quality ? { quality: bestEdition.quality } : {}), ...(bestEdition.metadata !== undefined ? { metadata: bestEdition.metadata } : {}) },
-    confidence: top.confidence, coverage: top.coverage, offsetSeconds: top.offsetSeconds, alternatives, windows,
+    ...(best ? { edition: { trackId: best.id, ...(best.quality ? { quality: best.quality } : {}), ...(best.metadata !== undefined ? { metadata: best.metadata } : {}) } } : {}),
+    confidence: top.confidence, coverage: top.coverage, offsetSeconds: top.offsetSeconds, alternatives, windows: w,
   }
-  if (options.quality) result.upgrade = isUpgrade(bestEdition.quality ?? {}, options.quality)
+  if (options.quality && best) result.upgrade = isUpgrade(best.quality ?? {}, options.quality)
   return result
 }

@@ -108,25 +108,58 @@ export function searchPass(index: HashIndex, recordings: Recordings, fp: QueryPr
 export function search(index: HashIndex, recordings: Recordings, fp: QueryPrint, speedPass: boolean, scratch: QueryScratch, factorSearch: boolean | 'auto' = 'auto'): CandidateList {
   scratch.factor = null
   const exact = searchPass(index, recordings, fp, false, scratch)
-  if (!speedPass || (exact.count > 0 && exact.items[0]!.confidence >= DECISION_CONFIDENCE)) return exact
+  if (!speedPass || settles(exact)) return exact
   const shifted = searchPass(index, recordings, fp, true, scratch)
-  const best = shifted.count === 0 || (exact.count > 0 && shifted.items[0]!.confidence <= exact.items[0]!.confidence) ? exact : shifted
-  if (best.count > 0 && best.items[0]!.confidence >= DECISION_CONFIDENCE) return best
-  // 'auto': as much of the grid, nearest factors first, as GRID_POSTINGS allows at what the speed
-  // pass walked (each factor pass walks about as much); none on the large-catalog triplet path.
-  // Run whole on every query, the grid made a 10 000-track catalog's 10 s query p50 / p95
-  // 33.5 / 323 ms CPU instead of 9.6 / 33: every out-of-catalog query pays all 22 factors, and
-  // each is a triplet pass or a walk of ~2 M postings there (docs/algorithm.md §6).
-  if (factorSearch === false || (factorSearch === 'auto' && (scratch.lastPass === 'triplets' || index.postingCount > GRID_CATALOG_POSTINGS))) return best
-  const walked = Math.max(1, scratch.hits.count)
-  const passes = factorSearch === 'auto' ? Math.min(FACTORS.length, Math.floor(GRID_POSTINGS / walked)) : FACTORS.length
+  const best = betterPass(exact, shifted)
+  if (settles(best)) return best
+  const passes = gridPasses(factorSearch, scratch.lastPass === 'triplets', index.postingCount, scratch.hits.count)
   // Factor passes write into scratch.shifted: keep the speed pass's list aside in `spare`.
-  if (best === shifted) { scratch.shifted = scratch.spare; scratch.spare = shifted }
+  if (passes > 0 && best === shifted) { scratch.shifted = scratch.spare; scratch.spare = shifted }
   for (let k = 0; k < passes; k++) {
     const out = factorPass(index, recordings, fp, FACTORS[k]!, scratch)
-    if (out.count > 0 && out.items[0]!.confidence >= DECISION_CONFIDENCE) return refine(index, recordings, fp, k, out, scratch)
+    if (settles(out)) return refine(index, recordings, fp, k, out, scratch)
   }
   return best
+}
+
+/*
+ * The decisions of search(), apart so that a sharded catalog (sharded-catalog.ts), which runs the
+ * same passes across shards, takes them the same way.
+ */
+
+/** A decided list whose best candidate passes the decision rule settles the query. */
+export function settles(list: { count: number; items: readonly { confidence: number }[] }): boolean {
+  return list.count > 0 && list.items[0]!.confidence >= DECISION_CONFIDENCE
+}
+
+/**
+ * The answer of the exact and the speed pass: the one whose best candidate is more confident, the
+ * exact one on a tie (the speed pass looks up three times the keys and needs more to decide).
+ */
+export function betterPass<L extends { count: number; items: readonly { confidence: number }[] }>(exact: L, shifted: L): L {
+  return shifted.count === 0 || (exact.count > 0 && shifted.items[0]!.confidence <= exact.items[0]!.confidence) ? exact : shifted
+}
+
+/**
+ * How many factors of the grid (FACTORS, nearest first) a query the first two passes did not
+ * settle is searched under: all (true), none (false), or for 'auto' as many as GRID_POSTINGS
+ * allows at `walked` postings a pass (what the speed pass walked; each factor pass walks about as
+ * much), and none on the large-catalog triplet path or past GRID_CATALOG_POSTINGS.
+ * Run whole on every query, the grid made a 10 000-track catalog's 10 s query p50 / p95
+ * 33.5 / 323 ms CPU instead of 9.6 / 33: every out-of-catalog query pays all 22 factors, and
+ * each is a triplet pass or a walk of ~2 M postings there (docs/algorithm.md §6).
+ */
+export function gridPasses(factorSearch: boolean | 'auto', triplets: boolean, postingCount: number, walked: number): number {
+  if (factorSearch === false || (factorSearch === 'auto' && (triplets || postingCount > GRID_CATALOG_POSTINGS))) return 0
+  return factorSearch === 'auto' ? Math.min(FACTORS.length, Math.floor(GRID_POSTINGS / Math.max(1, walked))) : FACTORS.length
+}
+
+/**
+ * Whether a refinement's best candidate `top` replaces the factor's `kept`: decided, the same
+ * track, and more hashes aligned.
+ */
+export function refines(top: { confidence: number; score: number }, kept: { score: number }, sameTrack: boolean): boolean {
+  return top.confidence >= DECISION_CONFIDENCE && sameTrack && top.score > kept.score
 }
 
 /**
@@ -134,12 +167,17 @@ export function search(index: HashIndex, recordings: Recordings, fp: QueryPrint,
  * grid's K passes; the list is scratch.shifted.
  */
 function factorPass(index: HashIndex, recordings: Recordings, fp: QueryPrint, factor: Factor, scratch: QueryScratch): CandidateList {
+  const out = searchPass(index, recordings, scaledPrint(fp, factor, scratch), true, scratch)
+  for (let i = 0; i < out.count; i++) out.items[i]!.confidence = correctedConfidence(out.items[i]!.confidence)
+  return out
+}
+
+/** The query with `factor` undone, in scratch.scaled (valid until the next rescale). */
+export function scaledPrint(fp: QueryPrint, factor: Factor, scratch: QueryScratch): QueryPrint {
   const scaled = scratch.scaled
   rescalePrint(fp.hashes, fp.times, fp.ranks, factor, scaled)
   const n = scaled.count
-  const out = searchPass(index, recordings, { hashes: scaled.hashes.subarray(0, n), times: scaled.times.subarray(0, n), ranks: scaled.ranks.subarray(0, n) }, true, scratch)
-  for (let i = 0; i < out.count; i++) out.items[i]!.confidence = correctedConfidence(out.items[i]!.confidence)
-  return out
+  return { hashes: scaled.hashes.subarray(0, n), times: scaled.times.subarray(0, n), ranks: scaled.ranks.subarray(0, n) }
 }
 
 /**
@@ -155,7 +193,7 @@ function refine(index: HashIndex, recordings: Recordings, fp: QueryPrint, k: num
   for (let j = 0; j < refinements.length; j++) {
     const out = factorPass(index, recordings, fp, refinements[j]!, scratch)
     const top = out.items[0]!, kept = found.items[0]!
-    if (out.count > 0 && top.confidence >= DECISION_CONFIDENCE && top.track === kept.track && top.score > kept.score) {
+    if (out.count > 0 && refines(top, kept, top.track === kept.track)) {
       scratch.shifted = found
       scratch.spare = out
       found = out
@@ -182,7 +220,7 @@ const GRID_POSTINGS = 1 << 19
 const GRID_CATALOG_POSTINGS = 1 << 23
 
 /** A factor pass's confidence, corrected for the K passes of the grid (search()). */
-function correctedConfidence(c: number): number {
+export function correctedConfidence(c: number): number {
   return Math.max(0, 1 - FACTORS.length * (1 - c))
 }
 
@@ -213,6 +251,7 @@ function tripletPass(index: HashIndex, recordings: Recordings, fp: QueryPrint, s
     const c = out.items[out.count]!
     if (!bestWindow(verified, window, scratch.inWindow, c)) continue
     c.track = al.track
+    c.votes = c.score
     c.hits = hits
     c.strength = 0
     c.confidence = 0

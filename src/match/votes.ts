@@ -12,6 +12,11 @@ export interface Candidate {
   track: number
   /** Votes inside the best window of `window` frames of offset; after countDistinct, distinct aligned hashes. */
   score: number
+  /**
+   * The votes in the best window that chose the candidate (kept when countDistinct re-scores): a
+   * sharded catalog cuts the shards' candidates to the best VERIFIED by it, as one catalog does.
+   */
+  votes: number
   /** All votes for the track. */
   hits: number
   /** Median offset (frames, trackTime − queryTime) of the votes in the best window. */
@@ -32,7 +37,7 @@ export interface CandidateList {
 
 export function candidateList(capacity: number): CandidateList {
   const items: Candidate[] = []
-  for (let i = 0; i < capacity; i++) items.push({ track: 0, score: 0, hits: 0, offset: 0, first: 0, last: 0, strength: 0, confidence: 0 })
+  for (let i = 0; i < capacity; i++) items.push({ track: 0, score: 0, votes: 0, hits: 0, offset: 0, first: 0, last: 0, strength: 0, confidence: 0 })
   return { count: 0, items }
 }
 
@@ -95,7 +100,7 @@ function keepBest(out: CandidateList, track: number, score: number, hits: number
   const items = out.items
   if (out.count === items.length && score <= items[out.count - 1]!.score) return
   const c = out.count < items.length ? items[out.count++]! : items[out.count - 1]!
-  c.track = track; c.score = score; c.hits = hits; c.offset = offset; c.first = first; c.last = last; c.strength = 0; c.confidence = 0
+  c.track = track; c.score = score; c.votes = score; c.hits = hits; c.offset = offset; c.first = first; c.last = last; c.strength = 0; c.confidence = 0
   sortCandidates(out)
 }
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { DECISION_CONFIDENCE, confidenceOf, decide as decideList } from '../../src/match/rank.js'
 import { sortCandidates, type Candidate } from '../../src/match/votes.js'
 
-const cand = (track: number, score: number, hits: number): Candidate => ({ track, score, hits, offset: 0, first: 0, last: 0, strength: 0, confidence: 0 })
+const cand = (track: number, score: number, hits: number): Candidate => ({ track, score, votes: score, hits, offset: 0, first: 0, last: 0, strength: 0, confidence: 0 })
 const own = (t: number) => `r${t}`
 /** decide() on a list as the query gives it (sorted by score), returning the decided order. */
 function decide(cands: Candidate[], shifted: boolean, recordingOf: (t: number) => string): Candidate[] {

@@ -1,5 +1,5 @@
 /**
- * The `peakmatch` command: build a catalog, scan a library, identify a file.
+ * The `peakmatch` command: build a catalog, scan a library, identify a file, serve a catalog.
  * main() is exported for in-process tests; run() is what the bin (bin.ts → dist/cli.js) calls.
  * Importing this module runs nothing.
  */
@@ -11,12 +11,13 @@ import { cmdDedupe } from './commands/dedupe.js'
 import { HELP } from './commands/help.js'
 import { cmdIdentify } from './commands/identify.js'
 import { cmdScan } from './commands/scan.js'
+import { cmdServe } from './commands/serve.js'
 
 export { EXIT, type Io } from './commands/common.js'
 export { reportPath } from './commands/scan.js'
 
 type Command = (args: string[], io: Io) => Promise<number>
-const COMMANDS: Record<string, Command> = { scan: cmdScan, identify: cmdIdentify, dedupe: cmdDedupe }
+const COMMANDS: Record<string, Command> = { scan: cmdScan, identify: cmdIdentify, dedupe: cmdDedupe, serve: cmdServe }
 const CATALOG_COMMANDS: Record<string, Command> = {
   build: (args, io) => cmdBuild(args, io, 'build'), add: (args, io) => cmdBuild(args, io, 'add'), remove: cmdRemove, list: cmdList, info: cmdInfo,
 }

@@ -12,6 +12,7 @@ Usage:
   peakmatch scan <library-dir...> --server http://host:8080   the same, against a match service
   peakmatch identify <file|glob|dir|-...> --catalog catalog.pmx [--top N] [--json]
   peakmatch dedupe <library-dir...> [--json]                 group the copies of one recording
+  peakmatch serve --catalog catalog.pmx [--port 8080]        the match service (HTTP API)
   peakmatch <command> --help        details and an example for each command
 
 Exit codes: 0 ok · 1 finished, but some files were unreadable or skipped (each listed with
@@ -194,5 +195,36 @@ Options:
 
 Example:
   peakmatch dedupe ~/Music
+`,
+  serve: `peakmatch serve --catalog <catalog.pmx> [options]
+
+The match service: holds the catalog in memory and answers fingerprints over HTTP (a scan with
+--server sends each file's fingerprint, never its audio). JSON answers; routes /v1/identify,
+/v1/match, /v1/batch, /v1/catalog, /healthz, /readyz, /metrics (Prometheus), /openapi.json
+(docs/service.md). Requests are computed one at a time; one that waited past its deadline is
+answered 503 DEADLINE_EXCEEDED, and past --max-queue waiting 503 OVERLOADED. SIGHUP loads the
+catalog file again and swaps it in (a failed reload keeps the old one); SIGINT or SIGTERM stop
+taking requests, finish those under way and exit 0. Prints one line when it listens; the log
+(stderr) has reloads, admin changes and a line a minute summing up the requests answered.
+
+Options:
+  -c, --catalog FILE     the catalog to serve
+  -p, --port N           TCP port (default: 8080; 0: any free port, printed)
+      --host ADDR        address to listen on (default: 127.0.0.1; 0.0.0.0 for every interface)
+      --admin-token T    enables PUT/DELETE /v1/admin/tracks/:id and POST /v1/admin/reload with
+                         Authorization: Bearer T (or set PEAKMATCH_ADMIN_TOKEN); without, they do
+                         not exist. Tracks added or removed there live in memory only
+      --max-body-mb N    largest request body (default: 16)
+      --max-items N      most items in a /v1/batch request (default: 256)
+      --deadline-ms N    a request's time limit from its arrival (default: 10000)
+      --max-queue N      most requests waiting for their turn (default: 64)
+  -h, --help
+
+The NATS cluster (--nats URL with --shard K/N or --gateway --shards N) is described in
+docs/service.md.
+
+Example:
+  peakmatch serve --catalog catalog.pmx --port 8080 &
+  peakmatch scan ~/Music --server http://127.0.0.1:8080
 `,
 }

@@ -1,0 +1,225 @@
+import { PeakmatchError } from '../errors.js'
+import type { Fingerprint } from '../fingerprint/fingerprinter.js'
+import type { FrontEnd } from '../fingerprint/front-end.js'
+import { FRAME_SECONDS } from '../options.js'
+import { checkFingerprint, checkMatchOptions } from './checks.js'
+import { FACTORS, REFINEMENTS } from './factors.js'
+import { CHECKED, alignmentOf, checkIdentifyOptions, conclude, fileWindows, rankAlignments, type Alignment, type Identification, type IdentifyOptions } from './identify.js'
+import { VERIFIED, betterPass, correctedConfidence, gridPasses, refines, settles } from './query.js'
+import { decide } from './rank.js'
+import type { ShardAlignReply, ShardAlignRequest, ShardCandidate, ShardPassReply, ShardPassRequest } from './shard.js'
+import type { CatalogStats, Match, MatchOptions, TrackInfo } from './types.js'
+import { sortCandidates, type Candidate } from './votes.js'
+
+/**
+ * A catalog split into shards (shard.ts), queried as one: every pass of Catalog.match and
+ * Catalog.identify goes to every shard, and their candidates are merged and decided here as one
+ * catalog decides its own. Merged this way the answers are those of one catalog of the same
+ * tracks — same tracks, scores, offsets and confidences — on the pair path (test/match/sharded.test.ts);
+ * a shard large enough to take the triplet path (query.ts tripletPass) keeps its best alignments
+ * only, so there the merge is as good as each shard's cut.
+ *
+ * How the shards are reached is the host's (ShardLink: in-process, HTTP, NATS). A link that
+ * rejects with a PeakmatchError about the query (a bad fingerprint) fails the query; any other
+ * rejection (a timeout, a shard that is down) leaves that shard out, and the answer names it
+ * in `missingShards`: an answer from part of the catalog, which the caller must not mistake for
+ * the catalog's (a file the missing shard holds would come out "unmatched").
+ */
+
+/** How a gateway reaches one shard. Each call may reject; see ShardedCatalog. */
+export interface ShardLink {
+  pass(fp: Fingerprint, request: ShardPassRequest): Promise<ShardPassReply>
+  align(fp: Fingerprint, requests: ShardAlignRequest[]): Promise<ShardAlignReply[]>
+  track(trackId: string): Promise<TrackInfo | undefined>
+  editions(recordingId: string): Promise<TrackInfo[]>
+  stats(): Promise<CatalogStats>
+}
+
+export interface ShardedOptions {
+  /** The front end of the catalog's fingerprints: queries made otherwise are refused before any shard is asked. */
+  frontEnd?: FrontEnd | null
+}
+
+/** A candidate of the merged list: the shard's, with its place in the merge. */
+export interface Merged extends Candidate {
+  readonly trackId: string
+  readonly recordingId: string
+  readonly shard: number
+}
+
+export interface MergedList {
+  count: number
+  items: Merged[]
+}
+
+/** Errors about the query itself: a shard that says so speaks for all of them. */
+const QUERY_ERRORS = new Set(['INVALID_FINGERPRINT', 'INCOMPATIBLE_FINGERPRINT', 'INVALID_OPTIONS'])
+
+export class ShardedCatalog {
+  readonly #links: readonly ShardLink[]
+  readonly #frontEnd: FrontEnd | null
+
+  constructor(links: readonly ShardLink[], options: ShardedOptions = {}) {
+    if (!Array.isArray(links) || links.length === 0) throw new PeakmatchError('INVALID_OPTIONS', 'a sharded catalog needs at least one shard')
+    this.#links = [...links]
+    this.#frontEnd = options.frontEnd ?? null
+  }
+
+  get shards(): number { return this.#links.length }
+
+  /** Catalog.match across the shards. */
+  async match(fp: Fingerprint, options: MatchOptions = {}): Promise<{ matches: Match[]; missingShards: number[] }> {
+    const { limit, minConfidence, factorSearch } = checkMatchOptions(options)
+    checkFingerprint(fp, 'query', this.#frontEnd)
+    const run = new Run(this.#links, fp)
+    // search() (query.ts), pass for pass, with each pass merged across the shards.
+    let answer = await run.pass({ pass: 'exact' })
+    let factor: { speed: number; pitch: number } | null = null
+    if (!settles(answer)) {
+      const shifted = await run.pass({ pass: 'shifted' })
+      answer = betterPass(answer, shifted)
+      if (!settles(answer)) {
+        const passes = gridPasses(factorSearch, run.triplets, run.postings, run.walked)
+        for (let k = 0; k < passes; k++) {
+          let found = await run.pass({ pass: 'shifted', factor: [k] })
+          if (!settles(found)) continue
+          let f = FACTORS[k]!
+          for (let j = 0; j < REFINEMENTS[k]!.length; j++) {
+            const out = await run.pass({ pass: 'shifted', factor: [k, j] })
+            if (out.count > 0 && refines(out.items[0]!, found.items[0]!, out.items[0]!.trackId === found.items[0]!.trackId)) { found = out; f = REFINEMENTS[k]![j]! }
+          }
+          answer = found
+          factor = f
+          break
+        }
+      }
+    }
+    const kept = answer.items.slice(0, answer.count).filter((d) => d.confidence >= minConfidence).slice(0, limit)
+    // Metadata from the shard that holds the track (one more round, only for what is returned).
+    const infos = await Promise.all(kept.map((d) => run.ask(d.shard, (l) => l.track(d.trackId))))
+    const matches = kept.map((d, i): Match => {
+      const m: Match = { trackId: d.trackId, recordingId: d.recordingId, score: d.score, confidence: d.confidence, offsetSeconds: d.offset * FRAME_SECONDS }
+      if (factor !== null) { m.speed = factor.speed; m.pitch = factor.pitch }
+      const metadata = infos[i]?.metadata
+      if (metadata !== undefined) m.metadata = metadata
+      return m
+    })
+    return { matches, missingShards: run.missing() }
+  }
+
+  /** Catalog.identify across the shards: the gate pass merged, then each checked candidate aligned by its own shard. */
+  async identify(fp: Fingerprint, options: IdentifyOptions = {}): Promise<{ identification: Identification; missingShards: number[] }> {
+    checkIdentifyOptions(options)
+    checkFingerprint(fp, 'file', this.#frontEnd)
+    const run = new Run(this.#links, fp)
+    const windows = fileWindows(fp)
+    const gate = await run.pass({ pass: 'gate' })
+    const checked: Merged[] = []
+    for (let i = 0; i < Math.min(CHECKED, gate.count) && settles({ count: 1, items: [gate.items[i]!] }); i++) checked.push(gate.items[i]!)
+    const byShard = new Map<number, Merged[]>()
+    for (const c of checked) byShard.set(c.shard, [...(byShard.get(c.shard) ?? []), c])
+    const replies = new Map<Merged, ShardAlignReply>()
+    await Promise.all([...byShard].map(async ([shard, cands]) => {
+      const got = await run.ask(shard, (l) => l.align(fp, cands.map((c) => ({ trackId: c.trackId, first: c.first, last: c.last }))))
+      if (got) cands.forEach((c, i) => { if (got[i]) replies.set(c, got[i]!) })
+    }))
+    // In the gate's order, as identify() checks them: ties between recordings go the same way.
+    const found: Alignment[] = []
+    for (const c of checked) {
+      const r = replies.get(c)
+      if (!r || r.aligned.length !== windows.count) continue
+      const a = alignmentOf(windows, r.aligned, c.recordingId, c.trackId, c.offset * fp.frameSeconds)
+      if (a) found.push(a)
+    }
+    const ranked = rankAlignments(found)
+    const editions = ranked[0] ? [...replies.values()].find((r) => r.recordingId === ranked[0]!.recordingId)?.editions ?? [] : []
+    return { identification: conclude(ranked, windows, editions, options), missingShards: run.missing() }
+  }
+
+  /** A track, from whichever shard holds it. */
+  async track(trackId: string): Promise<TrackInfo | undefined> {
+    const all = await Promise.all(this.#links.map((l) => l.track(trackId).catch(() => undefined)))
+    return all.find((t) => t !== undefined)
+  }
+
+  /** Every edition of a recording (all in one shard when the catalog was split by shardOf; asked of all). */
+  async editions(recordingId: string): Promise<TrackInfo[]> {
+    const all = await Promise.all(this.#links.map((l) => l.editions(recordingId).catch(() => [] as TrackInfo[])))
+    return all.flat()
+  }
+
+  /** The shards' stats summed; missing shards named. */
+  async stats(): Promise<{ stats: CatalogStats; missingShards: number[] }> {
+    const all = await Promise.allSettled(this.#links.map((l) => l.stats()))
+    const stats: CatalogStats = { tracks: 0, hashes: 0, bytes: 0, seconds: 0 }
+    const missingShards: number[] = []
+    all.forEach((r, i) => {
+      if (r.status === 'rejected') { missingShards.push(i); return }
+      stats.tracks += r.value.tracks; stats.hashes += r.value.hashes; stats.bytes += r.value.bytes; stats.seconds += r.value.seconds
+    })
+    return { stats, missingShards }
+  }
+}
+
+/** One query's passes across the shards: which shards failed, and what the passes walked. */
+class Run {
+  readonly #missing = new Set<number>()
+  walked = 0
+  triplets = false
+  postings = 0
+
+  constructor(readonly links: readonly ShardLink[], readonly fp: Fingerprint) {}
+
+  missing(): number[] { return [...this.#missing].sort((a, b) => a - b) }
+
+  /** One call to one shard; undefined (and the shard missing) when it fails for a reason not the query's. */
+  async ask<T>(shard: number, call: (link: ShardLink) => Promise<T>): Promise<T | undefined> {
+    if (this.#missing.has(shard)) return undefined
+    try {
+      return await call(this.links[shard]!)
+    } catch (e) {
+      if (e instanceof PeakmatchError && QUERY_ERRORS.has(e.code)) throw e
+      this.#missing.add(shard)
+      return undefined
+    }
+  }
+
+  /** One pass on every shard, merged and decided (mergeReplies). */
+  async pass(request: ShardPassRequest): Promise<MergedList> {
+    const replies = await Promise.all(this.links.map((_, s) => this.ask(s, (l) => l.pass(this.fp, request))))
+    let walked = 0, postings = 0
+    replies.forEach((r) => {
+      if (!r) return
+      walked += r.walked
+      postings += r.postings
+      this.triplets ||= r.triplets
+    })
+    this.walked = walked
+    this.postings = postings
+    return mergeReplies(replies, request)
+  }
+}
+
+/**
+ * One pass's shard replies (undefined: the shard is missing) merged and decided: the candidates
+ * cut to the best VERIFIED by their window votes, then ordered by distinct score and decided
+ * (rank.ts), as searchPass does on one index. Ties break by (shard, slot), one catalog's by slot.
+ * A factor pass's confidences are corrected for the grid (query.ts).
+ */
+export function mergeReplies(replies: readonly (ShardPassReply | undefined)[], request: ShardPassRequest): MergedList {
+  const all: { c: ShardCandidate; shard: number }[] = []
+  replies.forEach((r, shard) => { if (r) for (const c of r.candidates) all.push({ c, shard }) })
+  all.sort((a, b) => b.c.votes - a.c.votes || a.shard - b.shard || a.c.slot - b.c.slot)
+  const cut = all.slice(0, VERIFIED).sort((a, b) => a.shard - b.shard || a.c.slot - b.c.slot)
+  // `track` is the merged position in (shard, slot) order: what rank.ts and sortCandidates break ties by.
+  const items: Merged[] = cut.map(({ c, shard }, i) => ({
+    track: i, trackId: c.trackId, recordingId: c.recordingId, shard,
+    score: c.score, votes: c.votes, hits: c.hits, offset: c.offset, first: c.first, last: c.last, strength: 0, confidence: 0,
+  }))
+  const recordings = items.map((m) => m.recordingId)
+  const list = { count: items.length, items }
+  sortCandidates(list)
+  decide(list, request.pass === 'shifted', { recordingOf: (t) => recordings[t]! })
+  if (request.factor) for (const m of items) m.confidence = correctedConfidence(m.confidence)
+  return list
+}
