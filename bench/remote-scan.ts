@@ -4,8 +4,8 @@
  *
  *   npx tsx bench/remote-scan.ts --corpus /work/corpus [--jobs 2] [--cache FILE] [--cold] [--ranks 1,2,3]
  *
- * 1. A catalog of the corpus's tracks, saved for the service: a separate process on loopback
- *    (test/remote/test-service.ts, the stand-in of `peakmatch serve`; this file with --serve).
+ * 1. A catalog of the corpus's tracks, saved for the service: `peakmatch serve --catalog`, a
+ *    process of its own on loopback (run from the source).
  * 2. Bytes: every query and negative file's fingerprint as sent (fingerprintToBytes of what
  *    remote/send.ts keeps), its gzip -6 size for reference, and the request bodies as sent, against
  *    the file's own size and against a 128 kbit/s mp3 of the same length (16 000 B/s).
@@ -26,9 +26,8 @@ import { decide, type Reading, type ScanFileResult } from '../packages/node/src/
 import { FingerprintCache } from '../packages/node/src/cache.js'
 import { RemoteCatalog } from '../packages/node/src/remote/remote-catalog.js'
 import { fingerprintToSend, keepRanksBelow } from '../packages/node/src/remote/send.js'
-import { buildCatalog, loadCatalog, readFiles, saveCatalog, scanLibrary, type ScanResult } from '../packages/node/src/scan.js'
+import { buildCatalog, readFiles, saveCatalog, scanLibrary, type ScanResult } from '../packages/node/src/scan.js'
 import { walkAudio } from '../packages/node/src/walk.js'
-import { startTestService } from '../test/remote/test-service.js'
 
 const workerScript = new URL('../test/support/scan-worker.mjs', import.meta.url)
 const argv = process.argv.slice(2)
@@ -36,15 +35,7 @@ const arg = (name: string) => { const i = argv.indexOf(name); return i >= 0 ? ar
 
 let sharedCache: FingerprintCache
 
-if (arg('--serve')) {
-  // The service process: the stand-in server on an ephemeral port; its URL on stdout.
-  const service = await startTestService(loadCatalog(arg('--serve')!))
-  console.log(service.url)
-  process.stdin.resume()
-  process.stdin.on('end', () => { void service.close().then(() => process.exit(0)) })
-} else {
-  await main()
-}
+await main()
 
 async function main(): Promise<void> {
   const dir = arg('--corpus')
@@ -121,12 +112,13 @@ async function main(): Promise<void> {
   }
 
   // ------------------------------------------------------------------ throughput
-  const server = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--serve', pmx], { stdio: ['pipe', 'pipe', 'inherit'] })
+  const bin = fileURLToPath(new URL('../packages/node/src/bin.ts', import.meta.url))
+  const server = spawn(process.execPath, [...process.execArgv, bin, 'serve', '--catalog', pmx, '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] })
   const url = await new Promise<string>((resolve, reject) => {
-    server.stdout.once('data', (d: Buffer) => resolve(d.toString().trim()))
-    server.once('exit', (code) => reject(new Error(`the service process exited ${code}`)))
+    server.stdout.once('data', (d: Buffer) => resolve(/listening on (\S+)/.exec(d.toString())?.[1] ?? ''))
+    server.once('exit', (code) => reject(new Error(`peakmatch serve exited ${code}`)))
   })
-  console.log(`\n## Throughput (service: ${url}, its own process on loopback)\n`)
+  console.log(`\n## Throughput (peakmatch serve at ${url}, its own process on loopback)\n`)
   console.log('| run | files | audio | seconds | files/s | audio s/s | requests | body bytes per file | answers as local |')
   console.log('|---|---|---|---|---|---|---|---|---|')
   const localWarm = await timed(() => scanLibrary(library, catalog, { jobs, workerScript, ...withCache() }))
@@ -141,7 +133,7 @@ async function main(): Promise<void> {
     const remoteCold = await timed(() => scanLibrary(library, remote, { jobs, workerScript }))
     row('through the service, decoding (no cache)', remoteCold, remote, localCold.r)
   }
-  server.stdin.end()
+  server.kill('SIGTERM')
   rmSync(tmp, { recursive: true, force: true })
 
   // One cache for every run that uses one (opened per run: scanLibrary saves and closes nothing itself).

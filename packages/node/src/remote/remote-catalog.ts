@@ -89,12 +89,14 @@ export class RemoteCatalog implements FileDecider {
     if (why !== null) throw new ServiceError('incompatible', `the catalog at ${where} was fingerprinted with other options than this peakmatch makes (${why}): its fingerprints and this scan's could not be compared`)
     const limits = (body as { limits?: Record<string, unknown> }).limits
     const maxItems = typeof limits?.maxItems === 'number' && limits.maxItems >= 1 ? limits.maxItems : Infinity
+    // The service's body limit holds after gzip is undone; a tenth is left for msgpack's framing.
+    const maxBody = typeof limits?.maxBodyBytes === 'number' && limits.maxBodyBytes > 0 ? Math.floor(limits.maxBodyBytes * 0.9) : Infinity
     const batcher = new DecideBatcher({
       url: new URL('v1/batch', base),
       batchSize: Math.min(options.batchSize ?? DEFAULT_BATCH, maxItems),
       lingerMs: options.lingerMs ?? 50,
       maxInFlight: options.maxInFlight ?? 3,
-      maxBatchBytes: options.maxBatchBytes ?? 4 << 20,
+      maxBatchBytes: Math.min(options.maxBatchBytes ?? 4 << 20, maxBody),
       timeoutMs,
       retry,
       gzip: options.gzip ?? true,
