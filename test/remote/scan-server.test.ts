@@ -167,6 +167,18 @@ describe('peakmatch scan --server', () => {
     expect(r.err).toMatch(/cannot reach the service at http:\/\/127\.0\.0\.1:\d+: connection refused.*nothing was scanned/)
     expect(r.out).toBe('')                  // no file line: nothing was read
     expect(existsSync(fresh)).toBe(false)   // not even the cache was opened
+    // A catalog fingerprinted with other peak options: said once, before any decoding (exit 3).
+    const foreign = new Catalog()
+    foreign.add('x', fingerprint(synthMusic(306, 5, 22050, 1), { threshold: 0.7 }))
+    const other = await startTestService(foreign)
+    try {
+      const r3 = await cli('scan', world.library, '--server', other.url, '--cache', fresh)
+      expect(r3.code).toBe(3)
+      expect(r3.err).toMatch(/was fingerprinted with other options than this peakmatch makes \(threshold 0\.7 vs/)
+      expect(existsSync(fresh)).toBe(false)
+    } finally {
+      await other.close()
+    }
     expect((await cli('scan', world.library, '--server', 'localhost:8080')).code).toBe(2)
     expect((await cli('scan', world.library, '--server', url, '--catalog', pmx)).code).toBe(2)
     expect((await cli('scan', world.library, '--catalog', pmx, '--batch', '8')).code).toBe(2)
