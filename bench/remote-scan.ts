@@ -3,6 +3,7 @@
  * corpus (docs/scan.md, "Scanning against a server"):
  *
  *   npx tsx bench/remote-scan.ts --corpus /work/corpus [--jobs 2] [--cache FILE] [--cold] [--ranks 1,2,3]
+ *                                [--throughput-only] [--remote-first]
  *
  * 1. A catalog of the corpus's tracks, saved for the service: `peakmatch serve --catalog`, a
  *    process of its own on loopback (run from the source).
@@ -64,6 +65,8 @@ async function main(): Promise<void> {
   const ok = readings.filter((r) => r.fp && r.info)
   const kindOf = (r: Reading) => (r.file.path.includes('/queries/whole/') ? 'whole-file queries' : r.file.path.includes('/queries/snippet/') ? 'snippet queries' : 'negatives (whole tracks)')
 
+  if (!argv.includes('--throughput-only')) await sizes()
+  async function sizes(): Promise<void> {
   // ------------------------------------------------------------------ bytes per file
   console.log('## Bytes sent per file (fingerprint as sent by remote/send.ts; gzip -6 for reference)\n')
   console.log('| files | n | audio | fingerprint B/s | gzip B/s | of a 128 kbit/s mp3 | of the file (WAV) | per file, median |')
@@ -111,6 +114,8 @@ async function main(): Promise<void> {
     }
   }
 
+  }
+
   // ------------------------------------------------------------------ throughput
   const bin = fileURLToPath(new URL('../packages/node/src/bin.ts', import.meta.url))
   const server = spawn(process.execPath, [...process.execArgv, bin, 'serve', '--catalog', pmx, '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] })
@@ -121,18 +126,19 @@ async function main(): Promise<void> {
   console.log(`\n## Throughput (peakmatch serve at ${url}, its own process on loopback)\n`)
   console.log('| run | files | audio | seconds | files/s | audio s/s | requests | body bytes per file | answers as local |')
   console.log('|---|---|---|---|---|---|---|---|---|')
-  const localWarm = await timed(() => scanLibrary(library, catalog, { jobs, workerScript, ...withCache() }))
-  row('local catalog, from the cache', localWarm)
-  let remote = await RemoteCatalog.connect(url)
-  const remoteWarm = await timed(() => scanLibrary(library, remote, { jobs, workerScript, ...withCache() }))
-  row('through the service, from the cache', remoteWarm, remote, localWarm.r)
-  if (argv.includes('--cold')) {
-    const localCold = await timed(() => scanLibrary(library, catalog, { jobs, workerScript }))
-    row('local catalog, decoding (no cache)', localCold)
-    remote = await RemoteCatalog.connect(url)
-    const remoteCold = await timed(() => scanLibrary(library, remote, { jobs, workerScript }))
-    row('through the service, decoding (no cache)', remoteCold, remote, localCold.r)
+  // Local first by default; --remote-first swaps each pair (the machine's load drifts during a run).
+  const pair = async (what: string, cached: boolean): Promise<void> => {
+    const remote = await RemoteCatalog.connect(url)
+    const runLocal = () => timed(() => scanLibrary(library, catalog, { jobs, workerScript, ...(cached ? withCache() : {}) }))
+    const runRemote = () => timed(() => scanLibrary(library, remote, { jobs, workerScript, ...(cached ? withCache() : {}) }))
+    const first = argv.includes('--remote-first') ? await runRemote() : await runLocal()
+    const second = argv.includes('--remote-first') ? await runLocal() : await runRemote()
+    const [local, through] = argv.includes('--remote-first') ? [second, first] : [first, second]
+    row(`local catalog, ${what}`, local)
+    row(`through the service, ${what}`, through, remote, local.r)
   }
+  await pair('from the cache', true)
+  if (argv.includes('--cold')) await pair('decoding (no cache)', false)
   server.kill('SIGTERM')
   rmSync(tmp, { recursive: true, force: true })
 
