@@ -4,7 +4,7 @@ import { writeFileAtomic } from '../atomic.js'
 import { CliError, errorMessage } from '../errors.js'
 import { fileLine, scanCsv, scanSummaryText } from '../report.js'
 import { ServiceError } from '../remote/errors.js'
-import { RemoteCatalog } from '../remote/remote-catalog.js'
+import { RemoteCatalog, serviceBase } from '../remote/remote-catalog.js'
 import { loadCatalog, scanLibrary, type ScanFileResult } from '../scan.js'
 import { EXIT, REPORT_SCHEMA_VERSION, confidenceOf, jobsOf, openLibraryCache, parse, positiveIntOf, type Io } from './common.js'
 import { HELP } from './help.js'
@@ -87,12 +87,13 @@ async function connect(server: string, values: { batch?: string; retries?: strin
   const batchSize = values.batch === undefined ? undefined : positiveIntOf('--batch', values.batch, 256)
   const retries = values.retries === undefined ? undefined : retriesOf(values.retries)
   const timeoutSeconds = values['timeout-seconds'] === undefined ? undefined : positiveIntOf('--timeout-seconds', values['timeout-seconds'], 3600)
+  // A URL that is none (no http://, a query) is a usage error, said before any request.
+  try { serviceBase(server) } catch (e) { throw new CliError(EXIT.USAGE, `--server: ${errorMessage(e)}`) }
   try {
     return await RemoteCatalog.connect(server, { ...(batchSize ? { batchSize } : {}), ...(retries !== undefined ? { retries } : {}), ...(timeoutSeconds ? { timeoutSeconds } : {}), onLost })
   } catch (e) {
     if (!(e instanceof ServiceError)) throw e
     if (e.kind === 'incompatible') throw new CliError(EXIT.BAD_CATALOG, e.message)
-    if (e.kind === 'not-service' && !/^https?:\/\//i.test(server)) throw new CliError(EXIT.USAGE, `--server: ${e.message}`)
     throw new CliError(EXIT.SERVER_UNREACHABLE, `${e.message}; nothing was scanned`)
   }
 }
