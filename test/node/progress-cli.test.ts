@@ -135,7 +135,7 @@ describe('the summary after Ctrl-C', () => {
   const result = (cache: boolean): ScanResult => ({
     files: [...Array.from({ length: 8 }, (_, i) => file(i, i < 6 ? 'matched' : 'unmatched')), file(99, 'skipped')],
     summary: {
-      files: 14, matched: 6, snippets: 0, upgradable: 0, unmatched: 2, unmatchedBytes: 2000, ambiguous: 0, unreadable: 0, skipped: 1, ignored: 0,
+      files: 14, matched: 6, snippets: 0, upgradable: 0, unmatched: 2, unmatchedBytes: 2000, ambiguous: 0, failed: 0, unreadable: 0, skipped: 1, ignored: 0,
       fingerprinted: cache ? 5 : 8, fromCache: cache ? 3 : 0, audioSeconds: 480, elapsedSeconds: 17,
       ...(cache ? { cache: { hits: 3, misses: 5, dropped: 0, reset: false } } : {}),
     },

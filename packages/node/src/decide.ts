@@ -13,7 +13,17 @@ import type { AudioFile, SkipReason } from './walk.js'
  * than half of the track it was found in, so neither mirrored as the recording nor uploaded.
  * `skipped`: met by the walk but not read (a dangling link, a FIFO, an unreadable directory…: see SkipReason).
  */
-export type ScanStatus = 'matched' | 'snippet' | 'unmatched' | 'ambiguous' | 'unreadable' | 'skipped'
+export type ScanStatus = 'matched' | 'snippet' | 'unmatched' | 'ambiguous' | 'unreadable' | 'skipped' | 'failed'
+
+/**
+ * Why a file that was read fine got no decision (status `failed`; only when a match service
+ * decides, `scan --server`). Never `unmatched` instead: unmatched means "upload it".
+ *   partial       the service's catalog is split into shards and one did not answer (after retries)
+ *   rejected      the service refused the file's request (a 4xx; the message has its code)
+ *   server-error  the service kept failing (5xx, overloaded, no answer in time) after the retries
+ *   unreachable   the service could not be reached any more: the scan stopped (exit code 6)
+ */
+export type DecisionFailure = 'partial' | 'rejected' | 'server-error' | 'unreachable'
 
 /** One of the `--top N` candidates: a track the file's landmarks line up with, strong or not. */
 export interface Candidate {
@@ -33,7 +43,7 @@ export interface ScanFileResult {
   status: ScanStatus
   /** Served from the fingerprint cache (not decoded again). */
   cached: boolean
-  reason?: FileErrorReason | SkipReason
+  reason?: FileErrorReason | SkipReason | DecisionFailure
   error?: string
   recordingId?: string
   trackId?: string
@@ -97,6 +107,22 @@ export interface DecisionSource {
   match(fp: Fingerprint, options: MatchOptions): Match[] | Promise<Match[]>
   track(trackId: string): TrackInfo | undefined | Promise<TrackInfo | undefined>
   editions(recordingId: string): TrackInfo[] | Promise<TrackInfo[]>
+}
+
+/**
+ * A source that decides a whole file by itself, in one request (a match service: POST /v1/batch
+ * 'decide'), instead of answering decide()'s four questions: over a network each question would
+ * be a round trip, up to five in a row per file, and a catalog reloaded between them could mix
+ * two catalogs in one decision. scanLibrary hands it each reading as it is read, without waiting.
+ */
+export interface FileDecider {
+  decideFile(r: Reading, options: DecideOptions): Promise<ScanFileResult>
+  /**
+   * Undefined when the decider can take another file now, else a promise that resolves when it
+   * can: scanLibrary waits on it before reading the next file, so fingerprints waiting for a slow
+   * service do not pile up in memory.
+   */
+  admit?(): Promise<void> | undefined
 }
 
 export async function decide(catalog: DecisionSource, r: Reading, options: DecideOptions = {}): Promise<ScanFileResult> {

@@ -37,6 +37,7 @@ export function scanSummaryText(r: ScanResult): string {
     `  ambiguous    ${String(s.ambiguous).padStart(6)}   more than one recording fits: left for review`,
     `  unreadable   ${String(s.unreadable).padStart(6)}   could not be read (reason in the report)`,
   ]
+  if (s.failed) lines.push(`  failed       ${String(s.failed).padStart(6)}   read, but the server did not decide them (reason in the report): neither mirrored nor uploaded; scan again`)
   if (s.skipped) lines.push(`  skipped      ${String(s.skipped).padStart(6)}   not read: links to nothing or to folders, FIFOs, unreadable folders (reason in the report)`)
   if (r.interrupted) lines.push(`  (interrupted: ${s.files - done} files not scanned; run the scan again to finish${s.cache ? ' — the cache keeps the files done, so they are not decoded again' : ''})`)
   if (s.cache?.dropped || s.cache?.reset) lines.push(`  cache: ${s.cache.dropped} damaged entries dropped${s.cache.reset ? ' (its damaged store was replaced by an empty one)' : ''}; their files were read again`)
@@ -67,6 +68,8 @@ export function fileLine(f: ScanFileResult, root?: string): string {
       return `unmatched   ${name} (${formatBytes(f.sizeBytes)}, to upload)`
     case 'skipped':
       return `skipped     ${name}: ${f.reason} — ${f.error}`
+    case 'failed':
+      return `failed      ${name}: ${f.reason} — ${f.error}`
     default:
       return `unreadable  ${name}: ${f.reason} — ${f.error}`
   }

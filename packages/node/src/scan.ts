@@ -6,7 +6,7 @@ import type { CacheStats, FingerprintCache } from './cache.js'
 import { CliError, FileError, errorMessage, type FileErrorReason } from './errors.js'
 import { WorkerPool, type PoolLimits } from './pool.js'
 import { readAudioFile, type ReadProgress } from './read.js'
-import { decide, type DecideOptions, type DecisionSource, type Reading, type ScanFileResult, type ScanStatus } from './decide.js'
+import { decide, type DecideOptions, type DecisionSource, type FileDecider, type Reading, type ScanFileResult, type ScanStatus } from './decide.js'
 import { walkAudio, type AudioFile, type SkipReason, type SkippedPath } from './walk.js'
 
 /**
@@ -53,9 +53,10 @@ export interface RunOptions<R = unknown> extends PoolLimits {
 /**
  * Reads every file (cache first, then the worker pool), keeping the pool busy, and calls
  * `use` on each in walk order as soon as it and every file before it are done. The one reading
- * loop of build, scan, identify and dedupe.
+ * loop of build, scan, identify and dedupe. `admit`, when given, is asked before each file is
+ * taken up; a promise it returns holds the reading back until it resolves (FileDecider.admit).
  */
-export async function readFiles(files: readonly AudioFile[], options: RunOptions, cache: FingerprintCache | undefined, use: (r: Reading) => void): Promise<{ interrupted: boolean; fingerprinted: number; fromCache: number }> {
+export async function readFiles(files: readonly AudioFile[], options: RunOptions, cache: FingerprintCache | undefined, use: (r: Reading) => void, admit?: () => Promise<void> | undefined): Promise<{ interrupted: boolean; fingerprinted: number; fromCache: number }> {
   const jobs = options.jobs ?? 2
   const pool = new WorkerPool(jobs, options.workerScript, options)
   const bytesTotal = files.reduce((s, f) => s + f.size, 0)
@@ -93,6 +94,11 @@ export async function readFiles(files: readonly AudioFile[], options: RunOptions
   }
   const lane = async (): Promise<void> => {
     while (next < files.length && !options.signal?.aborted) {
+      const wait = admit?.()
+      if (wait) {
+        await wait
+        if (next >= files.length || options.signal?.aborted) break
+      }
       const i = next++
       inFlight.set(i, { bytesRead: 0, audioSeconds: 0 })
       progress(i, 'started', 0)
@@ -289,6 +295,8 @@ export interface ScanSummary extends ReadSummary {
   /** Bytes of the unmatched files: what would be uploaded. */
   unmatchedBytes: number
   ambiguous: number
+  /** Files read but not decided: the match service refused them or did not answer (status `failed`; scan --server only). */
+  failed: number
 }
 
 export interface ScanResult {
@@ -299,8 +307,11 @@ export interface ScanResult {
   warnings: string[]
 }
 
-/** Identifies every audio file under `paths` against `catalog`. */
-export async function scanLibrary(paths: readonly string[], catalog: DecisionSource, options: RunOptions<ScanFileResult> & DecideOptions & { cache?: FingerprintCache } = {}): Promise<ScanResult> {
+/**
+ * Identifies every audio file under `paths` against `catalog`: a DecisionSource (a local Catalog)
+ * that decide() questions, or a FileDecider (a match service) that decides each file itself.
+ */
+export async function scanLibrary(paths: readonly string[], catalog: DecisionSource | FileDecider, options: RunOptions<ScanFileResult> & DecideOptions & { cache?: FingerprintCache } = {}): Promise<ScanResult> {
   const t0 = performance.now()
   const { files, skipped, ignored } = walkAudio(paths)
   const out: ScanFileResult[] = []
@@ -311,8 +322,10 @@ export async function scanLibrary(paths: readonly string[], catalog: DecisionSou
   const pending: Promise<ScanFileResult>[] = []
   let reported = Promise.resolve()
   let reportFailure: { e: unknown } | undefined
+  const decideOptions: DecideOptions = { ...(options.minConfidence !== undefined ? { minConfidence: options.minConfidence } : {}), ...(options.top !== undefined ? { top: options.top } : {}) }
+  const decider = 'decideFile' in catalog ? catalog : undefined
   const run = await readFiles(files, options, options.cache, (r) => {
-    const result = decide(catalog, r, options)
+    const result = decider ? decider.decideFile(r, decideOptions) : decide(catalog as DecisionSource, r, options)
     result.catch(() => {})   // handled below, in order; not an unhandled rejection meanwhile
     pending.push(result)
     if (r.info) audioSeconds += r.info.durationSeconds
@@ -320,7 +333,7 @@ export async function scanLibrary(paths: readonly string[], catalog: DecisionSou
     // A failed decision is thrown below by Promise.all; the chain itself never rejects (an
     // intermediate rejected link would be an unhandled rejection).
     reported = reported.then(() => result).then((res) => { if (!reportFailure) try { options.onFile?.(res, n, files.length) } catch (e) { reportFailure = { e } } }, () => {})
-  })
+  }, decider?.admit && (() => decider.admit!()))
   await reported
   out.push(...await Promise.all(pending))
   if (reportFailure) throw reportFailure.e
@@ -332,7 +345,7 @@ export async function scanLibrary(paths: readonly string[], catalog: DecisionSou
   const summary: ScanSummary = {
     files: files.length, matched: count('matched'), snippets: count('snippet'), upgradable: out.filter((f) => f.status === 'matched' && f.upgrade).length,
     unmatched: count('unmatched'), unmatchedBytes: out.filter((f) => f.status === 'unmatched').reduce((s, f) => s + f.sizeBytes, 0),
-    ambiguous: count('ambiguous'), unreadable: count('unreadable'), skipped: skipped.length, ignored,
+    ambiguous: count('ambiguous'), failed: count('failed'), unreadable: count('unreadable'), skipped: skipped.length, ignored,
     fingerprinted: run.fingerprinted, fromCache: run.fromCache, audioSeconds, elapsedSeconds: (performance.now() - t0) / 1000,
     ...(options.cache ? { cache: { ...options.cache.stats } } : {}),
   }

@@ -9,14 +9,16 @@ import { CliError, errorMessage } from '../errors.js'
 /**
  * Exit codes: stable, documented in README.md ("Exit codes"); each means this and nothing else.
  *   0  done, every file met was read (or ignored by rule: hidden, not audio by extension)
- *   1  done, but some paths were unreadable or skipped: each is listed with its reason
+ *   1  done, but some paths were unreadable or skipped, or (scan --server) some files were not
+ *      decided by the service: each is listed with its reason
  *   2  usage error: bad arguments or options, a missing input path, a bad editions file, nothing to catalog
  *   3  the catalog is missing, damaged or of another format version
  *   4  the catalog or the report could not be written (a cache that cannot be saved is only a warning)
  *   5  an unexpected internal error (a bug: the message says where)
+ *   6  scan --server: the match service cannot be reached, or stopped answering mid-scan
  * 130  interrupted (Ctrl-C): nothing half-written; a scan's partial report goes beside the complete one
  */
-export const EXIT = { OK: 0, UNREADABLE_FILES: 1, USAGE: 2, BAD_CATALOG: 3, WRITE_FAILED: 4, INTERNAL: 5, INTERRUPTED: 130 } as const
+export const EXIT = { OK: 0, UNREADABLE_FILES: 1, USAGE: 2, BAD_CATALOG: 3, WRITE_FAILED: 4, INTERNAL: 5, SERVER_UNREACHABLE: 6, INTERRUPTED: 130 } as const
 
 export interface Io {
   out: (text: string) => void

@@ -10,6 +10,7 @@ Usage:
   peakmatch catalog info <catalog.pmx>                      size, format, fingerprint parameters
   peakmatch catalog split <catalog.pmx> --shards N -o DIR   shard files for a cluster (docs/cluster.md)
   peakmatch scan <library-dir...> --catalog catalog.pmx [--report report.json|report.csv]
+  peakmatch scan <library-dir...> --server http://host:8080   the same, against a match service
   peakmatch identify <file|glob|dir|-...> --catalog catalog.pmx [--top N] [--json]
   peakmatch dedupe <library-dir...> [--json]                 group the copies of one recording
   peakmatch serve --catalog catalog.pmx [--port 8080]        the match service (HTTP API)
@@ -18,7 +19,8 @@ Usage:
 Exit codes: 0 ok · 1 finished, but some files were unreadable or skipped (each listed with
 its reason) · 2 usage error (or nothing to catalog, or an unknown track id) · 3 catalog
 missing, damaged or of another version · 4 the catalog or report could not be written ·
-5 internal error (a bug) · 130 interrupted (nothing half-written; a partial report goes to
+5 internal error (a bug) · 6 scan --server: the service cannot be reached or stopped
+answering · 130 interrupted (nothing half-written; a partial report goes to
 <name>.partial.<ext>)
 `,
   catalog: `peakmatch catalog <build|add|remove|list|info> ...
@@ -137,6 +139,7 @@ Example:
   peakmatch catalog split catalog.pmx --shards 4 -o shards --publish --nats nats://127.0.0.1:4222
 `,
   scan: `peakmatch scan <library-dir...> --catalog <catalog.pmx> [options]
+       peakmatch scan <library-dir...> --server <URL> [options]
 
 Identifies every audio file under the directories against the catalog and prints a summary:
 matched (of which upgradable to a better edition), snippets (excerpts of catalog recordings),
@@ -146,8 +149,20 @@ decoded, ETA); otherwise (a pipe, a log, CI) one line per file as it finishes, a
 every 10 s while a long file is read (on stderr with --json). After Ctrl-C the summary
 counts the files done.
 
+With --server, the catalog stays on the match service (\`peakmatch serve\`): each file is
+decoded here and only its fingerprint is sent (about 1.2 % of a 128 kbit/s mp3), in batches;
+the service's decision is the file's. The service is checked before anything is decoded
+(exit 6 when it cannot be reached). A file the service refuses or cannot decide (a shard of
+its catalog missing) is "failed" with the reason, never "unmatched" (exit 1); a service that
+stops answering stops the scan (exit 6, the report holds what was decided).
+
 Options:
   -c, --catalog FILE     the catalog (from \`peakmatch catalog build\`)
+  -s, --server URL       a match service instead (e.g. http://localhost:8080)
+      --batch N          files per request with --server, 1 to 256 (default: 32)
+      --retries N        retries of a failed request with --server, 0 to 20 (default: 4;
+                         backoff from 0.5 s doubling, with jitter; a 503's Retry-After is kept)
+      --timeout-seconds N  per request with --server, 1 to 3600 (default: 60)
   -r, --report FILE      write every file's result: .json or .csv by extension (an interrupted
                          scan writes FILE's name + .partial instead: report.partial.csv)
       --min-confidence X the lowest confidence (0 to 1) reported as a match (default: the
@@ -160,8 +175,9 @@ Options:
       --json             the whole report as JSON on stdout
   -h, --help
 
-Example:
+Examples:
   peakmatch scan ~/Music --catalog catalog.pmx --report report.csv
+  peakmatch scan ~/Music --server http://localhost:8080 --report report.csv
 `,
   identify: `peakmatch identify <file|glob|dir|-...> --catalog <catalog.pmx> [options]
 
