@@ -14,6 +14,9 @@ export { dedupeLibrary, type DedupeOptions, type DedupeReading, type DedupeResul
 export { scanCsv, csvCell, scanSummaryText, buildSummaryText, fileLine, formatBytes, formatDuration } from './report.js'
 export { FileError, CliError } from './errors.js'
 export { main, EXIT } from './cli.js'
+export { RemoteCatalog, type RemoteOptions } from './remote/remote-catalog.js'
+export { LocalBackend, PartialAnswerError, type Backend, type Answered, type BackendInfo } from './service/backend.js'
+export { buildService } from './service/http.js'
 
 export type { FileReading, FileInfo, Tags, ReadProgress, ReadOptions } from './read.js'
 export type { AudioFile, WalkResult, WalkFs, SkipReason, SkippedPath } from './walk.js'
