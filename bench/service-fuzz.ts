@@ -5,11 +5,11 @@
  * inflate, msgpack batches of wrong shapes and sizes). Passes when every answer is 200 or a typed
  * 4xx, the process is still up and answers a good query, and its memory is flat.
  *
- *   npm run bench:fuzz -- [--corpus /work/corpus] [--requests 10000] [--concurrency 4] [--seed 1]
+ *   npm run bench:fuzz -- [--corpus /work/corpus] [--requests 10000] [--concurrency 4] [--seed 1] [--gateway]
  *
  * Prints the server's RSS before and after (from /proc), and the count of each answer.
  */
-import { spawn } from 'node:child_process'
+import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { cpus, tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -17,6 +17,7 @@ import { saveCatalog } from '../packages/node/src/scan.js'
 import { Catalog, fingerprintFromBytes } from '../src/index.js'
 import { fuzzRequests, type FuzzRequest } from '../test/service/fuzz-bodies.js'
 import { loadCorpusPrints } from './corpus-prints.js'
+import { Processes, freePort, runSplit, startGateway, startNats, startShard } from '../scripts/local-cluster.js'
 
 const argv = process.argv.slice(2)
 const arg = (name: string) => { const i = argv.indexOf(name); return i >= 0 ? argv[i + 1] : undefined }
@@ -24,6 +25,7 @@ const corpus = arg('--corpus') ?? '/work/corpus'
 const total = Number(arg('--requests') ?? 10_000)
 const concurrency = Number(arg('--concurrency') ?? 4)
 const seed = Number(arg('--seed') ?? 1)
+const viaGateway = argv.includes('--gateway')
 
 const prints = loadCorpusPrints(corpus, console.log)
 const catalog = new Catalog()
@@ -34,17 +36,31 @@ saveCatalog(catalog, file)
 // Good bodies to mutate: 10 s snippets and a few whole files.
 const snippets = prints.filter((p) => p.kind === 'snippet' && p.lengthS === 10 && p.expected)
 const good = [...snippets.slice(0, 20), ...prints.filter((p) => p.kind === 'whole').slice(0, 5)].map((p) => Buffer.from(p.bytes))
-console.log(`peakmatch serve fuzz — ${total} requests, ${concurrency} at a time, seed ${seed}; catalog ${catalog.size} tracks; node ${process.version}, ${cpus().length} cores`)
+console.log(`peakmatch serve${viaGateway ? ' --gateway (2 shards on NATS)' : ''} fuzz — ${total} requests, ${concurrency} at a time, seed ${seed}; catalog ${catalog.size} tracks; node ${process.version}, ${cpus().length} cores`)
 
-const CLI = new URL('../packages/node/src/bin.ts', import.meta.url).pathname
-const server = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve', '--catalog', file, '--port', '0'], { cwd: new URL('..', import.meta.url).pathname, stdio: ['ignore', 'pipe', 'inherit'] })
+// --gateway: the same bodies against a cluster's gateway (one NATS node, 2 shards of one replica),
+// which serves the same HTTP API over NATS: the server measured is the gateway.
+const processes = new Processes()
+let server: ChildProcess
+let url: string
+if (viaGateway) {
+  const nodes = await startNats(processes, dir, 1)
+  await runSplit(processes, [file, '--shards', '2', '-o', join(dir, 'shards'), '--publish', '--nats', nodes[0]!.url])
+  for (const k of [0, 1]) await startShard(processes, { nats: nodes[0]!.url, shard: k, shards: 2, catalog: join(dir, 'shards', `shard-${k}-of-2.pmx`) })
+  const port = await freePort()
+  server = (await startGateway(processes, { nats: nodes[0]!.url, port })).child
+  url = `http://127.0.0.1:${port}`
+} else {
+  const CLI = new URL('../packages/node/src/bin.ts', import.meta.url).pathname
+  server = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve', '--catalog', file, '--port', '0'], { cwd: new URL('..', import.meta.url).pathname, stdio: ['ignore', 'pipe', 'inherit'] })
+  url = await new Promise<string>((resolve, reject) => {
+    let out = ''
+    server.stdout!.setEncoding('utf8').on('data', (t: string) => { out += t; const m = /listening on (http:\/\/\S+)/.exec(out); if (m) resolve(m[1]!) })
+    server.on('exit', (code) => reject(new Error(`peakmatch serve exited with ${code}`)))
+  })
+}
 let exitCode: number | null | undefined
 server.on('exit', (code, signal) => { exitCode = code ?? (signal ? -1 : null) })
-const url = await new Promise<string>((resolve, reject) => {
-  let out = ''
-  server.stdout!.setEncoding('utf8').on('data', (t: string) => { out += t; const m = /listening on (http:\/\/\S+)/.exec(out); if (m) resolve(m[1]!) })
-  server.on('exit', (code) => reject(new Error(`peakmatch serve exited with ${code}`)))
-})
 const rss = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${server.pid}/status`, 'utf8'))?.[1] ?? NaN) * 1024
 const mb = (b: number) => `${(b / 2 ** 20).toFixed(1)} MB`
 
@@ -98,5 +114,6 @@ console.log(`server still up: ${exitCode === undefined}, answers a good query as
 console.log(bad === 0 && still === expected ? 'PASS: only 200 or typed 4xx answers, no crash' : `FAIL: ${bad} answers were not 200 or a typed 4xx`)
 server.kill('SIGTERM')
 await new Promise((r) => server.once('exit', r))
+await processes.stopAll()
 rmSync(dir, { recursive: true, force: true })
 process.exitCode = bad === 0 && still === expected ? 0 : 1
