@@ -39,7 +39,7 @@ console.log(`catalog: ${whole.size} tracks; shards of ${shards.map((s) => s.size
 const packr = new Packr({ useRecords: false })
 const wire = <T>(x: T): T => packr.unpack(packr.pack(x)) as T
 const link = (c: Catalog): ShardLink => ({
-  pass: async (fp, r) => wire(c.shardPass(fp, r)),
+  passes: async (fp, r) => wire(c.shardPasses(fp, r)),
   align: async (fp, r) => wire(c.shardAlign(fp, r)),
   track: async (id) => wire(c.track(id)),
   editions: async (r) => wire(c.editions(r)),

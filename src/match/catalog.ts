@@ -12,6 +12,9 @@ import { shardAlign, shardPass, type ShardAlignReply, type ShardAlignRequest, ty
 import type { CatalogOptions, CatalogSettings, CatalogStats, EditionOptions, Match, MatchOptions, TrackInfo } from './types.js'
 import type { CandidateList } from './votes.js'
 
+/** Most passes in one shardPasses call: the grid's 22 factors and more than their refinements. */
+const MAX_SHARD_PASSES = 32
+
 /** A catalog's parts, for bench/ and tests only (the package does not export it). */
 export interface CatalogInternals {
   readonly index: HashIndex
@@ -135,6 +138,14 @@ export class Catalog {
     checkFingerprint(fp, 'query', this.#frontEnd)
     this.#prepare()
     return shardPass(this.#index, this.#registry, this.#scratch, fp, request)
+  }
+
+  /** Several passes of one query (shardPass each), for a gateway that asks them in one round trip. */
+  shardPasses(fp: Fingerprint, requests: ShardPassRequest[]): ShardPassReply[] {
+    if (!Array.isArray(requests) || requests.length === 0 || requests.length > MAX_SHARD_PASSES) {
+      throw new PeakmatchError('INVALID_OPTIONS', `passes must be an array of 1 to ${MAX_SHARD_PASSES} requests`)
+    }
+    return requests.map((r) => this.shardPass(fp, r))
   }
 
   /** How a file aligns, window by window, with some of this catalog's tracks (ShardedCatalog.identify). */

@@ -28,7 +28,8 @@ import { sortCandidates, type Candidate } from './votes.js'
 
 /** How a gateway reaches one shard. Each call may reject; see ShardedCatalog. */
 export interface ShardLink {
-  pass(fp: Fingerprint, request: ShardPassRequest): Promise<ShardPassReply>
+  /** Passes of one query, answered in order (Catalog.shardPasses): the factor grid asks several in one round trip. */
+  passes(fp: Fingerprint, requests: ShardPassRequest[]): Promise<ShardPassReply[]>
   align(fp: Fingerprint, requests: ShardAlignRequest[]): Promise<ShardAlignReply[]>
   track(trackId: string): Promise<TrackInfo | undefined>
   editions(recordingId: string): Promise<TrackInfo[]>
@@ -52,6 +53,14 @@ export interface MergedList {
   items: Merged[]
 }
 
+/**
+ * Factor passes asked of the shards in one round trip (the grid has 22, nearest first): a query
+ * out of the catalog needs them all, and one round trip each made a cluster of 4 shards answer 10 s
+ * snippets at a third of one process's rate (docs/cluster.md); 8 at a time make it 3 trips, and a
+ * query found at the first factor costs the shards at most 7 passes it did not need.
+ */
+const GRID_ROUND = 8
+
 /** Errors about the query itself: a shard that says so speaks for all of them. */
 const QUERY_ERRORS = new Set(['INVALID_FINGERPRINT', 'INCOMPATIBLE_FINGERPRINT', 'INVALID_OPTIONS'])
 
@@ -73,24 +82,27 @@ export class ShardedCatalog {
     checkFingerprint(fp, 'query', this.#frontEnd)
     const run = new Run(this.#links, fp)
     // search() (query.ts), pass for pass, with each pass merged across the shards.
-    let answer = await run.pass({ pass: 'exact' })
+    let [answer] = await run.passes([{ pass: 'exact' }]) as [MergedList]
     let factor: { speed: number; pitch: number } | null = null
     if (!settles(answer)) {
-      const shifted = await run.pass({ pass: 'shifted' })
+      const [shifted] = await run.passes([{ pass: 'shifted' }]) as [MergedList]
       answer = betterPass(answer, shifted)
-      if (!settles(answer)) {
-        const passes = gridPasses(factorSearch, run.triplets, run.postings, run.walked)
-        for (let k = 0; k < passes; k++) {
-          let found = await run.pass({ pass: 'shifted', factor: [k] })
+      const passes = settles(answer) ? 0 : gridPasses(factorSearch, run.triplets, run.postings, run.walked)
+      grid: for (let k0 = 0; k0 < passes; k0 += GRID_ROUND) {
+        const ks = Array.from({ length: Math.min(GRID_ROUND, passes - k0) }, (_, i) => k0 + i)
+        const lists = await run.passes(ks.map((k) => ({ pass: 'shifted', factor: [k] })))
+        for (let i = 0; i < ks.length; i++) {
+          let found = lists[i]!
           if (!settles(found)) continue
+          const k = ks[i]!
           let f = FACTORS[k]!
-          for (let j = 0; j < REFINEMENTS[k]!.length; j++) {
-            const out = await run.pass({ pass: 'shifted', factor: [k, j] })
+          const refined = await run.passes(REFINEMENTS[k]!.map((_, j) => ({ pass: 'shifted', factor: [k, j] })))
+          refined.forEach((out, j) => {
             if (out.count > 0 && refines(out.items[0]!, found.items[0]!, out.items[0]!.trackId === found.items[0]!.trackId)) { found = out; f = REFINEMENTS[k]![j]! }
-          }
+          })
           answer = found
           factor = f
-          break
+          break grid
         }
       }
     }
@@ -113,7 +125,7 @@ export class ShardedCatalog {
     checkFingerprint(fp, 'file', this.#frontEnd)
     const run = new Run(this.#links, fp)
     const windows = fileWindows(fp)
-    const gate = await run.pass({ pass: 'gate' })
+    const [gate] = await run.passes([{ pass: 'gate' }]) as [MergedList]
     const checked: Merged[] = []
     for (let i = 0; i < Math.min(CHECKED, gate.count) && settles({ count: 1, items: [gate.items[i]!] }); i++) checked.push(gate.items[i]!)
     const byShard = new Map<number, Merged[]>()
@@ -184,19 +196,27 @@ class Run {
     }
   }
 
-  /** One pass on every shard, merged and decided (mergeReplies). */
-  async pass(request: ShardPassRequest): Promise<MergedList> {
-    const replies = await Promise.all(this.links.map((_, s) => this.ask(s, (l) => l.pass(this.fp, request))))
+  /**
+   * Passes of the query on every shard, one round trip, each merged and decided (mergeReplies).
+   * `walked`, `postings` and `triplets` are the first pass's (the speed pass's, for gridPasses).
+   */
+  async passes(requests: ShardPassRequest[]): Promise<MergedList[]> {
+    const replies = await Promise.all(this.links.map((_, s) => this.ask(s, async (l) => {
+      const r = await l.passes(this.fp, requests)
+      // A shard that answers something else than one reply a pass is not answering.
+      if (!Array.isArray(r) || r.length !== requests.length) throw new Error(`shard ${s}: ${Array.isArray(r) ? r.length : typeof r} replies to ${requests.length} passes`)
+      return r
+    })))
     let walked = 0, postings = 0
-    replies.forEach((r) => {
-      if (!r) return
-      walked += r.walked
-      postings += r.postings
-      this.triplets ||= r.triplets
-    })
+    for (const r of replies) {
+      if (!r) continue
+      walked += r[0]!.walked
+      postings += r[0]!.postings
+      this.triplets ||= r[0]!.triplets
+    }
     this.walked = walked
     this.postings = postings
-    return mergeReplies(replies, request)
+    return requests.map((request, i) => mergeReplies(replies.map((r) => r?.[i]), request))
   }
 }
 

@@ -43,7 +43,7 @@ const wire = <T>(x: T): T => JSON.parse(JSON.stringify(x)) as T
 
 function link(c: Catalog): ShardLink {
   return {
-    pass: async (fp, r) => wire(c.shardPass(fp, wire(r))),
+    passes: async (fp, r) => wire(c.shardPasses(fp, wire(r))),
     align: async (fp, r) => wire(c.shardAlign(fp, wire(r))),
     track: async (id) => { const t = c.track(id); return t && wire(t) },
     editions: async (rid) => wire(c.editions(rid)),
@@ -149,7 +149,7 @@ describe('a sharded catalog answers as one catalog', () => {
 
   it('names the shards that did not answer, and fails the query for a bad fingerprint', async () => {
     const target = tracks.find((t) => shardOf(t.id, SHARDS) !== 0)!
-    const down: ShardLink = { ...link(shards[0]!), pass: () => Promise.reject(new Error('timeout')), align: () => Promise.reject(new Error('timeout')) }
+    const down: ShardLink = { ...link(shards[0]!), passes: () => Promise.reject(new Error('timeout')), align: () => Promise.reject(new Error('timeout')) }
     const partial = new ShardedCatalog([down, link(shards[1]!), link(shards[2]!)])
     const q = fingerprint(excerpt(target.audio, 5, 10))
     const got = await partial.match(q)
@@ -157,7 +157,9 @@ describe('a sharded catalog answers as one catalog', () => {
     expect(got.matches[0]?.trackId).toBe(target.id)
     const id = await partial.identify(target.fp)
     expect(id.missingShards).toEqual([0])
-    const refusing: ShardLink = { ...link(shards[0]!), pass: () => Promise.reject(new PeakmatchError('INCOMPATIBLE_FINGERPRINT', 'no')) }
+    const short: ShardLink = { ...link(shards[0]!), passes: async () => [] }
+    expect((await new ShardedCatalog([short, link(shards[1]!), link(shards[2]!)]).match(q)).missingShards).toEqual([0])
+    const refusing: ShardLink = { ...link(shards[0]!), passes: () => Promise.reject(new PeakmatchError('INCOMPATIBLE_FINGERPRINT', 'no')) }
     await expect(new ShardedCatalog([refusing, link(shards[1]!)]).match(q)).rejects.toMatchObject({ code: 'INCOMPATIBLE_FINGERPRINT' })
     const other = { ...q, frontEnd: { ...q.frontEnd, minBin: q.frontEnd.minBin + 1 } }
     await expect(sharded.match(other)).rejects.toMatchObject({ code: 'INCOMPATIBLE_FINGERPRINT' })
@@ -168,6 +170,10 @@ describe('a sharded catalog answers as one catalog', () => {
     const bad: unknown[] = [{ pass: 'nope' }, { pass: 'exact', factor: [0] }, { pass: 'shifted', factor: [99] }, { pass: 'shifted', factor: [0, 9] }, { pass: 'shifted', factor: 'x' }, null]
     for (const r of bad) expect(() => shards[0]!.shardPass(q, r as never), JSON.stringify(r)).toThrow(expect.objectContaining({ code: 'INVALID_OPTIONS' }))
     expect(() => shards[0]!.shardAlign(q, [{ trackId: 5 } as never])).toThrow(expect.objectContaining({ code: 'INVALID_OPTIONS' }))
+    for (const many of [[], Array.from({ length: 33 }, () => ({ pass: 'exact' as const })), 'exact']) {
+      expect(() => shards[0]!.shardPasses(q, many as never)).toThrow(expect.objectContaining({ code: 'INVALID_OPTIONS' }))
+    }
+    expect(shards[0]!.shardPasses(q, [{ pass: 'exact' }, { pass: 'shifted', factor: [3] }])).toHaveLength(2)
     expect(shards[0]!.shardAlign(q, [{ trackId: 'gone', first: 0, last: 3 }])).toEqual([{ trackId: 'gone', recordingId: '', aligned: [], editions: [] }])
   })
 

@@ -50,8 +50,8 @@ export class NatsShardLink implements ShardLink {
 
   constructor(readonly nc: NatsConnection, readonly names: ClusterNames, readonly shard: number, readonly shards: number, readonly timeoutMs: number, readonly onEvent: (e: LinkEvent) => void = () => {}) {}
 
-  pass(fp: Fingerprint, request: ShardPassRequest): Promise<ShardPassReply> {
-    return this.call('pass', { fp: packFingerprint(fp), request })
+  passes(fp: Fingerprint, requests: ShardPassRequest[]): Promise<ShardPassReply[]> {
+    return this.call('pass', { fp: packFingerprint(fp), requests })
   }
 
   align(fp: Fingerprint, requests: ShardAlignRequest[]): Promise<ShardAlignReply[]> {

@@ -157,7 +157,7 @@ export class ShardServer {
   #run(op: ShardOp, data: Uint8Array): unknown {
     const c = this.catalog
     switch (op) {
-      case 'pass': { const r = decode<{ fp: Uint8Array; request: ShardPassRequest }>(data); return c.shardPass(this.#prints.decode(r.fp), r.request) }
+      case 'pass': { const r = decode<{ fp: Uint8Array; requests: ShardPassRequest[] }>(data); return c.shardPasses(this.#prints.decode(r.fp), r.requests) }
       case 'align': { const r = decode<{ fp: Uint8Array; requests: ShardAlignRequest[] }>(data); return c.shardAlign(this.#prints.decode(r.fp), r.requests) }
       case 'track': return c.track(decode<{ trackId: string }>(data).trackId) ?? null
       case 'editions': return c.editions(decode<{ recordingId: string }>(data).recordingId)
