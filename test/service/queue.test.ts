@@ -112,6 +112,8 @@ describe('a backend with missing shards', () => {
     expect(r.json.partial).toEqual({ missingShards: [2] })
     expect(r.json.items[0]).toMatchObject({ ok: true, result: { status: 'unmatched' } })
     expect(r.json.items[1]).toEqual({ ok: false, error: { code: 'PARTIAL', message: expect.stringMatching(/shards 2 did not answer/), missingShards: [2] } })
+    // An operator sees the shard down in /metrics: the identify and the batch, each once.
+    expect((await s.app.inject({ method: 'GET', url: '/metrics' })).body).toMatch(/^peakmatch_partial_answers_total\{shard="2"\} 2$/m)
   })
 })
 

@@ -156,7 +156,10 @@ export async function buildService(backend: Backend, options: ServiceOptions = {
     if (closing) throw new ServiceError('NOT_READY', 'the service is shutting down', { retryAfterSeconds: 1 })
     if (!backend.ready()) throw new ServiceError('NOT_READY', 'the catalog is not loaded yet', { retryAfterSeconds: 1 })
   }
-  const partial = (missing: number[]) => (missing.length > 0 ? { partial: { missingShards: missing } } : {})
+  const partial = (missing: number[]) => {
+    for (const shard of missing) metrics.partialAnswers.inc({ shard: String(shard) })
+    return missing.length > 0 ? { partial: { missingShards: missing } } : {}
+  }
 
   // ------------------------------------------------------------ queries
 

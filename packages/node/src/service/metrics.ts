@@ -13,6 +13,8 @@ export interface ServiceMetrics {
   inFlight: Gauge
   batchItems: Counter<'op' | 'outcome'>
   reloads: Counter<'outcome'>
+  /** Answers made without a shard (a cluster's gateway), by the shard missing: how an operator sees a shard down. */
+  partialAnswers: Counter<'shard'>
 }
 
 export function makeMetrics(backend: Backend, queue: ComputeQueue): ServiceMetrics {
@@ -39,5 +41,8 @@ export function makeMetrics(backend: Backend, queue: ComputeQueue): ServiceMetri
       try { this.set((await backend.info()).stats.tracks) } catch { /* a cluster that cannot say: the gauge keeps its last value */ }
     },
   })
-  return { registry, requests, duration, inFlight, batchItems, reloads }
+  const partialAnswers = new Counter({
+    name: 'peakmatch_partial_answers_total', help: 'Answers (requests, or batch items) made without a shard that did not answer in time, by that shard', labelNames: ['shard'] as const, registers: [registry],
+  })
+  return { registry, requests, duration, inFlight, batchItems, reloads, partialAnswers }
 }
