@@ -4,9 +4,9 @@
  * bodies, and a bounded HTTP load loop that counts every failure.
  */
 import { existsSync } from 'node:fs'
-import { Catalog, fingerprintToBytes } from '../src/index.js'
+import { fingerprintToBytes } from '../src/index.js'
 import { saveCatalog } from '../packages/node/src/scan.js'
-import { loadCorpusPrints, printFingerprint, type CorpusPrint } from './corpus-prints.js'
+import { corpusCatalog, loadCorpusPrints, printFingerprint, type CorpusPrint } from './corpus-prints.js'
 
 export interface DevCorpus { catalogPath: string; tracks: number; snippets: CorpusPrint[]; wholes: CorpusPrint[] }
 
@@ -14,11 +14,7 @@ export interface DevCorpus { catalogPath: string; tracks: number; snippets: Corp
 export function devCorpus(corpus: string, catalogPath: string): DevCorpus {
   const prints = loadCorpusPrints(corpus, (l) => console.error(l))
   const tracks = prints.filter((p) => p.kind === 'track')
-  if (!existsSync(catalogPath)) {
-    const c = new Catalog()
-    for (const t of tracks) c.add(t.id, printFingerprint(t), { title: t.id })
-    saveCatalog(c, catalogPath)
-  }
+  if (!existsSync(catalogPath)) saveCatalog(corpusCatalog(prints), catalogPath)
   return {
     catalogPath, tracks: tracks.length,
     snippets: prints.filter((p) => p.kind === 'snippet' && p.lengthS === 10),

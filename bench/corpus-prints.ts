@@ -13,7 +13,7 @@
 import { existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { pack, unpack } from 'msgpackr'
-import { DEFAULT_FRONT_END, fingerprint, fingerprintFromBytes, fingerprintToBytes, type Fingerprint } from '../src/index.js'
+import { Catalog, DEFAULT_FRONT_END, fingerprint, fingerprintFromBytes, fingerprintToBytes, type Fingerprint } from '../src/index.js'
 import { parseWav } from './wav.js'
 
 /** One corpus file's fingerprint: a catalog track, a snippet query or a whole-file query. */
@@ -85,6 +85,13 @@ export function loadCorpusPrints(dir: string, log: (line: string) => void = () =
 /** A print's fingerprint (decoded on each call: callers keep only what they need). */
 export function printFingerprint(p: CorpusPrint): Fingerprint {
   return fingerprintFromBytes(p.bytes)
+}
+
+/** The corpus's catalog tracks as a Catalog, each with its id as its title (what the service and cluster benches serve). */
+export function corpusCatalog(prints: readonly CorpusPrint[]): Catalog {
+  const catalog = new Catalog()
+  for (const p of prints) if (p.kind === 'track') catalog.add(p.id, printFingerprint(p), { title: p.id })
+  return catalog
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

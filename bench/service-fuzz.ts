@@ -14,9 +14,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { cpus, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { saveCatalog } from '../packages/node/src/scan.js'
-import { Catalog, fingerprintFromBytes } from '../src/index.js'
 import { fuzzRequests, type FuzzRequest } from '../test/service/fuzz-bodies.js'
-import { loadCorpusPrints } from './corpus-prints.js'
+import { corpusCatalog, loadCorpusPrints } from './corpus-prints.js'
 import { Processes, freePort, runSplit, startGateway, startNats, startShard } from '../scripts/local-cluster.js'
 
 const argv = process.argv.slice(2)
@@ -28,8 +27,7 @@ const seed = Number(arg('--seed') ?? 1)
 const viaGateway = argv.includes('--gateway')
 
 const prints = loadCorpusPrints(corpus, console.log)
-const catalog = new Catalog()
-for (const p of prints) if (p.kind === 'track') catalog.add(p.id, fingerprintFromBytes(p.bytes))
+const catalog = corpusCatalog(prints)
 const dir = mkdtempSync(join(tmpdir(), 'peakmatch-fuzz-'))
 const file = join(dir, 'catalog.pmx')
 saveCatalog(catalog, file)

@@ -19,8 +19,8 @@ import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import autocannon from 'autocannon'
 import { saveCatalog } from '../packages/node/src/scan.js'
-import { Catalog, fingerprintFromBytes } from '../src/index.js'
-import { loadCorpusPrints } from './corpus-prints.js'
+import { fingerprintFromBytes } from '../src/index.js'
+import { corpusCatalog, loadCorpusPrints } from './corpus-prints.js'
 
 const argv = process.argv.slice(2)
 const arg = (name: string) => { const i = argv.indexOf(name); return i >= 0 ? argv[i + 1] : undefined }
@@ -31,8 +31,7 @@ const connectionsList = (arg('--connections') ?? '1,8').split(',').map(Number)
 const overload = Number(arg('--overload') ?? 128)
 
 const prints = loadCorpusPrints(corpus, console.log)
-const catalog = new Catalog()
-for (const p of prints) if (p.kind === 'track') catalog.add(p.id, fingerprintFromBytes(p.bytes))
+const catalog = corpusCatalog(prints)
 const dir = mkdtempSync(join(tmpdir(), 'peakmatch-load-'))
 const file = join(dir, 'catalog.pmx')
 saveCatalog(catalog, file)
