@@ -131,21 +131,17 @@ export class Catalog {
   }
 
   /**
-   * One pass of a query, for a gateway that merges this catalog's candidates with other shards'
-   * (ShardedCatalog, shard.ts): the raw candidates, not a decision.
+   * Passes of one query, for a gateway that merges this catalog's candidates with other shards'
+   * (ShardedCatalog, shard.ts): each pass's raw candidates, not a decision. Several in one call
+   * (the factor grid asks 8 a round trip); the fingerprint is checked once for all of them.
    */
-  shardPass(fp: Fingerprint, request: ShardPassRequest): ShardPassReply {
-    checkFingerprint(fp, 'query', this.#frontEnd)
-    this.#prepare()
-    return shardPass(this.#index, this.#registry, this.#scratch, fp, request)
-  }
-
-  /** Several passes of one query (shardPass each), for a gateway that asks them in one round trip. */
   shardPasses(fp: Fingerprint, requests: ShardPassRequest[]): ShardPassReply[] {
     if (!Array.isArray(requests) || requests.length === 0 || requests.length > MAX_SHARD_PASSES) {
       throw new PeakmatchError('INVALID_OPTIONS', `passes must be an array of 1 to ${MAX_SHARD_PASSES} requests`)
     }
-    return requests.map((r) => this.shardPass(fp, r))
+    checkFingerprint(fp, 'query', this.#frontEnd)
+    this.#prepare()
+    return requests.map((r) => shardPass(this.#index, this.#registry, this.#scratch, fp, r))
   }
 
   /** How a file aligns, window by window, with some of this catalog's tracks (ShardedCatalog.identify). */

@@ -98,7 +98,7 @@ function checkPassRequest(r: ShardPassRequest): Factor | null {
   return factor
 }
 
-/** One pass on a shard's prepared index (Catalog.shardPass is the entry). */
+/** One pass on a shard's prepared index (Catalog.shardPasses is the entry). */
 export function shardPass(index: HashIndex, registry: TrackRegistry, scratch: QueryScratch, fp: Fingerprint, request: ShardPassRequest): ShardPassReply {
   const factor = checkPassRequest(request)
   const print: QueryPrint = factor ? scaledPrint(fp, factor, scratch) : fp

@@ -114,7 +114,7 @@ describe('a sharded catalog answers as one catalog', () => {
         const one = internals(whole).searchPass(q, shift)
         const expected = one.items.slice(0, one.count).map((c) => ({ trackId: whole.ids()[c.track]!, score: c.score, votes: c.votes, hits: c.hits, offset: c.offset, confidence: c.confidence }))
         const request = { pass: shift ? 'shifted' as const : 'exact' as const }
-        const merged = mergeReplies(shards.map((s) => wire(s.shardPass(q, request))), request)
+        const merged = mergeReplies(shards.map((s) => wire(s.shardPasses(q, [request])[0]!)), request)
         const got = merged.items.slice(0, merged.count).map((c) => ({ trackId: c.trackId, score: c.score, votes: c.votes, hits: c.hits, offset: c.offset, confidence: c.confidence }))
         // Tracks tied on votes at the cut may differ (one catalog keeps the first added, the merge the
         // first by shard): what they bring, their scores and confidences, may not.
@@ -168,7 +168,7 @@ describe('a sharded catalog answers as one catalog', () => {
   it('refuses malformed pass and align requests with INVALID_OPTIONS', () => {
     const q = fingerprint(excerpt(tracks[0]!.audio, 5, 5))
     const bad: unknown[] = [{ pass: 'nope' }, { pass: 'exact', factor: [0] }, { pass: 'shifted', factor: [99] }, { pass: 'shifted', factor: [0, 9] }, { pass: 'shifted', factor: 'x' }, null]
-    for (const r of bad) expect(() => shards[0]!.shardPass(q, r as never), JSON.stringify(r)).toThrow(expect.objectContaining({ code: 'INVALID_OPTIONS' }))
+    for (const r of bad) expect(() => shards[0]!.shardPasses(q, [r as never]), JSON.stringify(r)).toThrow(expect.objectContaining({ code: 'INVALID_OPTIONS' }))
     expect(() => shards[0]!.shardAlign(q, [{ trackId: 5 } as never])).toThrow(expect.objectContaining({ code: 'INVALID_OPTIONS' }))
     for (const many of [[], Array.from({ length: 33 }, () => ({ pass: 'exact' as const })), 'exact']) {
       expect(() => shards[0]!.shardPasses(q, many as never)).toThrow(expect.objectContaining({ code: 'INVALID_OPTIONS' }))
