@@ -14,7 +14,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Packr } from 'msgpackr'
 import { Catalog, fingerprint, type Fingerprint } from '../src/index.js'
-import { ShardedCatalog, shardOf, type ShardLink } from '../src/sharded.js'
+import { ShardedCatalog, shardAlign, shardOf, shardPasses, type ShardLink } from '../src/sharded.js'
 import { parseWav } from './wav.js'
 
 const argv = process.argv.slice(2)
@@ -39,8 +39,8 @@ console.log(`catalog: ${whole.size} tracks; shards of ${shards.map((s) => s.size
 const packr = new Packr({ useRecords: false })
 const wire = <T>(x: T): T => packr.unpack(packr.pack(x)) as T
 const link = (c: Catalog): ShardLink => ({
-  passes: async (fp, r) => wire(c.shardPasses(fp, r)),
-  align: async (fp, r) => wire(c.shardAlign(fp, r)),
+  passes: async (fp, r) => wire(shardPasses(c, fp, r)),
+  align: async (fp, r) => wire(shardAlign(c, fp, r)),
   track: async (id) => wire(c.track(id)),
   editions: async (r) => wire(c.editions(r)),
   stats: async () => c.stats(),

@@ -8,21 +8,19 @@ import { HashIndex } from './hash-index.js'
 import { identify, type IdentifyOptions, type Identification } from './identify.js'
 import { QueryScratch, search, searchPass } from './query.js'
 import { TrackRegistry } from './registry.js'
-import { shardAlign, shardPass, type ShardAlignReply, type ShardAlignRequest, type ShardPassReply, type ShardPassRequest } from './shard.js'
 import type { CatalogOptions, CatalogSettings, CatalogStats, EditionOptions, Match, MatchOptions, TrackInfo } from './types.js'
 import type { CandidateList } from './votes.js'
 
-/** Most passes in one shardPasses call: the grid's 22 factors and more than their refinements. */
-const MAX_SHARD_PASSES = 32
-
-/** A catalog's parts, for bench/ and tests only (the package does not export it). */
 export interface CatalogInternals {
   readonly index: HashIndex
   readonly registry: TrackRegistry
   readonly scratch: QueryScratch
+  /** Checks a query or file against the catalog's front end and makes pending adds searchable (catalog-shard.ts). */
+  ready(fp: Fingerprint, what: 'query' | 'file'): void
   /** One search pass's decided candidates (scratch: valid until the next query). */
   searchPass(fp: Fingerprint, shift: boolean): CandidateList
 }
+/** A catalog's parts: for its shard side (catalog-shard.ts, entry peakmatch/sharded), bench/ and tests; not exported by the package entry. */
 export let internals: (catalog: Catalog) => CatalogInternals
 
 /**
@@ -131,27 +129,6 @@ export class Catalog {
   }
 
   /**
-   * Passes of one query, for a gateway that merges this catalog's candidates with other shards'
-   * (ShardedCatalog, shard.ts): each pass's raw candidates, not a decision. Several in one call
-   * (the factor grid asks 8 a round trip); the fingerprint is checked once for all of them.
-   */
-  shardPasses(fp: Fingerprint, requests: ShardPassRequest[]): ShardPassReply[] {
-    if (!Array.isArray(requests) || requests.length === 0 || requests.length > MAX_SHARD_PASSES) {
-      throw new PeakmatchError('INVALID_OPTIONS', `passes must be an array of 1 to ${MAX_SHARD_PASSES} requests`)
-    }
-    checkFingerprint(fp, 'query', this.#frontEnd)
-    this.#prepare()
-    return requests.map((r) => shardPass(this.#index, this.#registry, this.#scratch, fp, r))
-  }
-
-  /** How a file aligns, window by window, with some of this catalog's tracks (ShardedCatalog.identify). */
-  shardAlign(fp: Fingerprint, requests: ShardAlignRequest[]): ShardAlignReply[] {
-    checkFingerprint(fp, 'file', this.#frontEnd)
-    this.#prepare()
-    return shardAlign(this.#index, this.#registry, this.#scratch, fp, requests)
-  }
-
-  /**
    * The catalog as versioned, checksummed bytes (docs/format.md): toChunks() in one array. A
    * catalog too large for one Uint8Array (4 GiB in Node 20) throws CATALOG_FULL: use toChunks().
    */
@@ -205,6 +182,10 @@ export class Catalog {
       index: c.#index,
       registry: c.#registry,
       scratch: c.#scratch,
+      ready(fp, what) {
+        checkFingerprint(fp, what, c.#frontEnd)
+        c.#prepare()
+      },
       searchPass(fp, shift) {
         checkFingerprint(fp, 'query', c.#frontEnd)
         c.#prepare()

@@ -98,7 +98,7 @@ function checkPassRequest(r: ShardPassRequest): Factor | null {
   return factor
 }
 
-/** One pass on a shard's prepared index (Catalog.shardPasses is the entry). */
+/** One pass on a shard's prepared index (catalog-shard.ts shardPasses is the entry). */
 export function shardPass(index: HashIndex, registry: TrackRegistry, scratch: QueryScratch, fp: Fingerprint, request: ShardPassRequest): ShardPassReply {
   const factor = checkPassRequest(request)
   const print: QueryPrint = factor ? scaledPrint(fp, factor, scratch) : fp
@@ -112,7 +112,7 @@ export function shardPass(index: HashIndex, registry: TrackRegistry, scratch: Qu
   return { candidates, walked: scratch.hits.count, triplets: scratch.lastPass === 'triplets', postings: index.postingCount }
 }
 
-/** Per-window alignment of the file with some of this shard's tracks (Catalog.shardAlign is the entry). */
+/** Per-window alignment of the file with some of this shard's tracks (catalog-shard.ts shardAlign is the entry). */
 export function shardAlign(index: HashIndex, registry: TrackRegistry, scratch: QueryScratch, fp: Fingerprint, requests: readonly ShardAlignRequest[]): ShardAlignReply[] {
   if (!Array.isArray(requests) || requests.length > 4 * CHECKED) throw new PeakmatchError('INVALID_OPTIONS', `align takes an array of at most ${4 * CHECKED} requests`)
   const windows = fileWindows(fp)

@@ -28,7 +28,7 @@ import { sortCandidates, type Candidate } from './votes.js'
 
 /** How a gateway reaches one shard. Each call may reject; see ShardedCatalog. */
 export interface ShardLink {
-  /** Passes of one query, answered in order (Catalog.shardPasses): the factor grid asks several in one round trip. */
+  /** Passes of one query, answered in order (shardPasses of peakmatch/sharded): the factor grid asks several in one round trip. */
   passes(fp: Fingerprint, requests: ShardPassRequest[]): Promise<ShardPassReply[]>
   align(fp: Fingerprint, requests: ShardAlignRequest[]): Promise<ShardAlignReply[]>
   track(trackId: string): Promise<TrackInfo | undefined>

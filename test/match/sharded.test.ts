@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import { Catalog, PeakmatchError, fingerprint, type Fingerprint, type Match } from '../../src/index.js'
-import { ShardedCatalog, shardOf, type ShardLink } from '../../src/sharded.js'
+import { ShardedCatalog, shardAlign, shardOf, shardPasses, type ShardLink } from '../../src/sharded.js'
 import { internals } from '../../src/match/catalog.js'
 import { mergeReplies } from '../../src/match/sharded-catalog.js'
 import { makeTracks, type Track } from '../support/corpus.js'
@@ -43,8 +43,8 @@ const wire = <T>(x: T): T => JSON.parse(JSON.stringify(x)) as T
 
 function link(c: Catalog): ShardLink {
   return {
-    passes: async (fp, r) => wire(c.shardPasses(fp, wire(r))),
-    align: async (fp, r) => wire(c.shardAlign(fp, wire(r))),
+    passes: async (fp, r) => wire(shardPasses(c, fp, wire(r))),
+    align: async (fp, r) => wire(shardAlign(c, fp, wire(r))),
     track: async (id) => { const t = c.track(id); return t && wire(t) },
     editions: async (rid) => wire(c.editions(rid)),
     stats: async () => c.stats(),
@@ -114,7 +114,7 @@ describe('a sharded catalog answers as one catalog', () => {
         const one = internals(whole).searchPass(q, shift)
         const expected = one.items.slice(0, one.count).map((c) => ({ trackId: whole.ids()[c.track]!, score: c.score, votes: c.votes, hits: c.hits, offset: c.offset, confidence: c.confidence }))
         const request = { pass: shift ? 'shifted' as const : 'exact' as const }
-        const merged = mergeReplies(shards.map((s) => wire(s.shardPasses(q, [request])[0]!)), request)
+        const merged = mergeReplies(shards.map((s) => wire(shardPasses(s, q, [request])[0]!)), request)
         const got = merged.items.slice(0, merged.count).map((c) => ({ trackId: c.trackId, score: c.score, votes: c.votes, hits: c.hits, offset: c.offset, confidence: c.confidence }))
         // Tracks tied on votes at the cut may differ (one catalog keeps the first added, the merge the
         // first by shard): what they bring, their scores and confidences, may not.
@@ -168,13 +168,13 @@ describe('a sharded catalog answers as one catalog', () => {
   it('refuses malformed pass and align requests with INVALID_OPTIONS', () => {
     const q = fingerprint(excerpt(tracks[0]!.audio, 5, 5))
     const bad: unknown[] = [{ pass: 'nope' }, { pass: 'exact', factor: [0] }, { pass: 'shifted', factor: [99] }, { pass: 'shifted', factor: [0, 9] }, { pass: 'shifted', factor: 'x' }, null]
-    for (const r of bad) expect(() => shards[0]!.shardPasses(q, [r as never]), JSON.stringify(r)).toThrow(expect.objectContaining({ code: 'INVALID_OPTIONS' }))
-    expect(() => shards[0]!.shardAlign(q, [{ trackId: 5 } as never])).toThrow(expect.objectContaining({ code: 'INVALID_OPTIONS' }))
+    for (const r of bad) expect(() => shardPasses(shards[0]!, q, [r as never]), JSON.stringify(r)).toThrow(expect.objectContaining({ code: 'INVALID_OPTIONS' }))
+    expect(() => shardAlign(shards[0]!, q, [{ trackId: 5 } as never])).toThrow(expect.objectContaining({ code: 'INVALID_OPTIONS' }))
     for (const many of [[], Array.from({ length: 33 }, () => ({ pass: 'exact' as const })), 'exact']) {
-      expect(() => shards[0]!.shardPasses(q, many as never)).toThrow(expect.objectContaining({ code: 'INVALID_OPTIONS' }))
+      expect(() => shardPasses(shards[0]!, q, many as never)).toThrow(expect.objectContaining({ code: 'INVALID_OPTIONS' }))
     }
-    expect(shards[0]!.shardPasses(q, [{ pass: 'exact' }, { pass: 'shifted', factor: [3] }])).toHaveLength(2)
-    expect(shards[0]!.shardAlign(q, [{ trackId: 'gone', first: 0, last: 3 }])).toEqual([{ trackId: 'gone', recordingId: '', aligned: [], editions: [] }])
+    expect(shardPasses(shards[0]!, q, [{ pass: 'exact' }, { pass: 'shifted', factor: [3] }])).toHaveLength(2)
+    expect(shardAlign(shards[0]!, q, [{ trackId: 'gone', first: 0, last: 3 }])).toEqual([{ trackId: 'gone', recordingId: '', aligned: [], editions: [] }])
   })
 
   it('sums the shards\u2019 stats', async () => {

@@ -17,7 +17,7 @@ import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node'
 import type { Catalog, ShardAlignRequest, ShardPassRequest } from 'peakmatch'
 import { CliError, errorMessage } from '../errors.js'
 import { loadCatalog } from '../scan.js'
-import { shardOf } from 'peakmatch/sharded'
+import { shardAlign, shardOf, shardPasses } from 'peakmatch/sharded'
 import { ClusterNames, SHARD_OPS, type ShardOp } from './names.js'
 import { ClusterStore, type CatalogMeta, type TrackEntry } from './store.js'
 import { applyUpdate } from './updates.js'
@@ -157,8 +157,8 @@ export class ShardServer {
   #run(op: ShardOp, data: Uint8Array): unknown {
     const c = this.catalog
     switch (op) {
-      case 'pass': { const r = decode<{ fp: Uint8Array; requests: ShardPassRequest[] }>(data); return c.shardPasses(this.#prints.decode(r.fp), r.requests) }
-      case 'align': { const r = decode<{ fp: Uint8Array; requests: ShardAlignRequest[] }>(data); return c.shardAlign(this.#prints.decode(r.fp), r.requests) }
+      case 'pass': { const r = decode<{ fp: Uint8Array; requests: ShardPassRequest[] }>(data); return shardPasses(c, this.#prints.decode(r.fp), r.requests) }
+      case 'align': { const r = decode<{ fp: Uint8Array; requests: ShardAlignRequest[] }>(data); return shardAlign(c, this.#prints.decode(r.fp), r.requests) }
       case 'track': return c.track(decode<{ trackId: string }>(data).trackId) ?? null
       case 'editions': return c.editions(decode<{ recordingId: string }>(data).recordingId)
       case 'stats': return this.status()
