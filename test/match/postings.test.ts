@@ -126,6 +126,22 @@ describe('checkPostings', () => {
     q.dir[100] = q.dir[101]! + 1
     expect(checkPostings(q.p, 1)).not.toBeNull()
   })
+
+  it('counts every segment\'s postings in its one pass, and names the fault of a damaged slot, wide directories too', () => {
+    // Entries over 3 segments; the fused pass (soundSlots / soundWide) must count what a plain loop counts.
+    const wideKeys = randomPairs(11, 3000, 400, (r) => Math.floor(r * 2 ** HASH_BITS))
+    const spread = wideKeys.entries.map((_, i) => ((Math.floor(i / 1000) << 15) | (i % 1000)) >>> 0)   // in time order, 1000 a segment
+    for (const layout of [null, { keyBits: HASH_BITS, dirBits: HASH_BITS, chunkBits: 2 }]) {
+      const p = layout ? buildPostings(wideKeys.keys, spread, 3000, layout) : buildPostings(wideKeys.keys, spread, 3000)
+      const counts = new Uint32Array(3)
+      expect(checkPostings(p, 3, counts)).toBeNull()
+      const want = [0, 0, 0]
+      for (const c of p.chunks) for (const e of c.entry) want[e >>> 15]!++
+      expect(Array.from(counts)).toEqual(want)
+      expect(want.reduce((a, b) => a + b)).toBe(p.count)
+      expect(checkPostings(p, 2)).toMatch(/names segment 2 of 2/)
+    }
+  })
 })
 
 describe('layouts and merges', () => {
