@@ -1,7 +1,8 @@
-import { Packr } from 'msgpackr'
+import { Unpackr } from 'msgpackr/unpack'
 import { PeakmatchError } from '../errors.js'
 import { FRAME_SECONDS, HASH_BITS } from '../options.js'
 import { checksum } from '../checksum.js'
+import { packValue } from './pack.js'
 import { crc32 } from '../crc32.js'
 import { DEFAULT_FRONT_END, checkFrontEnd, type FrontEnd } from '../fingerprint/front-end.js'
 import { checkQuality, checkTrackId } from './checks.js'
@@ -54,7 +55,8 @@ export const MAX_SINGLE_BUFFER = 2 ** 32
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1
 // int64AsType 'number': a forged 64-bit integer must not come back as a BigInt, which no later
 // arithmetic or JSON.stringify (a result's metadata in --json) accepts.
-const packr = new Packr({ useRecords: false, moreTypes: false, int64AsType: 'number' })
+// Reading only: the manifest is written by pack.ts (msgpackr's packer would be 6 KB of the browser bundle).
+const unpackr = new Unpackr({ useRecords: false, moreTypes: false, int64AsType: 'number' })
 
 /** A catalog as plain parts: what is written, and what reading gives back (validated). */
 export interface CatalogParts {
@@ -145,7 +147,7 @@ function planCatalog(parts: CatalogParts, sectionBytes: number): Plan {
   }
   let packed: Uint8Array
   try {
-    packed = packr.pack(manifest)
+    packed = packValue(manifest)
   } catch (cause) {
     throw new PeakmatchError('INVALID_OPTIONS', 'track metadata could not be serialised (use plain JSON-like values)', { cause })
   }
@@ -446,7 +448,7 @@ export class CatalogReader {
     this.#manifest = []
     let body: unknown
     try {
-      body = packr.unpack(packed)
+      body = unpackr.unpack(packed)
     } catch (cause) {
       throw corrupt('the manifest is not valid msgpack', cause)
     }
@@ -513,7 +515,7 @@ export class CatalogReader {
     if (crc32(packed) !== view.getUint32(12, true)) throw corrupt('checksum mismatch: the catalog bytes are truncated or damaged')
     let body: LegacyBody
     try {
-      body = packr.unpack(packed) as LegacyBody
+      body = unpackr.unpack(packed) as LegacyBody
     } catch (cause) {
       throw corrupt('catalog body is not valid msgpack', cause)
     }

@@ -1,6 +1,7 @@
 import { Packr } from 'msgpackr'
 import { checksum } from '../../src/checksum.js'
 import { crc32 } from '../../src/crc32.js'
+import { packValue } from '../../src/match/pack.js'
 
 /**
  * Reading and writing catalog files (format version 3, src/match/codec.ts) outside the codec, to
@@ -63,7 +64,9 @@ export function decode(bytes: Uint8Array): Decoded {
  * given, whatever the manifest says), every CRC valid. `sectionBytes` defaults to the original's.
  */
 export function encode(d: { header: Uint8Array; sectionBytes: number; body: unknown; arrays: Uint8Array[] }, options: { packed?: Uint8Array; endCount?: number } = {}): Uint8Array {
-  const packed = options.packed ?? packr.pack(d.body)
+  // The codec's own writer, so that a body decoded and encoded again is the same bytes; `packed` for
+  // what it refuses to write (msgpackr writes anything).
+  const packed = options.packed ?? (() => { try { return packValue(d.body) } catch { return packr.pack(d.body) } })()
   const room = d.sectionBytes - FRAME - 1
   const sections: Uint8Array[] = []
   const cut = (kind: number, bytes: Uint8Array) => {
