@@ -19,6 +19,8 @@ export interface Factor {
   readonly speed: number
   /** Pitch change found, as a frequency factor (1: none; 2^(1/12) is a semitone up). */
   readonly pitch: number
+  /** Tempo change found (1: none): time = tempo, freq = 1. */
+  readonly tempo: number
 }
 
 /**
@@ -39,16 +41,16 @@ export const FACTORS: readonly Factor[] = makeGrid(5, 6)
  */
 export const REFINEMENTS: readonly (readonly Factor[])[] = FACTORS.map((f) => {
   const s = f.freq, h = Math.exp(FACTOR_STEP / 2)
-  const speed = (x: number): Factor => ({ freq: x, time: x, speed: x, pitch: 1 })
-  const pitch = (x: number): Factor => ({ freq: x, time: 1, speed: 1, pitch: x })
+  const speed = (x: number): Factor => ({ freq: x, time: x, speed: x, pitch: 1, tempo: 1 })
+  const pitch = (x: number): Factor => ({ freq: x, time: 1, speed: 1, pitch: x, tempo: 1 })
   const isSpeed = f.time !== 1
   return [isSpeed ? pitch(s) : speed(s), speed(s * h), speed(s / h), pitch(s * h), pitch(s / h)]
 })
 
 function makeGrid(speeds: number, pitches: number): Factor[] {
   const grid: { k: number; f: Factor }[] = []
-  for (let k = 1; k <= speeds; k++) for (const s of [Math.exp(k * FACTOR_STEP), Math.exp(-k * FACTOR_STEP)]) grid.push({ k, f: { freq: s, time: s, speed: s, pitch: 1 } })
-  for (let k = 1; k <= pitches; k++) for (const s of [Math.exp(k * FACTOR_STEP), Math.exp(-k * FACTOR_STEP)]) grid.push({ k, f: { freq: s, time: 1, speed: 1, pitch: s } })
+  for (let k = 1; k <= speeds; k++) for (const s of [Math.exp(k * FACTOR_STEP), Math.exp(-k * FACTOR_STEP)]) grid.push({ k, f: { freq: s, time: s, speed: s, pitch: 1, tempo: 1 } })
+  for (let k = 1; k <= pitches; k++) for (const s of [Math.exp(k * FACTOR_STEP), Math.exp(-k * FACTOR_STEP)]) grid.push({ k, f: { freq: s, time: 1, speed: 1, pitch: s, tempo: 1 } })
   return grid.sort((x, y) => x.k - y.k).map((g) => g.f)   // stable: speed up, down, then pitch up, down
 }
 

@@ -3,6 +3,7 @@ import type { HashIndex, Hits } from './hash-index.js'
 import { Verified, VerifyPlan, emptyHits, sortKeys } from './hash-index.js'
 import { FACTORS, REFINEMENTS, ScaledPrint, rescalePrint, type Factor } from './factors.js'
 import { DECISION_CONFIDENCE, decide, type Recordings } from './rank.js'
+import { KEEP_FRAMES, LineFit, fitLine, reportedTempo } from './tempo.js'
 import { VoteSketch, alignmentList, type AlignmentList } from './triplet-vote.js'
 import { queryTriplets, tripletList, type TripletList } from './triplets.js'
 import { VoteScratch, bestWindows, candidateList, countDistinct, sortCandidates, type CandidateList } from './votes.js'
@@ -50,6 +51,13 @@ export class QueryScratch {
   readonly scaled = new ScaledPrint()
   /** The factor under which search() found its answer; null when the exact or speed pass did. */
   factor: Factor | null = null
+  /**
+   * The time scale of search()'s decided answer beyond its speed (tempo.ts): 1.05 when the query
+   * runs 5 % faster than the track at the pitch it has; 1 when it does not drift, or is undecided.
+   */
+  tempo = 1
+  /** The decided answer's line fit (tempo.ts). */
+  readonly line = new LineFit()
   readonly counts = new Uint32Array(VERIFIED)
   /** The query's triplets: as they are, or (speed pass) with the anchor one bin down and up. */
   readonly triplets: TripletList[] = [tripletList(), tripletList()]
@@ -107,11 +115,14 @@ export function searchPass(index: HashIndex, recordings: Recordings, fp: QueryPr
  */
 export function search(index: HashIndex, recordings: Recordings, fp: QueryPrint, speedPass: boolean, scratch: QueryScratch, factorSearch: boolean | 'auto' = 'auto'): CandidateList {
   scratch.factor = null
+  scratch.tempo = 1
   const exact = searchPass(index, recordings, fp, false, scratch)
-  if (!speedPass || settles(exact)) return exact
+  if (settles(exact)) return fitted(exact, fp, 1, scratch)
+  if (!speedPass) return exact
   const shifted = searchPass(index, recordings, fp, true, scratch)
   const best = betterPass(exact, shifted)
-  if (settles(best)) return best
+  // Settled here, the answer is the speed pass's (an exact answer that settles returned above), whose hits scratch holds.
+  if (settles(best)) return fitted(best, fp, 1, scratch)
   const passes = gridPasses(factorSearch, scratch.lastPass === 'triplets', index.postingCount, scratch.hits.count)
   // Factor passes write into scratch.shifted: keep the speed pass's list aside in `spare`.
   if (passes > 0 && best === shifted) { scratch.shifted = scratch.spare; scratch.spare = shifted }
@@ -189,6 +200,8 @@ function refine(index: HashIndex, recordings: Recordings, fp: QueryPrint, k: num
   let factor = FACTORS[k]!
   scratch.shifted = scratch.spare
   scratch.spare = found
+  fitted(found, scaledView(scratch), factor.tempo, scratch)
+  let tempo = scratch.tempo
   const refinements = REFINEMENTS[k]!
   for (let j = 0; j < refinements.length; j++) {
     const out = factorPass(index, recordings, fp, refinements[j]!, scratch)
@@ -198,10 +211,38 @@ function refine(index: HashIndex, recordings: Recordings, fp: QueryPrint, k: num
       scratch.spare = out
       found = out
       factor = refinements[j]!
+      fitted(found, scaledView(scratch), factor.tempo, scratch)
+      tempo = scratch.tempo
     }
   }
   scratch.factor = factor
+  scratch.tempo = tempo
   return found
+}
+
+/** The print of the last factor pass (scratch.scaled). */
+function scaledView(scratch: QueryScratch): QueryPrint {
+  const s = scratch.scaled
+  return { hashes: s.hashes.subarray(0, s.count), times: s.times.subarray(0, s.count) }
+}
+
+/**
+ * A decided list whose pass's hits are in scratch (`print`: the query as that pass saw it, and
+ * `tempo` the time factor it undid): its best candidate's line fitted (tempo.ts). When a slope
+ * aligns clearly more than the pass's own, the candidate's offset becomes the line's at the
+ * query's start (unless within KEEP_FRAMES of it) and scratch.tempo the time scale found, if it is
+ * clearly not 1 (reportedTempo); nothing else changes, the decision least.
+ */
+function fitted(list: CandidateList, print: QueryPrint, tempo: number, scratch: QueryScratch): CandidateList {
+  scratch.tempo = tempo
+  if (scratch.lastPass === 'triplets' || list.count === 0) return list
+  const c = list.items[0]!, line = scratch.line
+  if (fitLine(scratch.hits, print.hashes, print.times, c.track, c.first, c.last, line)) {
+    const offset = Math.round(line.offset)
+    if (Math.abs(offset - c.offset) > KEEP_FRAMES) c.offset = offset
+    scratch.tempo = reportedTempo(tempo * line.slope)
+  }
+  return list
 }
 
 /**
