@@ -104,9 +104,10 @@ export function searchPass(index: HashIndex, recordings: Recordings, fp: QueryPr
  * confident, again with each landmark also moved ±1 bin (small speed changes), and the pass
  * whose best candidate is more confident is the answer (the speed pass looks up three times
  * the keys and needs more to decide, so it can come out lower than the exact one). When
- * neither decides, the speed pass again over the grid of speed and pitch factors (factors.ts),
- * nearest first, until one decides: its list is the answer, with scratch.factor set; if none
- * does, the better of the first two, as before.
+ * neither decides, the speed pass again over the grid of speed, pitch and tempo factors
+ * (factors.ts), nearest first, until one decides: its list is the answer, with scratch.factor set;
+ * if none does, the better of the first two, as before. A decided answer's best candidate then has
+ * its line fitted (fitAnswer, tempo.ts): its offset at the query's start, and scratch.tempo.
  *
  * Each factor pass is one more chance for a query from outside the catalog to pass by chance,
  * so a factor pass's confidences are corrected for the number of passes, Bonferroni's way:
@@ -228,21 +229,28 @@ function scaledView(scratch: QueryScratch): QueryPrint {
 
 /**
  * A decided list whose pass's hits are in scratch (`print`: the query as that pass saw it, and
- * `tempo` the time factor it undid): its best candidate's line fitted (tempo.ts). When a slope
- * aligns clearly more than the pass's own, the candidate's offset becomes the line's at the
- * query's start (unless within KEEP_FRAMES of it) and scratch.tempo the time scale found, if it is
- * clearly not 1 (reportedTempo); nothing else changes, the decision least.
+ * `tempo` the time factor it undid): its best candidate fitted (fitAnswer), scratch.tempo set.
  */
 function fitted(list: CandidateList, print: QueryPrint, tempo: number, scratch: QueryScratch): CandidateList {
   scratch.tempo = tempo
   if (scratch.lastPass === 'triplets' || list.count === 0) return list
-  const c = list.items[0]!, line = scratch.line
-  if (fitLine(scratch.hits, print.hashes, print.times, c.track, c.first, c.last, line)) {
-    const offset = Math.round(line.offset)
-    if (Math.abs(offset - c.offset) > KEEP_FRAMES) c.offset = offset
-    scratch.tempo = reportedTempo(tempo * line.slope)
-  }
+  scratch.tempo = fitAnswer(list.items[0]!, scratch.hits, print, tempo, scratch.line)
   return list
+}
+
+/**
+ * The line of a decided answer `c` (tempo.ts), from the hits of the pass that decided it (`print`:
+ * the query as that pass saw it; `tempo`: the time factor it undid, 1 but for a tempo factor).
+ * When a slope aligns clearly more than the pass's own, c.offset becomes the line's at the
+ * query's start (unless within KEEP_FRAMES of it), and the tempo returned is the time scale
+ * found when it is clearly not 1 (reportedTempo); else `tempo`. Nothing else changes, the decision
+ * least. A sharded catalog runs it on the winner's shard, which holds all of the winner's hits.
+ */
+export function fitAnswer(c: { track: number; first: number; last: number; offset: number }, hits: Hits, print: QueryPrint, tempo: number, line: LineFit): number {
+  if (!fitLine(hits, print.hashes, print.times, c.track, c.first, c.last, line)) return tempo
+  const offset = Math.round(line.offset)
+  if (Math.abs(offset - c.offset) > KEEP_FRAMES) c.offset = offset
+  return reportedTempo(tempo * line.slope)
 }
 
 /**

@@ -32,6 +32,16 @@ export interface Match {
    * @default 1
    */
   pitch?: number
+  /**
+   * The tempo change (pitch kept) found, as a time factor (1.05: the query runs 5 % faster, i.e.
+   * is 5 % shorter, at the track's pitch), measured to about ±0.5 % from the slope along which
+   * the query's hashes align with the track (docs/algorithm.md §6). Present only when that slope,
+   * beyond any `speed`, is at least 2.5 % from 1: below that, the plain search finds small speed
+   * changes too and cannot tell the two apart. `offsetSeconds` is then where the query's start
+   * falls in the track along that slope.
+   * @default 1
+   */
+  tempo?: number
   metadata?: unknown
 }
 

@@ -80,7 +80,7 @@ describe('rescalePrint', () => {
   })
 
   it('the grid is nearest first, reaches speed ±10 % and pitch ±2 semitones, and each factor has its refinements', () => {
-    const dist = FACTORS.map((f) => Math.abs(Math.log(f.freq)))
+    const dist = FACTORS.map((f) => Math.max(Math.abs(Math.log(f.freq)), Math.abs(Math.log(f.time))))
     for (let i = 1; i < dist.length; i++) expect(dist[i]!).toBeGreaterThanOrEqual(dist[i - 1]! - 1e-12)
     const speeds = FACTORS.filter((f) => f.pitch === 1).map((f) => f.speed)
     const pitches = FACTORS.filter((f) => f.speed === 1).map((f) => f.pitch)
@@ -88,8 +88,13 @@ describe('rescalePrint', () => {
     expect(Math.min(...speeds)).toBeLessThanOrEqual(0.9 * Math.exp(FACTOR_STEP / 2))
     expect(Math.max(...pitches)).toBeGreaterThanOrEqual(2 ** (2 / 12))
     expect(Math.min(...pitches)).toBeLessThanOrEqual(2 ** (-2 / 12))
+    const tempos = FACTORS.filter((f) => f.freq === 1).map((f) => f.tempo)
+    expect(Math.max(...tempos)).toBeGreaterThanOrEqual(1.1)
+    expect(Math.min(...tempos)).toBeLessThanOrEqual(0.91)
     expect(REFINEMENTS.length).toBe(FACTORS.length)
-    for (const f of FACTORS) expect(f.speed === 1 || f.pitch === 1).toBe(true)
+    // One kind a factor: speed (freq = time), pitch (time 1) or tempo (freq 1); each refines (a sharded catalog asks ≥ 1 pass).
+    for (const f of FACTORS) expect([f.speed, f.pitch, f.tempo].filter((x) => x !== 1).length).toBe(1)
+    for (const r of REFINEMENTS) expect(r.length).toBeGreaterThan(0)
   })
 })
 
@@ -135,6 +140,16 @@ describe('a query played faster, slower or higher', () => {
     // The vote's window sits where the line crosses it, up to (t − 1) · seconds = 0.5 s off the start.
     expect(Math.abs(matches[0]!.offsetSeconds - start)).toBeLessThanOrEqual(0.25)
     expect(Math.abs(internals(catalog).scratch.tempo / t - 1)).toBeLessThanOrEqual(0.02)
+  })
+
+  it.each([[4, 14.0, 10, 1.1], [5, 3.0, 10, 0.9], [7, 8.0, 5, 1.1], [6, 20.0, 10, 1.1]])('track %i from %f s, %f s at tempo %f: found under the grid\'s tempo factor, its offset and tempo', (i, start, seconds, t) => {
+    const track = tracks[i]!
+    const fp = fingerprint(stretched(track.audio, start, seconds, t))
+    const matches = catalog.match(fp)
+    expect(matches[0]?.trackId).toBe(track.id)
+    expect(Math.abs(matches[0]!.offsetSeconds - start)).toBeLessThanOrEqual(0.25)
+    expect(Math.abs(internals(catalog).scratch.tempo / t - 1)).toBeLessThanOrEqual(0.02)
+    expect(internals(catalog).scratch.factor?.tempo).not.toBe(1)
   })
 
   it.each([[401, 1], [402, 1.05], [403, 0.95], [404, 1.08]])('an unrelated piece (seed %i) at speed %f is not matched', (seed, r) => {
