@@ -255,7 +255,7 @@ export function fitAnswer(c: { track: number; first: number; last: number; offse
 
 /**
  * Postings the factor grid may walk under factorSearch 'auto' (≈ 20 ms of walking here). The dev
- * catalog's 10 s queries walk ≈ 20 000 a speed pass, so they get the whole grid (22 passes); a
+ * catalog's 10 s queries walk ≈ 20 000 a speed pass, so they get the whole grid (24 passes); a
  * catalog a few times larger gets its nearest factors only, and one of 10 000 tracks none. At
  * 2^20, 10 000 tracks still ran a factor or two on 3 s and 5 s queries, which took their p95
  * from ≈ 35 to 123 and 79 ms CPU (bench:scale) for no measurable gain there.

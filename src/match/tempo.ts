@@ -15,6 +15,8 @@ import type { Hits } from './hash-index.js'
 const MAX_DRIFT = 0.12
 /** A query shorter than this (frames: 1 s) drifts too little for a slope to be told from 1. */
 const MIN_FRAMES = 64
+/** Slopes searched first: every COARSE-th step (tempo.ts fitLine). */
+const COARSE = 3
 /** Nor is a query longer than this (frames: 65 s): its slopes would cost more than its passes. */
 const MAX_FRAMES = 4096
 /**
@@ -116,16 +118,25 @@ export function fitLine(hits: Hits, hashes: Uint32Array, times: Uint32Array, tra
   const spread = Math.ceil(MAX_DRIFT * qmax) + 1
   const base = lo - spread - 2, size = hi - lo + 2 * spread + 5
   if (fit.hist.length < size) fit.hist = new Uint32Array(2 * size)
-  // Slopes 1 + k / frames (a step moves the line one frame over the query), nearest to 1 first so
-  // that a tie keeps the smaller change.
+  // Slopes 1 + k / frames (a step moves the line one frame over the query): every COARSE-th, in
+  // windows of 5 bins (the line is then at most 1.5 frames off at either end), nearest to 1 first
+  // so that a tie keeps the smaller change; then each step around the best, in windows of 3.
   const steps = Math.ceil(MAX_DRIFT * frames)
-  let best = -1, bestK = 0, bestBin = 0, flatBin = 0
-  for (let j = 0; j <= 2 * steps; j++) {
-    const k = j & 1 ? (j + 1) >> 1 : -(j >> 1)
-    const votes = densest(fit, k / frames, base)
-    if (j === 0) flatBin = fit.bin
+  let best = -1, coarseK = 0
+  for (let j = 0; j <= 2 * Math.ceil(steps / COARSE); j++) {
+    const k = COARSE * (j & 1 ? (j + 1) >> 1 : -(j >> 1))
+    const votes = densest(fit, k / frames, base, size, 2)
+    if (votes > best) { best = votes; coarseK = k }
+  }
+  best = -1
+  let bestK = 0, bestBin = 0
+  for (let j = 0; j <= 2 * (COARSE - 1); j++) {
+    const k = coarseK + (j & 1 ? (j + 1) >> 1 : -(j >> 1))
+    const votes = densest(fit, k / frames, base, size, 1)
     if (votes > best) { best = votes; bestK = k; bestBin = fit.bin }
   }
+  densest(fit, 0, base, size, 1)
+  const flatBin = fit.bin
   fit.flat = distinctNear(fit, 0, base, flatBin)
   if (bestK === 0) return false
   const d = bestK / frames
@@ -149,21 +160,19 @@ export function fitLine(hits: Hits, hashes: Uint32Array, times: Uint32Array, tra
 }
 
 /**
- * The densest window of 3 intercept bins at slope 1 + d: its votes, and its middle bin in fit.bin.
- * Each window's count is final at its last increment, which is one of the three windows that
- * hold the incremented bin: so those three are checked at each increment.
+ * The densest window of 2·half + 1 intercept bins at slope 1 + d (histogram bins [0, size), half
+ * ≤ 2, the padding): its votes, and its middle bin in fit.bin (the first, on a tie).
  */
-function densest(fit: LineFit, d: number, base: number): number {
+function densest(fit: LineFit, d: number, base: number, size: number, half: number): number {
   const q = fit.q, o = fit.o, hist = fit.hist, m = fit.count
+  for (let i = 0; i < m; i++) { const b = Math.round(o[i]! - d * q[i]!) - base; hist[b] = hist[b]! + 1 }
+  let sum = 0
+  for (let b = 0; b < 2 * half; b++) sum += hist[b]!
   let best = 0, bin = 0
-  for (let i = 0; i < m; i++) {
-    const b = Math.round(o[i]! - d * q[i]!) - base
-    hist[b] = hist[b]! + 1
-    const a = hist[b - 1]!, c = hist[b + 1]!, mid = hist[b]!
-    const left = hist[b - 2]! + a + mid, centre = a + mid + c, right = mid + c + hist[b + 2]!
-    if (left > best) { best = left; bin = b - 1 }
-    if (centre > best) { best = centre; bin = b }
-    if (right > best) { best = right; bin = b + 1 }
+  for (let b = half; b < size - half; b++) {
+    sum += hist[b + half]!
+    if (sum > best) { best = sum; bin = b }
+    sum -= hist[b - half]!
   }
   for (let i = 0; i < m; i++) hist[Math.round(o[i]! - d * q[i]!) - base] = 0
   fit.bin = bin
