@@ -3,7 +3,7 @@ import type { HashIndex, Hits } from './hash-index.js'
 import { Verified, VerifyPlan, emptyHits, sortKeys } from './hash-index.js'
 import { FACTORS, REFINEMENTS, ScaledPrint, rescalePrint, type Factor } from './factors.js'
 import { DECISION_CONFIDENCE, decide, type Recordings } from './rank.js'
-import { KEEP_FRAMES, LineFit, fitLine, reportedTempo } from './tempo.js'
+import { LineFit, fitAnswer } from './tempo.js'
 import { VoteSketch, alignmentList, type AlignmentList } from './triplet-vote.js'
 import { queryTriplets, tripletList, type TripletList } from './triplets.js'
 import { VoteScratch, bestWindows, candidateList, countDistinct, sortCandidates, type CandidateList } from './votes.js'
@@ -107,7 +107,7 @@ export function searchPass(index: HashIndex, recordings: Recordings, fp: QueryPr
  * neither decides, the speed pass again over the grid of speed, pitch and tempo factors
  * (factors.ts), nearest first, until one decides: its list is the answer, with scratch.factor set;
  * if none does, the better of the first two, as before. A decided answer's best candidate then has
- * its line fitted (fitAnswer, tempo.ts): its offset at the query's start, and scratch.tempo.
+ * its line fitted (tempo.ts): its offset at the query's start, and scratch.tempo.
  *
  * Each factor pass is one more chance for a query from outside the catalog to pass by chance,
  * so a factor pass's confidences are corrected for the number of passes, Bonferroni's way:
@@ -118,12 +118,12 @@ export function search(index: HashIndex, recordings: Recordings, fp: QueryPrint,
   scratch.factor = null
   scratch.tempo = 1
   const exact = searchPass(index, recordings, fp, false, scratch)
-  if (settles(exact)) return fitted(exact, fp, 1, scratch)
+  if (settles(exact)) return fitted(exact, fp.times, 1, scratch)
   if (!speedPass) return exact
   const shifted = searchPass(index, recordings, fp, true, scratch)
   const best = betterPass(exact, shifted)
   // Settled here, the answer is the speed pass's (an exact answer that settles returned above), whose hits scratch holds.
-  if (settles(best)) return fitted(best, fp, 1, scratch)
+  if (settles(best)) return fitted(best, fp.times, 1, scratch)
   const passes = gridPasses(factorSearch, scratch.lastPass === 'triplets', index.postingCount, scratch.hits.count)
   // Factor passes write into scratch.shifted: keep the speed pass's list aside in `spare`.
   if (passes > 0 && best === shifted) { scratch.shifted = scratch.spare; scratch.spare = shifted }
@@ -201,7 +201,7 @@ function refine(index: HashIndex, recordings: Recordings, fp: QueryPrint, k: num
   let factor = FACTORS[k]!
   scratch.shifted = scratch.spare
   scratch.spare = found
-  fitted(found, scaledView(scratch), factor.tempo, scratch)
+  fitted(found, scratch.scaled.times.subarray(0, scratch.scaled.count), factor.tempo, scratch)
   let tempo = scratch.tempo
   const refinements = REFINEMENTS[k]!
   for (let j = 0; j < refinements.length; j++) {
@@ -212,7 +212,7 @@ function refine(index: HashIndex, recordings: Recordings, fp: QueryPrint, k: num
       scratch.spare = out
       found = out
       factor = refinements[j]!
-      fitted(found, scaledView(scratch), factor.tempo, scratch)
+      fitted(found, scratch.scaled.times.subarray(0, scratch.scaled.count), factor.tempo, scratch)
       tempo = scratch.tempo
     }
   }
@@ -221,36 +221,13 @@ function refine(index: HashIndex, recordings: Recordings, fp: QueryPrint, k: num
   return found
 }
 
-/** The print of the last factor pass (scratch.scaled). */
-function scaledView(scratch: QueryScratch): QueryPrint {
-  const s = scratch.scaled
-  return { hashes: s.hashes.subarray(0, s.count), times: s.times.subarray(0, s.count) }
-}
-
 /**
- * A decided list whose pass's hits are in scratch (`print`: the query as that pass saw it, and
- * `tempo` the time factor it undid): its best candidate fitted (fitAnswer), scratch.tempo set.
+ * A decided list whose pass's hits are in scratch (`times`: the query's as that pass saw them, and
+ * `tempo` the time factor it undid): its best candidate's line fitted (tempo.ts), scratch.tempo set.
  */
-function fitted(list: CandidateList, print: QueryPrint, tempo: number, scratch: QueryScratch): CandidateList {
-  scratch.tempo = tempo
-  if (scratch.lastPass === 'triplets' || list.count === 0) return list
-  scratch.tempo = fitAnswer(list.items[0]!, scratch.hits, print, tempo, scratch.line)
+function fitted(list: CandidateList, times: Uint32Array, tempo: number, scratch: QueryScratch): CandidateList {
+  scratch.tempo = scratch.lastPass === 'triplets' || list.count === 0 ? tempo : fitAnswer(list.items[0]!, scratch.hits, times, tempo, scratch.line)
   return list
-}
-
-/**
- * The line of a decided answer `c` (tempo.ts), from the hits of the pass that decided it (`print`:
- * the query as that pass saw it; `tempo`: the time factor it undid, 1 but for a tempo factor).
- * When a slope aligns clearly more than the pass's own, c.offset becomes the line's at the
- * query's start (unless within KEEP_FRAMES of it), and the tempo returned is the time scale
- * found when it is clearly not 1 (reportedTempo); else `tempo`. Nothing else changes, the decision
- * least. A sharded catalog runs it on the winner's shard, which holds all of the winner's hits.
- */
-export function fitAnswer(c: { track: number; first: number; last: number; offset: number }, hits: Hits, print: QueryPrint, tempo: number, line: LineFit): number {
-  if (!fitLine(hits, print.hashes, print.times, c.track, c.first, c.last, line)) return tempo
-  const offset = Math.round(line.offset)
-  if (Math.abs(offset - c.offset) > KEEP_FRAMES) c.offset = offset
-  return reportedTempo(tempo * line.slope)
 }
 
 /**
