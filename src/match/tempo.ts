@@ -76,16 +76,19 @@ export function fitAnswer(c: { track: number; first: number; last: number; offse
   if (frames < MIN_FRAMES || frames > MAX_FRAMES) return tempo
   // The winner's hits near its window: the line cannot leave it by more than this over the query.
   const reach = Math.ceil(MAX_DRIFT * frames) + 2
-  const lo = c.first - reach, hi = c.last + reach
+  const first = c.first, last = c.last, winner = c.track
+  const lo = first - reach, hi = last + reach
   if (fit.q.length < hits.count) { fit.q = new Float64Array(2 * hits.count); fit.o = new Float64Array(2 * hits.count) }
   const q = fit.q, o = fit.o
   let m = 0, w = 0, sq = 0, so = 0, sqq = 0, sqo = 0
-  for (let i = 0; i < hits.count; i++) {
-    const off = hits.offset[i]!
-    if (hits.track[i] !== c.track || off < lo || off > hi) continue
+  const track = hits.track, offsets = hits.offset, count = hits.count
+  for (let i = 0; i < count; i++) {
+    if (track[i] !== winner) continue
+    const off = offsets[i]!
+    if (off < lo || off > hi) continue
     const t = times[hits.query[i]!]!
     q[m] = t; o[m++] = off
-    if (off >= c.first && off <= c.last) { w++; sq += t; so += off; sqq += t * t; sqo += t * off }
+    if (off >= first && off <= last) { w++; sq += t; so += off; sqq += t * t; sqo += t * off }
   }
   fit.count = m
   const det = w * sqq - sq * sq
