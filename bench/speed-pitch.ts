@@ -5,8 +5,10 @@
  *
  *   npx tsx bench/speed-pitch.ts --corpus /work/corpus [--tmp /tmp/speed-pitch] [--rows speed+3,pitch-200]
  *
- * Prints top-1 per row and length (right track first; in brackets: offset within ±0.25 s), the
- * factors reported, the out-of-catalog snippets matched under each change, and CPU ms per query.
+ * Prints top-1 per row and length (right track first; in brackets: offset within ±0.25 s and
+ * ±0.1 s), the factor reported (median of the right answers: speed, pitch or tempo, the row's
+ * kind), the out-of-catalog snippets matched under each change, and CPU ms per query (p50 / p95)
+ * of the row's in-catalog queries and of its out-of-catalog ones.
  */
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync } from 'node:fs'
@@ -25,12 +27,15 @@ mkdirSync(tmp, { recursive: true })
 const ROWS: Record<string, string[]> = {
   'speed+3': ['speed', '1.03'], 'speed-3': ['speed', '0.97'], 'speed+5': ['speed', '1.05'], 'speed-5': ['speed', '0.95'],
   'speed+10': ['speed', '1.10'], 'speed-10': ['speed', '0.90'], 'speed+20': ['speed', '1.20'], 'speed-20': ['speed', '0.80'],
-  'pitch+200': ['pitch', '200'], 'pitch-200': ['pitch', '-200'], 'tempo+10': ['tempo', '-m', '1.10'], 'tempo-10': ['tempo', '-m', '0.90'],
+  'pitch+200': ['pitch', '200'], 'pitch-200': ['pitch', '-200'],
+  'tempo+5': ['tempo', '-m', '1.05'], 'tempo-5': ['tempo', '-m', '0.95'], 'tempo+7': ['tempo', '-m', '1.07'], 'tempo-7': ['tempo', '-m', '0.93'],
+  'tempo+10': ['tempo', '-m', '1.10'], 'tempo-10': ['tempo', '-m', '0.90'], 'tempo+15': ['tempo', '-m', '1.15'], 'tempo-15': ['tempo', '-m', '0.85'],
 }
 const rows = (arg('--rows')?.split(',') ?? Object.keys(ROWS)).filter((r) => ROWS[r])
-const expectedFactor = (row: string): { speed: number; pitch: number } => {
-  const [effect, value] = [ROWS[row]![0]!, ROWS[row]!.at(-1)!]
-  return effect === 'speed' ? { speed: Number(value), pitch: 1 } : effect === 'pitch' ? { speed: 1, pitch: 2 ** (Number(value) / 1200) } : { speed: 1, pitch: 1 }
+/** The row's kind of change and its factor (pitch as a frequency factor). */
+const expectedFactor = (row: string): { kind: 'speed' | 'pitch' | 'tempo'; value: number } => {
+  const [effect, value] = [ROWS[row]![0]! as 'speed' | 'pitch' | 'tempo', ROWS[row]!.at(-1)!]
+  return { kind: effect, value: effect === 'pitch' ? 2 ** (Number(value) / 1200) : Number(value) }
 }
 
 interface Query { file: string; kind: string; degradation: string; lengthS: number; sourceTrackId: string; sourceOffsetS: number; expectedTrackId: string | null }
@@ -65,23 +70,26 @@ const make = (row: string, q: Query): string => {
 const cpuMs = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000 }
 const pct = (n: number, d: number) => `${((100 * n) / Math.max(1, d)).toFixed(0)} %`
 
-console.log(`\nrow          ${['10 s', '5 s', '3 s'].map((l) => l.padEnd(16)).join('')}factor found (median)   false   CPU ms p50 / p95`)
+const quantiles = (xs: number[]) => { xs.sort((a, b) => a - b); return `${xs[Math.floor(xs.length / 2)]!.toFixed(1)} / ${xs[Math.floor(xs.length * 0.95)]!.toFixed(1)}` }
+console.log(`\nrow          ${['10 s', '5 s', '3 s'].map((l) => l.padEnd(22)).join('')}factor found (median)   false   CPU ms p50 / p95: in, out`)
 for (const row of rows) {
-  const byLength = new Map<number, { n: number; right: number; offset: number }>()
+  const byLength = new Map<number, { n: number; right: number; offset: number; near: number }>()
+  const want = expectedFactor(row)
   const factors: number[] = []
-  const ms: number[] = []
+  const inMs: number[] = [], outMs: number[] = []
   positives.forEach((q) => {
     const fp = fingerprint(parseWav(readFileSync(make(row, q))))
     const c0 = cpuMs()
     const [m] = catalog.match(fp)
-    ms.push(cpuMs() - c0)
-    const cell = byLength.get(q.lengthS) ?? { n: 0, right: 0, offset: 0 }
+    inMs.push(cpuMs() - c0)
+    const cell = byLength.get(q.lengthS) ?? { n: 0, right: 0, offset: 0, near: 0 }
     cell.n++
     if (m?.trackId === q.sourceTrackId) {
       cell.right++
-      if (Math.abs(m.offsetSeconds - q.sourceOffsetS) <= 0.25) cell.offset++
-      const want = expectedFactor(row)
-      factors.push(want.speed !== 1 ? (m.speed ?? 1) : (m.pitch ?? 1))
+      const error = Math.abs(m.offsetSeconds - q.sourceOffsetS)
+      if (error <= 0.25) cell.offset++
+      if (error <= 0.1) cell.near++
+      factors.push(m[want.kind] ?? 1)
     }
     byLength.set(q.lengthS, cell)
   })
@@ -90,12 +98,10 @@ for (const row of rows) {
     const fp = fingerprint(parseWav(readFileSync(make(row, q))))
     const c0 = cpuMs()
     if (catalog.match(fp).length > 0) falseMatches++
-    ms.push(cpuMs() - c0)
+    outMs.push(cpuMs() - c0)
   })
-  ms.sort((a, b) => a - b)
   factors.sort((a, b) => a - b)
-  const cells = [10, 5, 3].map((l) => { const c = byLength.get(l); return c ? `${pct(c.right, c.n)} (${pct(c.offset, c.n)})`.padEnd(16) : '–'.padEnd(16) })
-  const want = expectedFactor(row)
+  const cells = [10, 5, 3].map((l) => { const c = byLength.get(l); return (c ? `${pct(c.right, c.n)} (${pct(c.offset, c.n)}, ${pct(c.near, c.n)})` : '–').padEnd(22) })
   const median = factors.length ? factors[Math.floor(factors.length / 2)]!.toFixed(3) : '–'
-  console.log(`${row.padEnd(13)}${cells.join('')}${`${median} (${(want.speed !== 1 ? want.speed : want.pitch).toFixed(3)})`.padEnd(24)}${`${falseMatches}/${outside.length}`.padEnd(8)}${ms[Math.floor(ms.length / 2)]!.toFixed(1)} / ${ms[Math.floor(ms.length * 0.95)]!.toFixed(1)}`)
+  console.log(`${row.padEnd(13)}${cells.join('')}${`${want.kind} ${median} (${want.value.toFixed(3)})`.padEnd(24)}${`${falseMatches}/${outside.length}`.padEnd(8)}${quantiles(inMs)}, ${quantiles(outMs)}`)
 }

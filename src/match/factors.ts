@@ -1,15 +1,15 @@
 import { DF_BITS, DT_BITS, DT_MAX, F1_BITS } from '../options.js'
 
 /**
- * Speed and pitch changes, undone on the query's hashes (issue 11). A speed change by r
+ * Speed, pitch and tempo changes, undone on the query's hashes (issue 11). A speed change by r
  * multiplies every peak frequency by r and divides every time by r; a pitch change multiplies
- * frequencies only. So a query's landmark (f1, f2, dt) at anchor frame t becomes, for a factor
+ * frequencies only, a tempo change divides times only. So a query's landmark (f1, f2, dt) at anchor frame t becomes, for a factor
  * (freq a, time b) to undo: (round(f1 / a), round(f2 / a), round(dt · b)) at round(t · b), and
  * the ordinary speed pass (±1 bin, wider window: query.ts) takes up the rounding and what is left
  * of the change between two factors of the grid. No audio is fingerprinted again.
  */
 
-/** One factor of the grid: what to undo (freq, time), and what the match reports (speed, pitch). */
+/** One factor of the grid: what to undo (freq, time), and what the match reports (speed, pitch, tempo). */
 export interface Factor {
   /** Frequencies of the query are divided by this. */
   readonly freq: number
@@ -19,6 +19,8 @@ export interface Factor {
   readonly speed: number
   /** Pitch change found, as a frequency factor (1: none; 2^(1/12) is a semitone up). */
   readonly pitch: number
+  /** Tempo change found (1: none): time = tempo, freq = 1. */
+  readonly tempo: number
 }
 
 /**
@@ -26,30 +28,38 @@ export interface Factor {
  * ±1–2 % (docs/algorithm.md §6); around a factor it keeps most of a 10 s match up to ±1.5 % off and
  * a 3 s one up to ±1 % (half the peaks sit below bin 80, where 1 % is under a bin), so steps of
  * 2 % leave no gap: speed to ±10.5 % (k ≤ 5), pitch to ±12.7 % (k ≤ 6, past ±2 semitones).
- * Speed goes before pitch at each distance.
+ * Tempo needs one factor a side, ±10.5 % (k = 5): the exact and speed passes already find tempo
+ * ±5–7 % (their hashes of short dt survive it), and the tempo pass at ±10.5 % finds ±7 to ±15 %
+ * (bench/speed-pitch.ts: with tempo k = 3, 4, 5 the rows came out the same, at 4 more passes).
+ * Speed goes before pitch, and pitch before tempo, at each distance.
  */
 export const FACTOR_STEP = 0.02
-export const FACTORS: readonly Factor[] = makeGrid(5, 6)
+export const FACTORS: readonly Factor[] = makeGrid(5, 6, [5])
 
 /**
  * Once a factor of the grid decides, what is tried next to say which change it was and how
  * much (FACTORS[k] → REFINEMENTS[k]): the other kind at the same factor (a pitch change is often
  * found first under the speed factor beside it, with its offset off by the time it wrongly
  * rescaled), and both kinds half a step either side. search() keeps the one that aligns most.
+ * A tempo factor is refined half a step either side only: its answer's line is fitted anyway
+ * (tempo.ts), which measures the tempo and corrects the offset.
  */
 export const REFINEMENTS: readonly (readonly Factor[])[] = FACTORS.map((f) => {
   const s = f.freq, h = Math.exp(FACTOR_STEP / 2)
-  const speed = (x: number): Factor => ({ freq: x, time: x, speed: x, pitch: 1 })
-  const pitch = (x: number): Factor => ({ freq: x, time: 1, speed: 1, pitch: x })
+  const speed = (x: number): Factor => ({ freq: x, time: x, speed: x, pitch: 1, tempo: 1 })
+  const pitch = (x: number): Factor => ({ freq: x, time: 1, speed: 1, pitch: x, tempo: 1 })
+  const tempo = (x: number): Factor => ({ freq: 1, time: x, speed: 1, pitch: 1, tempo: x })
+  if (f.tempo !== 1) return [tempo(f.tempo * h), tempo(f.tempo / h)]
   const isSpeed = f.time !== 1
   return [isSpeed ? pitch(s) : speed(s), speed(s * h), speed(s / h), pitch(s * h), pitch(s / h)]
 })
 
-function makeGrid(speeds: number, pitches: number): Factor[] {
+function makeGrid(speeds: number, pitches: number, tempos: readonly number[]): Factor[] {
   const grid: { k: number; f: Factor }[] = []
-  for (let k = 1; k <= speeds; k++) for (const s of [Math.exp(k * FACTOR_STEP), Math.exp(-k * FACTOR_STEP)]) grid.push({ k, f: { freq: s, time: s, speed: s, pitch: 1 } })
-  for (let k = 1; k <= pitches; k++) for (const s of [Math.exp(k * FACTOR_STEP), Math.exp(-k * FACTOR_STEP)]) grid.push({ k, f: { freq: s, time: 1, speed: 1, pitch: s } })
-  return grid.sort((x, y) => x.k - y.k).map((g) => g.f)   // stable: speed up, down, then pitch up, down
+  for (let k = 1; k <= speeds; k++) for (const s of [Math.exp(k * FACTOR_STEP), Math.exp(-k * FACTOR_STEP)]) grid.push({ k, f: { freq: s, time: s, speed: s, pitch: 1, tempo: 1 } })
+  for (let k = 1; k <= pitches; k++) for (const s of [Math.exp(k * FACTOR_STEP), Math.exp(-k * FACTOR_STEP)]) grid.push({ k, f: { freq: s, time: 1, speed: 1, pitch: s, tempo: 1 } })
+  for (const k of tempos) for (const s of [Math.exp(k * FACTOR_STEP), Math.exp(-k * FACTOR_STEP)]) grid.push({ k, f: { freq: 1, time: s, speed: 1, pitch: 1, tempo: s } })
+  return grid.sort((x, y) => x.k - y.k).map((g) => g.f)   // stable: speed up, down, then pitch up, down, then tempo
 }
 
 /** A rescaled query print: entries [0, count) of the arrays are valid. Grown by doubling, reused. */

@@ -3,6 +3,7 @@ import type { HashIndex, Hits } from './hash-index.js'
 import { Verified, VerifyPlan, emptyHits, sortKeys } from './hash-index.js'
 import { FACTORS, REFINEMENTS, ScaledPrint, rescalePrint, type Factor } from './factors.js'
 import { DECISION_CONFIDENCE, decide, type Recordings } from './rank.js'
+import { LineFit, fitAnswer } from './tempo.js'
 import { VoteSketch, alignmentList, type AlignmentList } from './triplet-vote.js'
 import { queryTriplets, tripletList, type TripletList } from './triplets.js'
 import { VoteScratch, bestWindows, candidateList, countDistinct, sortCandidates, type CandidateList } from './votes.js'
@@ -50,6 +51,13 @@ export class QueryScratch {
   readonly scaled = new ScaledPrint()
   /** The factor under which search() found its answer; null when the exact or speed pass did. */
   factor: Factor | null = null
+  /**
+   * The time scale of search()'s decided answer beyond its speed (tempo.ts): 1.05 when the query
+   * runs 5 % faster than the track at the pitch it has; 1 when it does not drift, or is undecided.
+   */
+  tempo = 1
+  /** The decided answer's line fit (tempo.ts). */
+  readonly line = new LineFit()
   readonly counts = new Uint32Array(VERIFIED)
   /** The query's triplets: as they are, or (speed pass) with the anchor one bin down and up. */
   readonly triplets: TripletList[] = [tripletList(), tripletList()]
@@ -96,9 +104,10 @@ export function searchPass(index: HashIndex, recordings: Recordings, fp: QueryPr
  * confident, again with each landmark also moved ±1 bin (small speed changes), and the pass
  * whose best candidate is more confident is the answer (the speed pass looks up three times
  * the keys and needs more to decide, so it can come out lower than the exact one). When
- * neither decides, the speed pass again over the grid of speed and pitch factors (factors.ts),
- * nearest first, until one decides: its list is the answer, with scratch.factor set; if none
- * does, the better of the first two, as before.
+ * neither decides, the speed pass again over the grid of speed, pitch and tempo factors
+ * (factors.ts), nearest first, until one decides: its list is the answer, with scratch.factor set;
+ * if none does, the better of the first two, as before. A decided answer's best candidate then has
+ * its line fitted (tempo.ts): its offset at the query's start, and scratch.tempo.
  *
  * Each factor pass is one more chance for a query from outside the catalog to pass by chance,
  * so a factor pass's confidences are corrected for the number of passes, Bonferroni's way:
@@ -107,11 +116,14 @@ export function searchPass(index: HashIndex, recordings: Recordings, fp: QueryPr
  */
 export function search(index: HashIndex, recordings: Recordings, fp: QueryPrint, speedPass: boolean, scratch: QueryScratch, factorSearch: boolean | 'auto' = 'auto'): CandidateList {
   scratch.factor = null
+  scratch.tempo = 1
   const exact = searchPass(index, recordings, fp, false, scratch)
-  if (!speedPass || settles(exact)) return exact
+  if (settles(exact)) return fitted(exact, fp.times, 1, scratch)
+  if (!speedPass) return exact
   const shifted = searchPass(index, recordings, fp, true, scratch)
   const best = betterPass(exact, shifted)
-  if (settles(best)) return best
+  // Settled here, the answer is the speed pass's (an exact answer that settles returned above), whose hits scratch holds.
+  if (settles(best)) return fitted(best, fp.times, 1, scratch)
   const passes = gridPasses(factorSearch, scratch.lastPass === 'triplets', index.postingCount, scratch.hits.count)
   // Factor passes write into scratch.shifted: keep the speed pass's list aside in `spare`.
   if (passes > 0 && best === shifted) { scratch.shifted = scratch.spare; scratch.spare = shifted }
@@ -189,6 +201,8 @@ function refine(index: HashIndex, recordings: Recordings, fp: QueryPrint, k: num
   let factor = FACTORS[k]!
   scratch.shifted = scratch.spare
   scratch.spare = found
+  fitted(found, scratch.scaled.times.subarray(0, scratch.scaled.count), factor.tempo, scratch)
+  let tempo = scratch.tempo
   const refinements = REFINEMENTS[k]!
   for (let j = 0; j < refinements.length; j++) {
     const out = factorPass(index, recordings, fp, refinements[j]!, scratch)
@@ -198,15 +212,27 @@ function refine(index: HashIndex, recordings: Recordings, fp: QueryPrint, k: num
       scratch.spare = out
       found = out
       factor = refinements[j]!
+      fitted(found, scratch.scaled.times.subarray(0, scratch.scaled.count), factor.tempo, scratch)
+      tempo = scratch.tempo
     }
   }
   scratch.factor = factor
+  scratch.tempo = tempo
   return found
 }
 
 /**
+ * A decided list whose pass's hits are in scratch (`times`: the query's as that pass saw them, and
+ * `tempo` the time factor it undid): its best candidate's line fitted (tempo.ts), scratch.tempo set.
+ */
+function fitted(list: CandidateList, times: Uint32Array, tempo: number, scratch: QueryScratch): CandidateList {
+  scratch.tempo = scratch.lastPass === 'triplets' || list.count === 0 ? tempo : fitAnswer(list.items[0]!, scratch.hits, times, tempo, scratch.line)
+  return list
+}
+
+/**
  * Postings the factor grid may walk under factorSearch 'auto' (≈ 20 ms of walking here). The dev
- * catalog's 10 s queries walk ≈ 20 000 a speed pass, so they get the whole grid (22 passes); a
+ * catalog's 10 s queries walk ≈ 20 000 a speed pass, so they get the whole grid (24 passes); a
  * catalog a few times larger gets its nearest factors only, and one of 10 000 tracks none. At
  * 2^20, 10 000 tracks still ran a factor or two on 3 s and 5 s queries, which took their p95
  * from ≈ 35 to 123 and 79 ms CPU (bench:scale) for no measurable gain there.

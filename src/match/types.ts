@@ -32,6 +32,16 @@ export interface Match {
    * @default 1
    */
   pitch?: number
+  /**
+   * The tempo change (pitch kept) found, as a time factor (1.05: the query runs 5 % faster, i.e.
+   * is 5 % shorter, at the track's pitch), measured to about ±0.5 % from the slope along which
+   * the query's hashes align with the track (docs/algorithm.md §6). Present only when that slope,
+   * beyond any `speed`, is at least 2.5 % from 1 (below that the plain search finds small speed
+   * changes too, and cannot tell the two apart), and on the best match only: its alignment alone
+   * is fitted, and its `offsetSeconds` is where the query's start falls along that slope.
+   * @default 1
+   */
+  tempo?: number
   metadata?: unknown
 }
 
@@ -48,10 +58,10 @@ export interface MatchOptions {
   minConfidence?: number
   /**
    * Whether a query the plain search does not settle is searched again over a grid of speed
-   * (±10 %) and pitch (±2 semitones) changes undone on its hashes (docs/algorithm.md §6): finds
-   * sped-up, slowed and pitch-shifted copies, and reports the change (Match.speed, Match.pitch).
-   * Every out-of-catalog query pays the whole grid: 22 more passes, 39 ms instead of 3 ms on the
-   * dev catalog (96 tracks). 'auto' runs as much of it, nearest factors first, as a budget of
+   * (±10 %), pitch (±2 semitones) and tempo (±10 %) changes undone on its hashes
+   * (docs/algorithm.md §6): finds sped-up, slowed, pitch-shifted and time-stretched copies, and
+   * reports the change (Match.speed, Match.pitch, Match.tempo). Every out-of-catalog query pays
+   * the whole grid: 24 more passes, about 40 ms instead of 3 ms on the dev catalog (96 tracks). 'auto' runs as much of it, nearest factors first, as a budget of
    * postings walked allows (the whole grid in a catalog of a couple of hundred tracks, the nearest
    * factors in a larger one) and none past about a thousand tracks (2^23 postings) or on the
    * triplet path: at 10 000 tracks the whole grid made the p95 query 10× slower. true: the whole

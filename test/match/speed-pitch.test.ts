@@ -42,20 +42,36 @@ function pitched(audio: Audio, start: number, seconds: number, p: number): Audio
   return { sampleRate: RATE, channels: [out] }
 }
 
+/**
+ * The excerpt at tempo × t, pitch kept: Hann grains of 2048 samples taken every 1024 · t samples
+ * of the excerpt and laid every 1024 (what sox tempo does, without its search for the best splice).
+ */
+function stretched(audio: Audio, start: number, seconds: number, t: number): Audio {
+  const y = excerpt(audio, start, seconds * t + 0.1).channels[0]!
+  const N = 2048, hop = 1024, n = Math.floor(seconds * RATE)
+  const out = new Float32Array(n)
+  for (let k = 0; k * hop + N <= n; k++) {
+    const from = Math.round(k * hop * t)
+    if (from + N > y.length) break
+    for (let i = 0; i < N; i++) out[k * hop + i] = out[k * hop + i]! + 0.5 * (1 - Math.cos((2 * Math.PI * i) / N)) * y[from + i]!
+  }
+  return { sampleRate: RATE, channels: [out] }
+}
+
 describe('rescalePrint', () => {
   it('undoes a factor on each landmark, drops those that leave the layout, and keeps the order', () => {
     const hashes = Uint32Array.from([packHash(100, 120, 20), packHash(250, 255, 3), packHash(50, 40, 62), packHash(10, 12, 1)])
     const times = Uint32Array.from([0, 10, 100, 1000])
     const out = new ScaledPrint()
     // Speed 1.05 undone: frequencies / 1.05, times × 1.05. dt 62 → 65 leaves the 6 bits, dt 1 stays 1.
-    rescalePrint(hashes, times, undefined, { freq: 1.05, time: 1.05, speed: 1.05, pitch: 1 }, out)
+    rescalePrint(hashes, times, undefined, { freq: 1.05, time: 1.05, speed: 1.05, pitch: 1, tempo: 1 }, out)
     expect(out.count).toBe(3)
     expect(unpackHash(out.hashes[0]!)).toEqual({ f1: 95, f2: 114, dt: 21 })
     expect(unpackHash(out.hashes[1]!)).toEqual({ f1: 238, f2: 243, dt: 3 })
     expect(unpackHash(out.hashes[2]!)).toEqual({ f1: 10, f2: 11, dt: 1 })
     expect([...out.times.subarray(0, 3)]).toEqual([0, 11, 1050])
     // Pitch 0.9 undone: frequencies / 0.9 (250 → 278 leaves the 8 bits), times kept.
-    rescalePrint(hashes, times, Uint8Array.from([0, 1, 2, 3]), { freq: 0.9, time: 1, speed: 1, pitch: 0.9 }, out)
+    rescalePrint(hashes, times, Uint8Array.from([0, 1, 2, 3]), { freq: 0.9, time: 1, speed: 1, pitch: 0.9, tempo: 1 }, out)
     expect(out.count).toBe(3)
     expect(unpackHash(out.hashes[0]!)).toEqual({ f1: 111, f2: 133, dt: 20 })
     expect(unpackHash(out.hashes[1]!)).toEqual({ f1: 56, f2: 44, dt: 62 })
@@ -64,7 +80,7 @@ describe('rescalePrint', () => {
   })
 
   it('the grid is nearest first, reaches speed ±10 % and pitch ±2 semitones, and each factor has its refinements', () => {
-    const dist = FACTORS.map((f) => Math.abs(Math.log(f.freq)))
+    const dist = FACTORS.map((f) => Math.max(Math.abs(Math.log(f.freq)), Math.abs(Math.log(f.time))))
     for (let i = 1; i < dist.length; i++) expect(dist[i]!).toBeGreaterThanOrEqual(dist[i - 1]! - 1e-12)
     const speeds = FACTORS.filter((f) => f.pitch === 1).map((f) => f.speed)
     const pitches = FACTORS.filter((f) => f.speed === 1).map((f) => f.pitch)
@@ -72,8 +88,13 @@ describe('rescalePrint', () => {
     expect(Math.min(...speeds)).toBeLessThanOrEqual(0.9 * Math.exp(FACTOR_STEP / 2))
     expect(Math.max(...pitches)).toBeGreaterThanOrEqual(2 ** (2 / 12))
     expect(Math.min(...pitches)).toBeLessThanOrEqual(2 ** (-2 / 12))
+    const tempos = FACTORS.filter((f) => f.freq === 1).map((f) => f.tempo)
+    expect(Math.max(...tempos)).toBeGreaterThanOrEqual(1.1)
+    expect(Math.min(...tempos)).toBeLessThanOrEqual(0.91)
     expect(REFINEMENTS.length).toBe(FACTORS.length)
-    for (const f of FACTORS) expect(f.speed === 1 || f.pitch === 1).toBe(true)
+    // One kind a factor: speed (freq = time), pitch (time 1) or tempo (freq 1); each refines (a sharded catalog asks ≥ 1 pass).
+    for (const f of FACTORS) expect([f.speed, f.pitch, f.tempo].filter((x) => x !== 1).length).toBe(1)
+    for (const r of REFINEMENTS) expect(r.length).toBeGreaterThan(0)
   })
 })
 
@@ -109,6 +130,26 @@ describe('a query played faster, slower or higher', () => {
     expect(matches[0]?.trackId).toBe(tracks[1]!.id)
     expect(matches[0]!.speed).toBeUndefined()
     expect(matches[0]!.pitch).toBeUndefined()
+    expect(internals(catalog).scratch.tempo).toBe(1)
+  })
+
+  it.each([[1, 6.0, 10, 1.05], [2, 20.5, 10, 0.95], [7, 11.0, 5, 1.05]])('track %i from %f s, %f s at tempo %f (pitch kept): its offset at the query\'s start and its tempo', (i, start, seconds, t) => {
+    const track = tracks[i]!
+    const matches = catalog.match(fingerprint(stretched(track.audio, start, seconds, t)))
+    expect(matches[0]?.trackId).toBe(track.id)
+    // The vote's window sits where the line crosses it, up to (t − 1) · seconds = 0.5 s off the start.
+    expect(Math.abs(matches[0]!.offsetSeconds - start)).toBeLessThanOrEqual(0.25)
+    expect(Math.abs(internals(catalog).scratch.tempo / t - 1)).toBeLessThanOrEqual(0.02)
+  })
+
+  it.each([[4, 14.0, 10, 1.1], [5, 3.0, 10, 0.9], [7, 8.0, 5, 1.1], [6, 20.0, 10, 1.1]])('track %i from %f s, %f s at tempo %f: found under the grid\'s tempo factor, its offset and tempo', (i, start, seconds, t) => {
+    const track = tracks[i]!
+    const fp = fingerprint(stretched(track.audio, start, seconds, t))
+    const matches = catalog.match(fp)
+    expect(matches[0]?.trackId).toBe(track.id)
+    expect(Math.abs(matches[0]!.offsetSeconds - start)).toBeLessThanOrEqual(0.25)
+    expect(Math.abs(internals(catalog).scratch.tempo / t - 1)).toBeLessThanOrEqual(0.02)
+    expect(internals(catalog).scratch.factor?.tempo).not.toBe(1)
   })
 
   it.each([[401, 1], [402, 1.05], [403, 0.95], [404, 1.08]])('an unrelated piece (seed %i) at speed %f is not matched', (seed, r) => {

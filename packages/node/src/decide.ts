@@ -65,6 +65,8 @@ export interface ScanFileResult {
    */
   speed?: number
   pitch?: number
+  /** A snippet whose tempo differs from the track's, pitch kept (Match.tempo; 1.05 = 5 % faster). */
+  tempo?: number
   /** Other recordings the file partly aligned with (ambiguous files). */
   alternatives?: { recordingId: string; trackId: string; coverage: number }[]
   /** The best `top` candidates, whatever their confidence (identify --top). */
@@ -156,6 +158,7 @@ export async function decide(catalog: DecisionSource, r: Reading, options: Decid
       const track = (await catalog.track(m.trackId))!
       Object.assign(res, { status: 'snippet', recordingId: m.recordingId, trackId: m.trackId, confidence: round(m.confidence), offsetSeconds: round(m.offsetSeconds) })
       if (m.speed !== undefined && m.pitch !== undefined) { res.speed = round(m.speed); res.pitch = round(m.pitch) }
+      if (m.tempo !== undefined) res.tempo = round(m.tempo)
       const edition = await bestEdition(catalog, track.recordingId)
       if (edition) res.edition = edition
       delete res.alternatives

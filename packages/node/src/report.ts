@@ -75,14 +75,20 @@ export function fileLine(f: ScanFileResult, root?: string): string {
   }
 }
 
-/** ", 5 % faster" / ", 2 semitones lower" for a snippet found under a speed or pitch change. */
-function changeText(f: { speed?: number; pitch?: number }): string {
-  if (f.speed !== undefined && f.speed !== 1) return `, ${Math.abs(Math.round((f.speed - 1) * 100))} % ${f.speed > 1 ? 'faster' : 'slower'}`
-  if (f.pitch !== undefined && f.pitch !== 1) {
+/**
+ * ", 5 % faster" / ", 2 semitones lower" / ", tempo 5 % faster" for a snippet found under a speed,
+ * pitch or tempo change (a pitch change can come with a tempo one: both are said).
+ */
+export function changeText(f: { speed?: number; pitch?: number; tempo?: number }): string {
+  const percent = (x: number) => `${Math.abs(Math.round((x - 1) * 100))} % ${x > 1 ? 'faster' : 'slower'}`
+  let text = ''
+  if (f.speed !== undefined && f.speed !== 1) text += `, ${percent(f.speed)}`
+  else if (f.pitch !== undefined && f.pitch !== 1) {
     const semitones = Math.round(12 * Math.log2(f.pitch) * 10) / 10
-    return `, ${Math.abs(semitones)} semitone${Math.abs(semitones) === 1 ? '' : 's'} ${semitones > 0 ? 'higher' : 'lower'}`
+    text += `, ${Math.abs(semitones)} semitone${Math.abs(semitones) === 1 ? '' : 's'} ${semitones > 0 ? 'higher' : 'lower'}`
   }
-  return ''
+  if (f.tempo !== undefined && f.tempo !== 1) text += `, tempo ${percent(f.tempo)}`
+  return text
 }
 
 /** An offset into a track: 1:23.4, or −0:02.0 when the file starts before the track. */

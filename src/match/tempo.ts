@@ -1,0 +1,152 @@
+import type { Hits } from './hash-index.js'
+
+/**
+ * The time scale of a decided alignment (issue 11, tempo). A tempo change by r (pitch kept)
+ * divides every time of the query by r: its hashes align with the track along the line
+ * trackTime = r · queryTime + c, not at one offset, so the vote's window (3 frames exact, a few
+ * more in the speed pass) holds only the stretch of the query where the line crosses it, and the
+ * offset it reports is off by the drift there (up to r − 1 of the query's length: 0.5 s on a
+ * 10 s query at 5 %). The winner's own hits, (queryTime, trackTime) pairs of every query hash
+ * that has the track's key, say where the line is: fitAnswer() searches its slope, and the
+ * intercept at the query's start is the offset to report.
+ */
+
+/** Slopes searched, relative to the pass's own (1): tempo ±10 % and a little more. */
+const MAX_DRIFT = 0.12
+/** A query shorter than this (frames: 1 s) drifts too little for a slope to be told from 1. */
+const MIN_FRAMES = 64
+/** Slopes searched first: every COARSE-th step. */
+const COARSE = 3
+/** Nor is a query longer than this (frames: 65 s): its slopes would cost more than its passes. */
+const MAX_FRAMES = 4096
+/**
+ * An alignment whose own window drifts less than this over the query (frames) is not fitted:
+ * the common case (an unchanged query), which so pays one loop over the hits. The drift is the
+ * slope of offset on query time among the hits in the window: 0 but for ±1 frame of jitter when
+ * the query keeps the track's time, the line's own slope when it does not (the window holds
+ * the stretch of the line that crosses it).
+ */
+const STEADY_FRAMES = 2
+/**
+ * Unless the window holds less than this share of the winner's hits near it: hits off the line
+ * (a beat that repeats, chance) can flatten the window's slope, and a window that holds few of
+ * the hits is what a drifting alignment looks like (an unchanged query's holds 60–95 % of them).
+ */
+const STEADY_SHARE = 0.4
+/**
+ * How much more a slope must align than slope 1 (votes within ±1 frame of the best line of each)
+ * to be taken: FIT_RATIO times as many and FIT_MARGIN more.
+ */
+const FIT_RATIO = 1.25
+const FIT_MARGIN = 4
+/**
+ * A fitted offset within this many frames of the pass's own is not taken (32 ms: about the fit's
+ * own precision): where nothing drifts, or a factor of the grid left ±1 % of it, the answer stays
+ * what the pass said, as a sharded catalog (which does not fit) says it too.
+ */
+const KEEP_FRAMES = 2
+/**
+ * A time scale within this of 1 is not reported as a tempo change: the plain passes find speed
+ * changes up to ±2–3 % without telling frequency (query.ts), and their time scale is the speed's.
+ */
+const MIN_TEMPO = 0.025
+
+/** A fit's scratch (grown by doubling, reused): the winner's hits near its window, and a histogram. */
+export class LineFit {
+  q = new Float64Array(256)
+  o = new Float64Array(256)
+  count = 0
+  hist = new Uint32Array(1024)
+  /** densest()'s window: its middle bin. */
+  bin = 0
+}
+
+/**
+ * The line of a decided answer `c` (a track and its window [first, last] of offsets), from the
+ * hits of the pass that decided it (`times`: the query's times as that pass saw them; `tempo`:
+ * the time factor it undid, 1 but for a tempo factor of the grid). When a slope aligns clearly
+ * more than the pass's own, c.offset becomes the line's at the query's start (unless within
+ * KEEP_FRAMES of it), and the tempo returned is `tempo` × the slope if that is MIN_TEMPO or more
+ * from 1; else `tempo`. Nothing else changes, the decision least. A sharded catalog can run it on
+ * the winner's shard, which holds all of the winner's hits.
+ */
+export function fitAnswer(c: { track: number; first: number; last: number; offset: number }, hits: Hits, times: Uint32Array, tempo: number, fit: LineFit): number {
+  const n = times.length
+  const qmax = n > 0 ? times[n - 1]! : 0, frames = n > 0 ? qmax - times[0]! : 0
+  if (frames < MIN_FRAMES || frames > MAX_FRAMES) return tempo
+  // The winner's hits near its window: the line cannot leave it by more than this over the query.
+  const reach = Math.ceil(MAX_DRIFT * frames) + 2
+  const first = c.first, last = c.last, winner = c.track
+  const lo = first - reach, hi = last + reach
+  if (fit.q.length < hits.count) { fit.q = new Float64Array(2 * hits.count); fit.o = new Float64Array(2 * hits.count) }
+  const q = fit.q, o = fit.o
+  let m = 0, w = 0, sq = 0, so = 0, sqq = 0, sqo = 0
+  const track = hits.track, offsets = hits.offset, count = hits.count
+  for (let i = 0; i < count; i++) {
+    if (track[i] !== winner) continue
+    const off = offsets[i]!
+    if (off < lo || off > hi) continue
+    const t = times[hits.query[i]!]!
+    q[m] = t; o[m++] = off
+    if (off >= first && off <= last) { w++; sq += t; so += off; sqq += t * t; sqo += t * off }
+  }
+  fit.count = m
+  const det = w * sqq - sq * sq
+  if (w >= STEADY_SHARE * m && (det <= 0 || Math.abs((w * sqo - sq * so) / det) * frames < STEADY_FRAMES)) return tempo
+  // Intercepts o − d·q at slope 1 + d, |d| ≤ MAX_DRIFT, fall in [lo − spread, hi + spread]; 2 bins of padding each side.
+  const spread = Math.ceil(MAX_DRIFT * qmax) + 1
+  const base = lo - spread - 2, size = hi - lo + 2 * spread + 5
+  if (fit.hist.length < size) fit.hist = new Uint32Array(2 * size)
+  // Slopes 1 + k / frames (a step moves the line one frame over the query): every COARSE-th, in
+  // windows of 5 bins (the line is then at most 1.5 frames off at either end), nearest to 1 first
+  // so that a tie keeps the smaller change; then each step around the best, in windows of 3.
+  const steps = Math.ceil(MAX_DRIFT * frames / COARSE)
+  let best = -1, k0 = 0, k1 = 0, bin = 0
+  for (let j = 0; j <= 2 * steps; j++) {
+    const k = COARSE * (j & 1 ? (j + 1) >> 1 : -(j >> 1))
+    const votes = densest(fit, k / frames, base, size, 2)
+    if (votes > best) { best = votes; k0 = k }
+  }
+  best = -1
+  for (let j = 0; j <= 2 * (COARSE - 1); j++) {
+    const k = k0 + (j & 1 ? (j + 1) >> 1 : -(j >> 1))
+    const votes = densest(fit, k / frames, base, size, 1)
+    if (votes > best) { best = votes; k1 = k; bin = fit.bin }
+  }
+  const flat = densest(fit, 0, base, size, 1)
+  if (k1 === 0 || best < FIT_RATIO * flat || best < flat + FIT_MARGIN) return tempo
+  // The slope and intercept: least squares of trackTime on queryTime over the hits within a frame
+  // of that line. The grid's best is biased towards 1 (a window of 3 frames holds the line at
+  // slopes up to 2 steps off, and ties go nearest to 1); the regression is not.
+  const d = k1 / frames
+  let k = 0, st = 0, sqt = 0
+  sq = 0; sqq = 0
+  for (let i = 0; i < m; i++) {
+    if (Math.abs(Math.round(o[i]! - d * q[i]!) - base - bin) > 1) continue
+    const x = q[i]!, y = o[i]! + x
+    k++; sq += x; st += y; sqq += x * x; sqt += x * y
+  }
+  const slope = (k * sqt - sq * st) / (k * sqq - sq * sq) || 1 + d
+  const offset = Math.round((st - slope * sq) / k)
+  if (Math.abs(offset - c.offset) > KEEP_FRAMES) c.offset = offset
+  const found = tempo * slope
+  return Math.abs(found - 1) >= MIN_TEMPO ? found : tempo
+}
+
+/**
+ * The densest window of 2·half + 1 intercept bins at slope 1 + d (histogram bins [0, size), half
+ * ≤ 2, the padding): its votes, and its middle bin in fit.bin (the first, on a tie).
+ */
+function densest(fit: LineFit, d: number, base: number, size: number, half: number): number {
+  const q = fit.q, o = fit.o, hist = fit.hist, m = fit.count
+  for (let i = 0; i < m; i++) { const b = Math.round(o[i]! - d * q[i]!) - base; hist[b] = hist[b]! + 1 }
+  let sum = 0, best = 0
+  for (let b = 0; b < 2 * half; b++) sum += hist[b]!
+  for (let b = half; b < size - half; b++) {
+    sum += hist[b + half]!
+    if (sum > best) { best = sum; fit.bin = b }
+    sum -= hist[b - half]!
+  }
+  for (let i = 0; i < m; i++) hist[Math.round(o[i]! - d * q[i]!) - base] = 0
+  return best
+}
