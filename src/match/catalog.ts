@@ -111,7 +111,8 @@ export class Catalog {
       if (d.confidence < minConfidence) break
       const t = this.#registry.at(d.track)
       const m: Match = { trackId: t.id, recordingId: t.recordingId, score: d.score, confidence: d.confidence, offsetSeconds: d.offset * FRAME_SECONDS }
-      if (factor !== null) { m.speed = factor.speed; m.pitch = factor.pitch }
+      if (factor !== null && factor.tempo === 1) { m.speed = factor.speed; m.pitch = factor.pitch }
+      if (i === 0 && this.#scratch.tempo !== 1) m.tempo = this.#scratch.tempo
       if (t.metadata !== undefined) m.metadata = t.metadata
       out.push(m)
     }

@@ -3,7 +3,9 @@ import type { Fingerprint } from '../fingerprint/fingerprinter.js'
 import { FACTORS, REFINEMENTS, type Factor } from './factors.js'
 import type { HashIndex } from './hash-index.js'
 import { CHECKED, GATE_VOTES_PER_KEY, alignedWindows, fileWindows } from './identify.js'
-import { scaledPrint, searchPass, type QueryPrint, type QueryScratch } from './query.js'
+import { correctedConfidence, scaledPrint, searchPass, type QueryPrint, type QueryScratch } from './query.js'
+import { DECISION_CONFIDENCE } from './rank.js'
+import { fitAnswer } from './tempo.js'
 import type { TrackRegistry } from './registry.js'
 import type { TrackInfo } from './types.js'
 
@@ -39,6 +41,13 @@ export interface ShardCandidate {
   offset: number
   first: number
   last: number
+  /**
+   * The best candidate's line fit, when it moved something (tempo.ts fitAnswer): [offset at the
+   * query's start, tempo]. Only on the shard's best candidate, and only when that one is decided
+   * on the shard: the gateway's answer is then that candidate (a shard's background is at most the
+   * catalog's), and only this shard holds its hits.
+   */
+  fit?: [number, number]
 }
 
 export interface ShardPassReply {
@@ -108,6 +117,13 @@ export function shardPass(index: HashIndex, registry: TrackRegistry, scratch: Qu
     const c = list.items[i]!
     const t = registry.at(c.track)
     candidates.push({ trackId: t.id, recordingId: t.recordingId, slot: c.track, votes: c.votes, score: c.score, hits: c.hits, offset: c.offset, first: c.first, last: c.last })
+  }
+  // The best candidate's line, as search() fits a decided answer's (query.ts fitted): on this pass's hits.
+  const top = list.items[0]
+  if (top && request.pass !== 'gate' && scratch.lastPass !== 'triplets' && (factor ? correctedConfidence(top.confidence) : top.confidence) >= DECISION_CONFIDENCE) {
+    const tempo = factor?.tempo ?? 1, c = { track: top.track, first: top.first, last: top.last, offset: top.offset }
+    const found = fitAnswer(c, scratch.hits, print.times, tempo, scratch.line)
+    if (c.offset !== top.offset || found !== tempo) candidates[0]!.fit = [c.offset, found]
   }
   return { candidates, walked: scratch.hits.count, triplets: scratch.lastPass === 'triplets', postings: index.postingCount }
 }

@@ -3,7 +3,7 @@ import type { Fingerprint } from '../fingerprint/fingerprinter.js'
 import type { FrontEnd } from '../fingerprint/front-end.js'
 import { FRAME_SECONDS } from '../options.js'
 import { checkFingerprint, checkMatchOptions } from './checks.js'
-import { FACTORS, REFINEMENTS } from './factors.js'
+import { FACTORS, REFINEMENTS, type Factor } from './factors.js'
 import { CHECKED, alignmentOf, checkIdentifyOptions, conclude, fileWindows, rankAlignments, type Alignment, type Identification, type IdentifyOptions } from './identify.js'
 import { VERIFIED, betterPass, correctedConfidence, gridPasses, refines, settles } from './query.js'
 import { decide } from './rank.js'
@@ -46,6 +46,8 @@ export interface Merged extends Candidate {
   readonly trackId: string
   readonly recordingId: string
   readonly shard: number
+  /** Its shard's line fit, when it was the shard's decided best and the fit moved something (ShardCandidate.fit). */
+  readonly fit?: [number, number]
 }
 
 export interface MergedList {
@@ -83,7 +85,7 @@ export class ShardedCatalog {
     const run = new Run(this.#links, fp)
     // search() (query.ts), pass for pass, with each pass merged across the shards.
     let [answer] = await run.passes([{ pass: 'exact' }]) as [MergedList]
-    let factor: { speed: number; pitch: number } | null = null
+    let factor: Factor | null = null
     if (!settles(answer)) {
       const [shifted] = await run.passes([{ pass: 'shifted' }]) as [MergedList]
       answer = betterPass(answer, shifted)
@@ -106,12 +108,17 @@ export class ShardedCatalog {
         }
       }
     }
+    // The decided answer's line (query.ts fitted), fitted on the winner's shard: its offset and tempo.
+    let tempo = factor?.tempo ?? 1
+    const top = answer.items[0]
+    if (settles(answer) && top?.fit) { top.offset = top.fit[0]; tempo = top.fit[1] }
     const kept = answer.items.slice(0, answer.count).filter((d) => d.confidence >= minConfidence).slice(0, limit)
     // Metadata from the shard that holds the track (one more round, only for what is returned).
     const infos = await Promise.all(kept.map((d) => run.ask(d.shard, (l) => l.track(d.trackId))))
     const matches = kept.map((d, i): Match => {
       const m: Match = { trackId: d.trackId, recordingId: d.recordingId, score: d.score, confidence: d.confidence, offsetSeconds: d.offset * FRAME_SECONDS }
-      if (factor !== null) { m.speed = factor.speed; m.pitch = factor.pitch }
+      if (factor !== null && factor.tempo === 1) { m.speed = factor.speed; m.pitch = factor.pitch }
+      if (i === 0 && tempo !== 1) m.tempo = tempo
       const metadata = infos[i]?.metadata
       if (metadata !== undefined) m.metadata = metadata
       return m
@@ -235,6 +242,7 @@ export function mergeReplies(replies: readonly (ShardPassReply | undefined)[], r
   const items: Merged[] = cut.map(({ c, shard }, i) => ({
     track: i, trackId: c.trackId, recordingId: c.recordingId, shard,
     score: c.score, votes: c.votes, hits: c.hits, offset: c.offset, first: c.first, last: c.last, strength: 0, confidence: 0,
+    ...(Array.isArray(c.fit) && c.fit.length === 2 && Number.isInteger(c.fit[0]) && c.fit[1]! > 0 && Number.isFinite(c.fit[1]) ? { fit: [c.fit[0], c.fit[1]] as [number, number] } : {}),
   }))
   const recordings = items.map((m) => m.recordingId)
   const list = { count: items.length, items }

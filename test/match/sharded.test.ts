@@ -5,7 +5,7 @@ import { internals } from '../../src/match/catalog.js'
 import { mergeReplies } from '../../src/match/sharded-catalog.js'
 import { makeTracks, type Track } from '../support/corpus.js'
 import { convertRate } from '../support/reference.js'
-import { excerpt, rng, withNoise } from '../support/synth.js'
+import { excerpt, rng, stretched, withNoise } from '../support/synth.js'
 
 /**
  * Issue 10: a catalog split by recording into shards, queried through ShardedCatalog, must answer
@@ -80,7 +80,7 @@ describe('a sharded catalog answers as one catalog', () => {
     expect(() => shardOf('x', 0)).toThrow(PeakmatchError)
   })
 
-  it('match: the same ranked candidates, scores, offsets and confidences, clean, noisy, short, sped up and out of the catalog', async () => {
+  it('match: the same ranked candidates, scores, offsets, confidences and factors, clean, noisy, short, sped up, stretched and out of the catalog', async () => {
     const queries: [string, Fingerprint][] = []
     tracks.slice(0, 6).forEach((t, i) => {
       queries.push([`${t.id} 10 s clean`, fingerprint(excerpt(t.audio, 5 + i, 10))])
@@ -88,8 +88,10 @@ describe('a sharded catalog answers as one catalog', () => {
       queries.push([`${t.id} 3 s`, fingerprint(excerpt(t.audio, 12, 3))])
     })
     queries.push(['speed +6 %', sped(tracks[1]!, 4, 10, 1.06)], ['speed −4 %', sped(tracks[2]!, 6, 10, 0.96)])
+    // Tempo: the answer's line is fitted on the winner's shard (ShardCandidate.line), its offset and tempo as one catalog's.
+    queries.push(['tempo +5 %', fingerprint(stretched(tracks[3]!.audio, 6, 10, 1.05))], ['tempo −5 %', fingerprint(stretched(tracks[4]!.audio, 9, 10, 0.95))])
     for (let i = 0; i < 4; i++) queries.push([`out of catalog ${i}`, filler(tracks[0]!.fp, 77_000 + i, 10)])
-    let found = 0, factors = 0
+    let found = 0, factors = 0, tempos = 0
     for (const [what, q] of queries) {
       for (const options of [{ limit: 16, minConfidence: 0 }, {}]) {
         const one = whole.match(q, options)
@@ -100,10 +102,12 @@ describe('a sharded catalog answers as one catalog', () => {
       const top = whole.match(q)[0]
       if (top) found++
       if (top?.speed !== undefined) factors++
+      if (top?.tempo !== undefined) tempos++
     }
     // The comparison is not vacuous: most queries are found, and the factor grid ran.
     expect(found).toBeGreaterThanOrEqual(18)
     expect(factors).toBeGreaterThanOrEqual(1)
+    expect(tempos).toBeGreaterThanOrEqual(1)
   })
 
   it('each pass, merged, is one catalog\u2019s pass: the same candidates cut, scored and decided', () => {

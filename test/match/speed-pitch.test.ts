@@ -5,7 +5,7 @@ import { FACTORS, FACTOR_STEP, REFINEMENTS, rescalePrint, ScaledPrint } from '..
 import { packHash, unpackHash } from '../../src/options.js'
 import { catalogOf, makeTracks, type Track } from '../support/corpus.js'
 import { convertRate } from '../support/reference.js'
-import { excerpt, synthMusic, type Audio } from '../support/synth.js'
+import { excerpt, stretched, synthMusic, type Audio } from '../support/synth.js'
 
 /** 8 pieces of 40–57.5 s at 44100 Hz, seeds 301..308 (the speed and pitch grid: factors.ts). */
 const SPECS = Array.from({ length: 8 }, (_, i) => ({ seed: 301 + i, seconds: 40 + 2.5 * i }))
@@ -36,22 +36,6 @@ function pitched(audio: Audio, start: number, seconds: number, p: number): Audio
   const out = new Float32Array(n)
   for (let k = 0; k * hop + N <= n; k++) {
     const from = Math.round((k * hop) / p)
-    if (from + N > y.length) break
-    for (let i = 0; i < N; i++) out[k * hop + i] = out[k * hop + i]! + 0.5 * (1 - Math.cos((2 * Math.PI * i) / N)) * y[from + i]!
-  }
-  return { sampleRate: RATE, channels: [out] }
-}
-
-/**
- * The excerpt at tempo × t, pitch kept: Hann grains of 2048 samples taken every 1024 · t samples
- * of the excerpt and laid every 1024 (what sox tempo does, without its search for the best splice).
- */
-function stretched(audio: Audio, start: number, seconds: number, t: number): Audio {
-  const y = excerpt(audio, start, seconds * t + 0.1).channels[0]!
-  const N = 2048, hop = 1024, n = Math.floor(seconds * RATE)
-  const out = new Float32Array(n)
-  for (let k = 0; k * hop + N <= n; k++) {
-    const from = Math.round(k * hop * t)
     if (from + N > y.length) break
     for (let i = 0; i < N; i++) out[k * hop + i] = out[k * hop + i]! + 0.5 * (1 - Math.cos((2 * Math.PI * i) / N)) * y[from + i]!
   }

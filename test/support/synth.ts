@@ -90,3 +90,20 @@ export function withNoise(audio: Audio, snrDb: number, seed: number): Audio {
   })
   return { sampleRate: audio.sampleRate, channels }
 }
+
+/**
+ * `seconds` of `audio` from `start` at tempo × t, pitch kept: Hann grains of 2048 samples taken
+ * every 1024 · t samples of the excerpt and laid every 1024 (what sox tempo does, without its
+ * search for the best splice). Mono.
+ */
+export function stretched(audio: Audio, start: number, seconds: number, t: number): Audio {
+  const y = excerpt(audio, start, seconds * t + 0.1).channels[0]!
+  const N = 2048, hop = 1024, n = Math.floor(seconds * audio.sampleRate)
+  const out = new Float32Array(n)
+  for (let k = 0; k * hop + N <= n; k++) {
+    const from = Math.round(k * hop * t)
+    if (from + N > y.length) break
+    for (let i = 0; i < N; i++) out[k * hop + i] = out[k * hop + i]! + 0.5 * (1 - Math.cos((2 * Math.PI * i) / N)) * y[from + i]!
+  }
+  return { sampleRate: audio.sampleRate, channels: [out] }
+}

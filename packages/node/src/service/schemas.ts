@@ -75,7 +75,7 @@ const matchSchema = {
   additionalProperties: true,
   properties: {
     trackId: { type: 'string' }, recordingId: { type: 'string' }, score: { type: 'integer' }, confidence: { type: 'number' },
-    offsetSeconds: { type: 'number' }, speed: { type: 'number' }, pitch: { type: 'number' }, metadata: {},
+    offsetSeconds: { type: 'number' }, speed: { type: 'number' }, pitch: { type: 'number' }, tempo: { type: 'number' }, metadata: {},
   },
 } as const
 
