@@ -43,7 +43,7 @@ for (const [kind, lib, worker, node, sharded] of [['import', esm, esmWorker, esm
   await assert.rejects(new worker.FingerprintWorker(failingWorker()).fingerprint({ sampleRate: 8000, channels: [new Float32Array(8000)] }),
     (e) => e instanceof lib.PeakmatchError && e.code === 'INVALID_AUDIO', `${kind}: peakmatch/worker's PeakmatchError is peakmatch's`)
   // peakmatch/sharded: one shard, linked in-process, answers as the catalog; its errors are peakmatch's.
-  const one = { passes: async (f, r) => catalog.shardPasses(f, r), align: async (f, r) => catalog.shardAlign(f, r), track: async (id) => catalog.track(id), editions: async (r) => catalog.editions(r), stats: async () => catalog.stats() }
+  const one = { passes: async (f, r) => sharded.shardPasses(catalog, f, r), align: async (f, r) => sharded.shardAlign(catalog, f, r), track: async (id) => catalog.track(id), editions: async (r) => catalog.editions(r), stats: async () => catalog.stats() }
   const viaShard = await new sharded.ShardedCatalog([one]).match(fp)
   assert.deepEqual(viaShard.matches, catalog.match(fp), `${kind}: peakmatch/sharded`)
   assert.throws(() => sharded.shardOf('x', 0), (e) => e instanceof lib.PeakmatchError, `${kind}: peakmatch/sharded's PeakmatchError is peakmatch's`)
