@@ -51,8 +51,8 @@ export class QueryScratch {
   /** The factor under which search() found its answer; null when the exact or speed pass did. */
   factor: Factor | null = null
   readonly counts = new Uint32Array(VERIFIED)
-  /** The query's triplets: as they are, or (speed pass) with the anchor one bin down and up. */
-  readonly triplets: TripletList[] = [tripletList(), tripletList()]
+  /** The query's triplets: as they are, and (speed pass) with the anchor one bin down and up. */
+  readonly triplets: TripletList[] = [tripletList(), tripletList(), tripletList()]
   readonly sketch = new VoteSketch()
   readonly alignments: AlignmentList = alignmentList(ALIGNMENTS)
   readonly verified = new Verified()
@@ -235,11 +235,34 @@ export function correctedConfidence(c: number): number {
  */
 function tripletPass(index: HashIndex, recordings: Recordings, fp: QueryPrint, shift: boolean, scratch: QueryScratch, votesPerKey: number): CandidateList {
   scratch.lastPass = 'triplets'
-  const [down, up] = scratch.triplets as [TripletList, TripletList]
-  queryTriplets(fp.hashes, fp.times, fp.ranks, QUERY_TRIPLET_RANKS, shift ? -1 : 0, down)
-  if (shift) queryTriplets(fp.hashes, fp.times, fp.ranks, QUERY_TRIPLET_RANKS, 1, up)
+  tripletAlignments(index, fp, shift, scratch)
+  const out = verifyAlignments(index, fp, shift, scratch, votesPerKey)
+  decide(out, shift, recordings)
+  return out
+}
+
+/** Stage 1 of tripletPass: the query's triplets vote; the best ALIGNMENTS go to scratch.alignments. */
+export function tripletAlignments(index: HashIndex, fp: QueryPrint, shift: boolean, scratch: QueryScratch): AlignmentList {
+  const lists = scratch.triplets as [TripletList, TripletList, TripletList]
+  queryTriplets(fp.hashes, fp.times, fp.ranks, QUERY_TRIPLET_RANKS, 0, lists[0])
+  // The speed pass keeps the triplets as they are: like its pairs (sortKeys), it adds the moved
+  // ones. With the moved ones alone, a query slowed or sped without a change of pitch (tempo)
+  // met only chance alignments here, and lost the wide window that decides it.
+  if (shift) {
+    queryTriplets(fp.hashes, fp.times, fp.ranks, QUERY_TRIPLET_RANKS, -1, lists[1])
+    queryTriplets(fp.hashes, fp.times, fp.ranks, QUERY_TRIPLET_RANKS, 1, lists[2])
+  }
+  index.voteTriplets(shift ? lists : [lists[0]], scratch.sketch, MIN_TRIPLET_VOTES, scratch.alignments)
+  return scratch.alignments
+}
+
+/**
+ * Stage 2 of tripletPass: each of scratch.alignments scored with the pairs of this pass's plan
+ * (scratch.plans, scratch.hits.order: searchPass made them), into the pass's list, sorted by
+ * score, not yet decided.
+ */
+export function verifyAlignments(index: HashIndex, fp: QueryPrint, shift: boolean, scratch: QueryScratch, votesPerKey: number): CandidateList {
   const alignments = scratch.alignments
-  index.voteTriplets(shift ? scratch.triplets : [down], scratch.sketch, MIN_TRIPLET_VOTES, alignments)
   const window = shift ? speedWindow(fp) : EXACT_WINDOW
   const out = shift ? scratch.shifted : scratch.exact
   out.count = 0
@@ -262,7 +285,6 @@ function tripletPass(index: HashIndex, recordings: Recordings, fp: QueryPrint, s
     else if (c.score > out.items[twin]!.score) { out.items[out.count] = out.items[twin]!; out.items[twin] = c }
   }
   sortCandidates(out)
-  decide(out, shift, recordings)
   return out
 }
 
