@@ -15,6 +15,8 @@ import { internals } from '../src/match/catalog.js'
 import { sortKeys, type HashIndex } from '../src/match/hash-index.js'
 import { searchPass, settles, tripletAlignments, verifyAlignments, type QueryScratch } from '../src/match/query.js'
 import { decide, type Recordings } from '../src/match/rank.js'
+import { alignmentList } from '../src/match/triplet-vote.js'
+import { candidateList } from '../src/match/votes.js'
 import { loadCorpusPrints, printFingerprint } from './corpus-prints.js'
 import { SyntheticTracks, selectQueries } from './scale-synth.js'
 import { loadCatalog, saveCatalog } from './scale-io.js'
@@ -52,13 +54,19 @@ if (loadPath) {
 catalog.stats()
 const { index, registry, scratch } = internals(catalog) as unknown as { index: HashIndex; registry: Recordings & { slotOf(id: string): number | undefined; at(slot: number): { id: string } }; scratch: QueryScratch }
 
+// --alignments K: stage 1 hands K alignments on instead of ALIGNMENTS (what more would find; stage 2 then verifies them all).
+if (arg('--alignments')) {
+  const k = Number(arg('--alignments'))
+  Object.assign(scratch, { alignments: alignmentList(k), exact: candidateList(k), shifted: candidateList(k), spare: candidateList(k) })
+}
+
 const queries = selectQueries(prints, perClass).filter((q) => q.cls === '10s').map((q) => ({ ...q, fp: printFingerprint(q.print) }))
 const STAGES = ['plan', 'triplets+vote', 'verify', 'decide', 'pairs'] as const
 const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000 }
 
-interface Row { official: boolean; deg: string; expected: string | null; passes: number; pairPasses: number; ms: number[]; rank: number[]; first: boolean; matched: string | null; total: number }
+interface Row { official: boolean; deg: string; expected: string | null; passes: number; pairPasses: number; ms: number[]; cast: number; rank: number[]; first: boolean; matched: string | null; total: number }
 function probe(fp: { hashes: Uint32Array; times: Uint32Array; ranks?: Uint8Array }, expected: string | null, deg: string): Row {
-  const row: Row = { official: false, deg, expected, passes: 0, pairPasses: 0, ms: [0, 0, 0, 0, 0], rank: [], first: false, matched: null, total: 0 }
+  const row: Row = { official: false, deg, expected, passes: 0, pairPasses: 0, ms: [0, 0, 0, 0, 0], cast: 0, rank: [], first: false, matched: null, total: 0 }
   const slot = expected === null ? -1 : registry.slotOf(expected) ?? -1
   const start = cpu()
   let best = null as null | { list: ReturnType<typeof verifyAlignments>; conf: number }
@@ -77,8 +85,11 @@ function probe(fp: { hashes: Uint32Array; times: Uint32Array; ranks?: Uint8Array
       if (settles(list)) break
       continue
     }
-    const al = tripletAlignments(index, fp, shift, scratch)
+    const more = shift && row.passes === 1
+    const cast0 = more ? scratch.sketch.cast : 0
+    const al = tripletAlignments(index, fp, shift, more, scratch)
     row.ms[1]! += cpu() - t; t = cpu()
+    row.cast += scratch.sketch.cast - cast0
     let r = -1
     for (let a = 0; a < al.count; a++) if (al.items[a]!.track === slot) { r = a; break }
     row.rank.push(r)
@@ -105,7 +116,7 @@ function explain(fp: { hashes: Uint32Array; times: Uint32Array; ranks?: Uint8Arr
     const m = sortKeys(fp.hashes, shift, scratch.hits)
     const walked = index.planPairs(scratch.plans, scratch.hits.order, m)
     if (walked > index.pairBudget) {
-      const al = tripletAlignments(index, fp, shift, scratch)
+      const al = tripletAlignments(index, fp, shift, false, scratch)
       lines.push(`  ${shift ? 'shift' : 'exact'} al: ${al.items.slice(0, al.count).map((a) => `${a.track === slot ? '*' : ''}${a.track}:${a.votes}@${a.first}`).join(' ')}`)
       const list = verifyAlignments(index, fp, shift, scratch, 0)
       decide(list, shift, registry)
@@ -136,6 +147,8 @@ for (let s = 0; s < STAGES.length; s++) {
 }
 const tot = trip.map((r) => r.total)
 console.log(`  ${'total'.padEnd(14)} ${q(tot, 0.5).toFixed(2)} / ${q(tot, 0.95).toFixed(2)} / ${(tot.reduce((a, b) => a + b, 0) / tot.length).toFixed(2)}`)
+const casts = trip.map((r) => r.cast)
+console.log(`  stage-1 votes (triplet postings walked) ${q(casts, 0.5)} / ${q(casts, 0.95)} / ${Math.round(casts.reduce((a, b) => a + b, 0) / casts.length)}`)
 console.log(`  two triplet passes: ${trip.filter((r) => r.passes === 2).length} of ${trip.length}; a pair pass and a triplet pass: ${trip.filter((r) => r.pairPasses > 0).length}`)
 
 const byDeg = new Map<string, { n: number; ok: number; missed: number; notFirst: number; official: number }>()
@@ -153,3 +166,6 @@ for (const r of rows) {
 console.log('\nper degradation: right / n by match() and by the probe (exact and speed pass only); of the probe\'s others, stage 1 missed the track (every pass it ran) / found it but not decided')
 for (const [deg, d] of [...byDeg].sort()) console.log(`  ${deg.padEnd(18)} ${d.official}/${d.n} (match)  ${d.ok}/${d.n} (probe)  missed ${d.missed}, found ${d.notFirst}`)
 console.log(`false matched: ${falseMatched}/${negatives}`)
+const ranks = rows.filter((r) => r.expected !== null && r.rank.length > 0).map((r) => Math.min(...r.rank.map((x) => (x < 0 ? Infinity : x))))
+const within = (k: number) => ranks.filter((x) => x < k).length
+console.log(`in-catalog queries on the triplet path: ${ranks.length}; their track among stage 1's first 1 / 4 / 8 / 16 / 32 / 64 alignments (best pass): ${[1, 4, 8, 16, 32, 64].map(within).join(' / ')}`)

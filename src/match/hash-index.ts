@@ -195,15 +195,15 @@ export class HashIndex {
     return total
   }
 
-  /** Stage 1 of a large catalog's query (triplet-vote.ts): count the votes of `lists` in the sketch, then keep the best alignments in `out`. */
-  voteTriplets(lists: readonly TripletList[], sketch: VoteSketch, minVotes: number, out: AlignmentList): void {
-    sketch.clear()
-    out.count = 0
-    for (const pass of [null, out]) {
-      for (const list of lists) for (let x = 0; x < this.partitions.length; x++) this.partitions[x]!.voteTriplets(list, sketch, this.bases[x]!, minVotes, pass)
-    }
+  /**
+   * Stage 1 of a large catalog's query (triplet-vote.ts): the votes of `lists` in the sketch,
+   * the best alignments in `out`. With `more`, the sketch and `out` still hold an earlier vote
+   * of the same query, and these lists add to it.
+   */
+  voteTriplets(lists: readonly TripletList[], sketch: VoteSketch, minVotes: number, out: AlignmentList, more = false): void {
+    if (!more) { sketch.clear(); out.count = 0 }
+    for (const list of lists) for (let x = 0; x < this.partitions.length; x++) this.partitions[x]!.voteTriplets(list, sketch, this.bases[x]!, minVotes, out)
   }
-
   /** Stage 2: the pair evidence of one slot at offsets [first, last] (Partition.verify), from this query's planPairs(). */
   verify(plans: readonly VerifyPlan[], sorted: Float64Array, hashes: Uint32Array, times: Uint32Array, slot: number, first: number, last: number, tallyCap: number, out: Verified): number {
     const i = this.partitionOf(slot)

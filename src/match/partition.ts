@@ -298,9 +298,9 @@ export class Partition {
 
   /**
    * Stage 1 (triplet-vote.ts): every live triplet posting of the query's triplets, slots offset
-   * by `base`, counted in the sketch (`out` null) or offered to `out` (the second walk).
+   * by `base`, voted in the sketch, which keeps the best alignments in `out`.
    */
-  voteTriplets(list: TripletList, sketch: VoteSketch, base: number, minVotes: number, out: AlignmentList | null): void {
+  voteTriplets(list: TripletList, sketch: VoteSketch, base: number, minVotes: number, out: AlignmentList): void {
     const layer = this.triplets
     if (layer === null) return
     const segTrack = this.segTrack, segBase = this.segBase
@@ -317,9 +317,7 @@ export class Partition {
           const seg = en >>> TIME_BITS
           const track = segTrack[seg]!
           if (track < 0) continue
-          const offset = segBase[seg]! + (en & TIME_MASK) - qt
-          if (out === null) sketch.count(track + base, offset)
-          else sketch.offer(track + base, offset, minVotes, out)
+          sketch.vote(track + base, segBase[seg]! + (en & TIME_MASK) - qt, minVotes, out)
         }
       }
     }

@@ -53,6 +53,11 @@ export class QueryScratch {
   readonly counts = new Uint32Array(VERIFIED)
   /** The query's triplets: as they are, and (speed pass) with the anchor one bin down and up. */
   readonly triplets: TripletList[] = [tripletList(), tripletList(), tripletList()]
+  /** The lists stage 1 votes: as they are, or the moved ones (to add to the exact pass's vote). */
+  readonly asIs: TripletList[] = [this.triplets[0]!]
+  readonly moved: TripletList[] = [this.triplets[1]!, this.triplets[2]!]
+  /** The print whose exact triplet pass the sketch and alignments hold, when the last pass was that; else null. */
+  voted: Uint32Array | null = null
   readonly sketch = new VoteSketch()
   readonly alignments: AlignmentList = alignmentList(ALIGNMENTS)
   readonly verified = new Verified()
@@ -74,9 +79,12 @@ export class QueryScratch {
  * The index must be prepared (HashIndex.prepare): pending adds are not seen otherwise.
  */
 export function searchPass(index: HashIndex, recordings: Recordings, fp: QueryPrint, shift: boolean, scratch: QueryScratch, votesPerKey = 0): CandidateList {
+  // A speed pass that follows the exact triplet pass of the same print adds to its vote.
+  const more = shift && scratch.voted === fp.hashes
+  scratch.voted = null
   if (index.triplets) {
     const m = sortKeys(fp.hashes, shift, scratch.hits)
-    if (index.planPairs(scratch.plans, scratch.hits.order, m) > index.pairBudget) return tripletPass(index, recordings, fp, shift, scratch, votesPerKey)
+    if (index.planPairs(scratch.plans, scratch.hits.order, m) > index.pairBudget) return tripletPass(index, recordings, fp, shift, more, scratch, votesPerKey)
   }
   scratch.lastPass = 'pairs'
   const hits = scratch.hits
@@ -233,27 +241,37 @@ export function correctedConfidence(c: number): number {
  * verified with their shifted keys (scratch.hits.order holds them: sortKeys). Then decide()
  * as the pair vote does.
  */
-function tripletPass(index: HashIndex, recordings: Recordings, fp: QueryPrint, shift: boolean, scratch: QueryScratch, votesPerKey: number): CandidateList {
+function tripletPass(index: HashIndex, recordings: Recordings, fp: QueryPrint, shift: boolean, more: boolean, scratch: QueryScratch, votesPerKey: number): CandidateList {
   scratch.lastPass = 'triplets'
-  tripletAlignments(index, fp, shift, scratch)
+  tripletAlignments(index, fp, shift, more, scratch)
   const out = verifyAlignments(index, fp, shift, scratch, votesPerKey)
   decide(out, shift, recordings)
+  if (!shift) scratch.voted = fp.hashes
   return out
 }
 
-/** Stage 1 of tripletPass: the query's triplets vote; the best ALIGNMENTS go to scratch.alignments. */
-export function tripletAlignments(index: HashIndex, fp: QueryPrint, shift: boolean, scratch: QueryScratch): AlignmentList {
+/**
+ * Stage 1 of tripletPass: the query's triplets vote; the best ALIGNMENTS go to scratch.alignments.
+ * The speed pass votes the triplets as they are and moved one bin down and up, as its pairs are
+ * (sortKeys): with the moved ones alone, a query slowed or sped without a change of pitch (tempo)
+ * met only chance alignments here. With `more` (the sketch and alignments hold this print's exact
+ * pass), it adds the moved ones' votes to them: the same alignments as voting all three lists
+ * afresh (triplet-vote.ts), without walking the first again.
+ */
+export function tripletAlignments(index: HashIndex, fp: QueryPrint, shift: boolean, more: boolean, scratch: QueryScratch): AlignmentList {
   const lists = scratch.triplets as [TripletList, TripletList, TripletList]
-  queryTriplets(fp.hashes, fp.times, fp.ranks, QUERY_TRIPLET_RANKS, 0, lists[0])
-  // The speed pass keeps the triplets as they are: like its pairs (sortKeys), it adds the moved
-  // ones. With the moved ones alone, a query slowed or sped without a change of pitch (tempo)
-  // met only chance alignments here, and lost the wide window that decides it.
+  if (!more) queryTriplets(fp.hashes, fp.times, fp.ranks, QUERY_TRIPLET_RANKS, 0, lists[0])
   if (shift) {
     queryTriplets(fp.hashes, fp.times, fp.ranks, QUERY_TRIPLET_RANKS, -1, lists[1])
     queryTriplets(fp.hashes, fp.times, fp.ranks, QUERY_TRIPLET_RANKS, 1, lists[2])
   }
-  index.voteTriplets(shift ? lists : [lists[0]], scratch.sketch, MIN_TRIPLET_VOTES, scratch.alignments)
-  return scratch.alignments
+  const sketch = scratch.sketch, out = scratch.alignments
+  if (more) index.voteTriplets(scratch.moved, sketch, MIN_TRIPLET_VOTES, out, true)
+  else {
+    index.voteTriplets(scratch.asIs, sketch, MIN_TRIPLET_VOTES, out)
+    if (shift) index.voteTriplets(scratch.moved, sketch, MIN_TRIPLET_VOTES, out, true)
+  }
+  return out
 }
 
 /**
