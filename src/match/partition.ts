@@ -74,10 +74,17 @@ export function footprint(fp: IndexedPrint, fanout: number): { postings: number;
 }
 
 const TRACK_SCALE = 2 ** 32
+/** Bits of a segment's index in its track (segInfo): MAX_TRACK_SEGMENTS (hash-index.ts) is 2^10. */
+const SEG_INDEX_BITS = 10
+const SEG_INDEX_MASK = (1 << SEG_INDEX_BITS) - 1
 
 export class Partition {
   private segTrack = new Int32Array(64)      // segment → slot, −1 once removed
-  private segBase = new Uint32Array(64)      // segment → first frame it covers
+  /**
+   * Segment → slot << SEG_INDEX_BITS | its index in the slot's track (whose first frame is index ×
+   * SEGMENT_FRAMES), −1 once removed: stage 1 reads slot, liveness and time base in one load.
+   */
+  private segInfo = new Int32Array(64)
   private segments = 0
   private slotFirst = new Uint32Array(64)    // slot → first segment
   private slotSegments = new Uint32Array(64) // slot → segments (0 once removed)
@@ -125,7 +132,7 @@ export class Partition {
     this.growSlots(slot + 1)
     for (let s = 0; s < segmentCount; s++) {
       this.segTrack[firstSegment + s] = slot
-      this.segBase[firstSegment + s] = s * SEGMENT_FRAMES
+      this.segInfo[firstSegment + s] = (slot << SEG_INDEX_BITS) | s
     }
     this.segments += segmentCount
     // Postings must enter in ascending entry order per key (postings.ts): time order does it.
@@ -153,6 +160,7 @@ export class Partition {
   remove(slot: number): void {
     const first = this.slotFirst[slot]!, count = this.slotSegments[slot]!
     this.segTrack.fill(-1, first, first + count)
+    this.segInfo.fill(-1, first, first + count)
     this.slotSegments[slot] = 0
     this.liveSlots--
     this.livePostings -= this.slotPostings[slot]!
@@ -230,7 +238,7 @@ export class Partition {
   /** Every occurrence [g, e) of `sorted` against every live posting [start, end). */
   private vote(entry: Uint32Array, start: number, end: number, sorted: Float64Array, g: number, e: number, times: Uint32Array, out: Hits, base: number): void {
     reserve(out, (e - g) * (end - start))
-    const segTrack = this.segTrack, segBase = this.segBase
+    const segTrack = this.segTrack, segInfo = this.segInfo
     const { track: tracks, offset, query } = out
     let count = out.count
     for (let k = g; k < e; k++) {
@@ -242,7 +250,7 @@ export class Partition {
         const track = segTrack[seg]!
         if (track < 0) continue
         tracks[count] = track + base
-        offset[count] = segBase[seg]! + (en & TIME_MASK) - qt
+        offset[count] = ((segInfo[seg]! & SEG_INDEX_MASK) << TIME_BITS) + (en & TIME_MASK) - qt
         query[count++] = i
       }
     }
@@ -278,7 +286,7 @@ export class Partition {
     const sq = Math.max(1, Math.min(occurrences, Math.floor(occurrences * density)))
     const sp = Math.max(1, Math.min(postings, Math.floor(MAX_KEY_VOTES / sq)))
     reserve(out, sq * sp)
-    const segBase = this.segBase
+    const segInfo = this.segInfo
     const { track: tracks, offset, query } = out
     const track = this.segTrack[entry[a]! >>> TIME_BITS]! + base
     let count = out.count
@@ -289,7 +297,7 @@ export class Partition {
         const en = entry[a + spacedRank(v, sp, postings)]!
         const seg = en >>> TIME_BITS
         tracks[count] = track
-        offset[count] = segBase[seg]! + (en & TIME_MASK) - qt
+        offset[count] = ((segInfo[seg]! & SEG_INDEX_MASK) << TIME_BITS) + (en & TIME_MASK) - qt
         query[count++] = i
       }
     }
@@ -303,7 +311,7 @@ export class Partition {
   voteTriplets(list: TripletList, sketch: VoteSketch, base: number, minVotes: number, out: AlignmentList): void {
     const layer = this.triplets
     if (layer === null) return
-    const segTrack = this.segTrack, segBase = this.segBase
+    const segInfo = this.segInfo
     for (let x = -1; x < layer.runs.length; x++) {
       const p = x < 0 ? layer.main : layer.runs[x]!
       for (let q = 0; q < list.count; q++) {
@@ -314,10 +322,9 @@ export class Partition {
         const qt = list.time[q]!
         for (let j = start; j < end; j++) {
           const en = entry[j]!
-          const seg = en >>> TIME_BITS
-          const track = segTrack[seg]!
-          if (track < 0) continue
-          sketch.vote(track + base, segBase[seg]! + (en & TIME_MASK) - qt, minVotes, out)
+          const info = segInfo[en >>> TIME_BITS]!
+          if (info < 0) continue
+          sketch.vote((info >> SEG_INDEX_BITS) + base, ((info & SEG_INDEX_MASK) << TIME_BITS) + (en & TIME_MASK) - qt, minVotes, out)
         }
       }
     }
@@ -424,7 +431,7 @@ export class Partition {
     let segments = 0, postings = 0
     for (let i = 0; i < slots; i++) { segments += segmentCounts[i]!; postings += postingCounts[i]! }
     this.segTrack = new Int32Array(Math.max(64, segments))
-    this.segBase = new Uint32Array(Math.max(64, segments))
+    this.segInfo = new Int32Array(Math.max(64, segments))
     this.slotFirst = new Uint32Array(Math.max(64, slots))
     this.slotSegments = new Uint32Array(Math.max(64, slots))
     this.slotPostings = new Uint32Array(Math.max(64, slots))
@@ -436,7 +443,7 @@ export class Partition {
       this.slotPostings[i] = postingCounts[i]!
       for (let s = 0; s < count; s++) {
         this.segTrack[seg + s] = i
-        this.segBase[seg + s] = s * SEGMENT_FRAMES
+        this.segInfo[seg + s] = (i << SEG_INDEX_BITS) | s
       }
       seg += count
     }
@@ -451,7 +458,7 @@ export class Partition {
     if (needed <= this.segTrack.length) return
     const size = grownSize(this.segTrack.length, needed)
     this.segTrack = grow(this.segTrack, new Int32Array(size))
-    this.segBase = grow(this.segBase, new Uint32Array(size))
+    this.segInfo = grow(this.segInfo, new Int32Array(size))
   }
 
   private growSlots(needed: number): void {
