@@ -5,6 +5,8 @@ import { TRIPLET_KEY_BITS, indexTriplets, queryTriplets, tripletKey, tripletList
 import { QueryScratch, searchPass } from '../../src/match/query.js'
 import { VoteSketch, alignmentList, BUCKET_FRAMES } from '../../src/match/triplet-vote.js'
 import { rng } from '../support/synth.js'
+import { catalogFromBytes, catalogToBytes } from '../../src/match/codec.js'
+import { expectCode } from '../support/errors.js'
 import { excerpt, synthMusic, withNoise } from '../support/synth.js'
 
 const indexed = (fp: Fingerprint) => {
@@ -114,6 +116,64 @@ describe('a catalog with triplets', () => {
       expect(carried.items.slice(0, carried.count)).toEqual(alone.items.slice(0, alone.count))
       expect(after.voted).toBe(null)
     }
+  })
+})
+
+describe('the key filters of stage 2', () => {
+  const tracks = Array.from({ length: 10 }, (_, i) => fingerprint(synthMusic(300 + i, 30)))
+  const queries = tracks.map((_, i) => fingerprint(withNoise(excerpt(synthMusic(300 + i, 30), 5 + i, 8), 5, i)))
+  const build = () => {
+    const c = new Catalog({ tripletIndex: true })
+    tracks.forEach((fp, i) => c.add(`t${i}`, fp))
+    internals(c).index.pairBudget = 0
+    return c
+  }
+  type Filtered = { filter: Uint32Array | null }
+  const partitionsOf = (c: Catalog) => (internals(c).index as unknown as { partitions: Filtered[] }).partitions
+
+  it('change no answer and no score: a verification with them is the search without them', () => {
+    const filtered = build(), plain = build()
+    plain.stats()
+    for (const p of partitionsOf(plain)) p.filter = null
+    for (const q of queries) {
+      const want = plain.match(q, { minConfidence: 0, limit: 16 })
+      expect(filtered.match(q, { minConfidence: 0, limit: 16 })).toEqual(want)
+      expect(internals(filtered).scratch.lastPass).toBe('triplets')
+    }
+    // And they do filter: of the keys of one query, a slot holds few.
+    const f = partitionsOf(filtered)[0]!.filter!
+    let set = 0
+    for (let i = 0; i < f.length; i++) for (let b = f[i]!; b !== 0; b &= b - 1) set++
+    expect(set / (32 * f.length)).toBeLessThan(0.5)
+  })
+
+  it('survive bytes and compaction, and a catalog without them (version 3) answers alike', () => {
+    const c = build()
+    c.remove('t2')
+    c.remove('t7')
+    const back = Catalog.fromChunks(c.toChunks({ sectionBytes: 4096 }))
+    internals(back).index.pairBudget = 0
+    expect(partitionsOf(back)[0]!.filter).toEqual(partitionsOf(c)[0]!.filter)   // c compacted when it wrote
+    const parts = catalogFromBytes(c.toBytes())
+    for (const p of parts.index.partitions) p.filter = null
+    const none = Catalog.fromBytes(catalogToBytes(parts))
+    internals(none).index.pairBudget = 0
+    expect(partitionsOf(none)[0]!.filter).toBe(null)
+    for (const [i, q] of queries.entries()) {
+      const got = back.match(q)
+      expect(got[0]?.trackId).toBe(i === 2 || i === 7 ? undefined : `t${i}`)
+      expect(none.match(q)).toEqual(got)
+    }
+  })
+
+  it('of the wrong length, or beside no triplets, are a damaged catalog', () => {
+    const parts = catalogFromBytes(build().toBytes())
+    const f = parts.index.partitions[0]!.filter!
+    parts.index.partitions[0]!.filter = f.subarray(0, f.length - 1)
+    expectCode(() => catalogFromBytes(catalogToBytes(parts)), 'CORRUPT_INDEX')
+    parts.index.partitions[0]!.filter = f
+    parts.index.partitions[0]!.triplets = null
+    expectCode(() => catalogFromBytes(catalogToBytes(parts)), 'CORRUPT_INDEX')
   })
 })
 
