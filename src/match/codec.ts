@@ -605,7 +605,7 @@ function readLayout(value: unknown, version: number): Layout {
     if (filterWords !== null) {
       let words = 0
       for (let i = slot; i < slot + (count as number); i++) words += keyFilterBits(tracks[i]!.postings) / 32
-      if (tripletLayout === null || filterWords !== words) throw corrupt(`partition ${k} claims a key filter of ${String(filterWords)} words${tripletLayout === null ? ' without triplets' : `, its tracks' postings make ${words}`}`)
+      if (tripletLayout === null || filterWords !== words) throw corrupt(`partition ${k}'s key filter is ${String(filterWords)} words, not ${tripletLayout === null ? 'none' : words}`)
       arrayBytes += 4 * words
     }
     partitions.push({ count: count as number, pairs, triplets: tripletLayout, filter: filterWords as number | null })

@@ -157,7 +157,14 @@ export class Partition {
       const t = times[i]!
       pairs.push(indexKey(hashes[i]!), entryOf(firstSegment, t))
     }
-    if (this.filter !== null) this.filterSlot(slot, hashes, ranks, fanout, indexed)
+    const filter = this.filter
+    if (filter !== null) {
+      // The slot's filter: the bits after the previous slot's, set for each key it indexes.
+      const start = this.filterStart![slot]!, end = start + keyFilterBits(indexed)
+      const f = end > 32 * filter.length ? (this.filter = grow(filter, new Uint32Array(grownSize(filter.length, end >>> 5)))) : filter
+      this.filterStart![slot + 1] = end
+      for (let i = 0; i < n; i++) if (!ranks || ranks[i]! < fanout) keyFilterAdd(f, start, end - start, indexKey(hashes[i]!))
+    }
     if (this.triplets) indexTriplets(hashes, times, ranks, order, (key: number, t: number) => this.triplets!.push(key, entryOf(firstSegment, t)), (extra: number) => this.triplets!.reserve(extra))
     this.slotFirst[slot] = firstSegment
     this.slotSegments[slot] = segmentCount
@@ -209,28 +216,22 @@ export class Partition {
     }
     this.pairs.compact(this.segTrack, segMap)
     this.triplets?.compact(this.segTrack, segMap)
-    let filter: Uint32Array | null = null
-    if (this.filter !== null) {
-      // Each slot's filter is whole words: the live ones, moved down in order.
-      const starts = this.filterStart!
-      let words = 0
-      for (let slot = 0; slot < this.slots; slot++) if (this.slotSegments[slot]! > 0) words += (starts[slot + 1]! - starts[slot]!) >>> 5
-      filter = new Uint32Array(words)
-      let at = 0
+    // Each slot's filter is whole words: the live ones move down, in order.
+    const filter = this.filter
+    let at = 0
+    if (filter !== null) {
       for (let slot = 0; slot < this.slots; slot++) {
-        if (this.slotSegments[slot]! === 0) continue
-        const a = starts[slot]! >>> 5, b = starts[slot + 1]! >>> 5
-        filter.set(this.filter.subarray(a, b), at)
-        at += b - a
+        const a = this.filterStart![slot]! >>> 5, b = this.filterStart![slot + 1]! >>> 5
+        if (this.slotSegments[slot]! > 0) { filter.copyWithin(at, a, b); at += b - a }
       }
     }
-    this.install(segmentCounts, postingCounts, filter)
+    this.install(segmentCounts, postingCounts, filter?.subarray(0, at) ?? null)
     return true
   }
 
   /** The partition as parts, for codec.ts; call compact() first (the parts hold no delta and no removed slots). */
   parts(): PartitionParts {
-    const filter = this.filter === null ? null : this.filter.subarray(0, this.filterStart![this.slots]! >>> 5)
+    const filter = this.filter?.subarray(0, this.filterStart![this.slots]! >>> 5) ?? null
     return { postings: this.pairs.main, triplets: this.triplets?.main ?? null, segmentCounts: this.slotSegments.slice(0, this.slots), filter }
   }
 
@@ -463,17 +464,6 @@ export class Partition {
     }
   }
 
-  /** Slot `slot`'s key filter: the bits after the previous slot's, set for each key it indexes. */
-  private filterSlot(slot: number, hashes: Uint32Array, ranks: Uint8Array | undefined, fanout: number, indexed: number): void {
-    const start = this.filterStart![slot]!, bits = keyFilterBits(indexed)
-    const words = (start + bits) >>> 5
-    if (words > this.filter!.length) this.filter = grow(this.filter!, new Uint32Array(grownSize(this.filter!.length, words)))
-    if (slot + 2 > this.filterStart!.length) this.filterStart = grow(this.filterStart!, new Uint32Array(grownSize(this.filterStart!.length, slot + 2)))
-    this.filterStart![slot + 1] = start + bits
-    const filter = this.filter!
-    for (let i = 0; i < hashes.length; i++) if (!ranks || ranks[i]! < fanout) keyFilterAdd(filter, start, bits, indexKey(hashes[i]!))
-  }
-
   private install(segmentCounts: Uint32Array, postingCounts: Uint32Array, filter: Uint32Array | null = null): void {
     const slots = segmentCounts.length
     let segments = 0, postings = 0
@@ -495,14 +485,11 @@ export class Partition {
       }
       seg += count
     }
-    if (this.filter !== null || filter !== null) {
-      this.filter = filter
-      this.filterStart = null
-      if (filter !== null) {
-        const starts = new Uint32Array(Math.max(65, slots + 1))
-        for (let i = 0; i < slots; i++) starts[i + 1] = starts[i]! + keyFilterBits(postingCounts[i]!)
-        this.filterStart = starts
-      }
+    this.filter = filter
+    this.filterStart = null
+    if (filter !== null) {
+      this.filterStart = new Uint32Array(Math.max(64, slots) + 1)
+      for (let i = 0; i < slots; i++) this.filterStart[i + 1] = this.filterStart[i]! + keyFilterBits(postingCounts[i]!)
     }
     this.segments = segments
     this.slots = slots
@@ -524,6 +511,7 @@ export class Partition {
     this.slotFirst = grow(this.slotFirst, new Uint32Array(size))
     this.slotSegments = grow(this.slotSegments, new Uint32Array(size))
     this.slotPostings = grow(this.slotPostings, new Uint32Array(size))
+    if (this.filterStart !== null) this.filterStart = grow(this.filterStart, new Uint32Array(size + 1))
   }
 
 }
@@ -638,21 +626,20 @@ export function keyFilterBits(postings: number): number {
 
 // The two probes of a key: multiply-shift hashes scaled to the slot's bits (no power-of-two size needed).
 const PROBE_A = 0x9e3779b1 | 0, PROBE_B = 0x85ebca6b | 0
-const TWO_32 = 4294967296
+
+function probe(key: number, mul: number, start: number, bits: number): number {
+  return start + Math.floor(((Math.imul(key, mul) >>> 0) * bits) / 4294967296)
+}
 
 /** Sets key's two bits in the `bits` bits of `filter` from bit `start`. */
 export function keyFilterAdd(filter: Uint32Array, start: number, bits: number, key: number): void {
-  if (bits === 0) return
-  const a = start + Math.floor(((Math.imul(key, PROBE_A) >>> 0) * bits) / TWO_32)
-  const b = start + Math.floor(((Math.imul(key, PROBE_B) >>> 0) * bits) / TWO_32)
-  filter[a >>> 5] = filter[a >>> 5]! | (1 << (a & 31))
-  filter[b >>> 5] = filter[b >>> 5]! | (1 << (b & 31))
+  const a = probe(key, PROBE_A, start, bits), b = probe(key, PROBE_B, start, bits)
+  filter[a >>> 5]! |= 1 << (a & 31)
+  filter[b >>> 5]! |= 1 << (b & 31)
 }
 
 /** Whether key's two bits are set: false means the slot does not index the key. */
 export function keyFilterHas(filter: Uint32Array, start: number, bits: number, key: number): boolean {
-  if (bits === 0) return false
-  const a = start + Math.floor(((Math.imul(key, PROBE_A) >>> 0) * bits) / TWO_32)
-  const b = start + Math.floor(((Math.imul(key, PROBE_B) >>> 0) * bits) / TWO_32)
-  return (filter[a >>> 5]! & (1 << (a & 31))) !== 0 && (filter[b >>> 5]! & (1 << (b & 31))) !== 0
+  const a = probe(key, PROBE_A, start, bits), b = probe(key, PROBE_B, start, bits)
+  return ((filter[a >>> 5]! >>> (a & 31)) & (filter[b >>> 5]! >>> (b & 31)) & 1) === 1
 }
