@@ -5,7 +5,7 @@
  * search() stage by stage, timing each in CPU time, and for every in-catalog query says where
  * its track was: among stage 1's alignments (and at which rank), first after stage 2, decided.
  *
- *   npx tsx bench/scale-probe.ts --size 10000 [--queries 400] [--save F | --load F] [--seed 1]
+ *   npx tsx bench/scale-probe.ts --size 10000 [--queries 400] [--save F | --load F] [--seed 1] [--budget N] [--alignments K]
  *
  * The stages: plan (sort the pair keys, find each one's postings: the budget check), triplets
  * (the query's triplet keys), vote (stage 1: the sketch's two walks), verify (stage 2), decide.
@@ -54,6 +54,8 @@ if (loadPath) {
 catalog.stats()
 const { index, registry, scratch } = internals(catalog) as unknown as { index: HashIndex; registry: Recordings & { slotOf(id: string): number | undefined; at(slot: number): { id: string } }; scratch: QueryScratch }
 
+// --budget N: pair postings a query may walk before the triplet path (HashIndex.pairBudget).
+if (arg('--budget')) index.pairBudget = Number(arg('--budget'))
 // --alignments K: stage 1 hands K alignments on instead of ALIGNMENTS (what more would find; stage 2 then verifies them all).
 if (arg('--alignments')) {
   const k = Number(arg('--alignments'))

@@ -25,12 +25,15 @@ export { MAX_KEY_VOTES, emptyHits, Verified, VerifyPlan, type Hits, type Indexed
  */
 export const PARTITION_POSTINGS = 2 ** 28
 /**
- * Pair postings a query may walk. Past this (a catalog of some ten thousand tracks and more),
- * a catalog that keeps triplets finds its candidates by them and verifies those with the
- * pairs (query.ts); one that does not walks the pairs anyway. The dev catalog's 10 s queries
- * walk at most ~40 000 (96 tracks), so small catalogs answer exactly as before.
+ * Pair postings a query may walk. Past this (a catalog of a few thousand tracks and more), a
+ * catalog that keeps triplets finds its candidates by them and verifies those with the pairs
+ * (query.ts); one that does not walks the pairs anyway. Every 10 s query of the 96-track dev
+ * catalog stays under it in both passes (bench/scale-probe.ts --size 96), so small catalogs
+ * answer as before. It was 2^18 until issue 9's round 2: at 10 000 tracks the 22 of 400 10 s
+ * queries still under that walked ~20 ms of pairs, which made the p95; at 2^16 the triplet path
+ * takes them, p95 26.6 → 8.4 ms CPU (bench/scale-probe.ts), no row worse.
  */
-export const PAIR_BUDGET = 1 << 18
+export const PAIR_BUDGET = 1 << 16
 /** Segments one track may take (≈ 149 hours of audio): bounds what one fingerprint can claim. */
 export const MAX_TRACK_SEGMENTS = 1 << 10
 
