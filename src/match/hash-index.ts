@@ -207,6 +207,7 @@ export class HashIndex {
     if (!more) { sketch.clear(); out.count = 0 }
     for (const list of lists) for (let x = 0; x < this.partitions.length; x++) this.partitions[x]!.voteTriplets(list, sketch, this.bases[x]!, minVotes, out)
   }
+
   /** Stage 2: the pair evidence of one slot at offsets [first, last] (Partition.verify), from this query's planPairs(). */
   verify(plans: readonly VerifyPlan[], sorted: Float64Array, hashes: Uint32Array, times: Uint32Array, slot: number, first: number, last: number, tallyCap: number, out: Verified): number {
     const i = this.partitionOf(slot)

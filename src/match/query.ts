@@ -237,9 +237,10 @@ export function correctedConfidence(c: number): number {
  * alignments (triplet-vote.ts), and the best ALIGNMENTS are scored with the pairs as the pair
  * vote scores its candidates: distinct query hashes aligned in the best window of offsets,
  * found by a targeted search per key in the track's postings (HashIndex.verify), not a walk.
- * With `shift`, the triplets are formed with the anchor one bin down and up, and the pairs
- * verified with their shifted keys (scratch.hits.order holds them: sortKeys). Then decide()
- * as the pair vote does.
+ * With `shift`, the triplets are also formed with the anchor one bin down and up, and the pairs
+ * verified with their shifted keys too (scratch.hits.order holds them: sortKeys). Then decide()
+ * as the pair vote does; an exact pass leaves its vote for the speed pass of the same print
+ * (`more`, scratch.voted).
  */
 function tripletPass(index: HashIndex, recordings: Recordings, fp: QueryPrint, shift: boolean, more: boolean, scratch: QueryScratch, votesPerKey: number): CandidateList {
   scratch.lastPass = 'triplets'
