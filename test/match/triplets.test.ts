@@ -7,6 +7,7 @@ import { VoteSketch, alignmentList, BUCKET_FRAMES } from '../../src/match/triple
 import { rng } from '../support/synth.js'
 import { catalogFromBytes, catalogToBytes } from '../../src/match/codec.js'
 import { expectCode } from '../support/errors.js'
+import { emptyCounts, mutate, probe } from '../support/catalog-faults.js'
 import { excerpt, synthMusic, withNoise } from '../support/synth.js'
 
 const indexed = (fp: Fingerprint) => {
@@ -164,6 +165,15 @@ describe('the key filters of stage 2', () => {
       expect(got[0]?.trackId).toBe(i === 2 || i === 7 ? undefined : `t${i}`)
       expect(none.match(q)).toEqual(got)
     }
+  })
+
+  it('in damaged files: every failure typed, every catalog accepted reloads (seeded mutations of a catalog with triplets)', () => {
+    const world = { bytes: build().toBytes(), queries: queries.slice(0, 2), extra: tracks[0]! }
+    const counts = emptyCounts(), r = rng(11)
+    for (let i = 0; i < 300; i++) { const m = mutate(world.bytes, r); probe(m.bytes, m.kind, world, counts) }
+    expect(counts.failures).toEqual([])
+    expect(counts.untyped + counts.noReload + counts.noJson).toBe(0)
+    expect(counts.rejected).toBeGreaterThan(200)
   })
 
   it('of the wrong length, or beside no triplets, are a damaged catalog', () => {
