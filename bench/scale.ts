@@ -45,6 +45,11 @@
  * - Anchors keep their targets but not their neighbours: the anchors of one block are shuffled. Posting counts and bytes per posting are unaffected (postings are
  *   fixed-size entries today); a delta-coded layout would compress these prints worse than real
  *   ones, so its bytes per posting here would be pessimistic.
+ * - Every landmark of a synthetic track is a real track's, anchors whole: at N tracks each real
+ *   triplet (triplets.ts) has about N / 100 exact copies at random offsets, and a query of a real
+ *   track meets all of them in stage 1 (~1 000 each at 100 000 tracks; issue 9's round 2 measured
+ *   that 29-bit keys instead of 26 cut stage 1's votes by 19 % only). Real songs do not share
+ *   landmarks wholesale: stage 1's cost here is pessimistic.
  * - The key distribution is that of 96 tracks of game and free music (the dev corpus), not of
  *   a store's; a genre mix with more or less popular keys changes the long tail of posting
  *   lengths, which is what the p95/p99 latency follows.
