@@ -62,6 +62,10 @@ if (arg('--alignments')) {
   Object.assign(scratch, { alignments: alignmentList(k), exact: candidateList(k), shifted: candidateList(k), spare: candidateList(k) })
 }
 
+{
+  const parts = (index as unknown as { partitions: { pairs: { runs: unknown[] }; triplets: { runs: unknown[] } | null }[] }).partitions
+  console.log(`partitions: ${parts.length}; runs beside main (pairs/triplets): ${parts.map((p) => `${p.pairs.runs.length}/${p.triplets?.runs.length ?? 0}`).join(' ')}`)
+}
 const queries = selectQueries(prints, perClass).filter((q) => q.cls === '10s').map((q) => ({ ...q, fp: printFingerprint(q.print) }))
 const STAGES = ['plan', 'triplets+vote', 'verify', 'decide', 'pairs'] as const
 const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000 }
@@ -133,9 +137,12 @@ function explain(fp: { hashes: Uint32Array; times: Uint32Array; ranks?: Uint8Arr
 }
 
 for (const q of queries.slice(0, 30)) probe(q.fp, q.print.expected, q.print.degradation)   // warm-up
+const matchMs: number[] = []
 const rows = queries.map((q) => {
   const r = probe(q.fp, q.print.expected, q.print.degradation)
+  const c0 = cpu()
   const m = catalog.match(q.fp)
+  matchMs.push(cpu() - c0)
   if (process.env.DEBUG && q.print.degradation === process.env.DEBUG) explain(q.fp, q.print.expected, r)
   r.official = q.print.expected === null ? m.length > 0 : m[0]?.trackId === q.print.expected
   return r
@@ -149,6 +156,7 @@ for (let s = 0; s < STAGES.length; s++) {
 }
 const tot = trip.map((r) => r.total)
 console.log(`  ${'total'.padEnd(14)} ${q(tot, 0.5).toFixed(2)} / ${q(tot, 0.95).toFixed(2)} / ${(tot.reduce((a, b) => a + b, 0) / tot.length).toFixed(2)}`)
+console.log(`  ${'match()'.padEnd(14)} ${q(matchMs, 0.5).toFixed(2)} / ${q(matchMs, 0.95).toFixed(2)} / ${(matchMs.reduce((a, b) => a + b, 0) / matchMs.length).toFixed(2)}   (Catalog.match of the same queries, after the probe's passes)`)
 const casts = trip.map((r) => r.cast)
 console.log(`  stage-1 votes (triplet postings walked) ${q(casts, 0.5)} / ${q(casts, 0.95)} / ${Math.round(casts.reduce((a, b) => a + b, 0) / casts.length)}`)
 console.log(`  two triplet passes: ${trip.filter((r) => r.passes === 2).length} of ${trip.length}; a pair pass and a triplet pass: ${trip.filter((r) => r.pairPasses > 0).length}`)
