@@ -45,6 +45,11 @@
  * - Anchors keep their targets but not their neighbours: the anchors of one block are shuffled. Posting counts and bytes per posting are unaffected (postings are
  *   fixed-size entries today); a delta-coded layout would compress these prints worse than real
  *   ones, so its bytes per posting here would be pessimistic.
+ * - Every landmark of a synthetic track is a real track's, anchors whole: at N tracks each real
+ *   triplet (triplets.ts) has about N / 100 exact copies at random offsets, and a query of a real
+ *   track meets all of them in stage 1 (~1 000 each at 100 000 tracks; issue 9's round 2 measured
+ *   that 29-bit keys instead of 26 cut stage 1's votes by 19 % only). Real songs do not share
+ *   landmarks wholesale: stage 1's cost here is pessimistic.
  * - The key distribution is that of 96 tracks of game and free music (the dev corpus), not of
  *   a store's; a genre mix with more or less popular keys changes the long tail of posting
  *   lengths, which is what the p95/p99 latency follows.
@@ -59,15 +64,12 @@ import { join } from 'node:path'
 import { Catalog, type Fingerprint } from '../src/index.js'
 import { internals } from '../src/match/catalog.js'
 import { loadCorpusPrints, printFingerprint, type CorpusPrint } from './corpus-prints.js'
-import { rng } from '../test/support/synth.js'
+import { QUERY_CLASSES, SyntheticTracks, selectQueries, type QueryClass } from './scale-synth.js'
 import { loadCatalog, persistApi, saveCatalog } from './scale-io.js'
 import { plotScale } from './scale-plot.js'
 
-const BLOCK_SECONDS = 2.5
 /** Untimed queries before timing: the first queries JIT-compile the query path and size its scratch. */
 const WARMUP_QUERIES = 30
-const QUERY_CLASSES = ['10s', '5s', '3s', 'whole'] as const
-type QueryClass = (typeof QUERY_CLASSES)[number]
 
 interface Args {
   sizes: number[]; corpus: string; queries: number; wholeQueries?: number; prepareEvery: number; triplets: boolean; out?: string; plot?: string; tmp: string; seed: number
@@ -112,141 +114,6 @@ function procStatus(field: 'VmHWM' | 'VmRSS'): number {
 }
 
 const quantile = (sorted: Float64Array, q: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]! : NaN)
-
-// ---------------------------------------------------------------------------------------------
-// Synthetic tracks
-
-interface Source { hashes: Uint32Array; times: Uint32Array; ranks: Uint8Array; frames: number }
-
-/**
- * Makes block-bootstrapped tracks (header comment) from real prints into scratch storage it
- * reuses: the Fingerprint it returns is a view that the next call overwrites. Catalog.add
- * copies what it indexes, so nothing of a synthetic track outlives its add.
- */
-class SyntheticTracks {
-  private readonly sources: Source[]
-  private readonly durations: Float64Array
-  private readonly template: Fingerprint
-  private readonly blockFrames: number
-  private readonly random: () => number
-  private hashes = new Uint32Array(1 << 16)
-  private times = new Uint32Array(1 << 16)
-  private ranks = new Uint8Array(1 << 16)
-  private order = new Float64Array(1 << 12)
-
-  constructor(real: Fingerprint[], seed: number) {
-    this.template = real[0]!
-    this.blockFrames = Math.round(BLOCK_SECONDS / this.template.frameSeconds)
-    this.sources = real.map((fp) => {
-      const ranks = fp.ranks ?? new Uint8Array(fp.hashes.length)
-      for (let i = 1; i < fp.times.length; i++) if (fp.times[i]! < fp.times[i - 1]!) throw new Error('a real print is not in time order')
-      return { hashes: fp.hashes, times: fp.times, ranks, frames: Math.ceil(fp.durationSeconds / fp.frameSeconds) }
-    })
-    this.durations = Float64Array.from(real, (fp) => fp.durationSeconds)
-    this.random = rng(seed)   // mulberry32, as the tests' synthetic audio
-  }
-
-  next(): Fingerprint {
-    const rnd = this.random, B = this.blockFrames
-    const durationSeconds = this.durations[Math.floor(rnd() * this.durations.length)]!
-    const frames = Math.max(1, Math.floor(durationSeconds / this.template.frameSeconds))
-    let n = 0
-    for (let start = 0; start < frames; start += B) {
-      const len = Math.min(B, frames - start)
-      const src = this.sources[Math.floor(rnd() * this.sources.length)]!
-      const pos = Math.floor(rnd() * Math.max(1, src.frames - len + 1))
-      const lo = lowerBound(src.times, pos), hi = lowerBound(src.times, pos + len)
-      const count = hi - lo
-      if (count === 0) continue
-      this.reserve(n + count)
-      // Each anchor (the hashes of one source frame) gets a uniform time in the block, its
-      // targets keep sharing it (triplets are made of them); sort (time, index) pairs packed in a double.
-      if (this.order.length < count) this.order = new Float64Array(2 * count)
-      const order = this.order
-      let time = 0
-      for (let j = 0; j < count; j++) {
-        if (j === 0 || src.times[lo + j] !== src.times[lo + j - 1]) time = Math.floor(rnd() * len)
-        order[j] = time * 1048576 + j
-      }
-      const sorted = order.subarray(0, count).sort()
-      const hashes = this.hashes, times = this.times, ranks = this.ranks
-      for (let k = 0; k < count; k++) {
-        const v = sorted[k]!
-        const j = v % 1048576
-        hashes[n] = src.hashes[lo + j]!
-        times[n] = start + Math.floor(v / 1048576)
-        ranks[n++] = src.ranks[lo + j]!
-      }
-    }
-    return {
-      ...this.template,
-      hashes: this.hashes.subarray(0, n), times: this.times.subarray(0, n), ranks: this.ranks.subarray(0, n), durationSeconds,
-    }
-  }
-
-  private reserve(n: number): void {
-    if (n <= this.hashes.length) return
-    const size = Math.max(n, 2 * this.hashes.length)
-    const h = new Uint32Array(size); h.set(this.hashes); this.hashes = h
-    const t = new Uint32Array(size); t.set(this.times); this.times = t
-    const r = new Uint8Array(size); r.set(this.ranks); this.ranks = r
-  }
-}
-
-function lowerBound(a: Uint32Array, v: number): number {
-  let lo = 0, hi = a.length
-  while (lo < hi) { const mid = (lo + hi) >>> 1; if (a[mid]! < v) lo = mid + 1; else hi = mid }
-  return lo
-}
-
-// ---------------------------------------------------------------------------------------------
-// Queries
-
-interface Query { print: CorpusPrint; cls: QueryClass }
-
-function queryClass(p: CorpusPrint): QueryClass | null {
-  if (p.kind === 'whole') return 'whole'
-  if (p.kind !== 'snippet') return null
-  const c = `${p.lengthS}s`
-  return (QUERY_CLASSES as readonly string[]).includes(c) ? (c as QueryClass) : null
-}
-
-/**
- * At most `perClass` queries of each class: split between in-catalog and out-of-catalog in
- * proportion to their counts, then round-robin over degradations within each, so a subsample
- * keeps every degradation row and the negatives' share.
- */
-function selectQueries(prints: CorpusPrint[], perClass: number, wholeQueries = perClass): Query[] {
-  const out: Query[] = []
-  for (const cls of QUERY_CLASSES) {
-    const groups = [new Map<string, CorpusPrint[]>(), new Map<string, CorpusPrint[]>()]   // in, out of catalog
-    let total = 0
-    for (const p of prints) {
-      if (queryClass(p) !== cls) continue
-      const strata = groups[p.expected === null ? 1 : 0]!
-      const list = strata.get(p.degradation) ?? []
-      list.push(p)
-      strata.set(p.degradation, list)
-      total++
-    }
-    const want = Math.min(cls === 'whole' ? wholeQueries : perClass, total)
-    const sizes = groups.map((g) => [...g.values()].reduce((s, l) => s + l.length, 0))
-    const quotaIn = Math.min(sizes[0]!, Math.max(want - sizes[1]!, Math.round((want * sizes[0]!) / Math.max(1, total))))
-    groups.forEach((strata, gi) => {
-      const quota = gi === 0 ? quotaIn : want - quotaIn
-      const lists = [...strata.keys()].sort().map((k) => strata.get(k)!)
-      let taken = 0
-      for (let round = 0; taken < quota; round++) {
-        let any = false
-        for (const l of lists) {
-          if (round < l.length && taken < quota) { out.push({ print: l[round]!, cls }); taken++; any = true }
-        }
-        if (!any) break
-      }
-    })
-  }
-  return out
-}
 
 // ---------------------------------------------------------------------------------------------
 // Results

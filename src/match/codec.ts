@@ -11,9 +11,10 @@ import { MAX_TRACK_SEGMENTS, type IndexParts } from './hash-index.js'
 import { MAX_CHUNK_BITS, MAX_DIR_BITS, MAX_SEGMENTS, MIN_DIR_BITS, TIME_BITS, checkPostings, type Postings, type PostingsChunk } from './postings.js'
 import type { TrackRecord } from './registry.js'
 import { TRIPLET_KEY_BITS } from './triplets.js'
+import { keyFilterBits } from './partition.js'
 
 /**
- * Catalog file format, version 3 (docs/format.md has the byte layout):
+ * Catalog file format, version 4 (docs/format.md has the byte layout of version 3; 4 adds one array):
  *
  *   header   16 bytes: magic "PEAKMTCH", version (uint32 LE), section size (uint32 LE)
  *   sections each: payload length n (uint32 LE), CRC-32 of the payload (uint32 LE), payload;
@@ -21,7 +22,8 @@ import { TRIPLET_KEY_BITS } from './triplets.js'
  *     'M'    a piece of the manifest: the pieces of all 'M' sections, in order, are one msgpack
  *            map (parameters, front end, tracks, and each partition's layout: array lengths)
  *     'A'    a piece of the arrays: every partition's chunks' dir, low and entry, in that order,
- *            as little-endian bytes, cut across sections wherever a section is full
+ *            then (version 4, with triplets) its key filter, as little-endian bytes, cut across
+ *            sections wherever a section is full
  *     'E'    the end marker, once, last: the number of sections before it (uint32 LE)
  *
  * Nothing in the file needs more than one section in memory to write or read: a writer packs the
@@ -35,7 +37,9 @@ import { TRIPLET_KEY_BITS } from './triplets.js'
  * the front end; version 1 files, which only the CLI wrote with default options, are read as the
  * default front end.
  */
-export const FORMAT_VERSION = 3
+export const FORMAT_VERSION = 4
+/** Version 4 added each partition's key filter (partition.ts): a version 3 catalog loads without them (its stage 2 searches every key). */
+const FILTERS_SINCE = 4
 const OLDEST_READABLE = 1
 const MAGIC = [0x50, 0x45, 0x41, 0x4b, 0x4d, 0x54, 0x43, 0x48] // "PEAKMTCH"
 const HEADER = 16
@@ -83,9 +87,10 @@ interface Manifest {
   /**
    * Partitions in slot order: [tracks it holds, dirBits, chunkBits, [dir length, low length or
    * null, entry length] per chunk, and the triplet postings' [dirBits, chunkBits, chunks] the
-   * same way, or null when the catalog keeps none (triplets.ts)].
+   * same way, or null when the catalog keeps none (triplets.ts), and (version 4) the length of
+   * its key filter in words, or null when it keeps none].
    */
-  partitions: [number, number, number, ChunkLengths[], [number, number, ChunkLengths[]] | null][]
+  partitions: [number, number, number, ChunkLengths[], [number, number, ChunkLengths[]] | null, number | null][]
 }
 
 type ChunkLengths = [number, number | null, number]
@@ -113,7 +118,7 @@ interface Layout {
   frontEnd: FrontEnd | null
   tracks: TrackRecord[]
   segmentCounts: Uint32Array
-  partitions: { count: number; pairs: PostingsLayout; triplets: PostingsLayout | null }[]
+  partitions: { count: number; pairs: PostingsLayout; triplets: PostingsLayout | null; filter: number | null }[]
   /** Bytes of all arrays. */
   arrayBytes: number
 }
@@ -143,7 +148,7 @@ function planCatalog(parts: CatalogParts, sectionBytes: number): Plan {
     frontEnd: parts.frontEnd === null ? null : { ...parts.frontEnd },
     tracks: tracks.map((t, i) => [t.id, t.durationSeconds, t.postings, segmentCounts[i]!, t.metadata === undefined ? null : [t.metadata], t.recordingId, t.quality ?? null]),
     partitions: parts.index.partitions.map((p) => [p.segmentCounts.length, p.postings.dirBits, p.postings.chunkBits, lengthsOf(p.postings),
-      p.triplets === null ? null : [p.triplets.dirBits, p.triplets.chunkBits, lengthsOf(p.triplets)]]),
+      p.triplets === null ? null : [p.triplets.dirBits, p.triplets.chunkBits, lengthsOf(p.triplets)], p.filter === null ? null : p.filter.length]),
   }
   let packed: Uint8Array
   try {
@@ -157,6 +162,7 @@ function planCatalog(parts: CatalogParts, sectionBytes: number): Plan {
     for (const postings of p.triplets === null ? [p.postings] : [p.postings, p.triplets]) {
       for (const c of postings.chunks) { arrays.push(c.dir); if (c.low !== null) arrays.push(c.low); arrays.push(c.entry) }
     }
+    if (p.filter !== null) arrays.push(p.filter)
   }
   let arrayBytes = 0
   for (const a of arrays) arrayBytes += a.byteLength
@@ -467,6 +473,7 @@ export class CatalogReader {
           targets.push({ wide: true, length: c.entry, array: null, bytes: null })
         }
       }
+      if (p.filter !== null) targets.push({ wide: true, length: p.filter, array: null, bytes: null })
     }
     this.#targets = targets
     this.#target = 0
@@ -583,8 +590,8 @@ function readLayout(value: unknown, version: number): Layout {
   const partitions: Layout['partitions'] = []
   let slot = 0, arrayBytes = 0
   for (const [k, part] of (body.partitions as unknown[]).entries()) {
-    if (!Array.isArray(part) || part.length !== 5) throw corrupt(`partition ${k} is malformed`)
-    const [count, dirBits, chunkBits, chunkList, triplets] = part as unknown[]
+    if (!Array.isArray(part) || part.length !== (version >= FILTERS_SINCE ? 6 : 5)) throw corrupt(`partition ${k} is malformed`)
+    const [count, dirBits, chunkBits, chunkList, triplets, filterWords = null] = part as unknown[]
     if (!Number.isInteger(count) || (count as number) < 0 || slot + (count as number) > tracks.length) throw corrupt(`partition ${k} claims ${String(count)} tracks`)
     const pairs = readPostingsLayout(`partition ${k}`, HASH_BITS, dirBits, chunkBits, chunkList)
     let tripletLayout: PostingsLayout | null = null
@@ -596,7 +603,14 @@ function readLayout(value: unknown, version: number): Layout {
     let segments = 0
     for (let i = slot; i < slot + (count as number); i++) segments += segmentCounts[i]!
     if (segments > MAX_SEGMENTS) throw corrupt(`partition ${k} has too many segments`)
-    partitions.push({ count: count as number, pairs, triplets: tripletLayout })
+    // A key filter is each track's keyFilterBits of the postings it claims: its length is known.
+    if (filterWords !== null) {
+      let words = 0
+      for (let i = slot; i < slot + (count as number); i++) words += keyFilterBits(tracks[i]!.postings) / 32
+      if (tripletLayout === null || filterWords !== words) throw corrupt(`partition ${k}'s key filter is ${String(filterWords)} words, not ${tripletLayout === null ? 'none' : words}`)
+      arrayBytes += 4 * words
+    }
+    partitions.push({ count: count as number, pairs, triplets: tripletLayout, filter: filterWords as number | null })
     slot += count as number
   }
   if (slot !== tracks.length) throw corrupt(`partitions hold ${slot} tracks, the catalog lists ${tracks.length}`)
@@ -638,6 +652,7 @@ function assemble(layout: Layout, targets: Target[]): CatalogParts {
     }
     const postings = take(part.pairs)
     const triplets = part.triplets === null ? null : take(part.triplets)
+    const filter = part.filter === null ? null : targets[next++]!.array as Uint32Array
     const count = part.count
     const partSegments = segmentCounts.subarray(slot, slot + count)
     let segments = 0
@@ -656,7 +671,7 @@ function assemble(layout: Layout, targets: Target[]): CatalogParts {
       first += partSegments[i]!
       if (n !== t.postings) throw corrupt(`track ${JSON.stringify(t.id)} claims ${t.postings} postings, the index has ${n}`)
     }
-    partitions.push({ postings, triplets, segmentCounts: partSegments.slice() })
+    partitions.push({ postings, triplets, segmentCounts: partSegments.slice(), filter })
     slot += count
   }
   return { indexFanout: layout.indexFanout, frontEnd: layout.frontEnd, tracks, index: { partitions } }

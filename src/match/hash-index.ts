@@ -25,12 +25,15 @@ export { MAX_KEY_VOTES, emptyHits, Verified, VerifyPlan, type Hits, type Indexed
  */
 export const PARTITION_POSTINGS = 2 ** 28
 /**
- * Pair postings a query may walk. Past this (a catalog of some ten thousand tracks and more),
- * a catalog that keeps triplets finds its candidates by them and verifies those with the
- * pairs (query.ts); one that does not walks the pairs anyway. The dev catalog's 10 s queries
- * walk at most ~40 000 (96 tracks), so small catalogs answer exactly as before.
+ * Pair postings a query may walk. Past this (a catalog of a few thousand tracks and more), a
+ * catalog that keeps triplets finds its candidates by them and verifies those with the pairs
+ * (query.ts); one that does not walks the pairs anyway. Every 10 s query of the 96-track dev
+ * catalog stays under it in both passes (bench/scale-probe.ts --size 96), so small catalogs
+ * answer as before. It was 2^18 until issue 9's round 2: at 10 000 tracks the 22 of 400 10 s
+ * queries still under that walked ~20 ms of pairs, which made the p95; at 2^16 the triplet path
+ * takes them, p95 26.6 → 8.4 ms CPU (bench/scale-probe.ts), no row worse.
  */
-export const PAIR_BUDGET = 1 << 18
+export const PAIR_BUDGET = 1 << 16
 /** Segments one track may take (≈ 149 hours of audio): bounds what one fingerprint can claim. */
 export const MAX_TRACK_SEGMENTS = 1 << 10
 
@@ -195,13 +198,14 @@ export class HashIndex {
     return total
   }
 
-  /** Stage 1 of a large catalog's query (triplet-vote.ts): count the votes of `lists` in the sketch, then keep the best alignments in `out`. */
-  voteTriplets(lists: readonly TripletList[], sketch: VoteSketch, minVotes: number, out: AlignmentList): void {
-    sketch.clear()
-    out.count = 0
-    for (const pass of [null, out]) {
-      for (const list of lists) for (let x = 0; x < this.partitions.length; x++) this.partitions[x]!.voteTriplets(list, sketch, this.bases[x]!, minVotes, pass)
-    }
+  /**
+   * Stage 1 of a large catalog's query (triplet-vote.ts): the votes of `lists` in the sketch,
+   * the best alignments in `out`. With `more`, the sketch and `out` still hold an earlier vote
+   * of the same query, and these lists add to it.
+   */
+  voteTriplets(lists: readonly TripletList[], sketch: VoteSketch, minVotes: number, out: AlignmentList, more = false): void {
+    if (!more) { sketch.clear(); out.count = 0 }
+    for (const list of lists) for (let x = 0; x < this.partitions.length; x++) this.partitions[x]!.voteTriplets(list, sketch, this.bases[x]!, minVotes, out)
   }
 
   /** Stage 2: the pair evidence of one slot at offsets [first, last] (Partition.verify), from this query's planPairs(). */

@@ -53,6 +53,8 @@ export interface PartitionParts {
   postings: Postings
   triplets: Postings | null
   segmentCounts: Uint32Array
+  /** Each slot's key filter (keyFilterBits of its postings, in slot order), or null: kept with triplets (Partition.verify). */
+  filter: Uint32Array | null
 }
 
 /** What a fingerprint puts into the index: its hashes, times, and ranks (hashes of rank ≥ fanout are left out). */
@@ -74,10 +76,17 @@ export function footprint(fp: IndexedPrint, fanout: number): { postings: number;
 }
 
 const TRACK_SCALE = 2 ** 32
+/** Bits of a segment's index in its track (segInfo): MAX_TRACK_SEGMENTS (hash-index.ts) is 2^10. */
+const SEG_INDEX_BITS = 10
+const SEG_INDEX_MASK = (1 << SEG_INDEX_BITS) - 1
 
 export class Partition {
   private segTrack = new Int32Array(64)      // segment → slot, −1 once removed
-  private segBase = new Uint32Array(64)      // segment → first frame it covers
+  /**
+   * Segment → slot << SEG_INDEX_BITS | its index in the slot's track (whose first frame is index ×
+   * SEGMENT_FRAMES), −1 once removed: stage 1 reads slot, liveness and time base in one load.
+   */
+  private segInfo = new Int32Array(64)
   private segments = 0
   private slotFirst = new Uint32Array(64)    // slot → first segment
   private slotSegments = new Uint32Array(64) // slot → segments (0 once removed)
@@ -85,6 +94,14 @@ export class Partition {
   private slots = 0
   readonly pairs = new Layer(HASH_BITS)
   readonly triplets: Layer | null
+  /**
+   * With triplets, a Bloom filter of each slot's pair keys, so that stage 2 searches a key's
+   * postings for a slot only when the slot may hold it (verify): slot i's are the bits
+   * [filterStart[i], filterStart[i + 1]) of `filter`, keyFilterBits(its postings) of them.
+   * Built as the slot is added; null in a partition read from a file without them (version 3).
+   */
+  private filter: Uint32Array | null
+  private filterStart: Uint32Array | null
   private livePostings = 0
   private deadPostings = 0
   private liveSlots = 0
@@ -92,6 +109,8 @@ export class Partition {
   /** `triplets`: also index a triplet per anchor (triplets.ts). */
   constructor(triplets = false) {
     this.triplets = triplets ? new Layer(TRIPLET_KEY_BITS) : null
+    this.filter = triplets ? new Uint32Array(64) : null
+    this.filterStart = triplets ? new Uint32Array(65) : null
   }
 
   /** Slots handed out so far (removed ones included, until compaction). */
@@ -125,7 +144,7 @@ export class Partition {
     this.growSlots(slot + 1)
     for (let s = 0; s < segmentCount; s++) {
       this.segTrack[firstSegment + s] = slot
-      this.segBase[firstSegment + s] = s * SEGMENT_FRAMES
+      this.segInfo[firstSegment + s] = (slot << SEG_INDEX_BITS) | s
     }
     this.segments += segmentCount
     // Postings must enter in ascending entry order per key (postings.ts): time order does it.
@@ -137,6 +156,14 @@ export class Partition {
       if (ranks && ranks[i]! >= fanout) continue
       const t = times[i]!
       pairs.push(indexKey(hashes[i]!), entryOf(firstSegment, t))
+    }
+    const filter = this.filter
+    if (filter !== null) {
+      // The slot's filter: the bits after the previous slot's, set for each key it indexes.
+      const start = this.filterStart![slot]!, end = start + keyFilterBits(indexed)
+      const f = end > 32 * filter.length ? (this.filter = grow(filter, new Uint32Array(grownSize(filter.length, end >>> 5)))) : filter
+      this.filterStart![slot + 1] = end
+      for (let i = 0; i < n; i++) if (!ranks || ranks[i]! < fanout) keyFilterAdd(f, start, end - start, indexKey(hashes[i]!))
     }
     if (this.triplets) indexTriplets(hashes, times, ranks, order, (key: number, t: number) => this.triplets!.push(key, entryOf(firstSegment, t)), (extra: number) => this.triplets!.reserve(extra))
     this.slotFirst[slot] = firstSegment
@@ -153,6 +180,7 @@ export class Partition {
   remove(slot: number): void {
     const first = this.slotFirst[slot]!, count = this.slotSegments[slot]!
     this.segTrack.fill(-1, first, first + count)
+    this.segInfo.fill(-1, first, first + count)
     this.slotSegments[slot] = 0
     this.liveSlots--
     this.livePostings -= this.slotPostings[slot]!
@@ -188,13 +216,23 @@ export class Partition {
     }
     this.pairs.compact(this.segTrack, segMap)
     this.triplets?.compact(this.segTrack, segMap)
-    this.install(segmentCounts, postingCounts)
+    // Each slot's filter is whole words: the live ones move down, in order.
+    const filter = this.filter
+    let at = 0
+    if (filter !== null) {
+      for (let slot = 0; slot < this.slots; slot++) {
+        const a = this.filterStart![slot]! >>> 5, b = this.filterStart![slot + 1]! >>> 5
+        if (this.slotSegments[slot]! > 0) { filter.copyWithin(at, a, b); at += b - a }
+      }
+    }
+    this.install(segmentCounts, postingCounts, filter?.subarray(0, at) ?? null)
     return true
   }
 
   /** The partition as parts, for codec.ts; call compact() first (the parts hold no delta and no removed slots). */
   parts(): PartitionParts {
-    return { postings: this.pairs.main, triplets: this.triplets?.main ?? null, segmentCounts: this.slotSegments.slice(0, this.slots) }
+    const filter = this.filter?.subarray(0, this.filterStart![this.slots]! >>> 5) ?? null
+    return { postings: this.pairs.main, triplets: this.triplets?.main ?? null, segmentCounts: this.slotSegments.slice(0, this.slots), filter }
   }
 
   /** A partition of parts that codec.ts has validated (postings per slot as the records claim). */
@@ -202,13 +240,14 @@ export class Partition {
     const p = new Partition(parts.triplets !== null)
     p.pairs.main = parts.postings
     if (parts.triplets !== null) p.triplets!.main = parts.triplets
-    p.install(parts.segmentCounts, postingCounts)
+    p.install(parts.segmentCounts, postingCounts, parts.filter)
     return p
   }
 
-  /** Bytes of the in-memory partition: postings, directories and segment tables. */
+  /** Bytes of the in-memory partition: postings, directories, segment tables and key filters. */
   bytes(): number {
-    return this.segments * 8 + this.pairs.bytes() + (this.triplets?.bytes() ?? 0)
+    const filter = this.filter === null ? 0 : (this.filterStart![this.slots]! >>> 3) + 4 * (this.slots + 1)
+    return this.segments * 8 + this.pairs.bytes() + (this.triplets?.bytes() ?? 0) + filter
   }
 
   /**
@@ -230,7 +269,7 @@ export class Partition {
   /** Every occurrence [g, e) of `sorted` against every live posting [start, end). */
   private vote(entry: Uint32Array, start: number, end: number, sorted: Float64Array, g: number, e: number, times: Uint32Array, out: Hits, base: number): void {
     reserve(out, (e - g) * (end - start))
-    const segTrack = this.segTrack, segBase = this.segBase
+    const segTrack = this.segTrack, segInfo = this.segInfo
     const { track: tracks, offset, query } = out
     let count = out.count
     for (let k = g; k < e; k++) {
@@ -242,7 +281,7 @@ export class Partition {
         const track = segTrack[seg]!
         if (track < 0) continue
         tracks[count] = track + base
-        offset[count] = segBase[seg]! + (en & TIME_MASK) - qt
+        offset[count] = ((segInfo[seg]! & SEG_INDEX_MASK) << TIME_BITS) + (en & TIME_MASK) - qt
         query[count++] = i
       }
     }
@@ -278,7 +317,7 @@ export class Partition {
     const sq = Math.max(1, Math.min(occurrences, Math.floor(occurrences * density)))
     const sp = Math.max(1, Math.min(postings, Math.floor(MAX_KEY_VOTES / sq)))
     reserve(out, sq * sp)
-    const segBase = this.segBase
+    const segInfo = this.segInfo
     const { track: tracks, offset, query } = out
     const track = this.segTrack[entry[a]! >>> TIME_BITS]! + base
     let count = out.count
@@ -289,7 +328,7 @@ export class Partition {
         const en = entry[a + spacedRank(v, sp, postings)]!
         const seg = en >>> TIME_BITS
         tracks[count] = track
-        offset[count] = segBase[seg]! + (en & TIME_MASK) - qt
+        offset[count] = ((segInfo[seg]! & SEG_INDEX_MASK) << TIME_BITS) + (en & TIME_MASK) - qt
         query[count++] = i
       }
     }
@@ -298,12 +337,12 @@ export class Partition {
 
   /**
    * Stage 1 (triplet-vote.ts): every live triplet posting of the query's triplets, slots offset
-   * by `base`, counted in the sketch (`out` null) or offered to `out` (the second walk).
+   * by `base`, voted in the sketch, which keeps the best alignments in `out`.
    */
-  voteTriplets(list: TripletList, sketch: VoteSketch, base: number, minVotes: number, out: AlignmentList | null): void {
+  voteTriplets(list: TripletList, sketch: VoteSketch, base: number, minVotes: number, out: AlignmentList): void {
     const layer = this.triplets
     if (layer === null) return
-    const segTrack = this.segTrack, segBase = this.segBase
+    const segInfo = this.segInfo
     for (let x = -1; x < layer.runs.length; x++) {
       const p = x < 0 ? layer.main : layer.runs[x]!
       for (let q = 0; q < list.count; q++) {
@@ -314,12 +353,9 @@ export class Partition {
         const qt = list.time[q]!
         for (let j = start; j < end; j++) {
           const en = entry[j]!
-          const seg = en >>> TIME_BITS
-          const track = segTrack[seg]!
-          if (track < 0) continue
-          const offset = segBase[seg]! + (en & TIME_MASK) - qt
-          if (out === null) sketch.count(track + base, offset)
-          else sketch.offer(track + base, offset, minVotes, out)
+          const info = segInfo[en >>> TIME_BITS]!
+          if (info < 0) continue
+          sketch.vote((info >> SEG_INDEX_BITS) + base, ((info & SEG_INDEX_MASK) << TIME_BITS) + (en & TIME_MASK) - qt, minVotes, out)
         }
       }
     }
@@ -364,8 +400,15 @@ export class Partition {
     const base = this.slotFirst[slot]! * SEGMENT_FRAMES
     const end = base + segments * SEGMENT_FRAMES
     let votes = 0, postings = 0
+    const filter = this.filter
+    const fStart = filter === null ? 0 : this.filterStart![slot]!, fBits = filter === null ? 0 : this.filterStart![slot + 1]! - fStart
     for (let j = 0; j < plan.count; j++) {
       const g = plan.g[j]!, e = plan.e[j]!
+      if (filter !== null && !keyFilterHas(filter, fStart, fBits, Math.floor(sorted[g]! / TRACK_SCALE))) {
+        // Not the slot's key: none of the group's sources (consecutive in the plan) holds it for this slot.
+        while (j + 1 < plan.count && plan.g[j + 1] === g) j++
+        continue
+      }
       const entry = plan.entries[j]!, stop = plan.stop[j]!
       let a = lowerBound(entry, plan.start[j]!, stop, base)
       for (; a < stop; a++) {
@@ -421,12 +464,12 @@ export class Partition {
     }
   }
 
-  private install(segmentCounts: Uint32Array, postingCounts: Uint32Array): void {
+  private install(segmentCounts: Uint32Array, postingCounts: Uint32Array, filter: Uint32Array | null = null): void {
     const slots = segmentCounts.length
     let segments = 0, postings = 0
     for (let i = 0; i < slots; i++) { segments += segmentCounts[i]!; postings += postingCounts[i]! }
     this.segTrack = new Int32Array(Math.max(64, segments))
-    this.segBase = new Uint32Array(Math.max(64, segments))
+    this.segInfo = new Int32Array(Math.max(64, segments))
     this.slotFirst = new Uint32Array(Math.max(64, slots))
     this.slotSegments = new Uint32Array(Math.max(64, slots))
     this.slotPostings = new Uint32Array(Math.max(64, slots))
@@ -438,9 +481,15 @@ export class Partition {
       this.slotPostings[i] = postingCounts[i]!
       for (let s = 0; s < count; s++) {
         this.segTrack[seg + s] = i
-        this.segBase[seg + s] = s * SEGMENT_FRAMES
+        this.segInfo[seg + s] = (i << SEG_INDEX_BITS) | s
       }
       seg += count
+    }
+    this.filter = filter
+    this.filterStart = null
+    if (filter !== null) {
+      this.filterStart = new Uint32Array(Math.max(64, slots) + 1)
+      for (let i = 0; i < slots; i++) this.filterStart[i + 1] = this.filterStart[i]! + keyFilterBits(postingCounts[i]!)
     }
     this.segments = segments
     this.slots = slots
@@ -453,7 +502,7 @@ export class Partition {
     if (needed <= this.segTrack.length) return
     const size = grownSize(this.segTrack.length, needed)
     this.segTrack = grow(this.segTrack, new Int32Array(size))
-    this.segBase = grow(this.segBase, new Uint32Array(size))
+    this.segInfo = grow(this.segInfo, new Int32Array(size))
   }
 
   private growSlots(needed: number): void {
@@ -462,6 +511,7 @@ export class Partition {
     this.slotFirst = grow(this.slotFirst, new Uint32Array(size))
     this.slotSegments = grow(this.slotSegments, new Uint32Array(size))
     this.slotPostings = grow(this.slotPostings, new Uint32Array(size))
+    if (this.filterStart !== null) this.filterStart = grow(this.filterStart, new Uint32Array(size + 1))
   }
 
 }
@@ -562,4 +612,34 @@ function timeOrder(times: Uint32Array): Uint32Array {
   const order = new Uint32Array(times.length)
   for (let i = 0; i < order.length; i++) order[i] = i
   return order.sort((a, b) => times[a]! - times[b]! || a - b)
+}
+
+/**
+ * Bits of a slot's key filter (Partition.verify): 4 a posting, in whole words, so that a slot's
+ * filter moves by words when removals compact. With two probes a key the slot does not hold
+ * passes about 15 % of the time (fewer when the track repeats keys); at 100 000 tracks a slot holds
+ * a few percent of a 10 s query's keys, so stage 2 searches ~5× fewer keys' postings per candidate.
+ */
+export function keyFilterBits(postings: number): number {
+  return 32 * Math.ceil(postings / 8)
+}
+
+// The two probes of a key: multiply-shift hashes scaled to the slot's bits (no power-of-two size needed).
+const PROBE_A = 0x9e3779b1 | 0, PROBE_B = 0x85ebca6b | 0
+
+function probe(key: number, mul: number, start: number, bits: number): number {
+  return start + Math.floor(((Math.imul(key, mul) >>> 0) * bits) / 4294967296)
+}
+
+/** Sets key's two bits in the `bits` bits of `filter` from bit `start`. */
+export function keyFilterAdd(filter: Uint32Array, start: number, bits: number, key: number): void {
+  const a = probe(key, PROBE_A, start, bits), b = probe(key, PROBE_B, start, bits)
+  filter[a >>> 5]! |= 1 << (a & 31)
+  filter[b >>> 5]! |= 1 << (b & 31)
+}
+
+/** Whether key's two bits are set: false means the slot does not index the key. */
+export function keyFilterHas(filter: Uint32Array, start: number, bits: number, key: number): boolean {
+  const a = probe(key, PROBE_A, start, bits), b = probe(key, PROBE_B, start, bits)
+  return ((filter[a >>> 5]! >>> (a & 31)) & (filter[b >>> 5]! >>> (b & 31)) & 1) === 1
 }

@@ -349,9 +349,8 @@ export function checkPostings(p: Postings, segments: number, perSegment: Uint32A
   const lowBits = p.keyBits - p.dirBits
   const slots = 2 ** (p.dirBits - p.chunkBits)
   const limit = segments * SEGMENT_FRAMES
-  // The fused pass counts segments whether or not the caller wants them (one kernel, not two).
-  const counts = perSegment ?? new Uint32Array(segments)
   let count = 0
+  let unasked: Uint32Array | null = null
   for (const [c, chunk] of p.chunks.entries()) {
     const { dir, low, entry } = chunk
     if (!(dir instanceof Uint32Array) || !(entry instanceof Uint32Array)) return `chunk ${c} is not typed arrays`
@@ -362,15 +361,10 @@ export function checkPostings(p: Postings, segments: number, perSegment: Uint32A
     // Bounds first: with a monotonic directory ending at entry.length every slot is in range,
     // and the scan below is O(n) whatever a forged file claims.
     for (let s = 0; s < slots; s++) if (dir[s + 1]! < dir[s]!) return `chunk ${c}'s directory slot ${s} is not monotonic`
-    // One fused pass when the chunk is sound (every load); the separate checks below only run to
-    // name what is wrong with one that is not.
-    const sound = low === null ? soundWide(dir, entry, slots, limit, counts) : soundSlots(dir, low, entry, slots, 2 ** lowBits, limit, counts)
-    if (!sound) {
-      const problem = low === null ? checkSlotsWide(dir, entry, slots) : checkSlots(dir, low, entry, slots, 2 ** lowBits)
-      if (problem) return `chunk ${c}'s ${problem}`
-      const beyond = boundAndCount(entry, limit, null)
-      if (beyond >= 0) return `an entry of chunk ${c} names segment ${beyond >>> TIME_BITS} of ${segments}`
-    }
+    // One pass over the entries: order per key, low keys and entries in range, each segment's postings counted.
+    const counts = perSegment ?? (unasked ??= new Uint32Array(segments))
+    const bad = low === null ? checkSlotsWide(dir, entry, slots, limit, counts) : checkSlots(dir, low, entry, slots, 2 ** lowBits, limit, counts)
+    if (bad >= 0) return `chunk ${c}'s ${describe(dir, low, entry, bad, 2 ** lowBits, limit, segments)}`
     count += entry.length
   }
   if (p.count !== count) return `postings claim ${p.count} entries, the chunks hold ${count}`
@@ -378,84 +372,53 @@ export function checkPostings(p: Postings, segments: number, perSegment: Uint32A
 }
 
 /**
- * What checkSlots and boundAndCount check, in one pass over a chunk's postings, counting each
- * entry's segment into perSegment: true when all holds. Each posting is read once. On a
- * 10 000-track catalog with triplets (0.43 GiB; best of 3, side by side, other jobs running) the
- * two passes took 1.42 s a GiB and this 1.11–1.14, the whole load 2.32 → 2.09–2.16 s a GiB
- * (`npx tsx bench/load.ts FILE`).
+ * Slots sorted by low key, entries of one key in order, low keys in range, entries below `limit`
+ * (the partition's segments) and counted per segment: one pass, no allocation; returns the
+ * first bad position, or −1 (kernels of their own, so they stay monomorphic: the generic loop they
+ * replace took 2.6 of a 460 MB catalog's 4.1 s load; bounds and counts were a second pass over
+ * the entries until issue 9's round 2).
  */
-function soundSlots(dir: Uint32Array, low: Uint8Array, entry: Uint32Array, slots: number, lowLimit: number, limit: number, perSegment: Uint32Array): boolean {
-  for (let s = 0; s < slots; s++) {
-    const end = dir[s + 1]!
-    let pl = 0, pe = 0
-    for (let i = dir[s]!; i < end; i++) {
-      const l = low[i]!, e = entry[i]!
-      if (l < pl || (l === pl && e < pe) || l >= lowLimit || e >= limit) return false
-      perSegment[e >>> TIME_BITS]!++
-      pl = l
-      pe = e
-    }
-  }
-  return true
-}
-
-/** The same for a directory of one slot per key (no low keys). */
-function soundWide(dir: Uint32Array, entry: Uint32Array, slots: number, limit: number, perSegment: Uint32Array): boolean {
-  for (let s = 0; s < slots; s++) {
-    const end = dir[s + 1]!
-    let prev = 0
-    for (let i = dir[s]!; i < end; i++) {
-      const e = entry[i]!
-      if (e < prev || e >= limit) return false
-      perSegment[e >>> TIME_BITS]!++
-      prev = e
-    }
-  }
-  return true
-}
-
-/**
- * Slots sorted by low key, entries of one key in order, low keys in range: one pass, no
- * allocation (a kernel of its own, so it stays monomorphic: the generic loop it replaces took
- * 2.6 of a 460 MB catalog's 4.1 s load).
- */
-function checkSlots(dir: Uint32Array, low: Uint8Array, entry: Uint32Array, slots: number, lowLimit: number): string | null {
+function checkSlots(dir: Uint32Array, low: Uint8Array, entry: Uint32Array, slots: number, lowLimit: number, limit: number, perSegment: Uint32Array): number {
   for (let s = 0; s < slots; s++) {
     const end = dir[s + 1]!
     let prevLow = -1, prevEntry = 0
     for (let i = dir[s]!; i < end; i++) {
       const l = low[i]!, e = entry[i]!
-      if (l >= lowLimit) return 'low key out of range'
-      if (l < prevLow) return `slot ${s} is not sorted`
-      if (l === prevLow && e < prevEntry) return `slot ${s} has the entries of a key out of order (not in order)`
+      if (l >= lowLimit || l < prevLow || (l === prevLow && e < prevEntry) || e >= limit) return i
+      perSegment[e >>> TIME_BITS]!++
       prevLow = l
       prevEntry = e
     }
   }
-  return null
+  return -1
 }
 
-/** The same for a directory of one slot per key (no low keys): entries in order per slot. */
-function checkSlotsWide(dir: Uint32Array, entry: Uint32Array, slots: number): string | null {
+/** The same for a directory of one slot per key (no low keys). */
+function checkSlotsWide(dir: Uint32Array, entry: Uint32Array, slots: number, limit: number, perSegment: Uint32Array): number {
   for (let s = 0; s < slots; s++) {
     const end = dir[s + 1]!
-    for (let i = dir[s]! + 1; i < end; i++) if (entry[i]! < entry[i - 1]!) return `slot ${s} has the entries of a key out of order (not in order)`
-  }
-  return null
-}
-
-/** The first entry ≥ limit (−1 when none), counting each entry's segment into perSegment on the way. */
-function boundAndCount(entry: Uint32Array, limit: number, perSegment: Uint32Array | null): number {
-  const n = entry.length
-  if (perSegment === null) {
-    for (let i = 0; i < n; i++) if (entry[i]! >= limit) return entry[i]!
-    return -1
-  }
-  for (let i = 0; i < n; i++) {
-    const e = entry[i]!
-    if (e >= limit) return e
-    perSegment[e >>> TIME_BITS]!++
+    let prev = 0
+    for (let i = dir[s]!; i < end; i++) {
+      const e = entry[i]!
+      if (e < prev || e >= limit) return i
+      perSegment[e >>> TIME_BITS]!++
+      prev = e
+    }
   }
   return -1
 }
+
+/** What is wrong at position i, which a kernel above stopped at. */
+function describe(dir: Uint32Array, low: Uint8Array | null, entry: Uint32Array, i: number, lowLimit: number, limit: number, segments: number): string {
+  let s = 0
+  while (dir[s + 1]! <= i) s++
+  const e = entry[i]!
+  if (low !== null && low[i]! >= lowLimit) return 'low key out of range'
+  const sameKey = i > dir[s]! && (low === null || low[i] === low[i - 1])
+  if (low !== null && i > dir[s]! && low[i]! < low[i - 1]!) return `slot ${s} is not sorted`
+  if (sameKey && e < entry[i - 1]!) return `slot ${s} has the entries of a key out of order (not in order)`
+  return e >= limit ? `entry ${i} names segment ${e >>> TIME_BITS} of ${segments}` : `entry ${i} is out of order`
+}
+
+
 

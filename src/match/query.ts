@@ -59,8 +59,13 @@ export class QueryScratch {
   /** The decided answer's line fit (tempo.ts). */
   readonly line = new LineFit()
   readonly counts = new Uint32Array(VERIFIED)
-  /** The query's triplets: as they are, or (speed pass) with the anchor one bin down and up. */
-  readonly triplets: TripletList[] = [tripletList(), tripletList()]
+  /** The query's triplets: as they are, and (speed pass) with the anchor one bin down and up. */
+  readonly triplets: TripletList[] = [tripletList(), tripletList(), tripletList()]
+  /** The lists stage 1 votes: as they are, or the moved ones (to add to the exact pass's vote). */
+  readonly asIs: TripletList[] = [this.triplets[0]!]
+  readonly moved: TripletList[] = [this.triplets[1]!, this.triplets[2]!]
+  /** The print whose exact triplet pass the sketch and alignments hold, when the last pass was that; else null. */
+  voted: Uint32Array | null = null
   readonly sketch = new VoteSketch()
   readonly alignments: AlignmentList = alignmentList(ALIGNMENTS)
   readonly verified = new Verified()
@@ -82,9 +87,12 @@ export class QueryScratch {
  * The index must be prepared (HashIndex.prepare): pending adds are not seen otherwise.
  */
 export function searchPass(index: HashIndex, recordings: Recordings, fp: QueryPrint, shift: boolean, scratch: QueryScratch, votesPerKey = 0): CandidateList {
+  // A speed pass that follows the exact triplet pass of the same print adds to its vote.
+  const more = shift && scratch.voted === fp.hashes
+  scratch.voted = null
   if (index.triplets) {
     const m = sortKeys(fp.hashes, shift, scratch.hits)
-    if (index.planPairs(scratch.plans, scratch.hits.order, m) > index.pairBudget) return tripletPass(index, recordings, fp, shift, scratch, votesPerKey)
+    if (index.planPairs(scratch.plans, scratch.hits.order, m) > index.pairBudget) return tripletPass(index, recordings, fp, shift, more, scratch, votesPerKey)
   }
   scratch.lastPass = 'pairs'
   const hits = scratch.hits
@@ -255,17 +263,51 @@ export function correctedConfidence(c: number): number {
  * alignments (triplet-vote.ts), and the best ALIGNMENTS are scored with the pairs as the pair
  * vote scores its candidates: distinct query hashes aligned in the best window of offsets,
  * found by a targeted search per key in the track's postings (HashIndex.verify), not a walk.
- * With `shift`, the triplets are formed with the anchor one bin down and up, and the pairs
- * verified with their shifted keys (scratch.hits.order holds them: sortKeys). Then decide()
- * as the pair vote does.
+ * With `shift`, the triplets are also formed with the anchor one bin down and up, and the pairs
+ * verified with their shifted keys too (scratch.hits.order holds them: sortKeys). Then decide()
+ * as the pair vote does; an exact pass leaves its vote for the speed pass of the same print
+ * (`more`, scratch.voted).
  */
-function tripletPass(index: HashIndex, recordings: Recordings, fp: QueryPrint, shift: boolean, scratch: QueryScratch, votesPerKey: number): CandidateList {
+function tripletPass(index: HashIndex, recordings: Recordings, fp: QueryPrint, shift: boolean, more: boolean, scratch: QueryScratch, votesPerKey: number): CandidateList {
   scratch.lastPass = 'triplets'
-  const [down, up] = scratch.triplets as [TripletList, TripletList]
-  queryTriplets(fp.hashes, fp.times, fp.ranks, QUERY_TRIPLET_RANKS, shift ? -1 : 0, down)
-  if (shift) queryTriplets(fp.hashes, fp.times, fp.ranks, QUERY_TRIPLET_RANKS, 1, up)
+  tripletAlignments(index, fp, shift, more, scratch)
+  const out = verifyAlignments(index, fp, shift, scratch, votesPerKey)
+  decide(out, shift, recordings)
+  if (!shift) scratch.voted = fp.hashes
+  return out
+}
+
+/**
+ * Stage 1 of tripletPass: the query's triplets vote; the best ALIGNMENTS go to scratch.alignments.
+ * The speed pass votes the triplets as they are and moved one bin down and up, as its pairs are
+ * (sortKeys): with the moved ones alone, a query slowed or sped without a change of pitch (tempo)
+ * met only chance alignments here. With `more` (the sketch and alignments hold this print's exact
+ * pass), it adds the moved ones' votes to them: the same alignments as voting all three lists
+ * afresh (triplet-vote.ts), without walking the first again.
+ */
+export function tripletAlignments(index: HashIndex, fp: QueryPrint, shift: boolean, more: boolean, scratch: QueryScratch): AlignmentList {
+  const lists = scratch.triplets as [TripletList, TripletList, TripletList]
+  if (!more) queryTriplets(fp.hashes, fp.times, fp.ranks, QUERY_TRIPLET_RANKS, 0, lists[0])
+  if (shift) {
+    queryTriplets(fp.hashes, fp.times, fp.ranks, QUERY_TRIPLET_RANKS, -1, lists[1])
+    queryTriplets(fp.hashes, fp.times, fp.ranks, QUERY_TRIPLET_RANKS, 1, lists[2])
+  }
+  const sketch = scratch.sketch, out = scratch.alignments
+  if (more) index.voteTriplets(scratch.moved, sketch, MIN_TRIPLET_VOTES, out, true)
+  else {
+    index.voteTriplets(scratch.asIs, sketch, MIN_TRIPLET_VOTES, out)
+    if (shift) index.voteTriplets(scratch.moved, sketch, MIN_TRIPLET_VOTES, out, true)
+  }
+  return out
+}
+
+/**
+ * Stage 2 of tripletPass: each of scratch.alignments scored with the pairs of this pass's plan
+ * (scratch.plans, scratch.hits.order: searchPass made them), into the pass's list, sorted by
+ * score, not yet decided.
+ */
+export function verifyAlignments(index: HashIndex, fp: QueryPrint, shift: boolean, scratch: QueryScratch, votesPerKey: number): CandidateList {
   const alignments = scratch.alignments
-  index.voteTriplets(shift ? scratch.triplets : [down], scratch.sketch, MIN_TRIPLET_VOTES, alignments)
   const window = shift ? speedWindow(fp) : EXACT_WINDOW
   const out = shift ? scratch.shifted : scratch.exact
   out.count = 0
@@ -288,7 +330,6 @@ function tripletPass(index: HashIndex, recordings: Recordings, fp: QueryPrint, s
     else if (c.score > out.items[twin]!.score) { out.items[out.count] = out.items[twin]!; out.items[twin] = c }
   }
   sortCandidates(out)
-  decide(out, shift, recordings)
   return out
 }
 

@@ -4,9 +4,9 @@
  * alignments for stage 2 to verify with the pairs.
  *
  * The votes go to a count-min sketch (VoteSketch: two rows of 2^19 byte counters, 1 MiB, each
- * addressed by its own hash of (track, bucket); a bucket's count is the lesser of its two), in a
- * first walk over the postings; a second walk reads each posting's pair of buckets back and keeps
- * the best. An exact open-addressing table misses the cache on every probe once the votes number
+ * addressed by its own hash of (track, bucket / 8), a line of 8 buckets; a bucket's count is the
+ * lesser of its two), and each vote offers its window to the best kept so far, in one walk over
+ * the postings. An exact open-addressing table misses the cache on every probe once the votes number
  * hundreds of thousands: at 100 000 tracks a stand-alone prototype of this stage (issue 9's
  * research, not kept) took 2.2 ms (p50) with the sketch against 7.1 ms with the table, with
  * the same recall.
@@ -41,11 +41,20 @@ export function alignmentList(capacity: number): AlignmentList {
 
 const SKETCH_BITS = 19
 const SKETCH_HALF = 1 << SKETCH_BITS
-const SKETCH_SHIFT = 32 - SKETCH_BITS
-// Hash steps of one bucket, for the neighbour (bucket + 1) of a cell: h(t, b + 1) = h(t, b) + step.
-const STEP_A = 0x85ebca6b | 0, STEP_B = 0x165667b1 | 0
+/** A row's cells come in lines of 8 consecutive buckets of one track: a vote reads its neighbours in the line it writes. */
+const LINE_BITS = 3
+const LINE_MASK = (1 << LINE_BITS) - 1
+const LINE_SHIFT = 32 - (SKETCH_BITS - LINE_BITS)
 
-/** Stage 1's counting sketch: count() every vote, then offer() every vote again to keep the best alignments. */
+/**
+ * Stage 1's counting sketch, in one walk: vote() counts a posting's vote and offers the best of
+ * the two windows of adjacent buckets that its bucket is in. A window's count only grows, and
+ * the vote that makes its final count offers it, so after the walk the list holds the best
+ * windows as a count-then-read second walk would (a window is each (bucket, bucket + 1) with a
+ * vote in either; keep() merges the overlapping ones of a track). Half the walk: at 100 000
+ * tracks a query's triplets meet ~90 000 postings (median; bench/scale-probe.ts), and reading
+ * them twice, hashing twice, was most of stage 1.
+ */
 export class VoteSketch {
   private readonly counts = new Uint8Array(2 * SKETCH_HALF)
   /** Votes counted since clear(). */
@@ -56,28 +65,40 @@ export class VoteSketch {
     this.cast = 0
   }
 
-  count(track: number, offset: number): void {
+  /** Counts one vote of (track, offset) and offers its best window to `out` when it has at least `minVotes`. */
+  vote(track: number, offset: number, minVotes: number, out: AlignmentList): void {
     const bucket = (offset + OFFSET_BIAS) >>> BUCKET_SHIFT
-    const a = (Math.imul(track, 0x9e3779b1) + Math.imul(bucket, STEP_A)) >>> SKETCH_SHIFT
-    const b = SKETCH_HALF + ((Math.imul(track, 0x27d4eb2f) + Math.imul(bucket, STEP_B)) >>> SKETCH_SHIFT)
     const c = this.counts
+    const k = bucket & LINE_MASK
+    const line = bucket >>> LINE_BITS
+    const a = ((((Math.imul(track, 0x9e3779b1) + Math.imul(line, 0x85ebca6b)) >>> LINE_SHIFT) << LINE_BITS) | k)
+    const b = SKETCH_HALF + ((((Math.imul(track, 0x27d4eb2f) + Math.imul(line, 0x165667b1)) >>> LINE_SHIFT) << LINE_BITS) | k)
     if (c[a]! < 255) c[a]!++
     if (c[b]! < 255) c[b]!++
     this.cast++
-  }
-
-  /** The estimated votes of the bucket of `offset` and the next one; keeps the alignment when it is among the best. */
-  offer(track: number, offset: number, minVotes: number, out: AlignmentList): void {
-    const bucket = (offset + OFFSET_BIAS) >>> BUCKET_SHIFT
-    const a = Math.imul(track, 0x9e3779b1) + Math.imul(bucket, STEP_A)
-    const b = Math.imul(track, 0x27d4eb2f) + Math.imul(bucket, STEP_B)
-    const c = this.counts
-    const votes = Math.min(c[a >>> SKETCH_SHIFT]!, c[SKETCH_HALF + (b >>> SKETCH_SHIFT)]!)
-      + Math.min(c[((a + STEP_A) | 0) >>> SKETCH_SHIFT]!, c[SKETCH_HALF + (((b + STEP_B) | 0) >>> SKETCH_SHIFT)]!)
+    const here = Math.min(c[a]!, c[b]!)
+    const before = k > 0 ? Math.min(c[a - 1]!, c[b - 1]!) : this.estimate(track, bucket - 1)
+    const after = k < LINE_MASK ? Math.min(c[a + 1]!, c[b + 1]!) : this.estimate(track, bucket + 1)
+    // Of the two windows holding this bucket, the better (the earlier on a tie).
+    const votes = here + (after > before ? after : before)
     if (votes < minVotes) return
     const items = out.items
     if (out.count === items.length && !better(votes, track, items[out.count - 1]!)) return
-    keep(out, track, votes, bucket * BUCKET_FRAMES - OFFSET_BIAS)
+    keep(out, track, votes, (after > before ? bucket : bucket - 1) * BUCKET_FRAMES - OFFSET_BIAS)
+  }
+
+  /** The count of (track, bucket): the lesser of its two cells. */
+  private estimate(track: number, bucket: number): number {
+    return Math.min(this.counts[this.cell(track, bucket, 0)]!, this.counts[this.cell(track, bucket, 1)]!)
+  }
+
+  /** Cell of (track, bucket) in row 0 or 1: the line hashed from (track, bucket / 8), the bucket's place in it. */
+  private cell(track: number, bucket: number, row: number): number {
+    const line = bucket >>> LINE_BITS
+    const h = row === 0
+      ? (Math.imul(track, 0x9e3779b1) + Math.imul(line, 0x85ebca6b)) >>> LINE_SHIFT
+      : (Math.imul(track, 0x27d4eb2f) + Math.imul(line, 0x165667b1)) >>> LINE_SHIFT
+    return row * SKETCH_HALF + ((h << LINE_BITS) | (bucket & LINE_MASK))
   }
 }
 

@@ -84,7 +84,7 @@ describe('toBytes / fromBytes round trip', () => {
     expect(new TextDecoder().decode(bytes.subarray(0, 8))).toBe('PEAKMTCH')
     const view = new DataView(bytes.buffer, bytes.byteOffset)
     expect(view.getUint32(8, true)).toBe(FORMAT_VERSION)
-    expect(FORMAT_VERSION).toBe(3)
+    expect(FORMAT_VERSION).toBe(4)
     expect(view.getUint32(12, true)).toBe(64 << 20)
   })
 
@@ -284,7 +284,7 @@ function handParts(dirBits: number, chunkBits: number, pairs: readonly (readonly
   return {
     indexFanout: 2, frontEnd: tracks[0]!.fp.frontEnd,
     tracks: [{ id: 'hand', recordingId: 'hand', quality: undefined, durationSeconds: 60, postings: pairs.length, metadata: undefined }],
-    index: { partitions: [{ postings: { keyBits: 21, dirBits, chunkBits, chunks: postingChunks, count: pairs.length }, triplets: null, segmentCounts: Uint32Array.of(1) }] },
+    index: { partitions: [{ postings: { keyBits: 21, dirBits, chunkBits, chunks: postingChunks, count: pairs.length }, triplets: null, segmentCounts: Uint32Array.of(1), filter: null }] },
   }
 }
 
@@ -321,7 +321,7 @@ describe('fromBytes on damaged or foreign bytes', () => {
     expectCode(() => Catalog.fromChunks([input as never]), 'CORRUPT_INDEX')
   })
 
-  it.each([99, 4, 0, 2 ** 32 - 1])('version field %i: UNSUPPORTED_VERSION, saying how to rebuild', (version) => {
+  it.each([99, 5, 0, 2 ** 32 - 1])('version field %i: UNSUPPORTED_VERSION, saying how to rebuild', (version) => {
     const b = bytes.slice()
     new DataView(b.buffer).setUint32(8, version, true)
     const e = expectCode(() => Catalog.fromBytes(b), 'UNSUPPORTED_VERSION')
@@ -354,7 +354,7 @@ describe('fromBytes on damaged or foreign bytes', () => {
 })
 
 describe('versions 1 and 2 (one msgpack body) still load', () => {
-  it('a version 2 file loads and answers alike; saving it writes version 3', () => {
+  it('a version 2 file loads and answers alike; saving it writes version 4', () => {
     const v2 = legacyOf(bytes, 2)
     expect(new DataView(v2.buffer).getUint32(8, true)).toBe(2)
     const c = Catalog.fromBytes(v2)

@@ -2,6 +2,12 @@ import { describe, expect, it } from 'vitest'
 import { Catalog, fingerprint, type Fingerprint } from '../../src/index.js'
 import { internals } from '../../src/match/catalog.js'
 import { TRIPLET_KEY_BITS, indexTriplets, queryTriplets, tripletKey, tripletList } from '../../src/match/triplets.js'
+import { QueryScratch, searchPass } from '../../src/match/query.js'
+import { VoteSketch, alignmentList, BUCKET_FRAMES } from '../../src/match/triplet-vote.js'
+import { rng } from '../support/synth.js'
+import { catalogFromBytes, catalogToBytes } from '../../src/match/codec.js'
+import { expectCode } from '../support/errors.js'
+import { emptyCounts, mutate, probe } from '../support/catalog-faults.js'
 import { excerpt, synthMusic, withNoise } from '../support/synth.js'
 
 const indexed = (fp: Fingerprint) => {
@@ -79,5 +85,129 @@ describe('a catalog with triplets', () => {
     const once = build(true)
     internals(once).index.pairBudget = 0
     for (const q of queries) expect(step.match(q)).toEqual(once.match(q))
+  })
+
+  it('a speed pass votes the triplets as they are too: a print that drifts (tempo, pitch kept) is found by it', () => {
+    const c = build(true)
+    c.stats()                                     // prepares: the adds searchable
+    const { index, registry } = internals(c)
+    index.pairBudget = 0
+    const q = queries[5]!
+    // Times stretched 4 %: 20 frames of drift over the 8 s, more than the exact pass's window.
+    const drifted = { ...q, times: q.times.map((t) => Math.round(t * 1.04)) }
+    const scratch = new QueryScratch()
+    const shifted = searchPass(index, registry, drifted, true, scratch)
+    expect(scratch.lastPass).toBe('triplets')
+    expect(shifted.items[0]?.track).toBe(registry.slotOf('t5'))
+    const exactScore = searchPass(index, registry, drifted, false, new QueryScratch()).items[0]?.score ?? 0
+    expect(shifted.items[0]!.score).toBeGreaterThan(1.5 * exactScore)
+  })
+
+  it('a speed pass after the exact pass of the same print adds to its vote: the same list as a speed pass alone', () => {
+    const c = build(true)
+    c.stats()                                     // prepares: the adds searchable
+    const { index, registry } = internals(c)
+    index.pairBudget = 0
+    for (const q of queries.slice(0, 6)) {
+      const after = new QueryScratch()
+      searchPass(index, registry, q, false, after)
+      expect(after.voted).toBe(q.hashes)
+      const carried = searchPass(index, registry, q, true, after)
+      const alone = searchPass(index, registry, q, true, new QueryScratch())
+      expect(carried.items.slice(0, carried.count)).toEqual(alone.items.slice(0, alone.count))
+      expect(after.voted).toBe(null)
+    }
+  })
+})
+
+describe('the key filters of stage 2', () => {
+  const tracks = Array.from({ length: 10 }, (_, i) => fingerprint(synthMusic(300 + i, 30)))
+  const queries = tracks.map((_, i) => fingerprint(withNoise(excerpt(synthMusic(300 + i, 30), 5 + i, 8), 5, i)))
+  const build = () => {
+    const c = new Catalog({ tripletIndex: true })
+    tracks.forEach((fp, i) => c.add(`t${i}`, fp))
+    internals(c).index.pairBudget = 0
+    return c
+  }
+  type Filtered = { filter: Uint32Array | null }
+  const partitionsOf = (c: Catalog) => (internals(c).index as unknown as { partitions: Filtered[] }).partitions
+
+  it('change no answer and no score: a verification with them is the search without them', () => {
+    const filtered = build(), plain = build()
+    plain.stats()
+    for (const p of partitionsOf(plain)) p.filter = null
+    for (const q of queries) {
+      const want = plain.match(q, { minConfidence: 0, limit: 16 })
+      expect(filtered.match(q, { minConfidence: 0, limit: 16 })).toEqual(want)
+      expect(internals(filtered).scratch.lastPass).toBe('triplets')
+    }
+    // And they do filter: of the keys of one query, a slot holds few.
+    const f = partitionsOf(filtered)[0]!.filter!
+    let set = 0
+    for (let i = 0; i < f.length; i++) for (let b = f[i]!; b !== 0; b &= b - 1) set++
+    expect(set / (32 * f.length)).toBeLessThan(0.5)
+  })
+
+  it('survive bytes and compaction, and a catalog without them (version 3) answers alike', () => {
+    const c = build()
+    c.remove('t2')
+    c.remove('t7')
+    const back = Catalog.fromChunks(c.toChunks({ sectionBytes: 4096 }))
+    internals(back).index.pairBudget = 0
+    expect(partitionsOf(back)[0]!.filter).toEqual(partitionsOf(c)[0]!.filter)   // c compacted when it wrote
+    const parts = catalogFromBytes(c.toBytes())
+    for (const p of parts.index.partitions) p.filter = null
+    const none = Catalog.fromBytes(catalogToBytes(parts))
+    internals(none).index.pairBudget = 0
+    expect(partitionsOf(none)[0]!.filter).toBe(null)
+    for (const [i, q] of queries.entries()) {
+      const got = back.match(q)
+      expect(got[0]?.trackId).toBe(i === 2 || i === 7 ? undefined : `t${i}`)
+      expect(none.match(q)).toEqual(got)
+    }
+  })
+
+  it('in damaged files: every failure typed, every catalog accepted reloads (seeded mutations of a catalog with triplets)', () => {
+    const world = { bytes: build().toBytes(), queries: queries.slice(0, 2), extra: tracks[0]! }
+    const counts = emptyCounts(), r = rng(11)
+    for (let i = 0; i < 300; i++) { const m = mutate(world.bytes, r); probe(m.bytes, m.kind, world, counts) }
+    expect(counts.failures).toEqual([])
+    expect(counts.untyped + counts.noReload + counts.noJson).toBe(0)
+    expect(counts.rejected).toBeGreaterThan(200)
+  })
+
+  it('of the wrong length, or beside no triplets, are a damaged catalog', () => {
+    const parts = catalogFromBytes(build().toBytes())
+    const f = parts.index.partitions[0]!.filter!
+    parts.index.partitions[0]!.filter = f.subarray(0, f.length - 1)
+    expectCode(() => catalogFromBytes(catalogToBytes(parts)), 'CORRUPT_INDEX')
+    parts.index.partitions[0]!.filter = f
+    parts.index.partitions[0]!.triplets = null
+    expectCode(() => catalogFromBytes(catalogToBytes(parts)), 'CORRUPT_INDEX')
+  })
+})
+
+describe('the vote sketch', () => {
+  it('keeps planted alignments above a background of chance votes, best first, at their buckets, in one walk', () => {
+    const random = rng(7)
+    const sketch = new VoteSketch(), out = alignmentList(8)
+    sketch.clear()
+    out.count = 0
+    // Planted: track t has 40 − 3t votes at offsets within one 8-frame bucket of 1000 + 100 t.
+    const votes: [number, number][] = []
+    for (let t = 0; t < 5; t++) for (let v = 0; v < 40 - 3 * t; v++) votes.push([t, 1000 + 100 * t + (v % 8)])
+    for (let i = 0; i < 200000; i++) votes.push([Math.floor(random() * 100000), Math.floor(random() * 20000) - 2000])
+    // Shuffled, so the planted votes arrive among the others.
+    for (let i = votes.length - 1; i > 0; i--) { const j = Math.floor(random() * (i + 1)); const x = votes[i]!; votes[i] = votes[j]!; votes[j] = x }
+    for (const [track, offset] of votes) sketch.vote(track, offset, 1, out)
+    expect(sketch.cast).toBe(votes.length)
+    expect(out.items.slice(0, 5).map((a) => a.track)).toEqual([0, 1, 2, 3, 4])
+    for (let t = 0; t < 5; t++) {
+      const a = out.items[t]!
+      expect(a.votes).toBeGreaterThanOrEqual(40 - 3 * t)
+      expect(a.votes).toBeLessThan(40 - 3 * t + 6)                 // chance adds a few at most
+      expect(a.first <= 1000 + 100 * t && a.last >= 1000 + 100 * t + 7).toBe(true)
+      expect(a.last - a.first + 1).toBe(2 * BUCKET_FRAMES)
+    }
   })
 })
