@@ -4,6 +4,7 @@ import { FRAME_SECONDS } from '../options.js'
 import { catalogChunks, catalogFromBytes, catalogFromChunks, catalogToBytes, type CatalogParts } from './codec.js'
 import type { FrontEnd } from '../fingerprint/front-end.js'
 import { checkEdition, checkFanout, checkFingerprint, checkIndexable, checkMatchOptions, checkTrackId } from './checks.js'
+import { reportChange } from './factors.js'
 import { HashIndex } from './hash-index.js'
 import { identify, type IdentifyOptions, type Identification } from './identify.js'
 import { QueryScratch, search, searchPass } from './query.js'
@@ -111,8 +112,7 @@ export class Catalog {
       if (d.confidence < minConfidence) break
       const t = this.#registry.at(d.track)
       const m: Match = { trackId: t.id, recordingId: t.recordingId, score: d.score, confidence: d.confidence, offsetSeconds: d.offset * FRAME_SECONDS }
-      if (factor !== null && factor.tempo === 1) { m.speed = factor.speed; m.pitch = factor.pitch }
-      if (i === 0 && this.#scratch.tempo !== 1) m.tempo = this.#scratch.tempo
+      reportChange(m, factor, this.#scratch.tempo, i === 0)
       if (t.metadata !== undefined) m.metadata = t.metadata
       out.push(m)
     }
@@ -179,20 +179,22 @@ export class Catalog {
   }
 
   static {
-    internals = (c) => ({
-      index: c.#index,
-      registry: c.#registry,
-      scratch: c.#scratch,
-      ready(fp, what) {
+    internals = (c) => {
+      const ready = (fp: Fingerprint, what: 'query' | 'file') => {
         checkFingerprint(fp, what, c.#frontEnd)
         c.#prepare()
-      },
-      searchPass(fp, shift) {
-        checkFingerprint(fp, 'query', c.#frontEnd)
-        c.#prepare()
-        return searchPass(c.#index, c.#registry, fp, shift, c.#scratch)
-      },
-    })
+      }
+      return {
+        index: c.#index,
+        registry: c.#registry,
+        scratch: c.#scratch,
+        ready,
+        searchPass(fp, shift) {
+          ready(fp, 'query')
+          return searchPass(c.#index, c.#registry, fp, shift, c.#scratch)
+        },
+      }
+    }
   }
 
   /** Makes pending adds searchable; when that compacts the index, the registry follows. */

@@ -62,6 +62,16 @@ function makeGrid(speeds: number, pitches: number, tempos: readonly number[]): F
   return grid.sort((x, y) => x.k - y.k).map((g) => g.f)   // stable: speed up, down, then pitch up, down, then tempo
 }
 
+/**
+ * What a match says of the change it was found under (Catalog.match and ShardedCatalog.match,
+ * which must agree): the speed and pitch of a speed or pitch factor of the grid, and on the best
+ * match, the tempo its line was fitted to (tempo.ts) when that is not 1.
+ */
+export function reportChange(m: { speed?: number; pitch?: number; tempo?: number }, factor: Factor | null, tempo: number, best: boolean): void {
+  if (factor !== null && factor.tempo === 1) { m.speed = factor.speed; m.pitch = factor.pitch }
+  if (best && tempo !== 1) m.tempo = tempo
+}
+
 /** A rescaled query print: entries [0, count) of the arrays are valid. Grown by doubling, reused. */
 export class ScaledPrint {
   hashes = new Uint32Array(1024)

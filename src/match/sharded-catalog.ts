@@ -3,7 +3,7 @@ import type { Fingerprint } from '../fingerprint/fingerprinter.js'
 import type { FrontEnd } from '../fingerprint/front-end.js'
 import { FRAME_SECONDS } from '../options.js'
 import { checkFingerprint, checkMatchOptions } from './checks.js'
-import { FACTORS, REFINEMENTS, type Factor } from './factors.js'
+import { FACTORS, REFINEMENTS, reportChange, type Factor } from './factors.js'
 import { CHECKED, alignmentOf, checkIdentifyOptions, conclude, fileWindows, rankAlignments, type Alignment, type Identification, type IdentifyOptions } from './identify.js'
 import { VERIFIED, betterPass, correctedConfidence, gridPasses, refines, settles } from './query.js'
 import { decide } from './rank.js'
@@ -117,8 +117,7 @@ export class ShardedCatalog {
     const infos = await Promise.all(kept.map((d) => run.ask(d.shard, (l) => l.track(d.trackId))))
     const matches = kept.map((d, i): Match => {
       const m: Match = { trackId: d.trackId, recordingId: d.recordingId, score: d.score, confidence: d.confidence, offsetSeconds: d.offset * FRAME_SECONDS }
-      if (factor !== null && factor.tempo === 1) { m.speed = factor.speed; m.pitch = factor.pitch }
-      if (i === 0 && tempo !== 1) m.tempo = tempo
+      reportChange(m, factor, tempo, i === 0)
       const metadata = infos[i]?.metadata
       if (metadata !== undefined) m.metadata = metadata
       return m

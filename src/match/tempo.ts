@@ -42,7 +42,7 @@ const FIT_MARGIN = 4
 /**
  * A fitted offset within this many frames of the pass's own is not taken (32 ms: about the fit's
  * own precision): where nothing drifts, or a factor of the grid left ±1 % of it, the answer stays
- * what the pass said, as a sharded catalog (which does not fit) says it too.
+ * what the pass said.
  */
 const KEEP_FRAMES = 2
 /**
