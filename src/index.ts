@@ -1,5 +1,5 @@
 export { fingerprint, Fingerprinter } from './fingerprint/fingerprinter.js'
-export { FRONT_END_VERSION, DEFAULT_FRONT_END, frontEndMismatch } from './fingerprint/front-end.js'
+export { FRONT_END_VERSION, DEFAULT_FRONT_END, frontEndMismatch, fingerprinterOptions } from './fingerprint/front-end.js'
 export { fingerprintToBytes, fingerprintFromBytes, FINGERPRINT_FORMAT_VERSION } from './fingerprint/bytes.js'
 export { Catalog } from './match/catalog.js'
 export { PeakmatchError } from './errors.js'

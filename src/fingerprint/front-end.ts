@@ -1,5 +1,5 @@
 import { PeakmatchError } from '../errors.js'
-import { DEFAULT_OPTIONS, FFT_SIZE, resolveOptions, type ResolvedOptions } from '../options.js'
+import { DEFAULT_OPTIONS, FFT_SIZE, WORK_RATE, resolveOptions, type FingerprintOptions, type ResolvedOptions } from '../options.js'
 
 /**
  * Bump whenever a change to resampling, STFT, peak picking, pairing or the hash layout changes
@@ -89,4 +89,35 @@ export function checkFrontEnd(value: unknown, what: string): FrontEnd {
   }
   const fanout = intIn(v, 'fanout', 1, 16, what)
   return Object.freeze({ version, minBin, maxBin, neighborhoodBins, neighborhoodFrames, threshold, fanout })
+}
+
+/** Width of a frequency bin in Hz (15.625: a power-of-two fraction, so bin × width is exact). */
+const BIN_HZ = WORK_RATE / FFT_SIZE
+
+/**
+ * The options that make fingerprints of this front end: `new Fingerprinter({ sampleRate,
+ * ...fingerprinterOptions(catalog.settings().frontEnd!) })` fingerprints queries (or tracks to
+ * add) the way a catalog's tracks were made, whatever this peakmatch's defaults are. The stamped
+ * fanout is kept: a catalog indexes its tracks' ranks < indexFanout and a query uses every rank
+ * it has, so the tracks' fanout is the query fanout the catalog was made for (the index / query
+ * fanout pairs of docs/algorithm.md §7).
+ *
+ * Bins become frequencies at their exact centre (bin × 15.625 Hz), which resolveOptions rounds
+ * back to the same bin. Throws PeakmatchError INCOMPATIBLE_FINGERPRINT for a front end of another
+ * version (this peakmatch cannot make it) and INVALID_FINGERPRINT for a malformed one.
+ */
+export function fingerprinterOptions(frontEnd: FrontEnd): FingerprintOptions {
+  const version = (frontEnd as { version?: unknown } | null)?.version
+  if (typeof version === 'number' && Number.isInteger(version) && version >= 0 && version !== FRONT_END_VERSION) {
+    throw new PeakmatchError('INCOMPATIBLE_FINGERPRINT', `front end of version ${version}: this peakmatch makes version ${FRONT_END_VERSION} only, so it cannot fingerprint that way`)
+  }
+  const fe = checkFrontEnd(frontEnd, 'front end')
+  return {
+    minFrequency: fe.minBin * BIN_HZ,
+    maxFrequency: fe.maxBin * BIN_HZ,
+    neighborhoodBins: fe.neighborhoodBins,
+    neighborhoodFrames: fe.neighborhoodFrames,
+    threshold: fe.threshold,
+    fanout: fe.fanout,
+  }
 }

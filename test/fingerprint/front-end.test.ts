@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import { fingerprint, Fingerprinter, FRONT_END_VERSION } from '../../src/index.js'
+import { fingerprint, Fingerprinter, fingerprinterOptions, FRONT_END_VERSION } from '../../src/index.js'
 import {
   checkFrontEnd, DEFAULT_FRONT_END, frontEndMismatch, frontEndOf, type FrontEnd,
 } from '../../src/fingerprint/front-end.js'
 import { resolveOptions } from '../../src/options.js'
 import { expectCode } from '../support/errors.js'
-import { synthMusic } from '../support/synth.js'
+import { rng, synthMusic } from '../support/synth.js'
 
 // Bins are 8000 / 512 = 15.625 Hz wide: 150 Hz → bin 9.6 → 10, 3700 Hz → 236.8 → 237,
 // 300 Hz → 19.2 → 19, 3000 Hz → 192.
@@ -126,6 +126,50 @@ describe('checkFrontEnd', () => {
     for (const v of [null, undefined, 1, 'v1', [], {}, { ...DEFAULT, version: '1' }, { ...DEFAULT, version: 1.5 }, { ...DEFAULT, version: -1 },
       { ...DEFAULT, minBin: 10.5 }, { ...DEFAULT, threshold: Number.NaN }, { ...DEFAULT, threshold: '0.5' }, { ...DEFAULT, fanout: undefined }]) {
       expectCode(() => checkFrontEnd(v, 'value'), 'INVALID_FINGERPRINT')
+    }
+  })
+})
+
+describe('fingerprinterOptions', () => {
+  it('gives options that make exactly the front end it was given, defaults and custom', () => {
+    expect(frontEndOf(resolveOptions(fingerprinterOptions(DEFAULT_FRONT_END)))).toEqual(DEFAULT)
+    expect(frontEndOf(resolveOptions(fingerprinterOptions(CUSTOM)))).toEqual(CUSTOM)
+    expect(fingerprinterOptions(CUSTOM)).toEqual({ minFrequency: 19 * 15.625, maxFrequency: 192 * 15.625, neighborhoodBins: 6, neighborhoodFrames: 5, threshold: 0.8, fanout: 8 })
+  })
+
+  it('round-trips every bin band and the extremes of each field (seeded)', () => {
+    const random = rng(11)
+    const int = (lo: number, hi: number) => lo + Math.floor(random() * (hi - lo + 1))
+    const cases: FrontEnd[] = [
+      { version: 1, minBin: 1, maxBin: 9, neighborhoodBins: 1, neighborhoodFrames: 1, threshold: 0, fanout: 1 },
+      { version: 1, minBin: 247, maxBin: 255, neighborhoodBins: 64, neighborhoodFrames: 64, threshold: 1000, fanout: 16 },
+    ]
+    for (let i = 0; i < 300; i++) {
+      const minBin = int(1, 247)
+      cases.push({ version: 1, minBin, maxBin: int(minBin + 8, 255), neighborhoodBins: int(1, 64), neighborhoodFrames: int(1, 64), threshold: Math.round(random() * 5000) / 1000, fanout: int(1, 16) })
+    }
+    for (const fe of cases) expect(frontEndOf(resolveOptions(fingerprinterOptions(fe)))).toEqual(fe)
+  })
+
+  it('fingerprints the same audio into the same hashes as the options that made the stamp', () => {
+    const music = synthMusic(8, 6, 22050, 2)
+    const options = { minFrequency: 200, maxFrequency: 3300, neighborhoodBins: 14, neighborhoodFrames: 11, threshold: 0.6, fanout: 5 }
+    const made = fingerprint(music, options)
+    const again = fingerprint(music, fingerprinterOptions(made.frontEnd))
+    expect(again).toEqual(made)
+    expect(again.hashes).not.toEqual(fingerprint(music).hashes)   // not the defaults' by accident
+    const f = new Fingerprinter({ sampleRate: music.sampleRate, ...fingerprinterOptions(made.frontEnd) })
+    f.push(music.channels)
+    expect(f.finish()).toEqual(made)
+  })
+
+  it('refuses a front end this peakmatch cannot make: another version (INCOMPATIBLE), a malformed one (INVALID)', () => {
+    const e = expectCode(() => fingerprinterOptions({ ...DEFAULT, version: 2 }), 'INCOMPATIBLE_FINGERPRINT')
+    expect(e.message).toContain('version 2')
+    expect(e.message).toContain('makes version 1')
+    expectCode(() => fingerprinterOptions({ version: 7 } as unknown as FrontEnd), 'INCOMPATIBLE_FINGERPRINT')
+    for (const v of [null, 1, {}, { ...DEFAULT, neighborhoodBins: 0 }, { ...DEFAULT, minBin: 100, maxBin: 107 }, { ...DEFAULT, version: -1 }]) {
+      expectCode(() => fingerprinterOptions(v as unknown as FrontEnd), 'INVALID_FINGERPRINT')
     }
   })
 })
