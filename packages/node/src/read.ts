@@ -4,8 +4,9 @@ import { open, stat } from 'node:fs/promises'
 // this ESM-only package as its whole namespace, which is not callable.
 import { decodeChunked } from 'audio-decode'
 import { CouldNotDetermineFileTypeError, UnsupportedFileTypeError, parseBlob, type IAudioMetadata } from 'music-metadata'
-import { Fingerprinter, type EditionQuality, type Fingerprint } from 'peakmatch'
+import { Fingerprinter, type EditionQuality, type Fingerprint, type FrontEnd } from 'peakmatch'
 import { FileError, errorMessage } from './errors.js'
+import { optionsOf } from './front-end.js'
 import { mp4Chunks, range } from './mp4.js'
 import { fsPathOf } from './walk.js'
 
@@ -42,6 +43,12 @@ export interface ReadOptions {
    * whole size and duration when the file decoded. Neither number ever decreases.
    */
   onProgress?: (p: ReadProgress) => void
+  /**
+   * The front end to fingerprint with: the catalog's the file is matched against or added to
+   * (front-end.ts catalogFrontEnd). Throws PeakmatchError for one this peakmatch cannot make.
+   * @default this peakmatch's defaults (DEFAULT_FRONT_END)
+   */
+  frontEnd?: FrontEnd
 }
 
 const CHUNK_BYTES = 1 << 16
@@ -62,6 +69,8 @@ type DecoderName = 'mp3' | 'flac' | 'opus' | 'oga' | 'm4a' | 'wav' | 'aac' | 'ai
  */
 export async function readAudioFile(path: string, options: ReadOptions = {}): Promise<FileReading> {
   const fsPath = fsPathOf(path)
+  // Before any reading: a front end this peakmatch cannot make is the caller's error, not the file's.
+  const fingerprintOptions = optionsOf(options.frontEnd)
   let size: number
   try { size = (await stat(fsPath)).size } catch (e) { throw new FileError('io', `cannot read: ${errorMessage(e)}`, { cause: e }) }
   if (size === 0) throw new FileError('empty', 'the file is empty')
@@ -106,7 +115,7 @@ export async function readAudioFile(path: string, options: ReadOptions = {}): Pr
       if (ch.length === 0 || ch[0]!.length === 0) continue
       if (!fingerprinter) {
         sampleRate = pcm.sampleRate
-        fingerprinter = new Fingerprinter({ sampleRate })
+        fingerprinter = new Fingerprinter({ ...fingerprintOptions, sampleRate })
       }
       channels = Math.max(channels, ch.length)
       fingerprinter.push(ch)
