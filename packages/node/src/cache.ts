@@ -4,7 +4,7 @@ import { closeSync, createReadStream, existsSync, lstatSync, openSync, readSync,
 import { sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Packr } from 'msgpackr'
-import { DEFAULT_FRONT_END, FORMAT_VERSION, PeakmatchError, crc32, fingerprintFromBytes, fingerprintToBytes, frontEndMismatch, type Fingerprint } from 'peakmatch'
+import { DEFAULT_FRONT_END, FORMAT_VERSION, PeakmatchError, crc32, fingerprintFromBytes, fingerprintToBytes, frontEndMismatch, type Fingerprint, type FrontEnd } from 'peakmatch'
 import type { StoreReply, StoreRequest } from './cache-store.js'
 import { CliError } from './errors.js'
 import type { FileInfo } from './read.js'
@@ -39,9 +39,11 @@ export interface CacheStats {
 }
 
 /**
- * Fingerprints of files already read, keyed by absolute path and checked against size and
- * mtime (and, with `contentHash`, the SHA-256 of the content: a touched but unchanged file
- * is then served from the cache).
+ * Fingerprints of files already read, keyed by absolute path and front end (entryKey: a file
+ * scanned against two catalogs of different front ends has one entry for each, so neither
+ * evicts the other's) and checked against size and mtime (and, with `contentHash`, the SHA-256
+ * of the content: a touched but unchanged file is then served from the cache). An entry is only
+ * ever served for the front end its fingerprint is stamped with.
  *
  * The store is an LMDB environment (lmdb-js): one file plus its `-lock` file, mapped by a
  * process of its own (cache-store.ts). Entries are read when asked for (nothing is loaded up
@@ -95,43 +97,48 @@ export class FingerprintCache {
     return this.replace(r.error)
   }
 
-  /** The cached reading of a file, when its size and mtime (and content hash) still agree. */
-  async get(path: string, size: number, mtimeMs: number): Promise<{ fp: Fingerprint; info: FileInfo } | undefined> {
-    const hit = await this.lookup(path, size, mtimeMs)
+  /**
+   * The cached reading of a file made with `frontEnd`, when its size and mtime (and content hash)
+   * still agree.
+   */
+  async get(path: string, size: number, mtimeMs: number, frontEnd: FrontEnd = DEFAULT_FRONT_END): Promise<{ fp: Fingerprint; info: FileInfo } | undefined> {
+    const hit = await this.lookup(path, size, mtimeMs, frontEnd)
     if (hit) { this.stats.hits++; this.used.add(path) } else this.stats.misses++
     return hit
   }
 
-  private async lookup(path: string, size: number, mtimeMs: number): Promise<{ fp: Fingerprint; info: FileInfo } | undefined> {
+  private async lookup(path: string, size: number, mtimeMs: number, frontEnd: FrontEnd): Promise<{ fp: Fingerprint; info: FileInfo } | undefined> {
     await this.ready()
-    const bytes = await this.request({ op: 'get', key: path }) as Uint8Array | undefined
+    const key = entryKey(path, frontEnd)
+    const bytes = await this.request({ op: 'get', key }) as Uint8Array | undefined
     if (!(bytes instanceof Uint8Array)) return undefined
     const e = decodeEntry(bytes)
-    const fp = e ? decodeFingerprint(e.fingerprint) : 'damaged'
+    const fp = e ? decodeFingerprint(e.fingerprint, frontEnd) : 'damaged'
     if (!e || fp === 'damaged') {
       this.stats.dropped++
-      this.track(this.request({ op: 'remove', keys: [path] }))
+      this.track(this.request({ op: 'remove', keys: [key] }))
       return undefined
     }
-    if (fp === 'stale') return undefined   // another front end's: replaced when the file is read again
+    // Made by another front end (the defaults' key after the defaults changed): replaced when the file is read again.
+    if (fp === 'stale') return undefined
     if (e.size !== size) return undefined
     if (e.mtimeMs !== mtimeMs) {
       if (!this.contentHash || !e.sha256 || (await sha256File(path)) !== e.sha256) return undefined
       e.mtimeMs = mtimeMs
-      this.track(this.request({ op: 'put', key: path, value: encodeEntry(e) }))
+      this.track(this.request({ op: 'put', key, value: encodeEntry(e) }))
     } else if (this.contentHash && e.sha256 === undefined) {
       return undefined
     }
     return { fp, info: e.info }
   }
 
-  /** Stores a file's reading (committed in the background; `save` waits for it). */
+  /** Stores a file's reading under its fingerprint's front end (committed in the background; `save` waits for it). */
   async set(path: string, size: number, mtimeMs: number, fp: Fingerprint, info: FileInfo): Promise<void> {
     const e: Entry = { size, mtimeMs, fingerprint: fingerprintToBytes(fp), info }
     if (this.contentHash) e.sha256 = await sha256File(path)
     this.used.add(path)
     await this.ready()
-    this.track(this.request({ op: 'put', key: path, value: encodeEntry(e) }))
+    this.track(this.request({ op: 'put', key: entryKey(path, fp.frontEnd), value: encodeEntry(e) }))
   }
 
   /**
@@ -147,8 +154,9 @@ export class FingerprintCache {
       for (const dir of prune.within) {
         const base = dir.endsWith(sep) ? dir.slice(0, -1) : dir
         // Keys are ordered by their UTF-8 bytes: those starting with "dir/" lie in ["dir/", "dir0").
+        // Every front end's entry of a file that is gone goes.
         const keys = await this.request({ op: 'keys', start: base + sep, end: base + String.fromCharCode(sep.charCodeAt(0) + 1) }) as string[] | undefined
-        const gone = (keys ?? []).filter((k) => k.startsWith(base + sep) && !this.used.has(k) && !isFile(k))
+        const gone = (keys ?? []).filter((k) => { const p = pathOfKey(k); return p.startsWith(base + sep) && !this.used.has(p) && !isFile(p) })
         if (gone.length > 0) await this.request({ op: 'remove', keys: gone })
       }
     }
@@ -356,6 +364,29 @@ function metaBytes(): Uint8Array {
 
 // ---------------------------------------------------------------- entries
 
+/**
+ * Between a file's path and its front end in the key of an entry made with another front end
+ * than the defaults: never inside a path the walk gives (resolved, so no empty component; on
+ * Windows no '/' at all), so the path is the part before it.
+ */
+const FRONT_END_SEP = '//'
+
+/**
+ * An entry's key: the file's path for the default front end (so the entries of every cache made
+ * before front ends were keyed stay hits), `path//v1:10-237:10x8:0.5:4` for any other (version,
+ * bins, neighbourhood, threshold, fanout).
+ */
+export function entryKey(path: string, fe: FrontEnd): string {
+  if (frontEndMismatch(fe, DEFAULT_FRONT_END, false) === null) return path
+  return `${path}${FRONT_END_SEP}v${fe.version}:${fe.minBin}-${fe.maxBin}:${fe.neighborhoodBins}x${fe.neighborhoodFrames}:${fe.threshold}:${fe.fanout}`
+}
+
+/** The file path of an entry's key. */
+function pathOfKey(key: string): string {
+  const at = key.indexOf(FRONT_END_SEP)
+  return at < 0 ? key : key.slice(0, at)
+}
+
 function encodeEntry(e: Entry): Uint8Array {
   const body = packr.pack(e)
   const out = new Uint8Array(8 + body.length)
@@ -377,11 +408,11 @@ function decodeEntry(bytes: Uint8Array): Entry | null {
   return e
 }
 
-/** A cached fingerprint, 'damaged', or 'stale' when another front end than the scan's made it. */
-function decodeFingerprint(bytes: Uint8Array): Fingerprint | 'damaged' | 'stale' {
+/** A cached fingerprint, 'damaged', or 'stale' when another front end than `frontEnd` made it. */
+function decodeFingerprint(bytes: Uint8Array, frontEnd: FrontEnd): Fingerprint | 'damaged' | 'stale' {
   try {
     const fp = fingerprintFromBytes(bytes)
-    return frontEndMismatch(fp.frontEnd, DEFAULT_FRONT_END, false) === null ? fp : 'stale'
+    return frontEndMismatch(fp.frontEnd, frontEnd, false) === null ? fp : 'stale'
   } catch (error) {
     if (error instanceof PeakmatchError) return 'damaged'
     throw error
