@@ -9,6 +9,7 @@ import { main, type Io } from '../../packages/node/src/cli.js'
 import { progressMode, progressReporter } from '../../packages/node/src/commands/progress.js'
 import { scanSummaryText } from '../../packages/node/src/report.js'
 import type { Progress, ScanFileResult, ScanResult } from '../../packages/node/src/scan.js'
+import { DEFAULT_FRONT_END } from '../../src/index.js'
 import { WORKER_SCRIPT, cli, makeWorld } from './support.js'
 
 const world = makeWorld()
@@ -139,7 +140,7 @@ describe('the summary after Ctrl-C', () => {
       fingerprinted: cache ? 5 : 8, fromCache: cache ? 3 : 0, audioSeconds: 480, elapsedSeconds: 17,
       ...(cache ? { cache: { hits: 3, misses: 5, dropped: 0, reset: false } } : {}),
     },
-    interrupted: true, warnings: [],
+    interrupted: true, warnings: [], frontEnd: DEFAULT_FRONT_END,
   })
 
   it('counts the files done, and mentions the cache that was used', () => {

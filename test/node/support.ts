@@ -2,6 +2,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } fro
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { main, type Io } from '../../packages/node/src/cli.js'
+import { Catalog, DEFAULT_FRONT_END, fingerprint, type FrontEnd } from '../../src/index.js'
 import { synthMusic } from '../support/synth.js'
 import { encodeWav } from '../support/wav.js'
 
@@ -48,3 +49,26 @@ export function makeWorld(): { dir: string; masters: string; library: string; ed
   writeFileSync(join(library, 'cover.jpg'), 'not looked at')
   return { dir, masters, library, editions }
 }
+
+/** Sparser peaks, each indexed with more of its targets (docs/algorithm.md §7's "14 × 11, 3 / 5" row). */
+export const SPARSE_OPTIONS = { neighborhoodBins: 14, neighborhoodFrames: 11, fanout: 5 } as const
+export const SPARSE: FrontEnd = { ...DEFAULT_FRONT_END, ...SPARSE_OPTIONS }
+
+/**
+ * The fixture recordings (seeds 301–303, as makeWorld's masters) fingerprinted by the library with
+ * SPARSE_OPTIONS into a catalog of indexFanout 3, with the track ids `catalog build` gives them.
+ */
+export function sparseCatalog(): Catalog {
+  const catalog = new Catalog({ indexFanout: 3 })
+  catalog.add('a.wav', fingerprint(synthMusic(301, 6), SPARSE_OPTIONS), { title: 'Song A' }, { recordingId: 'rec-a' })
+  catalog.add('b.wav', fingerprint(synthMusic(302, 6), SPARSE_OPTIONS), {}, { recordingId: 'rec-b' })
+  catalog.add('c.wav', fingerprint(synthMusic(303, 6, 11025, 1), SPARSE_OPTIONS))
+  return catalog
+}
+
+/** What each readable file of makeWorld's library is (the default catalog's answers, and the sparse one's). */
+export const EXPECTED: Record<string, string | undefined> = {
+  'song-a.mp3': 'rec-a', 'song-a.m4a': 'rec-a', 'song-b.ogg': 'rec-b', 'song-b-moov-at-end.m4a': 'rec-b', 'song-c.flac': 'c.wav',
+  'unknown.opus': undefined, 'unknown.wav': undefined,
+}
+export const answers = (files: any[]) => Object.fromEntries(files.filter((f) => f.status !== 'unreadable' && f.status !== 'skipped').map((f) => [f.path.split('/').pop(), f.recordingId]))

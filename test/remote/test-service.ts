@@ -33,6 +33,8 @@ export interface TestService {
   gzip: boolean
   /** Awaited before a batch is passed on: the test holds the service's answers back. */
   hold?: () => Promise<void>
+  /** Rewrites the body of the real service's GET /v1/catalog answer (what a service of another peakmatch would say). */
+  catalogAnswer?: (body: any) => any
   close(): Promise<void>
 }
 
@@ -70,6 +72,7 @@ export async function startTestService(catalog: Catalog): Promise<TestService> {
       return
     }
     const answer = await pass(req, body)
+    if (req.method === 'GET' && req.url === '/v1/catalog' && service.catalogAnswer && answer.status === 200) return send(res, 200, service.catalogAnswer(JSON.parse(answer.text)))
     res.writeHead(answer.status, answer.headers)
     res.end(answer.text)
   }

@@ -3,7 +3,7 @@
  * decision (Catalog.identify), a snippet's (Catalog.match) for files much shorter than what they
  * are found in, and the catalog's own tags of the answer.
  */
-import { DECISION_CONFIDENCE, qualityRank, type EditionQuality, type Fingerprint, type Identification, type IdentifyOptions, type Match, type MatchOptions, type TrackInfo } from 'peakmatch'
+import { DECISION_CONFIDENCE, qualityRank, type CatalogSettings, type EditionQuality, type Fingerprint, type Identification, type IdentifyOptions, type Match, type MatchOptions, type TrackInfo } from 'peakmatch'
 import type { FileError, FileErrorReason } from './errors.js'
 import type { FileInfo, Tags } from './read.js'
 import type { AudioFile, SkipReason } from './walk.js'
@@ -109,6 +109,11 @@ export interface DecisionSource {
   match(fp: Fingerprint, options: MatchOptions): Match[] | Promise<Match[]>
   track(trackId: string): TrackInfo | undefined | Promise<TrackInfo | undefined>
   editions(recordingId: string): TrackInfo[] | Promise<TrackInfo[]>
+  /**
+   * The catalog's settings: files are fingerprinted with its front end (scan.ts sourceFrontEnd).
+   * A source without it gets fingerprints of the defaults.
+   */
+  settings?(): CatalogSettings
 }
 
 /**
@@ -125,6 +130,8 @@ export interface FileDecider {
    * service do not pile up in memory.
    */
   admit?(): Promise<void> | undefined
+  /** As DecisionSource.settings: whose front end the files are fingerprinted with. */
+  settings?(): CatalogSettings
 }
 
 export async function decide(catalog: DecisionSource, r: Reading, options: DecideOptions = {}): Promise<ScanFileResult> {

@@ -1,9 +1,10 @@
 import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, statSync } from 'node:fs'
 import { dirname, relative, resolve, sep } from 'node:path'
-import { Catalog, PeakmatchError, checkQuality, type EditionQuality } from 'peakmatch'
+import { Catalog, PeakmatchError, checkQuality, type EditionQuality, type FrontEnd } from 'peakmatch'
 import { writeFileAtomic } from './atomic.js'
 import type { CacheStats, FingerprintCache } from './cache.js'
 import { CliError, FileError, errorMessage, type FileErrorReason } from './errors.js'
+import { catalogFrontEnd, optionsOf } from './front-end.js'
 import { WorkerPool, type PoolLimits } from './pool.js'
 import { readAudioFile, type ReadProgress } from './read.js'
 import { decide, type DecideOptions, type DecisionSource, type FileDecider, type Reading, type ScanFileResult, type ScanStatus } from './decide.js'
@@ -48,6 +49,11 @@ export interface RunOptions<R = unknown> extends PoolLimits {
   signal?: AbortSignal
   /** The worker threads' module (see WorkerPool). @default the built scan-worker.js of this package */
   workerScript?: URL | string
+  /**
+   * The front end to fingerprint with (and to take from the cache). buildCatalog and scanLibrary
+   * default it to their catalog's (front-end.ts catalogFrontEnd); readFiles to the defaults.
+   */
+  frontEnd?: FrontEnd
 }
 
 /**
@@ -58,6 +64,7 @@ export interface RunOptions<R = unknown> extends PoolLimits {
  */
 export async function readFiles(files: readonly AudioFile[], options: RunOptions, cache: FingerprintCache | undefined, use: (r: Reading) => void, admit?: () => Promise<void> | undefined): Promise<{ interrupted: boolean; fingerprinted: number; fromCache: number }> {
   const jobs = options.jobs ?? 2
+  optionsOf(options.frontEnd)   // a front end this peakmatch cannot make throws here, not once per file
   const pool = new WorkerPool(jobs, options.workerScript, options)
   const bytesTotal = files.reduce((s, f) => s + f.size, 0)
   const results: (Reading | undefined)[] = new Array(files.length)
@@ -77,14 +84,14 @@ export async function readFiles(files: readonly AudioFile[], options: RunOptions
     // A cache is only an accelerator: if consulting it fails (the file vanished while
     // --cache-hash hashed it, …) the file is read, and reported if it cannot be.
     let hit: Awaited<ReturnType<FingerprintCache['get']>>
-    try { hit = await store?.get(file.path, file.size, file.mtimeMs) } catch { hit = undefined }
+    try { hit = await store?.get(file.path, file.size, file.mtimeMs, options.frontEnd) } catch { hit = undefined }
     if (hit) { fromCache++; return { file, ...hit, cached: true } }
     try {
       const { fp, info } = await pool.read(file.open, options.onProgress && ((p) => {
         // A file that grew since the walk must not push the bar past its total.
         inFlight.set(i, { bytesRead: Math.min(p.bytesRead, file.size), audioSeconds: p.audioSeconds })
         progress(i, 'reading', p.audioSeconds)
-      }))
+      }), options.frontEnd)
       fingerprinted++
       try { await store?.set(file.path, file.size, file.mtimeMs, fp, info) } catch { /* read fine, just not cached */ }
       return { file, fp, info, cached: false }
@@ -170,20 +177,24 @@ export interface BuildResult {
   /** `unreadable`: files that failed to read; `skipped`: other paths not read (see SkipReason), listed in `files` too. */
   summary: { files: number; added: number; unreadable: number; skipped: number; ignored: number; audioSeconds: number; elapsedSeconds: number; unusedEditions: string[] }
   interrupted: boolean
+  /** What the files were fingerprinted with: the catalog's front end (RunOptions.frontEnd). */
+  frontEnd: FrontEnd
 }
 
 /**
  * Fingerprints the audio under `paths` into a new catalog, or into `options.catalog` (catalog add);
- * nothing is written (see saveCatalog).
+ * nothing is written (see saveCatalog). Files are fingerprinted with the catalog's front end
+ * (`options.frontEnd`, else the one its tracks are stamped with, else the defaults).
  */
 export async function buildCatalog(paths: readonly string[], options: RunOptions<BuildFileResult> & { editions?: Map<string, EditionEntry>; cache?: FingerprintCache; catalog?: Catalog; tripletIndex?: boolean } = {}): Promise<BuildResult> {
   const t0 = performance.now()
   const { files, skipped, ignored } = walkAudio(paths)
   const catalog = options.catalog ?? new Catalog({ tripletIndex: options.tripletIndex ?? false })
+  const frontEnd = options.frontEnd ?? catalogFrontEnd(catalog.settings())
   const out: BuildFileResult[] = []
   const unused = new Set(options.editions?.keys() ?? [])
   let audioSeconds = 0
-  const { interrupted } = await readFiles(files, options, options.cache, (r) => {
+  const { interrupted } = await readFiles(files, { ...options, frontEnd }, options.cache, (r) => {
     addReading(r)
     options.onFile?.(out[out.length - 1]!, out.length, files.length)
   })
@@ -213,7 +224,7 @@ export async function buildCatalog(paths: readonly string[], options: RunOptions
   const unreadable = out.length - added
   for (const k of skipped) out.push({ path: k.path, cached: false, error: { reason: k.reason, message: k.message } })
   return {
-    catalog, files: out, interrupted,
+    catalog, files: out, interrupted, frontEnd,
     summary: { files: files.length, added, unreadable, skipped: skipped.length, ignored, audioSeconds, elapsedSeconds: (performance.now() - t0) / 1000, unusedEditions: [...unused] },
   }
 }
@@ -305,6 +316,8 @@ export interface ScanResult {
   interrupted: boolean
   /** Problems that did not stop the scan nor change its results (the cache could not be saved). */
   warnings: string[]
+  /** What the files were fingerprinted with: the catalog's front end (RunOptions.frontEnd). */
+  frontEnd: FrontEnd
 }
 
 /**
@@ -324,7 +337,8 @@ export async function scanLibrary(paths: readonly string[], catalog: DecisionSou
   let reportFailure: { e: unknown } | undefined
   const decideOptions: DecideOptions = { ...(options.minConfidence !== undefined ? { minConfidence: options.minConfidence } : {}), ...(options.top !== undefined ? { top: options.top } : {}) }
   const decider = 'decideFile' in catalog ? catalog : undefined
-  const run = await readFiles(files, options, options.cache, (r) => {
+  const frontEnd = options.frontEnd ?? sourceFrontEnd(catalog)
+  const run = await readFiles(files, { ...options, frontEnd }, options.cache, (r) => {
     const result = decider ? decider.decideFile(r, decideOptions) : decide(catalog as DecisionSource, r, options)
     result.catch(() => {})   // handled below, in order; not an unhandled rejection meanwhile
     pending.push(result)
@@ -349,22 +363,31 @@ export async function scanLibrary(paths: readonly string[], catalog: DecisionSou
     fingerprinted: run.fingerprinted, fromCache: run.fromCache, audioSeconds, elapsedSeconds: (performance.now() - t0) / 1000,
     ...(options.cache ? { cache: { ...options.cache.stats } } : {}),
   }
-  return { files: out, summary, interrupted: run.interrupted, warnings }
+  return { files: out, summary, interrupted: run.interrupted, warnings, frontEnd }
 }
 
 function skippedResult(k: SkippedPath): ScanFileResult {
   return { path: k.path, sizeBytes: 0, status: 'skipped', cached: false, reason: k.reason, error: k.message }
 }
 
-/** Identifies one file (no cache, no workers). */
+/**
+ * The front end to fingerprint with for a source: its catalog's (settings(), which a Catalog and a
+ * RemoteCatalog have), or the defaults for a source that does not say.
+ */
+export function sourceFrontEnd(source: DecisionSource | FileDecider): FrontEnd {
+  return catalogFrontEnd(typeof source.settings === 'function' ? source.settings() : null)
+}
+
+/** Identifies one file (no cache, no workers), fingerprinted with the catalog's front end (sourceFrontEnd). */
 export async function identifyFile(path: string, catalog: DecisionSource, options: DecideOptions = {}): Promise<ScanFileResult> {
   if (!existsSync(path)) throw new CliError(2, `no such file: ${path}`)
   const st = statSync(path)
   if (!st.isFile()) throw new CliError(2, `not a file: ${path}`)
   const file: AudioFile = { path: resolve(path), open: resolve(path), root: dirname(resolve(path)), size: st.size, mtimeMs: st.mtimeMs }
+  const frontEnd = sourceFrontEnd(catalog)
   let read: Reading
   try {
-    read = { file, ...(await readAudioFile(file.open)), cached: false }
+    read = { file, ...(await readAudioFile(file.open, { frontEnd })), cached: false }
   } catch (e) {
     read = { file, cached: false, error: e instanceof FileError ? e : new FileError('corrupt', errorMessage(e)) }
   }

@@ -66,7 +66,7 @@ export async function cmdBuild(args: string[], io: Io, mode: 'build' | 'add' = '
     try { await cache?.save() } catch (e) { io.err(`warning: the cache was not saved: ${errorMessage(e)}\n`) }
   }
   if (cache?.problem) io.err(`note: cache ${cache.path}: ${cache.problem}\n`)
-  if (values.json) io.out(JSON.stringify({ schemaVersion: REPORT_SCHEMA_VERSION, catalog: resolve(output), bytes, tracksBefore: before, summary: result.summary, files: result.files }, null, 2) + '\n')
+  if (values.json) io.out(JSON.stringify({ schemaVersion: REPORT_SCHEMA_VERSION, catalog: resolve(output), bytes, tracksBefore: before, frontEnd: result.frontEnd, summary: result.summary, files: result.files }, null, 2) + '\n')
   else io.out(buildSummaryText(result, output, bytes, mode === 'add' ? before : undefined) + '\n')
   return result.summary.unreadable + result.summary.skipped > 0 ? EXIT.UNREADABLE_FILES : EXIT.OK
 }

@@ -8,6 +8,7 @@ import { FORMAT_VERSION, type Catalog, type TrackInfo } from 'peakmatch'
 import { catalogTags } from '../decide.js'
 import { lockCatalog, requireCatalog, type CatalogLock } from '../catalog-lock.js'
 import { CliError, errorMessage } from '../errors.js'
+import { frontEndText, isDefaultFrontEnd } from '../front-end.js'
 import { formatBytes, formatDuration, qualityText } from '../report.js'
 import { loadCatalog, saveCatalog } from '../scan.js'
 import { EXIT, REPORT_SCHEMA_VERSION, nearest, parse, type Io } from './common.js'
@@ -100,7 +101,7 @@ export async function cmdInfo(args: string[], io: Io): Promise<number> {
     `  file            ${formatBytes(info.fileBytes)}, format version ${info.formatVersion}${info.formatVersion < FORMAT_VERSION ? ` (this peakmatch writes version ${FORMAT_VERSION}: any change rewrites it so)` : ''}`,
     `  index           ${formatBytes(info.indexBytes)} in memory, ${info.postings} postings (${info.postings ? (info.indexBytes / info.postings).toFixed(2) : '–'} B each), ${info.audioSeconds ? (info.indexBytes / 1e6 / (info.audioSeconds / 3600)).toFixed(2) : '–'} MB per audio hour`,
     `  indexing        ${info.indexFanout} pairs per anchor peak${info.tripletIndex ? ', and a triplet per anchor (large-catalog queries)' : ''}`,
-    fe ? `  fingerprints    front end v${fe.version}: bins ${fe.minBin}–${fe.maxBin}, peak neighbourhood ${fe.neighborhoodBins} bins × ${fe.neighborhoodFrames} frames, threshold ${fe.threshold}, fanout ${fe.fanout}` : '  fingerprints    none yet (an empty catalog takes the parameters of its first track)',
+    fe ? `  fingerprints    ${frontEndText(fe)}${info.defaultFrontEnd ? ' (the defaults)' : ' (not this peakmatch\'s defaults: identify, scan and add fingerprint with these)'}` : '  fingerprints    none yet (an empty catalog takes the parameters of its first track)',
   ].join('\n') + '\n')
   return EXIT.OK
 }
@@ -116,7 +117,10 @@ export interface CatalogInfo {
   indexBytes: number
   indexFanout: number
   tripletIndex: boolean
+  /** The front end of its tracks (null: empty), which identify, scan and add fingerprint with. */
   fingerprint: ReturnType<Catalog['settings']>['frontEnd']
+  /** Whether that is this peakmatch's default front end (null: empty). */
+  defaultFrontEnd: boolean | null
 }
 
 function catalogInfo(catalog: Catalog, path: string): CatalogInfo {
@@ -127,6 +131,7 @@ function catalogInfo(catalog: Catalog, path: string): CatalogInfo {
     tracks: stats.tracks, recordings: new Set(catalog.ids().map((id) => catalog.track(id)!.recordingId)).size,
     audioSeconds: Math.round(stats.seconds * 1000) / 1000, postings: stats.hashes, indexBytes: stats.bytes,
     indexFanout: settings.indexFanout, tripletIndex: settings.tripletIndex, fingerprint: settings.frontEnd,
+    defaultFrontEnd: settings.frontEnd === null ? null : isDefaultFrontEnd(settings.frontEnd),
   }
 }
 

@@ -65,7 +65,8 @@ Example:
 `,
   add: `peakmatch catalog add <catalog.pmx> <file or dir...> [options]
 
-Fingerprints the files (and the audio files under the directories) and adds them to the
+Fingerprints the files (and the audio files under the directories) with the catalog's front
+end (its tracks' peak parameters, whatever this peakmatch's defaults) and adds them to the
 catalog, which is rewritten atomically once all are read. Track ids are paths relative to
 the directory given (a file given by itself: its name). An id the catalog already holds is
 reported and not added (remove it first to replace it). Nothing added: exit 2, the catalog
@@ -108,7 +109,8 @@ Example:
 
 The catalog's tracks, recordings and hours of audio; its file size and format version; its
 index size in memory (bytes per posting, MB per audio hour); and the fingerprint parameters
-its tracks were made with (queries must be made with the same).
+its tracks were made with (its front end), and whether they are this peakmatch's defaults:
+identify, scan and catalog add fingerprint files with the catalog's own, whatever the defaults.
 
 Example:
   peakmatch catalog info catalog.pmx
@@ -143,8 +145,9 @@ Example:
 
 Identifies every audio file under the directories against the catalog and prints a summary:
 matched (of which upgradable to a better edition), snippets (excerpts of catalog recordings),
-unmatched (to upload, with their size), ambiguous, unreadable. Fingerprints are cached: a
-re-run only decodes new or changed files. Progress: on a terminal, a bar on stderr (audio
+unmatched (to upload, with their size), ambiguous, unreadable. Files are fingerprinted with
+the catalog's front end (its tracks' peak parameters; -v says so when they are not the
+defaults). Fingerprints are cached, per front end: a re-run only decodes new or changed files. Progress: on a terminal, a bar on stderr (audio
 decoded, ETA); otherwise (a pipe, a log, CI) one line per file as it finishes, and a line
 every 10 s while a long file is read (on stderr with --json). After Ctrl-C the summary
 counts the files done.
@@ -152,7 +155,8 @@ counts the files done.
 With --server, the catalog stays on the match service (\`peakmatch serve\`): each file is
 decoded here and only its fingerprint is sent (about 1.2 % of a 128 kbit/s mp3), in batches;
 the service's decision is the file's. The service is checked before anything is decoded
-(exit 6 when it cannot be reached). A file the service refuses or cannot decide (a shard of
+(exit 6 when it cannot be reached; exit 3 when its catalog's front end is one this peakmatch
+cannot make, e.g. another front-end version). A file the service refuses or cannot decide (a shard of
 its catalog missing) is "failed" with the reason, never "unmatched" (exit 1); a service that
 stops answering stops the scan (exit 6, the report holds what was decided).
 

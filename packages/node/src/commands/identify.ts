@@ -4,9 +4,10 @@ import { join, resolve } from 'node:path'
 import { Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { glob, isDynamicPattern } from 'tinyglobby'
-import type { Catalog } from 'peakmatch'
+import type { Catalog, FrontEnd } from 'peakmatch'
 import { decide, type ScanFileResult } from '../decide.js'
 import { CliError, errorMessage } from '../errors.js'
+import { catalogFrontEnd } from '../front-end.js'
 import { fileLine, formatOffset, qualityText, trackName } from '../report.js'
 import { loadCatalog, readFiles } from '../scan.js'
 import { walkAudio, type AudioFile } from '../walk.js'
@@ -29,25 +30,27 @@ export async function cmdIdentify(args: string[], io: Io): Promise<number> {
   if (positionals.filter((p) => p === '-').length > 1) throw new CliError(EXIT.USAGE, 'identify: stdin (-) can be given once')
   const paths = await expand(positionals.filter((p) => p !== '-'))
   const catalog = loadCatalog(values.catalog)
+  // Files are fingerprinted as the catalog's tracks were (its stamped front end), whatever the defaults.
+  const frontEnd = catalogFrontEnd(catalog.settings())
 
   const results: ScanFileResult[] = []
   let interrupted = false
   const options = { minConfidence, top }
   if (positionals.includes('-')) {
-    const r = await identifyStdin(catalog, io, options)
+    const r = await identifyStdin(catalog, frontEnd, io, options)
     if (r) results.push(r)
     else interrupted = true
   }
   if (!interrupted && paths.length > 0) {
     const walk = walkAudio(paths)
     const decided: Promise<ScanFileResult>[] = []
-    const run = await readFiles(walk.files, { jobs: Math.min(jobs, walk.files.length), signal: io.signal, workerScript: io.workerScript }, undefined, (r) => { decided.push(decide(catalog, r, options)) })
+    const run = await readFiles(walk.files, { jobs: Math.min(jobs, walk.files.length), signal: io.signal, workerScript: io.workerScript, frontEnd }, undefined, (r) => { decided.push(decide(catalog, r, options)) })
     results.push(...await Promise.all(decided))
     interrupted = run.interrupted
     for (const k of walk.skipped) results.push({ path: k.path, sizeBytes: 0, status: 'skipped', cached: false, reason: k.reason, error: k.message })
   }
 
-  if (values.json) io.out(JSON.stringify({ schemaVersion: REPORT_SCHEMA_VERSION, catalog: resolve(values.catalog), interrupted, files: results }, null, 2) + '\n')
+  if (values.json) io.out(JSON.stringify({ schemaVersion: REPORT_SCHEMA_VERSION, catalog: resolve(values.catalog), frontEnd, interrupted, files: results }, null, 2) + '\n')
   else for (const r of results) io.out(identifyText(r))
   if (interrupted) return EXIT.INTERRUPTED
   return results.some((r) => r.status === 'unreadable' || r.status === 'skipped') ? EXIT.UNREADABLE_FILES : EXIT.OK
@@ -73,7 +76,7 @@ async function expand(given: string[]): Promise<string[]> {
  * index may sit at its end), then read like any file and removed. Reported as path "-".
  * undefined when interrupted before stdin ended.
  */
-async function identifyStdin(catalog: Catalog, io: Io, options: { minConfidence?: number; top: number }): Promise<ScanFileResult | undefined> {
+async function identifyStdin(catalog: Catalog, frontEnd: FrontEnd, io: Io, options: { minConfidence?: number; top: number }): Promise<ScanFileResult | undefined> {
   const stdin = io.stdin
   if (!stdin) throw new CliError(EXIT.USAGE, 'identify: no stdin to read from')
   // A terminal would wait for audio typed on the keyboard: say what - is for instead.
@@ -98,7 +101,7 @@ async function identifyStdin(catalog: Catalog, io: Io, options: { minConfidence?
     const file: AudioFile = { path: '-', open: spool, root: dir, size: statSync(spool).size, mtimeMs: 0 }
     let result: ScanFileResult | undefined
     let decided: Promise<ScanFileResult> | undefined
-    await readFiles([file], { jobs: 0 }, undefined, (r) => { decided = decide(catalog, r, options) })
+    await readFiles([file], { jobs: 0, frontEnd }, undefined, (r) => { decided = decide(catalog, r, options) })
     result = await decided
     // The spool's name is ours, not the user's: keep it out of messages.
     if (result?.error) result.error = result.error.split(spool).join('stdin')

@@ -2,10 +2,11 @@ import { rmSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { writeFileAtomic } from '../atomic.js'
 import { CliError, errorMessage } from '../errors.js'
+import { frontEndText, isDefaultFrontEnd } from '../front-end.js'
 import { fileLine, scanCsv, scanSummaryText } from '../report.js'
 import { ServiceError } from '../remote/errors.js'
 import { RemoteCatalog, serviceBase } from '../remote/remote-catalog.js'
-import { loadCatalog, scanLibrary, type ScanFileResult } from '../scan.js'
+import { loadCatalog, scanLibrary, sourceFrontEnd, type ScanFileResult } from '../scan.js'
 import { EXIT, REPORT_SCHEMA_VERSION, confidenceOf, jobsOf, openLibraryCache, parse, positiveIntOf, type Io } from './common.js'
 import { HELP } from './help.js'
 import { progressReporter, shortName } from './progress.js'
@@ -36,18 +37,21 @@ export async function cmdScan(args: string[], io: Io): Promise<number> {
   const cache = await openLibraryCache(values, io, 'scanning')
   // One directory: paths are shown relative to it, as in the report's listing.
   const root = positionals.length === 1 ? resolve(positionals[0]!) : undefined
+  // Files are fingerprinted as the catalog's tracks were; said with -v when that is not the defaults.
+  const frontEnd = sourceFrontEnd(catalog)
+  if (values.verbose && !values.json && !isDefaultFrontEnd(frontEnd)) io.err(`fingerprinting with the catalog's ${frontEndText(frontEnd)} (not this peakmatch's defaults)\n`)
   const progress = progressReporter<ScanFileResult>(io, { label: 'scanning', json: Boolean(values.json), line: (f) => fileLine(f, root), name: (p) => shortName(p, root) })
   let result
   try {
     const signal = remote ? eitherSignal(io.signal, stop.signal) : io.signal
-    result = await scanLibrary(positionals, catalog, { jobs, cache, minConfidence, onProgress: progress.progress, onFile: progress.file, signal, workerScript: io.workerScript })
+    result = await scanLibrary(positionals, catalog, { jobs, cache, minConfidence, frontEnd, onProgress: progress.progress, onFile: progress.file, signal, workerScript: io.workerScript })
   } finally {
     progress.stop()
   }
   for (const w of result.warnings) io.err(`warning: ${w}\n`)
   if (cache?.problem) io.err(`note: cache ${cache.path}: ${cache.problem}\n`)
   // With --server, `catalog` is the service's URL (and `server` says it is one).
-  const report = { schemaVersion: REPORT_SCHEMA_VERSION, catalog: remote ? remote.info.url : resolve(values.catalog!), ...(remote ? { server: remote.info.url } : {}), summary: result.summary, interrupted: result.interrupted, files: result.files }
+  const report = { schemaVersion: REPORT_SCHEMA_VERSION, catalog: remote ? remote.info.url : resolve(values.catalog!), ...(remote ? { server: remote.info.url } : {}), frontEnd: result.frontEnd, summary: result.summary, interrupted: result.interrupted, files: result.files }
   let written: string | undefined
   if (values.report) {
     // A partial report never replaces a complete one: it goes beside it, named .partial.

@@ -9,7 +9,8 @@
  * catalog swapped between two of them would mix catalogs in one decision. The service runs the
  * whole decision in one item instead, and the local path keeps calling the Catalog directly.
  */
-import { DEFAULT_FRONT_END, fingerprintToBytes, frontEndMismatch, type CatalogSettings, type CatalogStats, type FrontEnd } from 'peakmatch'
+import { PeakmatchError, fingerprintToBytes, type CatalogSettings, type CatalogStats, type FrontEnd } from 'peakmatch'
+import { catalogFrontEnd } from '../front-end.js'
 import { decide, type DecideOptions, type DecisionSource, type FileDecider, type Reading, type ScanFileResult, type ScanStatus } from '../decide.js'
 import { DecideBatcher, type BatcherStats, type DecideItemOptions, type LostService } from './batcher.js'
 import { ServiceError } from './errors.js'
@@ -61,17 +62,28 @@ const NOTHING_ASKED: DecisionSource = {
 
 export class RemoteCatalog implements FileDecider {
   readonly info: RemoteCatalogInfo
+  /**
+   * What files are fingerprinted with for this service: its catalog's stamped front end (the
+   * defaults while its catalog is empty), which this peakmatch has been checked to be able to make.
+   */
+  readonly frontEnd: FrontEnd
   readonly #batcher: DecideBatcher
 
-  private constructor(info: RemoteCatalogInfo, batcher: DecideBatcher) {
+  private constructor(info: RemoteCatalogInfo, frontEnd: FrontEnd, batcher: DecideBatcher) {
     this.info = info
+    this.frontEnd = frontEnd
     this.#batcher = batcher
   }
+
+  /** The service's catalog settings as GET /v1/catalog gave them (scanLibrary fingerprints with their front end). */
+  settings(): CatalogSettings { return this.info.settings }
 
   /**
    * Checks the service before anything is decoded — GET /readyz (retried while it answers 503:
    * a catalog still loading), then GET /v1/catalog for its front end — so a wrong URL or a
-   * service down fails at once (ServiceError), not after a library's worth of decoding.
+   * service down fails at once (ServiceError), not after a library's worth of decoding. Files are
+   * then fingerprinted with that front end (`frontEnd`); ServiceError 'incompatible' when it is
+   * one this peakmatch cannot make (another front-end version: a newer or older peakmatch).
    */
   static async connect(server: string | URL, options: RemoteOptions = {}): Promise<RemoteCatalog> {
     const base = serviceBase(server)
@@ -82,11 +94,13 @@ export class RemoteCatalog implements FileDecider {
     const catalog = await request(new URL('v1/catalog', base), { method: 'GET', timeoutMs })
     const body = answerOf(catalog, where, 'GET /v1/catalog')
     const info = catalogInfo(body, where)
-    const fe = info.settings.frontEnd
     // A catalog with tracks refuses a fingerprint of other peak options (INCOMPATIBLE_FINGERPRINT):
-    // said once, here, instead of once per file.
-    const why = fe === null ? null : frontEndMismatch(fe, DEFAULT_FRONT_END, true)
-    if (why !== null) throw new ServiceError('incompatible', `the catalog at ${where} was fingerprinted with other options than this peakmatch makes (${why}): its fingerprints and this scan's could not be compared`)
+    // files are fingerprinted with its own, and one this peakmatch cannot make is said once, here.
+    let frontEnd: FrontEnd
+    try { frontEnd = catalogFrontEnd(info.settings) } catch (e) {
+      if (!(e instanceof PeakmatchError)) throw e
+      throw new ServiceError('incompatible', `the catalog at ${where} was fingerprinted with a front end this peakmatch cannot make (${e.message}): use the peakmatch that built it`, { cause: e })
+    }
     const limits = (body as { limits?: Record<string, unknown> }).limits
     const maxItems = typeof limits?.maxItems === 'number' && limits.maxItems >= 1 ? limits.maxItems : Infinity
     // The service's body limit holds after gzip is undone; a tenth is left for msgpack's framing.
@@ -102,7 +116,7 @@ export class RemoteCatalog implements FileDecider {
       gzip: options.gzip ?? true,
       ...(options.onLost ? { onLost: options.onLost } : {}),
     })
-    return new RemoteCatalog(info, batcher)
+    return new RemoteCatalog(info, frontEnd, batcher)
   }
 
   /** Requests and bytes sent so far. */
