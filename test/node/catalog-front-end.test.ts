@@ -4,7 +4,7 @@
  * this thread and on worker threads) and catalog add fingerprint with the catalog's stamped front
  * end, and the fingerprint cache keeps one entry per front end, never serving one for another.
  */
-import { readFileSync, statSync, writeFileSync } from 'node:fs'
+import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { beforeAll, describe, expect, it } from 'vitest'
@@ -146,6 +146,18 @@ describe('the fingerprint cache under two front ends', () => {
       expect(await kept.get(song, size, mtimeMs, SPARSE)).toBeDefined()
     } finally {
       await kept.close()
+    }
+    // …and drops every front end's entry of a file that is gone.
+    const gone = join(world.library, 'unknown.wav')
+    const { size, mtimeMs } = statSync(gone)
+    rmSync(gone)
+    expect((await scan(sparse)).summary).toMatchObject({ fingerprinted: 0, fromCache: 6 })
+    const pruned = await FingerprintCache.open(cache)
+    try {
+      expect(await pruned.get(gone, size, mtimeMs)).toBeUndefined()
+      expect(await pruned.get(gone, size, mtimeMs, SPARSE)).toBeUndefined()
+    } finally {
+      await pruned.close()
     }
   })
 })
