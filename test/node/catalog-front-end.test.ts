@@ -4,7 +4,7 @@
  * this thread and on worker threads) and catalog add fingerprint with the catalog's stamped front
  * end, and the fingerprint cache keeps one entry per front end, never serving one for another.
  */
-import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { copyFileSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { beforeAll, describe, expect, it } from 'vitest'
@@ -174,6 +174,35 @@ describe('the worker pool', () => {
       expect((await pool.read(path)).fp.frontEnd).toEqual(DEFAULT_FRONT_END)
     } finally {
       await pool.close()
+    }
+  })
+})
+
+describe('a path too long for a cache key', () => {
+  it('is not cached, and does not cost the cache its other entries', async () => {
+    // LMDB's keys are at most 1978 bytes: a deeper path (plus a front end's suffix) cannot be one.
+    let deep = join(world.dir, 'deep')
+    while (Buffer.byteLength(deep) < 1990) deep = join(deep, 'd'.repeat(200))
+    mkdirSync(deep, { recursive: true })
+    const long = join(deep, 'song-c.flac')
+    copyFileSync(join(FIXTURES, 'song-c.flac'), long)
+    const short = join(FIXTURES, 'song-c.flac')
+    const reading = await readAudioFile(short, { frontEnd: SPARSE })
+    const path = join(world.dir, 'deep.cache')
+    const cache = await FingerprintCache.open(path)
+    try {
+      await cache.set(short, 1, 1, reading.fp, reading.info)
+      await cache.set(long, 1, 1, reading.fp, reading.info)
+      expect(await cache.get(long, 1, 1, SPARSE)).toBeUndefined()
+    } finally {
+      await cache.close()
+    }
+    const again = await FingerprintCache.open(path)
+    try {
+      expect((await again.get(short, 1, 1, SPARSE))?.fp.hashes).toEqual(reading.fp.hashes)
+      expect(again.stats).toMatchObject({ reset: false, dropped: 0 })
+    } finally {
+      await again.close()
     }
   })
 })

@@ -110,6 +110,7 @@ export class FingerprintCache {
   private async lookup(path: string, size: number, mtimeMs: number, frontEnd: FrontEnd): Promise<{ fp: Fingerprint; info: FileInfo } | undefined> {
     await this.ready()
     const key = entryKey(path, frontEnd)
+    if (!storable(key)) return undefined
     const bytes = await this.request({ op: 'get', key }) as Uint8Array | undefined
     if (!(bytes instanceof Uint8Array)) return undefined
     const e = decodeEntry(bytes)
@@ -134,11 +135,13 @@ export class FingerprintCache {
 
   /** Stores a file's reading under its fingerprint's front end (committed in the background; `save` waits for it). */
   async set(path: string, size: number, mtimeMs: number, fp: Fingerprint, info: FileInfo): Promise<void> {
+    this.used.add(path)
+    const key = entryKey(path, fp.frontEnd)
+    if (!storable(key)) return
     const e: Entry = { size, mtimeMs, fingerprint: fingerprintToBytes(fp), info }
     if (this.contentHash) e.sha256 = await sha256File(path)
-    this.used.add(path)
     await this.ready()
-    this.track(this.request({ op: 'put', key: entryKey(path, fp.frontEnd), value: encodeEntry(e) }))
+    this.track(this.request({ op: 'put', key, value: encodeEntry(e) }))
   }
 
   /**
@@ -379,6 +382,16 @@ const FRONT_END_SEP = '//'
 export function entryKey(path: string, fe: FrontEnd): string {
   if (frontEndMismatch(fe, DEFAULT_FRONT_END, false) === null) return path
   return `${path}${FRONT_END_SEP}v${fe.version}:${fe.minBin}-${fe.maxBin}:${fe.neighborhoodBins}x${fe.neighborhoodFrames}:${fe.threshold}:${fe.fanout}`
+}
+
+/**
+ * LMDB's longest key (lmdb-js: 1978 bytes). A file whose key is longer (a path of some 2 000
+ * bytes) is not cached: its put would fail, and the store be taken for damaged and replaced.
+ */
+const MAX_KEY_BYTES = 1978
+
+function storable(key: string): boolean {
+  return Buffer.byteLength(key) <= MAX_KEY_BYTES
 }
 
 /** The file path of an entry's key. */
