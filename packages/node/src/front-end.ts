@@ -34,11 +34,6 @@ export function isDefaultFrontEnd(frontEnd: FrontEnd): boolean {
   return frontEndMismatch(frontEnd, DEFAULT_FRONT_END, false) === null
 }
 
-/** Whether two front ends make the same fingerprints (fanout included). */
-export function sameFrontEnd(a: FrontEnd, b: FrontEnd): boolean {
-  return frontEndMismatch(a, b, false) === null
-}
-
 /** A front end in words, for `catalog info` and verbose output. */
 export function frontEndText(fe: FrontEnd): string {
   return `front end v${fe.version}: bins ${fe.minBin}–${fe.maxBin}, peak neighbourhood ${fe.neighborhoodBins} bins × ${fe.neighborhoodFrames} frames, threshold ${fe.threshold}, fanout ${fe.fanout}`

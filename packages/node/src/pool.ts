@@ -121,9 +121,9 @@ export class WorkerPool {
    * `frontEnd`: what to fingerprint with (ReadOptions.frontEnd; default: the defaults).
    */
   read(path: string, onProgress?: (p: ReadProgress) => void, frontEnd?: FrontEnd): Promise<FileReading> {
-    if (!this.pool) return readAudioFile(path, { onProgress, ...(frontEnd ? { frontEnd } : {}) })
+    if (!this.pool) return readAudioFile(path, { onProgress, frontEnd })
     return new Promise((resolve, reject) => {
-      this.queue.push({ path, onProgress, ...(frontEnd ? { frontEnd } : {}), resolve, reject })
+      this.queue.push({ path, onProgress, frontEnd, resolve, reject })
       this.pump()
     })
   }
@@ -163,7 +163,7 @@ export class WorkerPool {
     port1.on('message', heard)
     port1.unref()
     try {
-      const reply = await pool.run({ path: job.path, port: port2, ...(job.frontEnd ? { frontEnd: job.frontEnd } : {}) }, { transferList: [port2], signal: abort.signal })
+      const reply = await pool.run({ path: job.path, port: port2, frontEnd: job.frontEnd }, { transferList: [port2], signal: abort.signal })
       // The reply comes on piscina's own channel and may overtake the last progress messages, which
       // the worker posted before it: take them now, so the file's progress ends at its full size.
       for (let m = receiveMessageOnPort(port1); m; m = receiveMessageOnPort(port1)) heard(m.message as WorkerProgress)

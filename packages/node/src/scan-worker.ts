@@ -40,7 +40,7 @@ export default async function readTask({ path, port, frontEnd }: WorkerTask): Pr
     say({ started: true })
     const durationSeconds = await announcedSeconds(path)
     if (durationSeconds !== undefined) say({ durationSeconds })
-    const { fp, info } = await readAudioFile(path, { ...(frontEnd ? { frontEnd } : {}), onProgress: (p) => say({ bytesRead: p.bytesRead, audioSeconds: p.audioSeconds }) })
+    const { fp, info } = await readAudioFile(path, { frontEnd, onProgress: (p) => say({ bytesRead: p.bytesRead, audioSeconds: p.audioSeconds }) })
     const reply: WorkerReply = { ok: true, fp, info }
     const buffers = [fp.hashes.buffer, fp.times.buffer, ...(fp.ranks ? [fp.ranks.buffer] : [])] as ArrayBuffer[]
     // piscina transfers (does not copy) what a movable result lists under transferableSymbol.
