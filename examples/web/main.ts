@@ -4,7 +4,7 @@
  * (peakmatch/worker); matching runs here, on the main thread, against the loaded Catalog.
  * In an app the imports are 'peakmatch' and 'peakmatch/worker'.
  */
-import { Catalog, DECISION_CONFIDENCE, PeakmatchError, fingerprint, type Fingerprint, type Match } from '../../src/index.js'
+import { Catalog, DECISION_CONFIDENCE, PeakmatchError, fingerprint, fingerprinterOptions, type Fingerprint, type Match } from '../../src/index.js'
 import { FingerprintWorker, type FingerprintStream } from '../../src/worker/index.js'
 import { decodePrints, type TrackPrint } from './prints.js'
 
@@ -129,7 +129,9 @@ async function identifyFile(file: File): Promise<void> {
   }
   try {
     const t0 = performance.now()
-    const fp = await worker.fingerprint(audio)
+    // With the loaded catalog's front end (fingerprinterOptions), so a catalog made with other peak options answers too.
+    const frontEnd = catalog.settings().frontEnd
+    const fp = await worker.fingerprint(audio, frontEnd ? fingerprinterOptions(frontEnd) : {})
     const fpMs = performance.now() - t0
     const [best] = catalog.match(fp)
     card.show(best, fp, `${audio.duration.toFixed(1)} s at ${audio.sampleRate} Hz, ${fp.hashes.length} hashes, fingerprinted in ${fpMs.toFixed(0)} ms`)

@@ -74,14 +74,15 @@ export interface MatchOptions {
 export interface CatalogOptions {
   /**
    * Targets per anchor peak that are indexed (hashes of rank < indexFanout). Queries use all
-   * their hashes. 2 keeps the index under 1 MB per hour; 3 adds half again for a little
-   * more robustness at 0 dB SNR. Must be ≤ the fanout the fingerprints were made with.
-   * @default 2
+   * their hashes. 3 takes 1.4 MB per audio hour and finds short noisy snippets far more often
+   * than 2 (0.92 MB per hour; docs/algorithm.md §4, §7). Must be ≤ the fanout the fingerprints
+   * were made with.
+   * @default 3
    */
   indexFanout?: number
   /**
-   * Also index one triplet per anchor peak (an anchor and its two nearest targets: about half as
-   * many postings again) so that queries stay fast in a large catalog: past some ten thousand
+   * Also index one triplet per anchor peak (an anchor and its two nearest targets: a third as
+   * many postings again at indexFanout 3) so that queries stay fast in a large catalog: past some ten thousand
    * tracks a query finds its candidates by triplets and checks them with the landmark pairs,
    * instead of walking every posting of its pair keys (docs/algorithm.md §9). A smaller catalog
    * answers exactly as without.

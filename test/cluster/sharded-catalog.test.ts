@@ -73,11 +73,17 @@ describe.skipIf(!HAVE_NATS)('a catalog in shards on NATS', () => {
       expect(m.value, q.name).toEqual(world.catalog.match(q.fp, {}))
       // Down to chance candidates: the same scores and confidences; candidates tied on score may
       // come in another order when they sit in different shards (ShardedCatalog breaks ties by
-      // shard, then slot), so only the first is compared whole.
+      // shard, then slot), so each run of tied candidates is compared as a set (a chance
+      // candidate of an out-of-catalog query can tie with the first, too).
       const all = (await backend.match(q.fp, { limit: 5, minConfidence: 0 })).value
       const local = world.catalog.match(q.fp, { limit: 5, minConfidence: 0 })
       expect(all.map((x) => [x.score, x.confidence]), q.name).toEqual(local.map((x) => [x.score, x.confidence]))
-      expect(all[0], q.name).toEqual(local[0])
+      const tiedWithFirst = (list: typeof local) => list.filter((x) => x.score === list[0]!.score && x.confidence === list[0]!.confidence)
+      // (Only when the run ends inside the 5: past it, the two may cut a longer run elsewhere.)
+      if (local.length > 0 && (local.length < 5 || tiedWithFirst(local).length < local.length)) {
+        const byTrack = (a: { trackId: string }, b: { trackId: string }) => a.trackId.localeCompare(b.trackId)
+        expect(tiedWithFirst(all).sort(byTrack), q.name).toEqual(tiedWithFirst(local).sort(byTrack))
+      }
       const id = await backend.identify(q.fp, { quality: { codec: 'mp3', bitrateKbps: 128 } })
       expect(id.value, q.name).toEqual(world.catalog.identify(q.fp, { quality: { codec: 'mp3', bitrateKbps: 128 } }))
       if (id.value.status === 'matched') matched++

@@ -24,7 +24,7 @@ const pmx = join(dir, 'catalog.pmx')
 
 beforeAll(() => {
   // Settings a split must keep: a triplet index and a fanout other than the default.
-  source = makeWorld(9, 7100, { indexFanout: 3, tripletIndex: true }).catalog
+  source = makeWorld(9, 7100, { indexFanout: 4, tripletIndex: true }).catalog
   saveCatalog(source, pmx)
 })
 
@@ -70,7 +70,7 @@ describe.skipIf(!HAVE_NATS)('peakmatch catalog split --publish', () => {
     const nc = await connect({ servers: node!.url })
     try {
       const store = await ClusterStore.open(nc, new ClusterNames('splittest'), { create: false })
-      expect(await store.meta()).toMatchObject({ shards: 2, settings: { indexFanout: 3, tripletIndex: true } })
+      expect(await store.meta()).toMatchObject({ shards: 2, settings: { indexFanout: 4, tripletIndex: true } })
       for (let k = 0; k < 2; k++) {
         const shard = loadCatalog(join(dir, 'published', `shard-${k}-of-2.pmx`))
         expect(await store.snapshotInfo(k, 2)).toMatchObject({ tracks: shard.size, seq: 0 })

@@ -348,7 +348,7 @@ describe('fingerprintToBytes on bad fingerprints', () => {
     const bad: [string, Fingerprint][] = [
       ['decreasing times', { ...fp, times: Uint32Array.of(5, 4), hashes: Uint32Array.of(1, 1), ranks: Uint8Array.of(0, 0) }],
       ['hash ≥ 2^21', { ...fp, times: Uint32Array.of(0), hashes: Uint32Array.of(2 ** 21), ranks: Uint8Array.of(0) }],
-      ['rank ≥ fanout', { ...fp, times: Uint32Array.of(0), hashes: Uint32Array.of(1), ranks: Uint8Array.of(4) }],
+      ['rank ≥ fanout', { ...fp, times: Uint32Array.of(0), hashes: Uint32Array.of(1), ranks: Uint8Array.of(fp.frontEnd.fanout) }],
       ['lengths differ', { ...fp, times: fp.times.subarray(1) }],
       ['ranks length', { ...fp, ranks: fp.ranks!.subarray(1) }],
       ['ranks type', { ...fp, ranks: Array.from(fp.ranks!) as unknown as Uint8Array }],

@@ -9,7 +9,7 @@ import { rng, synthMusic } from '../support/synth.js'
 
 // Bins are 8000 / 512 = 15.625 Hz wide: 150 Hz → bin 9.6 → 10, 3700 Hz → 236.8 → 237,
 // 300 Hz → 19.2 → 19, 3000 Hz → 192.
-const DEFAULT: FrontEnd = { version: 1, minBin: 10, maxBin: 237, neighborhoodBins: 10, neighborhoodFrames: 8, threshold: 0.5, fanout: 4 }
+const DEFAULT: FrontEnd = { version: 1, minBin: 10, maxBin: 237, neighborhoodBins: 10, neighborhoodFrames: 8, threshold: 0.5, fanout: 5 }
 const CUSTOM_OPTIONS = { minFrequency: 300, maxFrequency: 3000, neighborhoodBins: 6, neighborhoodFrames: 5, threshold: 0.8, fanout: 8 }
 const CUSTOM: FrontEnd = { version: 1, minBin: 19, maxBin: 192, neighborhoodBins: 6, neighborhoodFrames: 5, threshold: 0.8, fanout: 8 }
 
@@ -68,14 +68,14 @@ describe('frontEndMismatch', () => {
   })
 
   it('names a fanout difference unless told to ignore it', () => {
-    expect(frontEndMismatch(DEFAULT_FRONT_END, { ...DEFAULT, fanout: 8 }, false)).toBe('fanout 4 vs 8')
+    expect(frontEndMismatch(DEFAULT_FRONT_END, { ...DEFAULT, fanout: 8 }, false)).toBe('fanout 5 vs 8')
   })
 
   it('names every differing peak parameter, fanout or not', () => {
     expect(frontEndMismatch(DEFAULT_FRONT_END, CUSTOM, true)).toBe(
       'minBin 10 vs 19, maxBin 237 vs 192, neighborhoodBins 10 vs 6, neighborhoodFrames 8 vs 5, threshold 0.5 vs 0.8')
     expect(frontEndMismatch(DEFAULT_FRONT_END, CUSTOM, false)).toBe(
-      'minBin 10 vs 19, maxBin 237 vs 192, neighborhoodBins 10 vs 6, neighborhoodFrames 8 vs 5, threshold 0.5 vs 0.8, fanout 4 vs 8')
+      'minBin 10 vs 19, maxBin 237 vs 192, neighborhoodBins 10 vs 6, neighborhoodFrames 8 vs 5, threshold 0.5 vs 0.8, fanout 5 vs 8')
     expect(frontEndMismatch(DEFAULT_FRONT_END, { ...DEFAULT, threshold: 0.51 }, true)).toBe('threshold 0.5 vs 0.51')
   })
 

@@ -198,7 +198,7 @@ describe('peakmatch catalog list and info', () => {
     const r = await cli('catalog', 'info', pmx, '--json')
     expect(r.code).toBe(0)
     const info = r.json()
-    expect(info).toMatchObject({ schemaVersion: 1, formatVersion: FORMAT_VERSION, tracks: 3, recordings: 3, indexFanout: 2, tripletIndex: false, fileBytes: statSync(pmx).size })
+    expect(info).toMatchObject({ schemaVersion: 1, formatVersion: FORMAT_VERSION, tracks: 3, recordings: 3, indexFanout: 3, tripletIndex: false, fileBytes: statSync(pmx).size })
     expect(info.postings).toBeGreaterThan(100)
     expect(info.indexBytes).toBeGreaterThan(0)
     expect(info.fingerprint).toMatchObject({ version: expect.any(Number), fanout: expect.any(Number), minBin: expect.any(Number) })

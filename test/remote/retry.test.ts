@@ -30,6 +30,6 @@ describe('keepRanksBelow', () => {
     expect(two.hashes.length).toBeLessThan(fp.hashes.length)
     const back = fingerprintFromBytes(fingerprintToBytes(two))
     expect([...back.hashes]).toEqual([...two.hashes])
-    expect(keepRanksBelow(fp, 4)).toBe(fp)
+    expect(keepRanksBelow(fp, fp.frontEnd.fanout)).toBe(fp)
   })
 })

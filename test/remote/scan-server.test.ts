@@ -73,7 +73,7 @@ describe('peakmatch scan --server', () => {
       expect(here.files.map((f) => f.status)).toEqual(['matched', 'unmatched'])
       expect(there.files).toEqual(here.files)
       const sent = longService.requests.flatMap((q) => q.items).map((it) => fingerprintFromBytes(it.fingerprint))
-      expect(sent.map((fp) => fp.frontEnd.fanout)).toEqual([3, 3])
+      expect(sent.map((fp) => fp.frontEnd.fanout)).toEqual([catalog.settings().indexFanout + 1, catalog.settings().indexFanout + 1])
     } finally {
       await longService.close()
     }
