@@ -239,19 +239,22 @@ function fitted(list: CandidateList, times: Uint32Array, tempo: number, scratch:
 }
 
 /**
- * Postings the factor grid may walk under factorSearch 'auto' (≈ 20 ms of walking here). The dev
- * catalog's 10 s queries walk ≈ 20 000 a speed pass, so they get the whole grid (24 passes); a
- * catalog a few times larger gets its nearest factors only, and one of 10 000 tracks none. At
- * 2^20, 10 000 tracks still ran a factor or two on 3 s and 5 s queries, which took their p95
- * from ≈ 35 to 123 and 79 ms CPU (bench:scale) for no measurable gain there.
+ * Postings the factor grid may walk under factorSearch 'auto' (≈ 40 ms of walking here). The dev
+ * catalog's 10 s queries walk ≈ 20 000 a speed pass at index / query fanout 2 / 4 and about
+ * 1.5–1.9× that at 3 / 5, so they get the whole grid (24 passes); a catalog a few times larger
+ * gets its nearest factors only. At 2^19 and fanout 3 / 5 the far factors were cut: pitch −200
+ * cents at 10 s went 95 → 80 % (bench/speed-pitch.ts) while 3 s queries, which walk less, kept
+ * them. Catalogs past GRID_CATALOG_POSTINGS run none (at 2^20 and no such cap, 10 000 tracks
+ * ran a factor or two on 3 s and 5 s queries, p95 ≈ 35 → 123 and 79 ms CPU, for no gain there).
  */
-const GRID_POSTINGS = 1 << 19
+const GRID_POSTINGS = 1 << 20
 /**
- * Past this many postings (about a thousand tracks) 'auto' runs no grid: a pass also costs what
- * grows with the catalog besides the postings it walks, and at 10 000 tracks the few factors the
- * postings budget let short, quiet queries run still took 5 s / 3 s p95 from 34 / 36 to 53 / 74 ms.
+ * Past this many postings (about a thousand tracks at index fanout 3) 'auto' runs no grid: a
+ * pass also costs what grows with the catalog besides the postings it walks, and at 10 000
+ * tracks the few factors the postings budget let short, quiet queries run still took 5 s / 3 s
+ * p95 from 34 / 36 to 53 / 74 ms.
  */
-const GRID_CATALOG_POSTINGS = 1 << 23
+const GRID_CATALOG_POSTINGS = 3 << 22
 
 /** A factor pass's confidence, corrected for the K passes of the grid (search()). */
 export function correctedConfidence(c: number): number {
