@@ -418,6 +418,16 @@ describe('truncation and damage in a catalog of tiny sections', () => {
     }
   })
 
+  it('a flipped byte in a section read in pieces smaller than it (checked as it streams into its arrays): CORRUPT_INDEX', () => {
+    const r = rng(4)
+    for (const s of sectionsOf(tiny)) {
+      const at = s.at + FRAME + Math.floor(r() * s.payload.length)
+      const b = tiny.slice()
+      b[at]! ^= 1 << Math.floor(r() * 8)
+      for (const sizes of [[1], [7], [s.at + FRAME + 1, 3]]) expectCode(() => Catalog.fromChunks(cut(b, sizes)), 'CORRUPT_INDEX')
+    }
+  })
+
   it('whole sections dropped, repeated or swapped (each CRC valid): CORRUPT_INDEX', () => {
     const sections = sectionsOf(tiny)
     const frames = sections.map((s) => tiny.subarray(s.at, s.at + FRAME + s.payload.length))
@@ -619,5 +629,19 @@ describe('the sections\' checksum', () => {
     for (let n = 0; n < bytes.length; n += 97) expect(checksum(bytes.subarray(0, n))).not.toBe(base)
     const shifted = new Uint8Array(bytes.length + 1); shifted.set(bytes, 1)
     expect(checksum(shifted.subarray(1))).toBe(base)
+  })
+
+  it('given in pieces (Checksum), of any sizes and alignments, equals checksum() of the whole', async () => {
+    const { Checksum, checksum } = await import('../../src/checksum.js')
+    const r = rng(5)
+    const sum = new Checksum()
+    for (let t = 0; t < 200; t++) {
+      const n = Math.floor(r() * 300)
+      const buffer = Uint8Array.from({ length: n + 3 }, () => Math.floor(r() * 256))
+      const bytes = buffer.subarray(t % 3, (t % 3) + n)
+      sum.reset()
+      for (let at = 0; at < n;) { const k = Math.floor(r() * 40); sum.update(bytes.subarray(at, Math.min(n, at + k))); at += k }
+      expect(sum.digest()).toBe(checksum(bytes))
+    }
   })
 })
