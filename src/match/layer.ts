@@ -77,6 +77,19 @@ export class Layer {
     return rebuilt
   }
 
+  /**
+   * At most two runs for queries: when a flush has started a third (the newest run took all a
+   * run may take, pendingLimit), the older ones become one. A query looks each key up in main and
+   * in every run; a catalog in service, one add between queries, would otherwise reach MAX_RUNS.
+   * The merge is of the runs only (≤ DELTA_SHARE of main), once per pendingLimit postings added.
+   */
+  consolidate(segTrack: Int32Array): void {
+    const runs = this.runs
+    if (runs.length <= 2) return
+    const newest = runs[runs.length - 1]!
+    this.runs = [mergePostings(runs.slice(0, -1), { keys: this.pendingKeys, entries: this.pendingEntries, count: 0 }, segTrack, null, true, this.keyBits), newest]
+  }
+
   /** Everything in main. Returns whether main was rebuilt. */
   seal(segTrack: Int32Array): boolean {
     const flushed = this.flush(segTrack)

@@ -209,10 +209,16 @@ export class Partition {
    * rewrites this partition once (≤ 2^28 pair postings, one chunk of room), and only after adds
    * of at least pendingLimit postings: at most 1.5 × 2^28 / 2^22 = 96 postings rewritten per
    * posting added, if every batch were the smallest that counts. Adds that never fill pending (a
-   * catalog in service, one add between queries) flush into runs as before.
+   * catalog in service, one add between queries) flush into runs as before, at most two of
+   * them (Layer.consolidate).
    */
   settle(): void {
-    if (!this.batch) { this.flush(); return }
+    if (!this.batch) {
+      this.flush()
+      this.pairs.consolidate(this.segTrack)
+      this.triplets?.consolidate(this.segTrack)
+      return
+    }
     this.batch = false
     this.seal()
   }

@@ -60,4 +60,30 @@ describe('a bulk batch is folded into main when it ends', () => {
       expect(index.postingCount).toBe(40 * 60 + 40)
     })
   }
+
+  it('a catalog in service (a prepare after every add) keeps at most two runs, and the hits of one built at once', () => {
+    for (const triplets of [false, true]) {
+      const index = new HashIndex({ pendingLimit: LIMIT, triplets })
+      const base = Array.from({ length: 60 }, (_, i) => randomPrint(300 + i, 30))   // main of 3 600 pair postings: runs may hold 450
+      for (const p of base) index.add(p, 2)
+      index.prepare()
+      const q = randomPrint(8, 50)
+      let most = 0
+      const added = [...base]
+      for (let i = 0; i < 40; i++) {
+        const p = randomPrint(500 + i, 10)      // 20 postings: a run fills after 3 adds, a new one starts (8 runs without consolidating)
+        index.add(p, 2)
+        added.push(p)
+        index.prepare()
+        for (const [pairs, trips] of runsOf(index)) most = Math.max(most, pairs!, trips!)
+        if (i % 7 === 6) {
+          const once = new HashIndex({ triplets })
+          for (const a of added) once.add(a, 2)
+          once.prepare()
+          expect(hitsOf(index, q)).toEqual(hitsOf(once, q))
+        }
+      }
+      expect(most).toBe(2)
+    }
+  })
 })
