@@ -109,6 +109,16 @@ describe('toBytes / fromBytes round trip', () => {
     expect(loaded.toBytes()).toEqual(original.toBytes())
   })
 
+  it('with its size known, arrays are views into shared buffers (a few collections, not one a buffer); without it, each its own', () => {
+    const arrays = (parts: CatalogParts) => parts.index.partitions.flatMap((p) => p.postings.chunks.flatMap((c) => [c.dir, c.entry, ...(c.low ? [c.low] : [])]))
+    const pooled = arrays(catalogFromBytes(bytes))
+    expect(new Set(pooled.map((a) => a.buffer)).size).toBe(1)
+    expect(pooled.every((a) => a.byteOffset % 4 === 0)).toBe(true)
+    const own = arrays(catalogFromChunks([bytes]))
+    expect(new Set(own.map((a) => a.buffer)).size).toBe(own.length)
+    expect(Catalog.fromChunks([bytes]).toBytes()).toEqual(bytes)
+  })
+
   it('an empty catalog round-trips', () => {
     const empty = new Catalog().toBytes()
     const loaded = Catalog.fromBytes(empty)
