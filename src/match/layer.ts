@@ -21,7 +21,8 @@ export class Layer {
   private pendingEntries = new Uint32Array(0)
   private pendingCount = 0
 
-  constructor(readonly keyBits: number) {
+  /** `pendingLimit`: how many pending pairs a run takes before the next flush starts a new one (tests lower it). */
+  constructor(readonly keyBits: number, readonly pendingLimit = PENDING_LIMIT) {
     this.main = emptyPostings(keyBits)
   }
 
@@ -38,7 +39,7 @@ export class Layer {
   reserve(extra: number): void {
     const needed = this.pendingCount + extra
     if (needed <= this.pendingKeys.length) return
-    const size = Math.max(needed, Math.min(2 * this.pendingKeys.length, PENDING_LIMIT + extra), 1024)
+    const size = Math.max(needed, Math.min(2 * this.pendingKeys.length, this.pendingLimit + extra), 1024)
     this.pendingKeys = grow(this.pendingKeys.subarray(0, this.pendingCount), new Uint32Array(size))
     this.pendingEntries = grow(this.pendingEntries.subarray(0, this.pendingCount), new Uint32Array(size))
   }
@@ -69,11 +70,24 @@ export class Layer {
       rebuilt = true
     } else {
       const last = this.runs[this.runs.length - 1]
-      if (last !== undefined && last.count + this.pendingCount <= PENDING_LIMIT) this.runs[this.runs.length - 1] = mergePostings([last], pending, segTrack, null, true, this.keyBits)
+      if (last !== undefined && last.count + this.pendingCount <= this.pendingLimit) this.runs[this.runs.length - 1] = mergePostings([last], pending, segTrack, null, true, this.keyBits)
       else this.runs.push(mergePostings([], pending, segTrack, null, true, this.keyBits))
     }
     this.clearPending()
     return rebuilt
+  }
+
+  /**
+   * At most two runs for queries: when a flush has started a third (the newest run took all a
+   * run may take, pendingLimit), the older ones become one. A query looks each key up in main and
+   * in every run; a catalog in service, one add between queries, would otherwise reach MAX_RUNS.
+   * The merge is of the runs only (≤ DELTA_SHARE of main), once per pendingLimit postings added.
+   */
+  consolidate(segTrack: Int32Array): void {
+    const runs = this.runs
+    if (runs.length <= 2) return
+    const newest = runs[runs.length - 1]!
+    this.runs = [mergePostings(runs.slice(0, -1), { keys: this.pendingKeys, entries: this.pendingEntries, count: 0 }, segTrack, null, true, this.keyBits), newest]
   }
 
   /** Everything in main. Returns whether main was rebuilt. */

@@ -109,6 +109,16 @@ describe('toBytes / fromBytes round trip', () => {
     expect(loaded.toBytes()).toEqual(original.toBytes())
   })
 
+  it('with its size known, arrays are views into shared buffers (a few collections, not one a buffer); without it, each its own', () => {
+    const arrays = (parts: CatalogParts) => parts.index.partitions.flatMap((p) => p.postings.chunks.flatMap((c) => [c.dir, c.entry, ...(c.low ? [c.low] : [])]))
+    const pooled = arrays(catalogFromBytes(bytes))
+    expect(new Set(pooled.map((a) => a.buffer)).size).toBe(1)
+    expect(pooled.every((a) => a.byteOffset % 4 === 0)).toBe(true)
+    const own = arrays(catalogFromChunks([bytes]))
+    expect(new Set(own.map((a) => a.buffer)).size).toBe(own.length)
+    expect(Catalog.fromChunks([bytes]).toBytes()).toEqual(bytes)
+  })
+
   it('an empty catalog round-trips', () => {
     const empty = new Catalog().toBytes()
     const loaded = Catalog.fromBytes(empty)
@@ -418,6 +428,19 @@ describe('truncation and damage in a catalog of tiny sections', () => {
     }
   })
 
+  it('a flipped byte in a section read in pieces smaller than it (checked as it streams into its arrays): CORRUPT_INDEX', () => {
+    const r = rng(4)
+    const sections = sectionsOf(tiny)
+    // Eight sections across the file (each read costs the whole file in small pieces).
+    for (let k = 0; k < 8; k++) {
+      const s = sections[Math.floor((k * sections.length) / 8)]!
+      const at = s.at + FRAME + Math.floor(r() * s.payload.length)
+      const b = tiny.slice()
+      b[at]! ^= 1 << Math.floor(r() * 8)
+      for (const sizes of [[7], [s.at + FRAME + 1, 3]]) expectCode(() => Catalog.fromChunks(cut(b, sizes)), 'CORRUPT_INDEX')
+    }
+  })
+
   it('whole sections dropped, repeated or swapped (each CRC valid): CORRUPT_INDEX', () => {
     const sections = sectionsOf(tiny)
     const frames = sections.map((s) => tiny.subarray(s.at, s.at + FRAME + s.payload.length))
@@ -619,5 +642,19 @@ describe('the sections\' checksum', () => {
     for (let n = 0; n < bytes.length; n += 97) expect(checksum(bytes.subarray(0, n))).not.toBe(base)
     const shifted = new Uint8Array(bytes.length + 1); shifted.set(bytes, 1)
     expect(checksum(shifted.subarray(1))).toBe(base)
+  })
+
+  it('given in pieces (Checksum), of any sizes and alignments, equals checksum() of the whole', async () => {
+    const { Checksum, checksum } = await import('../../src/checksum.js')
+    const r = rng(5)
+    const sum = new Checksum()
+    for (let t = 0; t < 200; t++) {
+      const n = Math.floor(r() * 300)
+      const buffer = Uint8Array.from({ length: n + 3 }, () => Math.floor(r() * 256))
+      const bytes = buffer.subarray(t % 3, (t % 3) + n)
+      sum.reset()
+      for (let at = 0; at < n;) { const k = Math.floor(r() * 40); sum.update(bytes.subarray(at, Math.min(n, at + k))); at += k }
+      expect(sum.digest()).toBe(checksum(bytes))
+    }
   })
 })

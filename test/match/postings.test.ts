@@ -116,6 +116,16 @@ describe('checkPostings', () => {
     expect(checkPostings(p, 1)).toMatch(/not in order/)
   })
 
+  it('rejects a low key out of range, counting or not (a slot\'s low keys ascend: its last is checked)', () => {
+    const p = buildPostings(keys, entries, 500, { keyBits: HASH_BITS, dirBits: 15, chunkBits: 0 })   // 6 low bits
+    const { low, dir } = p.chunks[0]!
+    let s = 0
+    while (dir[s + 1]! === dir[s]!) s++
+    low![dir[s + 1]! - 1] = 255                // the slot's last: still in order, out of range
+    expect(checkPostings(p, 1)).toMatch(/low key out of range/)
+    expect(checkPostings(p, 1, new Uint32Array(1))).toMatch(/low key out of range/)
+  })
+
   it('rejects an unsorted slot and a non-monotonic directory', () => {
     const { p, low, dir } = good()
     let i = 0
@@ -140,6 +150,8 @@ describe('checkPostings', () => {
       expect(Array.from(counts)).toEqual(want)
       expect(want.reduce((a, b) => a + b)).toBe(p.count)
       expect(checkPostings(p, 2)).toMatch(/names segment 2 of 2/)
+      // Counting, the range is the count's: an entry past the last segment is counted nowhere, and named.
+      expect(checkPostings(p, 2, new Uint32Array(2))).toMatch(/names segment 2 of 2/)
     }
   })
 })
