@@ -90,6 +90,13 @@ export const DEFAULT_OPTIONS = {
  * clipped rows, and query fanout alone (2/6) gained 5.
  */
 export const DEFAULT_INDEX_FANOUT = 3
+/**
+ * The same for a catalog with a triplet index (a large one, docs/algorithm.md §9): there a query
+ * finds its candidates by triplets of ranks 0–1, and pair postings only check them. At 100 000
+ * tracks index fanout 3 found 1 more of 267 10 s queries than 2, for +58 % CPU at the median
+ * (15.0 vs 9.5 ms), +32 % index (5.91 GiB) and a load of 14.9 s instead of 8.8 (bench:scale).
+ */
+export const TRIPLET_INDEX_FANOUT = 2
 
 function num(options: FingerprintOptions, name: keyof FingerprintOptions, lo: number, hi: number, integer: boolean): number {
   const value = options[name] ?? DEFAULT_OPTIONS[name]

@@ -1,6 +1,6 @@
 import { PeakmatchError } from '../errors.js'
 import type { Fingerprint } from '../fingerprint/fingerprinter.js'
-import { DEFAULT_INDEX_FANOUT, FRAME_SECONDS } from '../options.js'
+import { DEFAULT_INDEX_FANOUT, FRAME_SECONDS, TRIPLET_INDEX_FANOUT } from '../options.js'
 import { catalogChunks, catalogFromBytes, catalogFromChunks, catalogToBytes, type CatalogParts } from './codec.js'
 import type { FrontEnd } from '../fingerprint/front-end.js'
 import { checkEdition, checkFanout, checkFingerprint, checkIndexable, checkMatchOptions, checkTrackId } from './checks.js'
@@ -39,7 +39,7 @@ export class Catalog {
   #frontEnd: FrontEnd | null = null
 
   constructor(options: CatalogOptions = {}) {
-    this.#indexFanout = checkFanout(options.indexFanout ?? DEFAULT_INDEX_FANOUT)
+    this.#indexFanout = checkFanout(options.indexFanout ?? (options.tripletIndex === true ? TRIPLET_INDEX_FANOUT : DEFAULT_INDEX_FANOUT))
     if (options.tripletIndex !== undefined && typeof options.tripletIndex !== 'boolean') throw new PeakmatchError('INVALID_OPTIONS', `tripletIndex must be a boolean, got ${String(options.tripletIndex)}`)
     this.#index = new HashIndex({ triplets: options.tripletIndex ?? false })
     this.#registry = new TrackRegistry()

@@ -75,9 +75,10 @@ export interface CatalogOptions {
   /**
    * Targets per anchor peak that are indexed (hashes of rank < indexFanout). Queries use all
    * their hashes. 3 takes 1.4 MB per audio hour and finds short noisy snippets far more often
-   * than 2 (0.92 MB per hour; docs/algorithm.md §4, §7). Must be ≤ the fanout the fingerprints
-   * were made with.
-   * @default 3
+   * than 2 (0.92 MB per hour; docs/algorithm.md §4, §7). A catalog with `tripletIndex` finds its
+   * candidates by triplets, and 2 keeps its queries and loads fast at about the same accuracy
+   * (§9). Must be ≤ the fanout the fingerprints were made with.
+   * @default 3, or 2 with tripletIndex
    */
   indexFanout?: number
   /**

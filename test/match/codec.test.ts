@@ -129,6 +129,15 @@ describe('toBytes / fromBytes round trip', () => {
     expect(Catalog.fromChunks(new Catalog().toChunks({ sectionBytes: 32 })).toBytes()).toEqual(empty)
   })
 
+  it('defaults to index fanout 3, or 2 with a triplet index, and keeps it through a save', () => {
+    expect(new Catalog().settings().indexFanout).toBe(3)
+    const large = new Catalog({ tripletIndex: true })
+    expect(large.settings().indexFanout).toBe(2)
+    large.add(tracks[0]!.id, tracks[0]!.fp)
+    expect(Catalog.fromBytes(large.toBytes()).settings()).toMatchObject({ indexFanout: 2, tripletIndex: true })
+    expect(new Catalog({ tripletIndex: true, indexFanout: 3 }).settings().indexFanout).toBe(3)
+  })
+
   it('keeps indexFanout: tracks added after reloading are indexed as before', () => {
     const c3 = new Catalog({ indexFanout: 4 })
     c3.add(tracks[0]!.id, tracks[0]!.fp)
