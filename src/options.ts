@@ -93,8 +93,9 @@ export const DEFAULT_INDEX_FANOUT = 3
 /**
  * The same for a catalog with a triplet index (a large one, docs/algorithm.md §9): there a query
  * finds its candidates by triplets of ranks 0–1, and pair postings only check them. At 100 000
- * tracks index fanout 3 found 1 more of 267 10 s queries than 2, for +58 % CPU at the median
- * (15.0 vs 9.5 ms), +32 % index (5.91 GiB) and a load of 14.9 s instead of 8.8 (bench:scale).
+ * tracks index fanout 3 found 1 more of 267 10 s queries than 2 (and 8 more of 200 3 s ones),
+ * for +36 % CPU at the median (15.0 vs 11.0 ms), +32 % index (5.91 vs 4.48 GiB) and a load of
+ * 14.9 s instead of 8.6 (bench:scale, both with fanout-5 fingerprints).
  */
 export const TRIPLET_INDEX_FANOUT = 2
 
