@@ -7,6 +7,7 @@ import { Packr } from 'msgpackr'
 import { DEFAULT_FRONT_END, FORMAT_VERSION, PeakmatchError, crc32, fingerprintFromBytes, fingerprintToBytes, frontEndMismatch, type Fingerprint, type FrontEnd } from 'peakmatch'
 import type { StoreReply, StoreRequest } from './cache-store.js'
 import { CliError } from './errors.js'
+import { isDefaultFrontEnd } from './front-end.js'
 import type { FileInfo } from './read.js'
 
 const MAGIC = 'peakmatch-fingerprint-cache'
@@ -380,7 +381,7 @@ const FRONT_END_SEP = '//'
  * bins, neighbourhood, threshold, fanout).
  */
 export function entryKey(path: string, fe: FrontEnd): string {
-  if (frontEndMismatch(fe, DEFAULT_FRONT_END, false) === null) return path
+  if (isDefaultFrontEnd(fe)) return path
   return `${path}${FRONT_END_SEP}v${fe.version}:${fe.minBin}-${fe.maxBin}:${fe.neighborhoodBins}x${fe.neighborhoodFrames}:${fe.threshold}:${fe.fanout}`
 }
 

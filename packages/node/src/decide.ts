@@ -142,7 +142,7 @@ export async function decide(catalog: DecisionSource, r: Reading, options: Decid
   // The bar applies to the confidence as reported (rounded to 3 decimals): `--min-confidence`
   // given a reported confidence must pass it. Asked of the library as is, a confidence of
   // 0.4567, reported 0.457, failed a bar of 0.457.
-  const minConfidence = options.minConfidence === undefined ? undefined : Math.max(0, options.minConfidence - ROUNDING / 2)
+  const minConfidence = options.minConfidence === undefined ? undefined : Math.max(0, options.minConfidence - 0.5 / DECIMALS)
   const seconds = r.info.durationSeconds
   const id = await catalog.identify(r.fp, { quality: r.info.quality, ...(minConfidence !== undefined ? { minConfidence } : {}) })
   const res: ScanFileResult = { ...base, status: id.status, confidence: round(id.confidence), coverage: round(id.coverage), durationSeconds: round(seconds), quality: r.info.quality, tags: r.info.tags }
@@ -213,6 +213,6 @@ export function catalogTags(metadata: unknown): Tags | undefined {
   return Object.keys(t).length ? t : undefined
 }
 
-/** Reported numbers are rounded to this. */
-const ROUNDING = 0.001
-const round = (x: number) => Math.round(x / ROUNDING) / (1 / ROUNDING)
+/** Reported numbers are rounded to 1 / DECIMALS. */
+const DECIMALS = 1000
+const round = (x: number) => Math.round(x * DECIMALS) / DECIMALS
