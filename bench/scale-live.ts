@@ -6,13 +6,13 @@
  * so that a small catalog reaches the many runs a large last partition would (runs pile up only
  * where 1/8 of main holds several of them):
  *
- *   npx tsx bench/scale-live.ts [--size 6000] [--every 20] [--pending 524288] [--seed 12345]
+ *   npx tsx bench/scale-live.ts [--size 6000] [--every 20] [--pending 524288] [--seed 12345] [--model 2/0/0/0.2]
  */
 import { Catalog } from '../src/index.js'
 import { internals } from '../src/match/catalog.js'
 import { Partition } from '../src/match/partition.js'
 import { loadCorpusPrints, printFingerprint } from './corpus-prints.js'
-import { SyntheticTracks, selectQueries } from './scale-synth.js'
+import { CALIBRATED_MODEL, SyntheticTracks, parseModel, selectQueries } from './scale-synth.js'
 
 const argv = process.argv.slice(2)
 const arg = (name: string, fallback: string) => { const i = argv.indexOf(name); return i >= 0 ? argv[i + 1]! : fallback }
@@ -20,7 +20,7 @@ const size = Number(arg('--size', '6000')), every = Number(arg('--every', '20'))
 const prints = loadCorpusPrints(arg('--corpus', '/work/corpus'))
 const trackPrints = prints.filter((p) => p.kind === 'track')
 const real = trackPrints.map(printFingerprint)
-const synth = new SyntheticTracks(real, Number(arg('--seed', '12345')))
+const synth = new SyntheticTracks(real, Number(arg('--seed', '12345')), parseModel(arg('--model', CALIBRATED_MODEL)!))
 const queries = selectQueries(prints, 60).filter((q) => q.cls === '10s' && q.print.expected !== null).map((q) => printFingerprint(q.print))
 const catalog = new Catalog({ tripletIndex: true })
 type Parts = { partitions: { pairs: { runs: unknown[] } }[]; pendingLimit: number | undefined }

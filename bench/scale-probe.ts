@@ -5,7 +5,7 @@
  * search() stage by stage, timing each in CPU time, and for every in-catalog query says where
  * its track was: among stage 1's alignments (and at which rank), first after stage 2, decided.
  *
- *   npx tsx bench/scale-probe.ts --size 10000 [--queries 400] [--save F | --load F] [--seed 1] [--budget N] [--alignments K]
+ *   npx tsx bench/scale-probe.ts --size 10000 [--queries 400] [--save F | --load F] [--seed 1] [--model 2/0/0/0.2] [--budget N] [--alignments K]
  *
  * The stages: plan (sort the pair keys, find each one's postings: the budget check), triplets
  * (the query's triplet keys), vote (stage 1: the sketch's two walks), verify (stage 2), decide.
@@ -18,7 +18,7 @@ import { decide, type Recordings } from '../src/match/rank.js'
 import { alignmentList } from '../src/match/triplet-vote.js'
 import { candidateList } from '../src/match/votes.js'
 import { loadCorpusPrints, printFingerprint } from './corpus-prints.js'
-import { SyntheticTracks, selectQueries } from './scale-synth.js'
+import { CALIBRATED_MODEL, SyntheticTracks, parseModel, selectQueries } from './scale-synth.js'
 import { loadCatalog, saveCatalog } from './scale-io.js'
 
 const argv = process.argv.slice(2)
@@ -39,7 +39,7 @@ if (loadPath) {
 } else {
   const real = trackPrints.map(printFingerprint)
   const R = real.length
-  const synth = new SyntheticTracks(real, (seed * 0x9e3779b1) ^ size)
+  const synth = new SyntheticTracks(real, (seed * 0x9e3779b1) ^ size, parseModel(arg('--model', CALIBRATED_MODEL)!))
   catalog = new Catalog({ tripletIndex: true })
   let nextReal = 0
   for (let i = 0; i < size; i++) {

@@ -3,10 +3,12 @@
  * this model), apart so that bench/scale-probe.ts builds the same catalogs.
  */
 import type { Fingerprint } from '../src/index.js'
+import { DF_MAX, DT_MAX, F1_BITS, packHash, unpackHash } from '../src/options.js'
 import type { CorpusPrint } from './corpus-prints.js'
 import { rng } from '../test/support/synth.js'
 
 export const BLOCK_SECONDS = 2.5
+const F1_LIMIT = 1 << F1_BITS
 export const QUERY_CLASSES = ['10s', '5s', '3s', 'whole'] as const
 export type QueryClass = (typeof QUERY_CLASSES)[number]
 
@@ -20,6 +22,47 @@ interface Source { hashes: Uint32Array; times: Uint32Array; ranks: Uint8Array; f
  * reuses: the Fingerprint it returns is a view that the next call overwrites. Catalog.add
  * copies what it indexes, so nothing of a synthetic track outlives its add.
  */
+/**
+ * How a block's landmarks are changed on their way into a synthetic track (scale.ts's header says
+ * why). Each block draws its own change: `transpose` is the largest transposition in semitones
+ * (both peaks' bins × 2^(k/12), k ≠ 0), `shift` the largest move of both peaks by whole bins
+ * (k ≠ 0), `stretch` the largest relative change of every pair's time difference; 0 turns each off.
+ * A share `copies` of the blocks is copied unchanged all the same.
+ */
+export interface SynthModel { transpose: number; shift: number; stretch: number; copies: number }
+/** The block bootstrap of issue 9's first rounds: hashes copied as they are. */
+export const COPY_MODEL: SynthModel = { transpose: 0, shift: 0, stretch: 0, copies: 1 }
+
+/**
+ * The model bench/scale.ts uses unless told otherwise: blocks transposed by ±1–2 semitones, one
+ * in five copied as it is. Fitted with bench/scale-model.ts so that a real 10 s query's triplet
+ * keys meet as many postings per synthetic track as per real other song (scale.ts's header).
+ */
+export const CALIBRATED_MODEL = '2/0/0/0.2'
+
+/** A model from its `transpose/shift/stretch/copies` spelling (e.g. 2/0/0/0.2), or 'copy' for COPY_MODEL. */
+export function parseModel(text: string): SynthModel {
+  if (text === 'copy') return COPY_MODEL
+  const [transpose = 0, shift = 0, stretch = 0, copies = 0] = text.split('/').map(Number)
+  const model = { transpose, shift, stretch, copies }
+  if (![transpose, shift, stretch, copies].every((x) => Number.isFinite(x) && x >= 0) || copies > 1) throw new Error(`not a model: ${text} (transpose/shift/stretch/copies, e.g. 2/0/0/0.2, or copy)`)
+  return model
+}
+
+export function modelText(m: SynthModel): string {
+  return isCopy(m) ? 'copy' : `${m.transpose}/${m.shift}/${m.stretch}/${m.copies}`
+}
+
+function isCopy(m: SynthModel): boolean {
+  return m.copies >= 1 || (m.transpose === 0 && m.shift === 0 && m.stretch === 0)
+}
+
+/** A nonzero integer in [−max, −1] ∪ [1, max]. */
+function nonzero(max: number, u: number): number {
+  const m = Math.floor(u * 2 * max)
+  return m < max ? m - max : m - max + 1
+}
+
 export class SyntheticTracks {
   private readonly sources: Source[]
   private readonly durations: Float64Array
@@ -31,7 +74,7 @@ export class SyntheticTracks {
   private ranks = new Uint8Array(1 << 16)
   private order = new Float64Array(1 << 12)
 
-  constructor(real: Fingerprint[], seed: number) {
+  constructor(real: Fingerprint[], seed: number, private readonly model: SynthModel = COPY_MODEL) {
     this.template = real[0]!
     this.blockFrames = Math.round(BLOCK_SECONDS / this.template.frameSeconds)
     this.sources = real.map((fp) => {
@@ -67,10 +110,27 @@ export class SyntheticTracks {
       }
       const sorted = order.subarray(0, count).sort()
       const hashes = this.hashes, times = this.times, ranks = this.ranks
+      const { transpose: T, shift: S, stretch: R } = this.model
+      // Drawn only by a transforming model, so that COPY_MODEL makes the catalogs of earlier
+      // rounds from the same seed.
+      const transform = !isCopy(this.model) && rnd() >= this.model.copies
+      let move = 0, ratio = 1, r = 1
+      if (transform) {
+        move = S > 0 ? nonzero(S, rnd()) : 0
+        ratio = T > 0 ? 2 ** (nonzero(T, rnd()) / 12) : 1
+        r = 1 + R * (2 * rnd() - 1)
+      }
       for (let k = 0; k < count; k++) {
         const v = sorted[k]!
         const j = v % 1048576
-        hashes[n] = src.hashes[lo + j]!
+        let h = src.hashes[lo + j]!
+        if (transform) {
+          const { f1: a, f2: b, dt } = unpackHash(h)
+          const f1 = Math.round(a * ratio) + move, f2 = Math.round(b * ratio) + move
+          if (f1 < 0 || f1 >= F1_LIMIT || f2 < 0 || f2 >= F1_LIMIT || Math.abs(f2 - f1) > DF_MAX) continue
+          h = packHash(f1, f2, Math.min(DT_MAX, Math.max(1, Math.round(dt * r))))
+        }
+        hashes[n] = h
         times[n] = start + Math.floor(v / 1048576)
         ranks[n++] = src.ranks[lo + j]!
       }
