@@ -3,12 +3,14 @@
  * this model), apart so that bench/scale-probe.ts builds the same catalogs.
  */
 import type { Fingerprint } from '../src/index.js'
-import { DF_MAX, DT_MAX, F1_BITS, packHash, unpackHash } from '../src/options.js'
+import { DF_BITS, DF_MAX, DT_BITS, DT_MAX, F1_BITS, packHash } from '../src/options.js'
 import type { CorpusPrint } from './corpus-prints.js'
 import { rng } from '../test/support/synth.js'
 
 export const BLOCK_SECONDS = 2.5
 const F1_LIMIT = 1 << F1_BITS
+const F1_SHIFT = DF_BITS + DT_BITS
+const DF_MASK = (1 << DF_BITS) - 1
 export const QUERY_CLASSES = ['10s', '5s', '3s', 'whole'] as const
 export type QueryClass = (typeof QUERY_CLASSES)[number]
 
@@ -125,10 +127,11 @@ export class SyntheticTracks {
         const j = v % 1048576
         let h = src.hashes[lo + j]!
         if (transform) {
-          const { f1: a, f2: b, dt } = unpackHash(h)
+          // unpackHash's fields, without its object per hash (the synthesis of 100 000 tracks took 140 s with it)
+          const a = h >>> F1_SHIFT, b = a + ((h >>> DT_BITS) & DF_MASK) - DF_MAX - 1
           const f1 = Math.round(a * ratio) + move, f2 = Math.round(b * ratio) + move
           if (f1 < 0 || f1 >= F1_LIMIT || f2 < 0 || f2 >= F1_LIMIT || Math.abs(f2 - f1) > DF_MAX) continue
-          h = packHash(f1, f2, Math.min(DT_MAX, Math.max(1, Math.round(dt * r))))
+          h = packHash(f1, f2, Math.min(DT_MAX, Math.max(1, Math.round((h & DT_MAX) * r))))
         }
         hashes[n] = h
         times[n] = start + Math.floor(v / 1048576)
