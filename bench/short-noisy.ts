@@ -10,9 +10,10 @@
  *   npx tsx bench/short-noisy.ts --corpus /work/corpus --set /work/short2 [--rows white-0db,pink-5db]
  *
  * The catalog is the dev corpus's (prints cached by corpus-prints.ts). Prints top-1 per row and
- * length (right track first; in brackets: offset within ±0.25 s), out-of-catalog queries matched,
- * and CPU ms per query; with --why, what kept each missed query out (the term of the decision
- * rule, rank.ts, that its right candidate failed, or that it was not a candidate).
+ * length (right track first, as a percentage and right/queries; in brackets: offset within
+ * ±0.25 s), out-of-catalog queries matched, and CPU ms per query; with --why, what kept each
+ * missed query out (the term of the decision rule, rank.ts, that its right candidate failed, or
+ * that it was not a candidate).
  */
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -70,14 +71,14 @@ for (const q of queries) {
   }
 }
 ms.sort((a, b) => a - b)
-console.log(`\n${queries.length} queries from ${set}; catalog ${catalog.size} tracks\nrow                5 s             3 s             out of catalog matched`)
+console.log(`\n${queries.length} queries from ${set}; catalog ${catalog.size} tracks\nrow                5 s                   3 s                   out of catalog matched`)
 for (const row of rows) {
   const c5 = cells.get(`${row}|5`), c3 = cells.get(`${row}|3`)
-  const show = (c?: Cell) => (c && c.n ? `${pct(c.right, c.n)} (${pct(c.offset, c.n)})` : '–').padEnd(16)
+  const show = (c?: Cell) => (c && c.n ? `${pct(c.right, c.n)} ${c.right}/${c.n} (${pct(c.offset, c.n)})` : '–').padEnd(22)
   const outside = (c5?.outside ?? 0) + (c3?.outside ?? 0), falses = (c5?.falses ?? 0) + (c3?.falses ?? 0)
   console.log(`${row.padEnd(19)}${show(c5)}${show(c3)}${falses}/${outside}`)
 }
-const all = (len: number) => { let n = 0, r = 0; for (const [k, c] of cells) if (k.endsWith(`|${len}`)) { n += c.n; r += c.right } return pct(r, n) }
-console.log(`${'all'.padEnd(19)}${all(5).padEnd(16)}${all(3).padEnd(16)}`)
+const all = (len: number) => { let n = 0, r = 0; for (const [k, c] of cells) if (k.endsWith(`|${len}`)) { n += c.n; r += c.right } return `${pct(r, n)} ${r}/${n}` }
+console.log(`${'all'.padEnd(19)}${all(5).padEnd(22)}${all(3).padEnd(22)}`)
 console.log(`CPU ms per query: p50 ${ms[Math.floor(ms.length / 2)]!.toFixed(1)}, p95 ${ms[Math.floor(ms.length * 0.95)]!.toFixed(1)}`)
 if (why.size) console.log('missed, why:', Object.fromEntries(why))
