@@ -9,7 +9,7 @@
  * tracks the model makes from all 96, as bench/scale.ts makes them (so a block copied from the
  * query's own track counts, as it does in the benchmark). Printed per key kind (pair keys of
  * ranks < --index-fanout in the index against the query's every pair; the index's one triplet per
- * anchor against the query's triplets of ranks < 4, as stage 1 forms them):
+ * anchor against the query's triplets of ranks < 3, as stage 1 forms them):
  * postings met per query second per catalog track (mean over the 96 queries, and the median).
  * A model is faithful where its rate equals the real one: then a catalog of N synthetic tracks
  * gives a query the work and the chance votes N real songs would. A model is
@@ -27,7 +27,7 @@ const corpus = arg('--corpus', '/work/corpus')
 const synthetic = Number(arg('--synthetic', '960'))
 const indexFanout = Number(arg('--index-fanout', String(TRIPLET_INDEX_FANOUT)))
 const models: SynthModel[] = arg('--models', 'copy,0/4/0,0/0/0.1,1/0/0,2/0/0,6/0/0,12/0/0,6/0/0.1').split(',').map(parseModel)
-const QUERY_TRIPLET_RANKS = 4
+const QUERY_TRIPLET_RANKS = 3   // query.ts
 
 const prints = loadCorpusPrints(corpus)
 const trackPrints = prints.filter((p) => p.kind === 'track')

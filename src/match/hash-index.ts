@@ -23,7 +23,16 @@ export { MAX_KEY_VOTES, emptyHits, Verified, VerifyPlan, type Hits, type Indexed
  * every partition with removals compacts at once, so that the registry (registry.ts), which
  * compacts all its holes in one go, keeps naming the same slots.
  */
-export const PARTITION_POSTINGS = 2 ** 28
+/**
+ * Postings at which a partition is full (besides its 131 072 segments). A query finds each of
+ * its keys in every partition, one directory read that misses the cache each time, so partitions
+ * cost query time: at 100 000 tracks (bench/scale-probe.ts, the same catalog built both ways,
+ * loaded, busy machine) 3 partitions of 2^28 took 10 s queries 10.4 ms CPU at the median, of which
+ * 2.0 finding pair keys and ~3 finding triplet keys; 1 partition of 2^30, 6.4 ms (0.6 for the
+ * pairs). A bigger partition makes the worst add bigger: the merge of the last partition's delta
+ * into its main rewrites up to this many postings (docs/benchmarks.md has the worst add measured).
+ */
+export const PARTITION_POSTINGS = 2 ** 30
 /**
  * Pair postings a query may walk. Past this (a catalog of a few thousand tracks and more), a
  * catalog that keeps triplets finds its candidates by them and verifies those with the pairs

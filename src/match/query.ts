@@ -28,8 +28,16 @@ const MIN_VOTES = 2
 const ALIGNMENTS = 8
 /** Triplet votes an alignment needs: one can be chance at any size. */
 const MIN_TRIPLET_VOTES = 1
-/** Query target ranks that form triplets (the index keeps ranks 0 and 1: triplets.ts). */
-const QUERY_TRIPLET_RANKS = 4
+/**
+ * Query target ranks that form triplets (the index keeps ranks 0 and 1: triplets.ts): three
+ * triplets an anchor, so one peak of the query's before the index's targets (noise, or one the
+ * degradation moved) still leaves the index's triplet among them. Four ranks (six triplets)
+ * found no more at 100 000 tracks (bench/scale-probe.ts, 267 in-catalog 10 s queries: 221 of them
+ * among stage 1's alignments either way, and the same answers but one more speed −2 % found with
+ * three) for 1.5× the stage-1 votes (46 000 → 31 000 at the median) and 10 s queries 6.4 →
+ * 4.8 ms CPU; two ranks (one triplet) lost 6 of them.
+ */
+const QUERY_TRIPLET_RANKS = 3
 
 /** What a query is made of: hashes, their anchor frames, and (for triplets) their ranks. */
 export interface QueryPrint {
