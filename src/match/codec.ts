@@ -11,10 +11,11 @@ import { MAX_TRACK_SEGMENTS, type IndexParts } from './hash-index.js'
 import { MAX_CHUNK_BITS, MAX_DIR_BITS, MAX_SEGMENTS, MIN_DIR_BITS, TIME_BITS, checkPostings, type Postings, type PostingsChunk } from './postings.js'
 import type { TrackRecord } from './registry.js'
 import { TRIPLET_KEY_BITS } from './triplets.js'
-import { keyFilterBits } from './partition.js'
+import { FILTER_4, KEY_FILTER, keyFilterBits, type FilterShape } from './partition.js'
 
 /**
- * Catalog file format, version 4 (docs/format.md has the byte layout of version 3; 4 adds one array):
+ * Catalog file format, version 5 (docs/format.md has the byte layout of version 3; 4 adds one array,
+ * 5 one number a partition):
  *
  *   header   16 bytes: magic "PEAKMTCH", version (uint32 LE), section size (uint32 LE)
  *   sections each: payload length n (uint32 LE), CRC-32 of the payload (uint32 LE), payload;
@@ -37,9 +38,14 @@ import { keyFilterBits } from './partition.js'
  * the front end; version 1 files, which only the CLI wrote with default options, are read as the
  * default front end.
  */
-export const FORMAT_VERSION = 4
+export const FORMAT_VERSION = 5
 /** Version 4 added each partition's key filter (partition.ts): a version 3 catalog loads without them (its stage 2 searches every key). */
 const FILTERS_SINCE = 4
+/**
+ * Version 5 says how each partition's filter was made (its probes: 2 for FILTER_4, 3 for
+ * KEY_FILTER); a version 4 file's filters are FILTER_4 and load and work as they are.
+ */
+const FILTER_SHAPES_SINCE = 5
 const OLDEST_READABLE = 1
 const MAGIC = [0x50, 0x45, 0x41, 0x4b, 0x4d, 0x54, 0x43, 0x48] // "PEAKMTCH"
 const HEADER = 16
@@ -87,10 +93,11 @@ interface Manifest {
   /**
    * Partitions in slot order: [tracks it holds, dirBits, chunkBits, [dir length, low length or
    * null, entry length] per chunk, and the triplet postings' [dirBits, chunkBits, chunks] the
-   * same way, or null when the catalog keeps none (triplets.ts), and (version 4) the length of
-   * its key filter in words, or null when it keeps none].
+   * same way, or null when the catalog keeps none (triplets.ts), (version 4) the length of its
+   * key filter in words, or null when it keeps none, and (version 5) the filter's probes a key
+   * (FilterShape), or null].
    */
-  partitions: [number, number, number, ChunkLengths[], [number, number, ChunkLengths[]] | null, number | null][]
+  partitions: [number, number, number, ChunkLengths[], [number, number, ChunkLengths[]] | null, number | null, number | null][]
 }
 
 type ChunkLengths = [number, number | null, number]
@@ -118,7 +125,7 @@ interface Layout {
   frontEnd: FrontEnd | null
   tracks: TrackRecord[]
   segmentCounts: Uint32Array
-  partitions: { count: number; pairs: PostingsLayout; triplets: PostingsLayout | null; filter: number | null }[]
+  partitions: { count: number; pairs: PostingsLayout; triplets: PostingsLayout | null; filter: number | null; filterShape: FilterShape }[]
   /** Bytes of all arrays. */
   arrayBytes: number
 }
@@ -148,7 +155,8 @@ function planCatalog(parts: CatalogParts, sectionBytes: number): Plan {
     frontEnd: parts.frontEnd === null ? null : { ...parts.frontEnd },
     tracks: tracks.map((t, i) => [t.id, t.durationSeconds, t.postings, segmentCounts[i]!, t.metadata === undefined ? null : [t.metadata], t.recordingId, t.quality ?? null]),
     partitions: parts.index.partitions.map((p) => [p.segmentCounts.length, p.postings.dirBits, p.postings.chunkBits, lengthsOf(p.postings),
-      p.triplets === null ? null : [p.triplets.dirBits, p.triplets.chunkBits, lengthsOf(p.triplets)], p.filter === null ? null : p.filter.length]),
+      p.triplets === null ? null : [p.triplets.dirBits, p.triplets.chunkBits, lengthsOf(p.triplets)], p.filter === null ? null : p.filter.length,
+      p.filter === null ? null : (p.filterShape ?? KEY_FILTER).probes]),
   }
   let packed: Uint8Array
   try {
@@ -667,8 +675,8 @@ function readLayout(value: unknown, version: number): Layout {
   const partitions: Layout['partitions'] = []
   let slot = 0, arrayBytes = 0
   for (const [k, part] of (body.partitions as unknown[]).entries()) {
-    if (!Array.isArray(part) || part.length !== (version >= FILTERS_SINCE ? 6 : 5)) throw corrupt(`partition ${k} is malformed`)
-    const [count, dirBits, chunkBits, chunkList, triplets, filterWords = null] = part as unknown[]
+    if (!Array.isArray(part) || part.length !== (version >= FILTER_SHAPES_SINCE ? 7 : version >= FILTERS_SINCE ? 6 : 5)) throw corrupt(`partition ${k} is malformed`)
+    const [count, dirBits, chunkBits, chunkList, triplets, filterWords = null, probes = null] = part as unknown[]
     if (!Number.isInteger(count) || (count as number) < 0 || slot + (count as number) > tracks.length) throw corrupt(`partition ${k} claims ${String(count)} tracks`)
     const pairs = readPostingsLayout(`partition ${k}`, HASH_BITS, dirBits, chunkBits, chunkList)
     let tripletLayout: PostingsLayout | null = null
@@ -681,13 +689,20 @@ function readLayout(value: unknown, version: number): Layout {
     for (let i = slot; i < slot + (count as number); i++) segments += segmentCounts[i]!
     if (segments > MAX_SEGMENTS) throw corrupt(`partition ${k} has too many segments`)
     // A key filter is each track's keyFilterBits of the postings it claims: its length is known.
+    // A filter's probes say which shape it is (version 5); a version 4 file's filters are FILTER_4.
+    let filterShape = FILTER_4
+    if (version >= FILTER_SHAPES_SINCE) {
+      const valid = filterWords === null ? probes === null : probes === KEY_FILTER.probes || probes === FILTER_4.probes
+      if (!valid) throw corrupt(`partition ${k}'s key filter has ${String(probes)} probes`)
+      if (probes === KEY_FILTER.probes) filterShape = KEY_FILTER
+    }
     if (filterWords !== null) {
       let words = 0
-      for (let i = slot; i < slot + (count as number); i++) words += keyFilterBits(tracks[i]!.postings) / 32
+      for (let i = slot; i < slot + (count as number); i++) words += keyFilterBits(tracks[i]!.postings, filterShape) / 32
       if (tripletLayout === null || filterWords !== words) throw corrupt(`partition ${k}'s key filter is ${String(filterWords)} words, not ${tripletLayout === null ? 'none' : words}`)
       arrayBytes += 4 * words
     }
-    partitions.push({ count: count as number, pairs, triplets: tripletLayout, filter: filterWords as number | null })
+    partitions.push({ count: count as number, pairs, triplets: tripletLayout, filter: filterWords as number | null, filterShape })
     slot += count as number
   }
   if (slot !== tracks.length) throw corrupt(`partitions hold ${slot} tracks, the catalog lists ${tracks.length}`)
@@ -748,7 +763,7 @@ function assemble(layout: Layout, targets: Target[]): CatalogParts {
       first += partSegments[i]!
       if (n !== t.postings) throw corrupt(`track ${JSON.stringify(t.id)} claims ${t.postings} postings, the index has ${n}`)
     }
-    partitions.push({ postings, triplets, segmentCounts: partSegments.slice(), filter })
+    partitions.push({ postings, triplets, segmentCounts: partSegments.slice(), filter, filterShape: part.filterShape })
     slot += count
   }
   return { indexFanout: layout.indexFanout, frontEnd: layout.frontEnd, tracks, index: { partitions } }

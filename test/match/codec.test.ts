@@ -84,7 +84,7 @@ describe('toBytes / fromBytes round trip', () => {
     expect(new TextDecoder().decode(bytes.subarray(0, 8))).toBe('PEAKMTCH')
     const view = new DataView(bytes.buffer, bytes.byteOffset)
     expect(view.getUint32(8, true)).toBe(FORMAT_VERSION)
-    expect(FORMAT_VERSION).toBe(4)
+    expect(FORMAT_VERSION).toBe(5)
     expect(view.getUint32(12, true)).toBe(64 << 20)
   })
 
@@ -340,7 +340,7 @@ describe('fromBytes on damaged or foreign bytes', () => {
     expectCode(() => Catalog.fromChunks([input as never]), 'CORRUPT_INDEX')
   })
 
-  it.each([99, 5, 0, 2 ** 32 - 1])('version field %i: UNSUPPORTED_VERSION, saying how to rebuild', (version) => {
+  it.each([99, 6, 0, 2 ** 32 - 1])('version field %i: UNSUPPORTED_VERSION, saying how to rebuild', (version) => {
     const b = bytes.slice()
     new DataView(b.buffer).setUint32(8, version, true)
     const e = expectCode(() => Catalog.fromBytes(b), 'UNSUPPORTED_VERSION')
@@ -373,7 +373,7 @@ describe('fromBytes on damaged or foreign bytes', () => {
 })
 
 describe('versions 1 and 2 (one msgpack body) still load', () => {
-  it('a version 2 file loads and answers alike; saving it writes version 4', () => {
+  it('a version 2 file loads and answers alike; saving it writes version 5', () => {
     const v2 = legacyOf(bytes, 2)
     expect(new DataView(v2.buffer).getUint32(8, true)).toBe(2)
     const c = Catalog.fromBytes(v2)

@@ -15,7 +15,7 @@ export const FRAME = 8
 export const KIND = { manifest: 0x4d, arrays: 0x41, end: 0x45 } as const
 
 type Lengths = [number, number | null, number][]
-export type Body = Record<string, unknown> & { tracks: unknown[][]; partitions: [number, number, number, Lengths, [number, number, Lengths] | null][] }
+export type Body = Record<string, unknown> & { tracks: unknown[][]; partitions: [number, number, number, Lengths, [number, number, Lengths] | null, (number | null)?, (number | null)?][] }
 
 /** A version 3 file taken apart: its section size, the manifest (decoded), and its arrays' bytes in file order, one Uint8Array each. */
 export interface Decoded {
@@ -49,12 +49,14 @@ export function decode(bytes: Uint8Array): Decoded {
   const body = packr.unpack(manifest) as Body
   const arrays: Uint8Array[] = []
   let at = 0
-  for (const [, , , chunks, triplets] of body.partitions) {
+  for (const [, , , chunks, triplets, filterWords] of body.partitions) {
     for (const list of triplets ? [chunks, triplets[2]] : [chunks]) {
       for (const [dir, low, entry] of list) {
         for (const n of low === null ? [4 * dir, 4 * entry] : [4 * dir, low, 4 * entry]) { arrays.push(data.slice(at, at + n)); at += n }
       }
     }
+    // (version 4 on) the partition's key filter, after its postings
+    if (typeof filterWords === 'number') { arrays.push(data.slice(at, at + 4 * filterWords)); at += 4 * filterWords }
   }
   return { header: bytes.slice(0, HEADER), sectionBytes: new DataView(bytes.buffer, bytes.byteOffset).getUint32(12, true), body, arrays }
 }
