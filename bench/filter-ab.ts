@@ -1,6 +1,6 @@
 /**
  * The key filters' shape, A/B in one process (issue 9 round 4): one catalog, its filters made both
- * ways, queries alternated between them. npx tsx bench/filter-ab.ts [--size 30000] [--queries 400]
+ * ways, queries alternated between them. npx tsx bench/filter-ab.ts [--corpus /work/corpus] [--size 30000] [--queries 400]
  */
 import { Catalog } from '../src/index.js'
 import { internals } from '../src/match/catalog.js'
@@ -12,7 +12,7 @@ import { CALIBRATED_MODEL, SyntheticTracks, parseModel, selectQueries } from './
 const argv = process.argv.slice(2)
 const arg = (name: string, fallback: string) => { const i = argv.indexOf(name); return i >= 0 ? argv[i + 1]! : fallback }
 const size = Number(arg('--size', '30000')), perClass = Number(arg('--queries', '400'))
-const prints = loadCorpusPrints('/work/corpus')
+const prints = loadCorpusPrints(arg('--corpus', '/work/corpus'))
 const trackPrints = prints.filter((p) => p.kind === 'track')
 const real = trackPrints.map(printFingerprint)
 const synth = new SyntheticTracks(real, (1 * 0x9e3779b1) ^ size, parseModel(CALIBRATED_MODEL))
