@@ -468,7 +468,8 @@ async function main(): Promise<void> {
       try { load = runChild<LoadResult>(args, 'load', path) } catch (e) { load = { loadError: e instanceof Error ? e.message : String(e) } }
       rmSync(path, { force: true })
     }
-    if (load.tracksLoaded !== undefined && load.tracksLoaded !== build.tracks) load.loadError = `loaded ${load.tracksLoaded} tracks of ${build.tracks}`
+    // (keeping the load's own error when it has one: at 300 000 tracks this line had hidden it)
+    if (load.loadError === undefined && load.tracksLoaded !== undefined && load.tracksLoaded !== build.tracks) load.loadError = `loaded ${load.tracksLoaded} tracks of ${build.tracks}`
     const r: SizeResult = { ...build, ...load, wallSeconds: (performance.now() - t0) / 1000, loadAverage: loadavg() as [number, number, number] }
     results.push(r)
     console.log(`size ${size} done in ${r.wallSeconds.toFixed(0)} s: 10 s p50 ${ms(r.latency['10s']?.p50)} ms, peak build RSS ${gib(r.buildPeakRss)} GiB`)

@@ -98,8 +98,10 @@ export class Partition {
   readonly triplets: Layer | null
   /**
    * With triplets, a Bloom filter of each slot's pair keys, so that stage 2 searches a key's
-   * postings for a slot only when the slot may hold it (verify): slot i's are the bits
-   * [filterStart[i], filterStart[i + 1]) of `filter`, keyFilterBits(its postings) of them.
+   * postings for a slot only when the slot may hold it (verify): slot i's are the words
+   * [filterStart[i], filterStart[i + 1]) of `filter`, keyFilterBits(its postings) bits. In words,
+   * not bits: a full partition's filters hold up to 6 × 2^30 bits, past what a Uint32Array of bit
+   * offsets can say (at 300 000 tracks, bit offsets wrapped, and the catalog saved did not load).
    * Built as the slot is added; null in a partition read from a file without them (version 3).
    */
   private filter: Uint32Array | null
@@ -170,11 +172,12 @@ export class Partition {
     }
     const filter = this.filter
     if (filter !== null) {
-      // The slot's filter: the bits after the previous slot's, set for each key it indexes.
-      const start = this.filterStart![slot]!, end = start + keyFilterBits(indexed, this.filterShape)
-      const f = end > 32 * filter.length ? (this.filter = grow(filter, new Uint32Array(grownSize(filter.length, end >>> 5)))) : filter
+      // The slot's filter: the words after the previous slot's, its bits set for each key it indexes.
+      const bits = keyFilterBits(indexed, this.filterShape)
+      const start = this.filterStart![slot]!, end = start + bits / 32
+      const f = end > filter.length ? (this.filter = grow(filter, new Uint32Array(grownSize(filter.length, end)))) : filter
       this.filterStart![slot + 1] = end
-      for (let i = 0; i < n; i++) if (!ranks || ranks[i]! < fanout) keyFilterAdd(f, start, end - start, indexKey(hashes[i]!), this.filterShape.probes)
+      for (let i = 0; i < n; i++) if (!ranks || ranks[i]! < fanout) keyFilterAdd(f, start, bits, indexKey(hashes[i]!), this.filterShape.probes)
     }
     if (this.triplets) indexTriplets(hashes, times, ranks, order, (key: number, t: number) => this.triplets!.push(key, entryOf(firstSegment, t)), (extra: number) => this.triplets!.reserve(extra))
     this.slotFirst[slot] = firstSegment
@@ -255,7 +258,7 @@ export class Partition {
     let at = 0
     if (filter !== null) {
       for (let slot = 0; slot < this.slots; slot++) {
-        const a = this.filterStart![slot]! >>> 5, b = this.filterStart![slot + 1]! >>> 5
+        const a = this.filterStart![slot]!, b = this.filterStart![slot + 1]!
         if (this.slotSegments[slot]! > 0) { filter.copyWithin(at, a, b); at += b - a }
       }
     }
@@ -265,7 +268,7 @@ export class Partition {
 
   /** The partition as parts, for codec.ts; call compact() first (the parts hold no delta and no removed slots). */
   parts(): PartitionParts {
-    const filter = this.filter?.subarray(0, this.filterStart![this.slots]! >>> 5) ?? null
+    const filter = this.filter?.subarray(0, this.filterStart![this.slots]!) ?? null
     return { postings: this.pairs.main, triplets: this.triplets?.main ?? null, segmentCounts: this.slotSegments.slice(0, this.slots), filter, filterShape: this.filterShape }
   }
 
@@ -281,7 +284,7 @@ export class Partition {
 
   /** Bytes of the in-memory partition: postings, directories, segment tables and key filters. */
   bytes(): number {
-    const filter = this.filter === null ? 0 : (this.filterStart![this.slots]! >>> 3) + 4 * (this.slots + 1)
+    const filter = this.filter === null ? 0 : 4 * this.filterStart![this.slots]! + 4 * (this.slots + 1)
     return this.segments * 8 + this.pairs.bytes() + (this.triplets?.bytes() ?? 0) + filter
   }
 
@@ -436,7 +439,7 @@ export class Partition {
     const end = base + segments * SEGMENT_FRAMES
     let votes = 0, postings = 0
     const filter = this.filter
-    const fStart = filter === null ? 0 : this.filterStart![slot]!, fBits = filter === null ? 0 : this.filterStart![slot + 1]! - fStart
+    const fStart = filter === null ? 0 : this.filterStart![slot]!, fBits = filter === null ? 0 : 32 * (this.filterStart![slot + 1]! - fStart)
     const probes = this.filterShape.probes
     for (let j = 0; j < plan.count; j++) {
       const g = plan.g[j]!, e = plan.e[j]!
@@ -525,7 +528,7 @@ export class Partition {
     this.filterStart = null
     if (filter !== null) {
       this.filterStart = new Uint32Array(Math.max(64, slots) + 1)
-      for (let i = 0; i < slots; i++) this.filterStart[i + 1] = this.filterStart[i]! + keyFilterBits(postingCounts[i]!, this.filterShape)
+      for (let i = 0; i < slots; i++) this.filterStart[i + 1] = this.filterStart[i]! + keyFilterBits(postingCounts[i]!, this.filterShape) / 32
     }
     this.segments = segments
     this.slots = slots
@@ -673,26 +676,27 @@ export function keyFilterBits(postings: number, shape: FilterShape = KEY_FILTER)
   return 32 * Math.ceil((postings * shape.bits) / 32)
 }
 
-// The probes of a key: multiply-shift hashes scaled to the slot's bits (no power-of-two size needed).
+// The probes of a key: multiply-shift hashes scaled to the slot's bits (no power-of-two size
+// needed), as a bit of the slot's filter, whose first word is `start`.
 const PROBE_A = 0x9e3779b1 | 0, PROBE_B = 0x85ebca6b | 0, PROBE_C = 0xc2b2ae35 | 0
 
-function probe(key: number, mul: number, start: number, bits: number): number {
-  return start + Math.floor(((Math.imul(key, mul) >>> 0) * bits) / 4294967296)
+function probe(key: number, mul: number, bits: number): number {
+  return Math.floor(((Math.imul(key, mul) >>> 0) * bits) / 4294967296)
 }
 
-/** Sets key's bits (two or three probes) in the `bits` bits of `filter` from bit `start`. */
+/** Sets key's bits (two or three probes) in the slot filter of `bits` bits that starts at word `start` of `filter`. */
 export function keyFilterAdd(filter: Uint32Array, start: number, bits: number, key: number, probes: 2 | 3): void {
-  const a = probe(key, PROBE_A, start, bits), b = probe(key, PROBE_B, start, bits)
-  filter[a >>> 5]! |= 1 << (a & 31)
-  filter[b >>> 5]! |= 1 << (b & 31)
-  if (probes === 3) { const c = probe(key, PROBE_C, start, bits); filter[c >>> 5]! |= 1 << (c & 31) }
+  const a = probe(key, PROBE_A, bits), b = probe(key, PROBE_B, bits)
+  filter[start + (a >>> 5)]! |= 1 << (a & 31)
+  filter[start + (b >>> 5)]! |= 1 << (b & 31)
+  if (probes === 3) { const c = probe(key, PROBE_C, bits); filter[start + (c >>> 5)]! |= 1 << (c & 31) }
 }
 
-/** Whether key's bits are set: false means the slot does not index the key. */
+/** Whether key's bits are set in the slot filter at word `start`: false means the slot does not index the key. */
 export function keyFilterHas(filter: Uint32Array, start: number, bits: number, key: number, probes: 2 | 3): boolean {
-  const a = probe(key, PROBE_A, start, bits), b = probe(key, PROBE_B, start, bits)
-  if (((filter[a >>> 5]! >>> (a & 31)) & (filter[b >>> 5]! >>> (b & 31)) & 1) === 0) return false
+  const a = probe(key, PROBE_A, bits), b = probe(key, PROBE_B, bits)
+  if (((filter[start + (a >>> 5)]! >>> (a & 31)) & (filter[start + (b >>> 5)]! >>> (b & 31)) & 1) === 0) return false
   if (probes === 2) return true
-  const c = probe(key, PROBE_C, start, bits)
-  return ((filter[c >>> 5]! >>> (c & 31)) & 1) === 1
+  const c = probe(key, PROBE_C, bits)
+  return ((filter[start + (c >>> 5)]! >>> (c & 31)) & 1) === 1
 }

@@ -203,6 +203,20 @@ describe('the key filters of stage 2', () => {
     expect(before).toBeGreaterThan(0.12)
   })
 
+  it('address a slot by its first word, so a partition may hold more than 2^32 bits of them (a full one does: 6 × 2^30)', () => {
+    // A filter array too large to make here, stood in for by a sparse one: the words the probes touch.
+    const words = new Map<number, number>()
+    const sparse = new Proxy({}, {
+      get: (_, k) => words.get(Number(k)) ?? 0,
+      set: (_, k, v) => { words.set(Number(k), v as number); return true },
+    }) as unknown as Uint32Array
+    const start = 2 ** 27 + 5     // bit 2^32 + 160: a bit offset would wrap here
+    keyFilterAdd(sparse, start, 4096, 12345, 3)
+    expect([...words.keys()].every((w) => w >= start && w < start + 4096 / 32)).toBe(true)
+    expect(keyFilterHas(sparse, start, 4096, 12345, 3)).toBe(true)
+    expect(keyFilterHas(sparse, start + 128, 4096, 12345, 3)).toBe(false)
+  })
+
   it('of version 4 (4 bits a posting, two probes) load from a version 4 file, answer alike, and are saved as they are', () => {
     const c = build()
     const want = queries.map((q) => c.match(q, { minConfidence: 0, limit: 16 }))
@@ -215,7 +229,7 @@ describe('the key filters of stage 2', () => {
       counts.forEach((k, i) => {
         const fp = tracks[i]!, bits = keyFilterBits(k, FILTER_4)
         for (let j = 0; j < fp.hashes.length; j++) if (fp.ranks![j]! < 2) keyFilterAdd(filter, start, bits, indexKey(fp.hashes[j]!), 2)
-        start += bits
+        start += bits / 32
       })
       p.filter = filter
       p.filterShape = FILTER_4
