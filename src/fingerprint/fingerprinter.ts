@@ -1,8 +1,8 @@
 import { PeakmatchError } from '../errors.js'
-import { FRAME_SECONDS, WORK_RATE, resolveOptions, type FingerprintOptions } from '../options.js'
+import { FRAME_SECONDS, HOP_SIZE, WORK_RATE, resolveOptions, type FingerprintOptions, type ResolvedOptions } from '../options.js'
 import { audioChannels, checkFinite, checkSampleRate, chunkChannels, type AudioChunk, type AudioInput } from './audio.js'
 import { frontEndOf, type FrontEnd } from './front-end.js'
-import { LandmarkPairer } from './landmarks.js'
+import { LandmarkPairer, type HashList } from './landmarks.js'
 import { PeakPicker } from './peaks.js'
 import { Resampler } from './resample.js'
 import { SpectrogramFramer } from './spectrogram.js'
@@ -20,6 +20,15 @@ export interface Fingerprint {
    * Optional on input: without it, every hash counts as rank 0.
    */
   readonly ranks?: Uint8Array
+  /**
+   * Landmarks of the same audio framed on other grids (FingerprinterOptions.grids), only those the
+   * hashes above lack: a query's frames start wherever its recording did, up to half a hop (8 ms)
+   * away from the catalog's, and a peak that falls between two frames there can move a frame or a
+   * bin here. Times are on the first grid's frames (rounded). Matching uses them when the hashes
+   * above do not decide (docs/algorithm.md §6); a catalog indexes the first grid only, so a
+   * catalog's tracks gain nothing from them. Absent when fingerprinted on one grid.
+   */
+  readonly offGrid?: OffGridHashes
   readonly frameSeconds: number
   readonly durationSeconds: number
   /**
@@ -29,7 +38,35 @@ export interface Fingerprint {
   readonly frontEnd: FrontEnd
 }
 
-export interface FingerprinterOptions extends FingerprintOptions {
+/** Hashes, anchor frames and target ranks, in time order: Fingerprint.offGrid. */
+export interface OffGridHashes {
+  readonly hashes: Uint32Array
+  readonly times: Uint32Array
+  readonly ranks: Uint8Array
+}
+
+/** How many frame grids a query is fingerprinted on (Fingerprint.offGrid). */
+export interface GridOptions {
+  /**
+   * Frame grids, 1 to MAX_GRIDS: grid k starts k/grids of a hop (16 ms) after the first. Each
+   * grid costs another spectrogram, peak pick and pairing (the resampler is shared). For
+   * queries, not for catalog tracks: on 2 × 1 200 short noisy snippets two grids found 38 of
+   * the 82 one grid missed (docs/algorithm.md §6).
+   * @default 1
+   */
+  grids?: number
+}
+
+export const MAX_GRIDS = 8
+
+/**
+ * The grids a query is best fingerprinted on (`fingerprint(audio, { grids: QUERY_GRIDS })`):
+ * short noisy snippets are found more often, at the cost of fingerprinting the query again per
+ * grid (docs/algorithm.md §6 has the measurements).
+ */
+export const QUERY_GRIDS = 2
+
+export interface FingerprinterOptions extends FingerprintOptions, GridOptions {
   /** Sample rate of the chunks to come, 8 000 to 384 000 Hz. */
   sampleRate: number
 }
@@ -51,6 +88,8 @@ export class Fingerprinter {
   private pairer!: LandmarkPairer
   private framer!: SpectrogramFramer
   private frontEnd!: FrontEnd
+  private readonly gridCount: number
+  private grids: Grid[] = []
   private samples = 0
   private finished = false
 
@@ -59,6 +98,7 @@ export class Fingerprinter {
       throw new PeakmatchError('INVALID_OPTIONS', 'Fingerprinter needs { sampleRate }')
     }
     this.sampleRate = checkSampleRate(options.sampleRate)
+    this.gridCount = checkGrids(options.grids)
     this.options = options
     this.reset()
   }
@@ -70,6 +110,8 @@ export class Fingerprinter {
     this.pairer = new LandmarkPairer(o.fanout)
     this.picker = new PeakPicker(o.minBin, o.maxBin, o.neighborhoodBins, o.neighborhoodFrames, o.threshold, this.pairer)
     this.framer = new SpectrogramFramer(o.minBin, o.maxBin, this.picker)
+    this.grids = []
+    for (let k = 1; k < this.gridCount; k++) this.grids.push(new Grid(o, Math.round((k * HOP_SIZE) / this.gridCount)))
     this.frontEnd = frontEndOf(o)
     this.samples = 0
     this.finished = false
@@ -97,6 +139,7 @@ export class Fingerprinter {
       const block = start === 0 && end === length ? channels : channels.map((c) => c.subarray(start, end))
       this.resampler.push(block, this.samples)
       this.framer.push(this.resampler.out, this.resampler.outCount)
+      for (const g of this.grids) g.push(this.resampler.out, this.resampler.outCount)
       this.samples += end - start
     }
   }
@@ -128,7 +171,7 @@ export class Fingerprinter {
       if (time[mid]! * FRAME_SECONDS < sinceSeconds) lo = mid + 1
       else hi = mid
     }
-    return this.result(lo)
+    return this.result(lo, sinceSeconds)
   }
 
   /** Ends the stream and returns its fingerprint. */
@@ -139,6 +182,7 @@ export class Fingerprinter {
     this.framer.push(this.resampler.out, this.resampler.outCount)
     this.picker.finish()
     this.pairer.finish()
+    for (const g of this.grids) g.finish(this.resampler.out, this.resampler.outCount)
     return this.result()
   }
 
@@ -147,9 +191,9 @@ export class Fingerprinter {
   }
 
   /** The settled hashes from index `first` on, copied. */
-  private result(first = 0): Fingerprint {
+  private result(first = 0, sinceSeconds = 0): Fingerprint {
     const out = this.pairer.out
-    return {
+    const fp: Fingerprint = {
       hashes: out.hash.slice(first, out.count),
       times: out.time.slice(first, out.count),
       ranks: out.rank.slice(first, out.count),
@@ -157,11 +201,100 @@ export class Fingerprinter {
       durationSeconds: this.samples / this.sampleRate,
       frontEnd: this.frontEnd,
     }
+    if (this.grids.length === 0) return fp
+    // Settled off-grid hashes before `until` (first-grid frames), the same in a snapshot as in the
+    // finished print: each grid's anchors there are all paired, and so are the first grid's
+    // within a frame after them, which a duplicate would be.
+    let until = this.finished ? Infinity : out.count > 0 ? out.time[out.count - 1]! - 1 : 0
+    if (!this.finished) for (const g of this.grids) until = Math.min(until, g.settledBefore())
+    return { ...fp, offGrid: offGridHashes(out, this.grids, sinceSeconds, until) }
   }
 }
 
+/**
+ * A frame grid besides the first: the work-rate stream from its `skip`-th sample on, through a
+ * spectrogram, peaks and pairs of its own. Its frame f starts `skip` samples after the first
+ * grid's frame f; its hashes' times are moved to the first grid's nearest frame.
+ */
+class Grid {
+  readonly pairer: LandmarkPairer
+  private readonly picker: PeakPicker
+  private readonly framer: SpectrogramFramer
+  private toSkip: number
+  readonly frames: number
+
+  constructor(o: ResolvedOptions, skip: number) {
+    this.pairer = new LandmarkPairer(o.fanout)
+    this.picker = new PeakPicker(o.minBin, o.maxBin, o.neighborhoodBins, o.neighborhoodFrames, o.threshold, this.pairer)
+    this.framer = new SpectrogramFramer(o.minBin, o.maxBin, this.picker)
+    this.toSkip = skip
+    this.frames = Math.round(skip / HOP_SIZE)
+  }
+
+  push(samples: Float32Array, n: number): void {
+    const skip = Math.min(this.toSkip, n)
+    this.toSkip -= skip
+    if (n > skip) this.framer.push(samples.subarray(skip), n - skip)
+  }
+
+  finish(samples: Float32Array, n: number): void {
+    this.push(samples, n)
+    this.picker.finish()
+    this.pairer.finish()
+  }
+
+  /** First-grid frame before which every anchor of this grid is paired (a lower bound). */
+  settledBefore(): number {
+    const out = this.pairer.out
+    return out.count > 0 ? out.time[out.count - 1]! + this.frames : 0
+  }
+}
+
+/**
+ * The grids' hashes with times × FRAME_SECONDS ≥ sinceSeconds and < until, moved to the first grid's frames, less those
+ * the first grid (or an earlier grid) has within a frame of the same time: in time order, ties
+ * by grid. Duplicates only add votes where the first grid's hash already aligns (the √votes
+ * term would pay for them: docs/algorithm.md §6).
+ */
+function offGridHashes(first: HashList, grids: readonly Grid[], sinceSeconds: number, until: number): OffGridHashes {
+  const seen = new Set<number>()
+  const since = Math.floor(sinceSeconds / FRAME_SECONDS)       // at or before the first frame kept
+  const key = (hash: number, time: number) => time * 2097152 + hash        // < 2^53: time < 2^32, hash < 2^21
+  for (let i = 0; i < first.count; i++) {
+    const t = first.time[i]!
+    if (t + 1 >= since && t <= until + 1) seen.add(key(first.hash[i]!, t))
+  }
+  const hashes: number[] = [], times: number[] = [], ranks: number[] = []
+  for (const g of grids) {
+    const out = g.pairer.out
+    for (let i = 0; i < out.count; i++) {
+      const h = out.hash[i]!, t = out.time[i]! + g.frames
+      if (t >= until || t * FRAME_SECONDS < sinceSeconds) continue
+      if (seen.has(key(h, t)) || seen.has(key(h, t + 1)) || (t > 0 && seen.has(key(h, t - 1)))) continue
+      seen.add(key(h, t))
+      hashes.push(h)
+      times.push(t)
+      ranks.push(out.rank[i]!)
+    }
+  }
+  const order = Array.from(times, (_, i) => i).sort((a, b) => times[a]! - times[b]! || a - b)
+  return {
+    hashes: Uint32Array.from(order, (i) => hashes[i]!),
+    times: Uint32Array.from(order, (i) => times[i]!),
+    ranks: Uint8Array.from(order, (i) => ranks[i]!),
+  }
+}
+
+function checkGrids(grids: unknown): number {
+  if (grids === undefined) return 1
+  if (typeof grids !== 'number' || !Number.isInteger(grids) || grids < 1 || grids > MAX_GRIDS) {
+    throw new PeakmatchError('INVALID_OPTIONS', `option grids must be an integer in [1, ${MAX_GRIDS}], got ${String(grids)}`)
+  }
+  return grids
+}
+
 /** Fingerprints a whole piece of audio: { sampleRate, channels } or an AudioBuffer. */
-export function fingerprint(audio: AudioInput, options: FingerprintOptions = {}): Fingerprint {
+export function fingerprint(audio: AudioInput, options: FingerprintOptions & GridOptions = {}): Fingerprint {
   const { sampleRate, channels } = audioChannels(audio)
   const f = new Fingerprinter({ ...options, sampleRate })
   // A fresh stream that nobody else sees: no need for push()'s whole-chunk check before
