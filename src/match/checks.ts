@@ -24,6 +24,7 @@ export function checkFingerprint(fp: Fingerprint, what: string, against: FrontEn
   if (fp.ranks !== undefined && (!(fp.ranks instanceof Uint8Array) || fp.ranks.length !== hashes.length)) {
     throw new PeakmatchError('INVALID_FINGERPRINT', `${what}: ranks must be a Uint8Array with one entry per hash`)
   }
+  if (fp.offGrid !== undefined) checkOffGrid(fp.offGrid, what)
   if (fp.frameSeconds !== FRAME_SECONDS) {
     throw new PeakmatchError('INCOMPATIBLE_FINGERPRINT', `${what}: frameSeconds ${String(fp.frameSeconds)} is not this version's ${FRAME_SECONDS}`)
   }
@@ -41,6 +42,22 @@ export function checkFingerprint(fp: Fingerprint, what: string, against: FrontEn
   const why = against === null ? null : frontEndMismatch(checked, against, true)
   if (why !== null) throw new PeakmatchError('INCOMPATIBLE_FINGERPRINT', `${what}: made with other fingerprint options than the catalog's (${why}); fingerprint it with the catalog's options`)
   return checked
+}
+
+/** Fingerprint.offGrid: three arrays of one length, hashes in range. */
+function checkOffGrid(off: unknown, what: string): void {
+  const o = off as { hashes?: unknown; times?: unknown; ranks?: unknown } | null
+  if (o === null || typeof o !== 'object' || !(o.hashes instanceof Uint32Array) || !(o.times instanceof Uint32Array) || !(o.ranks instanceof Uint8Array)) {
+    throw new PeakmatchError('INVALID_FINGERPRINT', `${what}: offGrid must hold hashes and times (Uint32Array) and ranks (Uint8Array)`)
+  }
+  const n = o.hashes.length
+  if (o.times.length !== n || o.ranks.length !== n) {
+    throw new PeakmatchError('INVALID_FINGERPRINT', `${what}: offGrid has ${n} hashes, ${o.times.length} times and ${o.ranks.length} ranks`)
+  }
+  const limit = 2 ** HASH_BITS
+  for (let i = 0; i < n; i++) {
+    if (o.hashes[i]! >= limit) throw new PeakmatchError('INVALID_FINGERPRINT', `${what}: offGrid hash ${i} is ${o.hashes[i]}, beyond ${HASH_BITS} bits`)
+  }
 }
 
 function samePeaks(a: FrontEnd | undefined, b: FrontEnd): boolean {

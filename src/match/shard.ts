@@ -3,7 +3,7 @@ import type { Fingerprint } from '../fingerprint/fingerprinter.js'
 import { FACTORS, REFINEMENTS, type Factor } from './factors.js'
 import type { HashIndex } from './hash-index.js'
 import { CHECKED, GATE_VOTES_PER_KEY, alignedWindows, fileWindows } from './identify.js'
-import { correctedConfidence, scaledPrint, searchPass, type QueryPrint, type QueryScratch } from './query.js'
+import { OFF_GRID_LOOKS, correctedConfidence, scaledPrint, searchPass, withOffGrid, type QueryPrint, type QueryScratch } from './query.js'
 import { DECISION_CONFIDENCE } from './rank.js'
 import { fitAnswer } from './tempo.js'
 import type { TrackRegistry } from './registry.js'
@@ -26,6 +26,8 @@ export interface ShardPassRequest {
   pass: 'exact' | 'shifted' | 'gate'
   /** With 'shifted': the query is first rescaled by FACTORS[k] ([k]) or its refinement REFINEMENTS[k][j] ([k, j]). */
   factor?: number[]
+  /** With 'exact' or 'shifted' and no factor: the query's off-grid hashes too (Fingerprint.offGrid; query.ts withOffGrid). */
+  offGrid?: boolean
 }
 
 /** A shard's candidate, with the fields the decision needs. Offsets in frames. */
@@ -104,13 +106,16 @@ function checkPassRequest(r: ShardPassRequest): Factor | null {
   }
   const factor = requestedFactor(r.factor)
   if (factor && r.pass !== 'shifted') throw new PeakmatchError('INVALID_OPTIONS', 'a factor goes with the shifted pass')
+  if (r.offGrid !== undefined && (typeof r.offGrid !== 'boolean' || (r.offGrid && (factor || r.pass === 'gate')))) {
+    throw new PeakmatchError('INVALID_OPTIONS', 'offGrid is a boolean, for the exact and shifted passes without a factor')
+  }
   return factor
 }
 
 /** One pass on a shard's prepared index (catalog-shard.ts shardPasses is the entry). */
 export function shardPass(index: HashIndex, registry: TrackRegistry, scratch: QueryScratch, fp: Fingerprint, request: ShardPassRequest): ShardPassReply {
   const factor = checkPassRequest(request)
-  const print: QueryPrint = factor ? scaledPrint(fp, factor, scratch) : fp
+  const print: QueryPrint = factor ? scaledPrint(fp, factor, scratch) : request.offGrid ? withOffGrid(fp, scratch) : fp
   const list = searchPass(index, registry, print, request.pass === 'shifted', scratch, request.pass === 'gate' ? GATE_VOTES_PER_KEY : 0)
   const candidates: ShardCandidate[] = []
   for (let i = 0; i < list.count; i++) {
@@ -120,7 +125,8 @@ export function shardPass(index: HashIndex, registry: TrackRegistry, scratch: Qu
   }
   // The best candidate's line, as search() fits a decided answer's (query.ts fitted): on this pass's hits.
   const top = list.items[0]
-  if (top && request.pass !== 'gate' && scratch.lastPass !== 'triplets' && (factor ? correctedConfidence(top.confidence) : top.confidence) >= DECISION_CONFIDENCE) {
+  const confidence = !top ? 0 : factor ? correctedConfidence(top.confidence) : request.offGrid ? correctedConfidence(top.confidence, OFF_GRID_LOOKS) : top.confidence
+  if (top && request.pass !== 'gate' && scratch.lastPass !== 'triplets' && confidence >= DECISION_CONFIDENCE) {
     const tempo = factor?.tempo ?? 1, c = { track: top.track, first: top.first, last: top.last, offset: top.offset }
     const found = fitAnswer(c, scratch.hits, print.times, tempo, scratch.line)
     if (c.offset !== top.offset || found !== tempo) candidates[0]!.fit = [c.offset, found]

@@ -5,7 +5,7 @@ import { FRAME_SECONDS } from '../options.js'
 import { checkFingerprint, checkMatchOptions } from './checks.js'
 import { FACTORS, REFINEMENTS, reportChange, type Factor } from './factors.js'
 import { CHECKED, alignmentOf, checkIdentifyOptions, conclude, fileWindows, rankAlignments, type Alignment, type Identification, type IdentifyOptions } from './identify.js'
-import { VERIFIED, betterPass, correctedConfidence, gridPasses, refines, settles } from './query.js'
+import { OFF_GRID_LOOKS, VERIFIED, betterPass, correctedConfidence, gridPasses, refines, settles } from './query.js'
 import { decide } from './rank.js'
 import type { ShardAlignReply, ShardAlignRequest, ShardCandidate, ShardPassReply, ShardPassRequest } from './shard.js'
 import type { CatalogStats, Match, MatchOptions, TrackInfo } from './types.js'
@@ -86,10 +86,15 @@ export class ShardedCatalog {
     // search() (query.ts), pass for pass, with each pass merged across the shards.
     let [answer] = await run.passes([{ pass: 'exact' }]) as [MergedList]
     let factor: Factor | null = null
+    // With off-grid hashes, the exact and speed passes again with them (query.ts search()).
+    const grids = fp.offGrid !== undefined && fp.offGrid.hashes.length > 0
+    if (!settles(answer) && grids) [answer] = await run.passes([{ pass: 'exact', offGrid: true }]) as [MergedList]
     if (!settles(answer)) {
-      const [shifted] = await run.passes([{ pass: 'shifted' }]) as [MergedList]
+      const [shifted] = await run.passes([{ pass: 'shifted', ...(grids ? { offGrid: true } : {}) }]) as [MergedList]
       answer = betterPass(answer, shifted)
-      const passes = settles(answer) ? 0 : gridPasses(factorSearch, run.triplets, run.postings, run.walked)
+      // The factor passes take the first grid only: the speed pass's walk, scaled to it, is their budget's measure.
+      const walked = grids ? Math.round((run.walked * fp.hashes.length) / (fp.hashes.length + fp.offGrid!.hashes.length)) : run.walked
+      const passes = settles(answer) ? 0 : gridPasses(factorSearch, run.triplets, run.postings, walked)
       grid: for (let k0 = 0; k0 < passes; k0 += GRID_ROUND) {
         const ks = Array.from({ length: Math.min(GRID_ROUND, passes - k0) }, (_, i) => k0 + i)
         const lists = await run.passes(ks.map((k) => ({ pass: 'shifted', factor: [k] })))
@@ -230,7 +235,7 @@ class Run {
  * One pass's shard replies (undefined: the shard is missing) merged and decided: the candidates
  * cut to the best VERIFIED by their window votes, then ordered by distinct score and decided
  * (rank.ts), as searchPass does on one index. Ties break by (shard, slot), one catalog's by slot.
- * A factor pass's confidences are corrected for the grid (query.ts).
+ * A factor pass's confidences are corrected for the grid, an off-grid pass's for OFF_GRID_LOOKS (query.ts).
  */
 export function mergeReplies(replies: readonly (ShardPassReply | undefined)[], request: ShardPassRequest): MergedList {
   const all: { c: ShardCandidate; shard: number }[] = []
@@ -248,5 +253,6 @@ export function mergeReplies(replies: readonly (ShardPassReply | undefined)[], r
   sortCandidates(list)
   decide(list, request.pass === 'shifted', { recordingOf: (t) => recordings[t]! })
   if (request.factor) for (const m of items) m.confidence = correctedConfidence(m.confidence)
+  else if (request.offGrid) for (const m of items) m.confidence = correctedConfidence(m.confidence, OFF_GRID_LOOKS)
   return list
 }

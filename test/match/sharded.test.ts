@@ -110,6 +110,24 @@ describe('a sharded catalog answers as one catalog', () => {
     expect(tempos).toBeGreaterThanOrEqual(1)
   })
 
+  it('match with off-grid hashes (two frame grids): the same answers, and the off-grid passes decide some', async () => {
+    let plain = 0, grids = 0
+    for (let i = 0; i < 10; i++) {
+      const t = tracks[i]!
+      const audio = withNoise(excerpt(t.audio, 4 + 1.37 * i, 3), -3, 300 + i)
+      const q = fingerprint(audio, { grids: 2 })
+      for (const options of [{ limit: 16, minConfidence: 0 }, {}]) {
+        const many = await sharded.match(q, options)
+        expect(many.missingShards).toEqual([])
+        expect(tiesSorted(many.matches), `${t.id}`).toEqual(tiesSorted(whole.match(q, options)))
+      }
+      if (whole.match(fingerprint(audio))[0]?.trackId === t.id) plain++
+      if (whole.match(q)[0]?.trackId === t.id) grids++
+    }
+    // Not vacuous: the off-grid passes found some that the first grid alone did not.
+    expect(grids).toBeGreaterThan(plain)
+  })
+
   it('each pass, merged, is one catalog\u2019s pass: the same candidates cut, scored and decided', () => {
     const qs = [filler(tracks[0]!.fp, 424_242, 10), fingerprint(withNoise(excerpt(tracks[2]!.audio, 3, 5), 0, 9)), fingerprint(excerpt(tracks[7]!.audio, 1, 3))]
     let many = 0
