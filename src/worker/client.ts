@@ -1,6 +1,6 @@
 import { PeakmatchError, type ErrorCode } from '../errors.js'
 import type { AudioChunk, AudioInput } from '../fingerprint/audio.js'
-import type { Fingerprint } from '../fingerprint/fingerprinter.js'
+import type { Fingerprint, GridOptions } from '../fingerprint/fingerprinter.js'
 import type { FingerprintOptions } from '../options.js'
 import type { Reply, Request, StreamSnapshot } from './protocol.js'
 
@@ -23,7 +23,7 @@ export interface TransferOptions {
   transfer?: boolean
 }
 
-export interface StreamOptions extends FingerprintOptions {
+export interface StreamOptions extends FingerprintOptions, GridOptions {
   /** Sample rate of the chunks, as in Fingerprinter. */
   sampleRate: number
   /**
@@ -59,7 +59,7 @@ export class FingerprintWorker {
   }
 
   /** The fingerprint of a whole piece of audio, computed in the worker. */
-  fingerprint(audio: AudioInput, options: FingerprintOptions & TransferOptions = {}): Promise<Fingerprint> {
+  fingerprint(audio: AudioInput, options: FingerprintOptions & GridOptions & TransferOptions = {}): Promise<Fingerprint> {
     const { transfer = true, ...fpOptions } = options
     const { sampleRate, channels, buffers } = portable(audio, transfer)
     return this.request<Fingerprint>({ type: 'fingerprint', id: 0, sampleRate, channels, options: fpOptions }, buffers)
@@ -160,7 +160,7 @@ export class FingerprintStream {
 }
 
 /** One-shot: the fingerprint of `audio`, computed by `worker` (which runs serveFingerprinting). */
-export function fingerprintInWorker(worker: FingerprintWorker, audio: AudioInput, options?: FingerprintOptions & TransferOptions): Promise<Fingerprint> {
+export function fingerprintInWorker(worker: FingerprintWorker, audio: AudioInput, options?: FingerprintOptions & GridOptions & TransferOptions): Promise<Fingerprint> {
   return worker.fingerprint(audio, options)
 }
 

@@ -1,4 +1,4 @@
-import type { Fingerprint } from '../fingerprint/fingerprinter.js'
+import type { Fingerprint, GridOptions } from '../fingerprint/fingerprinter.js'
 import type { FingerprintOptions } from '../options.js'
 
 /**
@@ -7,8 +7,8 @@ import type { FingerprintOptions } from '../options.js'
  * buffers transferred, not copied. Requests that expect an answer carry an `id`.
  */
 export type Request =
-  | { type: 'fingerprint'; id: number; sampleRate: number; channels: Float32Array[]; options: FingerprintOptions }
-  | { type: 'open'; id: number; stream: number; sampleRate: number; options: FingerprintOptions; windowSeconds: number }
+  | { type: 'fingerprint'; id: number; sampleRate: number; channels: Float32Array[]; options: FingerprintOptions & GridOptions }
+  | { type: 'open'; id: number; stream: number; sampleRate: number; options: FingerprintOptions & GridOptions; windowSeconds: number }
   | { type: 'push'; stream: number; channels: Float32Array[] }
   | { type: 'snapshot'; id: number; stream: number }
   | { type: 'finish'; id: number; stream: number }
@@ -46,5 +46,7 @@ export interface MessageEndpoint {
 export function fingerprintBuffers(fp: Fingerprint): ArrayBuffer[] {
   const out = [fp.hashes.buffer, fp.times.buffer] as ArrayBuffer[]
   if (fp.ranks) out.push(fp.ranks.buffer as ArrayBuffer)
+  const off = fp.offGrid
+  if (off) out.push(off.hashes.buffer as ArrayBuffer, off.times.buffer as ArrayBuffer, off.ranks.buffer as ArrayBuffer)
   return out
 }

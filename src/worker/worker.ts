@@ -107,6 +107,9 @@ function snapshot(s: Stream): StreamSnapshot {
   const fp = s.fingerprinter.snapshot(startSeconds)
   const times = fp.times                        // a fresh copy of the window: rebased in place
   for (let i = 0; i < times.length; i++) times[i] = times[i]! - startFrame
+  // Off-grid hashes (StreamOptions.grids) are on the first grid's frames, from startFrame on too.
+  const offTimes = fp.offGrid?.times
+  if (offTimes) for (let i = 0; i < offTimes.length; i++) offTimes[i] = offTimes[i]! - startFrame
   return { ...fp, times, durationSeconds: Math.max(0, fp.durationSeconds - startSeconds), startSeconds }
 }
 

@@ -4,6 +4,7 @@ import {
   FINGERPRINT_FORMAT_VERSION, fingerprint, fingerprintFromBytes, fingerprintToBytes, Fingerprinter, FRAME_SECONDS,
   PeakmatchError, type Fingerprint, type FrontEnd,
 } from '../../src/index.js'
+import type { OffGridHashes } from '../../src/fingerprint/fingerprinter.js'
 import { crc32 } from '../../src/crc32.js'
 import { DEFAULT_FRONT_END } from '../../src/fingerprint/front-end.js'
 import { expectCode } from '../support/errors.js'
@@ -20,6 +21,11 @@ function withCrc(bytes: Uint8Array): Uint8Array {
 
 function withoutRanks(fp: Fingerprint): Fingerprint {
   const { ranks: _, ...rest } = fp
+  return rest
+}
+
+function withoutOffGrid(fp: Fingerprint): Fingerprint {
+  const { offGrid: _, ...rest } = fp
   return rest
 }
 
@@ -48,6 +54,37 @@ function expectSame(actual: Fingerprint, expected: Fingerprint): void {
   expect(actual.frontEnd).toEqual(expected.frontEnd)
   expect(Object.is(actual.durationSeconds, expected.durationSeconds)).toBe(true)
   expect(actual.frameSeconds).toBe(expected.frameSeconds)
+  // An empty offGrid is written as none, and read back as none.
+  const off = expected.offGrid
+  if (off === undefined || off.hashes.length === 0) expect('offGrid' in actual).toBe(false)
+  else {
+    const got = actual.offGrid!
+    expect(got.hashes).toBeInstanceOf(Uint32Array)
+    expect(got.times).toBeInstanceOf(Uint32Array)
+    expect(got.ranks).toBeInstanceOf(Uint8Array)
+    expect(Array.from(got.hashes)).toEqual(Array.from(off.hashes))
+    expect(Array.from(got.times)).toEqual(Array.from(off.times))
+    expect(Array.from(got.ranks)).toEqual(Array.from(off.ranks))
+  }
+}
+
+/** Runs fn with Uint32Array replaced by a subclass that records the largest length asked for. */
+function largestAllocation(fn: () => void): number {
+  let largest = 0
+  const Real = Uint32Array
+  class Spy extends Real {
+    constructor(length: number) {
+      if (typeof length === 'number') largest = Math.max(largest, length)
+      super(length)
+    }
+  }
+  vi.stubGlobal('Uint32Array', Spy)
+  try {
+    fn()
+  } finally {
+    vi.unstubAllGlobals()
+  }
+  return largest
 }
 
 const music = synthMusic(5, 30, 44100, 2)
@@ -118,7 +155,7 @@ describe('fingerprintToBytes / fingerprintFromBytes round trip', () => {
     const b = fingerprintToBytes(small)
     const view = new DataView(b.buffer)
     expect(Array.from(b.subarray(0, 4))).toEqual([0x50, 0x4d, 0x46, 0x50])     // "PMFP"
-    expect(view.getUint16(4, true)).toBe(FINGERPRINT_FORMAT_VERSION)
+    expect(view.getUint16(4, true)).toBe(1)                                    // no offGrid: version 1
     expect(view.getUint32(6, true)).toBe(crc32(b.subarray(10)))
     expect(Array.from(b.subarray(10, 20))).toEqual([1, 0, 10, 0, 237, 0, 10, 8, 4, 1])
     expect(view.getFloat64(20, true)).toBe(0.5)
@@ -224,25 +261,6 @@ describe('fingerprintFromBytes on damaged input', () => {
       vi.unstubAllGlobals()
     })
 
-    /** Runs fn with Uint32Array replaced by a subclass that records the largest length asked for. */
-    function largestAllocation(fn: () => void): number {
-      let largest = 0
-      const Real = Uint32Array
-      class Spy extends Real {
-        constructor(length: number) {
-          if (typeof length === 'number') largest = Math.max(largest, length)
-          super(length)
-        }
-      }
-      vi.stubGlobal('Uint32Array', Spy)
-      try {
-        fn()
-      } finally {
-        vi.unstubAllGlobals()
-      }
-      return largest
-    }
-
     it('fails before allocating when it cannot fit in the bytes', () => {
       for (const count of [2 ** 32 - 1, 2 ** 28, Math.floor((bytes.length - HEADER) / 4) + 1]) {
         const d = bytes.slice()
@@ -285,14 +303,14 @@ describe('fingerprintFromBytes on foreign input', () => {
   })
 
   it('says UNSUPPORTED_VERSION for another format version, before checking anything else', () => {
-    for (const version of [0, 2, 0xffff]) {
+    for (const version of [0, 3, 0xffff]) {
       const d = bytes.slice()
       new DataView(d.buffer).setUint16(4, version, true)
       const e = expectCode(() => fingerprintFromBytes(d), 'UNSUPPORTED_VERSION')
       expect(e.message).toContain(`version ${version}`)
     }
     const header = bytes.slice(0, 10)
-    new DataView(header.buffer).setUint16(4, 2, true)
+    new DataView(header.buffer).setUint16(4, 3, true)
     expectCode(() => fingerprintFromBytes(header), 'UNSUPPORTED_VERSION')
   })
 
@@ -307,7 +325,8 @@ describe('fingerprintFromBytes on foreign input', () => {
 
   it('says INVALID_FINGERPRINT for each malformed field behind a good CRC', () => {
     const cases: [string, (d: Uint8Array, v: DataView) => void, string][] = [
-      ['flags', (d) => { d[19] = 3 }, 'flags'],
+      ['flags', (d) => { d[19] = 5 }, 'unknown bits'],
+      ['flag bit 1 in version 1', (d) => { d[19] = 3 }, 'need format version 2'],
       ['fanout 0', (d) => { d[18] = 0 }, 'fanout'],
       ['fanout 17', (d) => { d[18] = 17 }, 'fanout'],
       ['minBin', (_, v) => v.setUint16(12, 0, true), 'minBin'],
@@ -366,6 +385,253 @@ describe('fingerprintToBytes on bad fingerprints', () => {
   })
 })
 
+describe('off-grid hashes (format version 2)', () => {
+  const gridded = fingerprint(music, { grids: 2 })
+  const off = gridded.offGrid!
+  const b2 = fingerprintToBytes(gridded)
+  /** Where the off-grid section starts: right after the first section, which is version 1's. */
+  const offAt = fingerprintToBytes(withoutOffGrid(gridded)).length
+  const small = fingerprint(synthMusic(8, 3), { grids: 2 })
+  const small2 = fingerprintToBytes(small)
+
+  it('round-trips a fingerprint made on two grids bit-exactly, as version 2', () => {
+    expect(FINGERPRINT_FORMAT_VERSION).toBe(2)
+    expect(off.hashes.length).toBeGreaterThan(500)
+    expect(new DataView(b2.buffer).getUint16(4, true)).toBe(2)
+    expect(b2[19]).toBe(3)                                  // ranks and off-grid hashes
+    const back = fingerprintFromBytes(b2)
+    expectSame(back, gridded)
+    expect(sameBytes(fingerprintToBytes(back), b2)).toBe(true)
+    expect(small.offGrid!.hashes.length).toBeGreaterThan(50)
+    expectSame(fingerprintFromBytes(small2), small)
+    // Without the first section's ranks too.
+    const bare = withoutRanks(gridded)
+    const b = fingerprintToBytes(bare)
+    expect(b[19]).toBe(2)
+    expectSame(fingerprintFromBytes(b), bare)
+    expect(sameBytes(fingerprintToBytes(fingerprintFromBytes(b)), b)).toBe(true)
+  })
+
+  it('leaves a fingerprint without off-grid hashes, or with none, as version 1 with the same bytes', () => {
+    // The first grid is the one-grid fingerprint, so the bytes are the one-grid print's.
+    expect(sameBytes(fingerprintToBytes(withoutOffGrid(gridded)), bytes)).toBe(true)
+    const empty: OffGridHashes = { hashes: new Uint32Array(0), times: new Uint32Array(0), ranks: new Uint8Array(0) }
+    const withEmpty = fingerprintToBytes({ ...fp, offGrid: empty })
+    expect(sameBytes(withEmpty, bytes)).toBe(true)
+    expect(new DataView(withEmpty.buffer).getUint16(4, true)).toBe(1)
+    expect(withEmpty[19]).toBe(1)
+    expect('offGrid' in fingerprintFromBytes(withEmpty)).toBe(false)
+    // Version 2 is version 1 with bit 1 set and the off-grid section after the first.
+    expect(Array.from(b2.subarray(10, 19))).toEqual(Array.from(bytes.subarray(10, 19)))
+    expect(sameBytes(b2.subarray(20, offAt), bytes.subarray(20))).toBe(true)
+    expect(new DataView(b2.buffer).getUint32(offAt, true)).toBe(off.hashes.length)
+  })
+
+  it('costs about 4 bytes an off-grid hash', () => {
+    const perHash = (b2.length - bytes.length - 4) / off.hashes.length
+    expect(perHash).toBeGreaterThanOrEqual(4)              // one varint byte and a 3-byte hash at least
+    expect(perHash).toBeLessThan(4.1)                      // 4.018 measured (docs/format.md)
+  })
+
+  it('writes the documented layout (docs/format.md), checked by hand', () => {
+    const fe: FrontEnd = { version: 1, minBin: 10, maxBin: 237, neighborhoodBins: 10, neighborhoodFrames: 8, threshold: 0.5, fanout: 4 }
+    const first: Fingerprint = {
+      hashes: Uint32Array.of(0x1abcde, 0x000001, 0x1fffff, 0x012345),
+      times: Uint32Array.of(0, 0, 5, 300),
+      ranks: Uint8Array.of(0, 1, 0, 2),
+      frameSeconds: FRAME_SECONDS,
+      durationSeconds: 5,
+      frontEnd: fe,
+    }
+    const hand: Fingerprint = {
+      ...first,
+      offGrid: { hashes: Uint32Array.of(0x000002, 0x1fffff, 0x054321), times: Uint32Array.of(1, 1, 130), ranks: Uint8Array.of(3, 0, 1) },
+    }
+    const v1 = fingerprintToBytes(first)
+    const b = fingerprintToBytes(hand)
+    const view = new DataView(b.buffer)
+    expect(b.length).toBe(65 + 4 + 4 + 9)
+    expect(Array.from(b.subarray(0, 4))).toEqual([0x50, 0x4d, 0x46, 0x50])
+    expect(view.getUint16(4, true)).toBe(2)
+    expect(view.getUint32(6, true)).toBe(crc32(b.subarray(10)))
+    expect(Array.from(b.subarray(10, 20))).toEqual([1, 0, 10, 0, 237, 0, 10, 8, 4, 3])
+    expect(Array.from(b.subarray(20, 65))).toEqual(Array.from(v1.subarray(20)))
+    expect(Array.from(b.subarray(65))).toEqual([
+      3, 0, 0, 0,                                           // offCount
+      // dt × fanout + rank: 1 × 4 + 3 = 7, 0, 129 × 4 + 1 = 517 = 0x85 + 4 × 128
+      0x07, 0x00, 0x85, 0x04,
+      0x02, 0x00, 0x00, 0xff, 0xff, 0x1f, 0x21, 0x43, 0x05,
+    ])
+    expectSame(fingerprintFromBytes(b), hand)
+  })
+
+  it('returns off-grid arrays that own aligned memory', () => {
+    const padded = new Uint8Array(b2.length + 1)
+    padded.set(b2, 1)
+    const back = fingerprintFromBytes(padded.subarray(1))
+    for (const a of [back.offGrid!.hashes, back.offGrid!.times, back.offGrid!.ranks]) {
+      expect(a.byteOffset).toBe(0)
+      expect(a.buffer.byteLength).toBe(a.byteLength)
+      expect(a.buffer).not.toBe(padded.buffer)
+    }
+    expectSame(back, gridded)
+  })
+
+  describe('on damaged or forged bytes', () => {
+    afterEach(() => {
+      vi.unstubAllGlobals()
+    })
+
+    it('says INVALID_FINGERPRINT when truncated at any position, even with the CRC made to match, or lengthened', () => {
+      for (let cut = 0; cut < small2.length; cut++) {
+        expectCode(() => fingerprintFromBytes(withCrc(small2.subarray(0, cut))), 'INVALID_FINGERPRINT')
+      }
+      const longer = new Uint8Array(small2.length + 1)
+      longer.set(small2)
+      expect(expectCode(() => fingerprintFromBytes(withCrc(longer)), 'INVALID_FINGERPRINT').message).toContain('bytes run to')
+    })
+
+    it('catches every single-bit flip with a typed error', () => {
+      for (let at = 0; at < small2.length; at++) {
+        for (let bit = 0; bit < 8; bit++) {
+          const d = small2.slice()
+          d[at]! ^= 1 << bit
+          expectCode(() => fingerprintFromBytes(d), at === 4 || at === 5 ? 'UNSUPPORTED_VERSION' : 'INVALID_FINGERPRINT')
+        }
+      }
+    })
+
+    it('fails on a forged offCount that cannot fit before allocating for it', () => {
+      const room = b2.length - offAt - 4
+      for (const count of [2 ** 32 - 1, 2 ** 28, Math.floor(room / 4) + 1]) {
+        const d = b2.slice()
+        new DataView(d.buffer).setUint32(offAt, count, true)
+        let error: PeakmatchError | undefined
+        const largest = largestAllocation(() => { error = expectCode(() => fingerprintFromBytes(withCrc(d)), 'INVALID_FINGERPRINT') })
+        expect(error!.message).toContain(`off-grid count ${count} cannot fit`)
+        expect(largest).toBe(gridded.hashes.length)         // the first section's arrays, nothing more
+      }
+      // One that could fit allocates no more than the bytes can hold, then fails.
+      const d = b2.slice()
+      const count = Math.floor(room / 4)
+      new DataView(d.buffer).setUint32(offAt, count, true)
+      const largest = largestAllocation(() => { expectCode(() => fingerprintFromBytes(withCrc(d)), 'INVALID_FINGERPRINT') })
+      expect(largest).toBe(Math.max(count, gridded.hashes.length))
+      expect(largest).toBeLessThanOrEqual(d.length / 4)
+    })
+
+    it('fails on a forged first count that leaves no room for the off-grid section, before allocating', () => {
+      const count = Math.floor((b2.length - HEADER - 8) / 4) + 1      // fits in the bytes, not with an off-grid section after
+      const d = b2.slice()
+      new DataView(d.buffer).setUint32(44, count, true)
+      let error: PeakmatchError | undefined
+      const largest = largestAllocation(() => { error = expectCode(() => fingerprintFromBytes(withCrc(d)), 'INVALID_FINGERPRINT') })
+      expect(error!.message).toContain(`count ${count} cannot fit`)
+      expect(largest).toBe(0)
+    })
+
+    it('rejects malformed off-grid sections with their own messages', () => {
+      // v2 header and first section of `small`, then the given off-grid count, varints and zero hashes.
+      const first = fingerprintToBytes(withoutOffGrid(small))
+      const make = (offCount: number, varints: number[], hashes = offCount) => {
+        const d = new Uint8Array(first.length + 4 + varints.length + 3 * hashes)
+        d.set(first)
+        const view = new DataView(d.buffer)
+        view.setUint16(4, 2, true)
+        d[19] = 3
+        view.setUint32(first.length, offCount, true)
+        d.set(varints, first.length + 4)
+        return withCrc(d)
+      }
+      const fanout = small.frontEnd.fanout
+      const ok = fingerprintFromBytes(make(1, [5 * fanout + 1]))
+      expect(Array.from(ok.offGrid!.times)).toEqual([5])
+      expect(Array.from(ok.offGrid!.ranks)).toEqual([1])
+      expect(Array.from(ok.offGrid!.hashes)).toEqual([0])
+      const message = (d: Uint8Array) => expectCode(() => fingerprintFromBytes(d), 'INVALID_FINGERPRINT').message
+      expect(message(make(0, [0x00], 1))).toContain('off-grid count is 0')       // room for one entry, but none
+      expect(message(make(0, []))).toContain(`count ${small.hashes.length} cannot fit`)   // no room for any: refused earlier
+      expect(message(make(1, [0x85, 0x00]))).toContain('off-grid entry 0 has an overlong encoding')
+      expect(message(make(1, [0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01]))).toContain('off-grid entry 0 is longer than 6')
+      expect(message(make(1, [0x80, 0x80, 0x80, 0x80, 0x10 * fanout]))).toContain('off-grid time 0 is 4294967296, beyond 32 bits')
+      expect(message(make(2, [0x01, 0x81]))).toContain('off-grid entry 1 runs past')
+      expect(message(make(1, [0x01, 0x00]))).toContain('off-grid hashes end at byte')   // a byte left over
+      const high = make(1, [0x01])
+      high[high.length - 1] = 0x20
+      expect(message(withCrc(high))).toContain('off-grid hash 0 is 2097152, beyond 21 bits')
+    })
+
+    it('says INVALID_FINGERPRINT for an off-grid hash past 21 bits in a real print', () => {
+      const d = b2.slice()
+      d[d.length - 1] = 0x20
+      expect(expectCode(() => fingerprintFromBytes(withCrc(d)), 'INVALID_FINGERPRINT').message)
+        .toContain(`off-grid hash ${off.hashes.length - 1} is ${(off.hashes[off.hashes.length - 1]! & 0xffff) | 0x200000}, beyond 21 bits`)
+    })
+
+    it('refuses flag bit 1 in version 1 and its absence in version 2', () => {
+      const v1 = b2.slice()
+      new DataView(v1.buffer).setUint16(4, 1, true)         // a whole version-2 body under a version-1 header
+      expect(expectCode(() => fingerprintFromBytes(withCrc(v1)), 'INVALID_FINGERPRINT').message).toContain('need format version 2, not 1')
+      const bit = bytes.slice()
+      bit[19] = 3                                           // a version-1 body with the flag
+      expect(expectCode(() => fingerprintFromBytes(withCrc(bit)), 'INVALID_FINGERPRINT').message).toContain('need format version 2')
+      const clear = b2.slice()
+      clear[19] = 1
+      expect(expectCode(() => fingerprintFromBytes(withCrc(clear)), 'INVALID_FINGERPRINT').message).toContain('written only with off-grid hashes')
+      const v2 = bytes.slice()                              // a version-1 body under a version-2 header
+      new DataView(v2.buffer).setUint16(4, 2, true)
+      expect(expectCode(() => fingerprintFromBytes(withCrc(v2)), 'INVALID_FINGERPRINT').message).toContain('written only with off-grid hashes')
+    })
+
+    it('says UNSUPPORTED_VERSION for version 3, before the checksum', () => {
+      const d = b2.slice()
+      new DataView(d.buffer).setUint16(4, 3, true)
+      expect(expectCode(() => fingerprintFromBytes(d), 'UNSUPPORTED_VERSION').message).toContain('version 3; this peakmatch reads versions 1 and 2')
+    })
+  })
+
+  it('refuses to encode a bad offGrid, with INVALID_FINGERPRINT naming it', () => {
+    const one = (hashes: number[], times: number[], ranks: number[]): Fingerprint =>
+      ({ ...fp, offGrid: { hashes: Uint32Array.from(hashes), times: Uint32Array.from(times), ranks: Uint8Array.from(ranks) } })
+    const fanout = fp.frontEnd.fanout
+    const bad: [string, Fingerprint, string][] = [
+      ['decreasing times', one([1, 1, 1], [4, 9, 8], [0, 0, 0]), 'offGrid times must not decrease: time 2 is 8, after 9'],
+      ['hash ≥ 2^21', one([1, 2 ** 21], [0, 0], [0, 0]), 'offGrid hash 1 is 2097152, beyond 21 bits'],
+      ['rank ≥ fanout', one([1], [0], [fanout]), `offGrid rank 0 is ${fanout}, not below its fanout ${fanout}`],
+      ['lengths differ', one([1, 2], [0], [0, 0]), 'offGrid has 2 hashes, 1 times and 2 ranks'],
+      ['ranks missing', { ...fp, offGrid: { hashes: Uint32Array.of(1), times: Uint32Array.of(0) } as unknown as OffGridHashes }, 'offGrid must hold'],
+      ['ranks an Array', { ...fp, offGrid: { ...one([1], [0], [0]).offGrid!, ranks: [0] as unknown as Uint8Array } }, 'offGrid must hold'],
+      ['empty but mistyped', { ...fp, offGrid: { hashes: [], times: [], ranks: [] } as unknown as OffGridHashes }, 'offGrid must hold'],
+      ['null', { ...fp, offGrid: null as unknown as OffGridHashes }, 'offGrid must hold'],
+    ]
+    for (const [name, f, word] of bad) expect(expectCode(() => fingerprintToBytes(f), 'INVALID_FINGERPRINT').message, name).toContain(word)
+    // The first grid's values stay checked with their own messages.
+    expect(expectCode(() => fingerprintToBytes({ ...gridded, times: Uint32Array.of(5, 4), hashes: Uint32Array.of(1, 1), ranks: Uint8Array.of(0, 0) }), 'INVALID_FINGERPRINT').message)
+      .toContain('fingerprint times must not decrease')
+  })
+
+  it('throws nothing but PeakmatchError on random damage behind a matching CRC, and what decodes re-encodes to the same bytes', () => {
+    const rand = rng(78)
+    const smallOffAt = fingerprintToBytes(withoutOffGrid(small)).length
+    let decoded = 0
+    for (let trial = 0; trial < 3000; trial++) {
+      const d = small2.slice()
+      const flips = 1 + Math.floor(rand() * 4)
+      for (let k = 0; k < flips; k++) {
+        const at = smallOffAt + Math.floor(rand() * (d.length - smallOffAt))   // in the off-grid section
+        d[at]! ^= 1 << Math.floor(rand() * 8)
+      }
+      const r = decodeOrCode(withCrc(d))
+      if (typeof r === 'string') expect(r).toBe('INVALID_FINGERPRINT')
+      else {
+        decoded++
+        expect(sameBytes(fingerprintToBytes(r), withCrc(d))).toBe(true)
+      }
+    }
+    expect(decoded).toBeGreaterThan(0)
+  })
+})
+
 // Arbitrary valid fingerprints: any front end resolveOptions can make, sorted 32-bit times,
 // 21-bit hashes, ranks below the fanout or none.
 const arbFrontEnd = fc.record({
@@ -377,16 +643,14 @@ const arbFrontEnd = fc.record({
   fanout: fc.integer({ min: 1, max: 16 }),
 }).map(({ minBin, width, ...rest }): FrontEnd => ({ version: 1, minBin, maxBin: Math.min(255, minBin + width), ...rest }))
 
-const arbFingerprint = fc.tuple(
-  arbFrontEnd,
-  fc.array(fc.tuple(
-    fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 200 }), fc.integer({ min: 0, max: 2 ** 32 - 1 })),
-    fc.integer({ min: 0, max: 2 ** 21 - 1 }),
-    fc.integer({ min: 0, max: 15 }),
-  ), { maxLength: 300 }),
-  fc.boolean(),
-  fc.double({ min: 0, max: 1e9, noNaN: true }),
-).map(([frontEnd, entries, hasRanks, durationSeconds]): Fingerprint => {
+const arbEntries = (maxLength: number) => fc.array(fc.tuple(
+  fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 200 }), fc.integer({ min: 0, max: 2 ** 32 - 1 })),
+  fc.integer({ min: 0, max: 2 ** 21 - 1 }),
+  fc.integer({ min: 0, max: 15 }),
+), { maxLength })
+
+/** Sorted times from deltas, hashes, ranks below the fanout. */
+function arrays(entries: [number, number, number][], fanout: number): OffGridHashes {
   const n = entries.length
   const times = new Uint32Array(n), hashes = new Uint32Array(n), ranks = new Uint8Array(n)
   let t = 0
@@ -395,10 +659,23 @@ const arbFingerprint = fc.tuple(
     t = Math.min(2 ** 32 - 1, t + dt)
     times[i] = t
     hashes[i] = h
-    ranks[i] = r % frontEnd.fanout
+    ranks[i] = r % fanout
   }
+  return { hashes, times, ranks }
+}
+
+// With off-grid hashes half the time (some of them empty, which is written as none).
+const arbFingerprint = fc.tuple(
+  arbFrontEnd,
+  arbEntries(300),
+  fc.boolean(),
+  fc.double({ min: 0, max: 1e9, noNaN: true }),
+  fc.option(arbEntries(100), { freq: 2 }),
+).map(([frontEnd, entries, hasRanks, durationSeconds, offEntries]): Fingerprint => {
+  const { hashes, times, ranks } = arrays(entries, frontEnd.fanout)
   const base = { hashes, times, frameSeconds: FRAME_SECONDS, durationSeconds, frontEnd }
-  return hasRanks ? { ...base, ranks } : base
+  const fp = hasRanks ? { ...base, ranks } : base
+  return offEntries === null ? fp : { ...fp, offGrid: arrays(offEntries, frontEnd.fanout) }
 })
 
 describe('properties (fast-check)', () => {
@@ -430,6 +707,38 @@ describe('properties (fast-check)', () => {
       const r = decodeOrCode(forged)
       if (typeof r !== 'string') expect(sameBytes(fingerprintToBytes(r), forged)).toBe(true)
     }), { numRuns: 3000, seed: 3 })
+  })
+
+  it('does the same behind a valid version-2 header, with sections of about the right size', () => {
+    const v2 = fingerprintToBytes(fingerprint(synthMusic(8, 3), { grids: 2 }))
+    let decoded = 0, refused = 0
+    const sizes = fc.record({
+      count: fc.integer({ min: 0, max: 4 }),
+      offCount: fc.integer({ min: 0, max: 4 }),
+      slack: fc.integer({ min: -3, max: 3 }),                // off by a few bytes, or exact
+      oneByte: fc.boolean(),                                 // all bytes < 128: one-byte varints
+    })
+    fc.assert(fc.property(fc.uint8Array({ minLength: 40, maxLength: 40 }), sizes, (pool, { count, offCount, slack, oneByte }) => {
+      const length = Math.max(0, 4 * (count + offCount) + 4 + slack)
+      const body = pool.slice(0, length).map((b) => (oneByte ? b & 127 : b))
+      const d = new Uint8Array(HEADER + length)
+      d.set(v2.subarray(0, 44))                              // version 2, flags 3, a valid front end
+      const view = new DataView(d.buffer)
+      view.setUint32(44, count, true)
+      d.set(body, HEADER)
+      if (HEADER + 4 * count + 4 <= d.length) view.setUint32(HEADER + 4 * count, offCount, true)
+      const forged = withCrc(d)
+      const r = decodeOrCode(forged)
+      if (typeof r === 'string') refused++
+      else {
+        decoded++
+        expect(r.hashes.length).toBe(count)
+        expect(r.offGrid!.hashes.length).toBe(offCount)
+        expect(sameBytes(fingerprintToBytes(r), forged)).toBe(true)
+      }
+    }), { numRuns: 3000, seed: 5 })
+    expect(decoded).toBeGreaterThan(10)                    // 16 with this seed: a hash's top byte must be < 0x20
+    expect(refused).toBeGreaterThan(1000)
   })
 
   it('throws nothing but PeakmatchError on valid fingerprints with bytes changed, cut or inserted behind a matching CRC', () => {

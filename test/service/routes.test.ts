@@ -86,7 +86,7 @@ describe('answers', () => {
 
   it('/v1/catalog, /healthz, /readyz, /metrics and /openapi.json', async () => {
     const cat = await s.app.inject({ method: 'GET', url: '/v1/catalog' })
-    expect(cat.json()).toMatchObject({ schemaVersion: 1, stats: wire(local.stats()), settings: wire(local.settings()), shards: 1, formats: { fingerprint: 1 }, limits: { maxItems: 8, maxBodyBytes: 256 * 1024 } })
+    expect(cat.json()).toMatchObject({ schemaVersion: 1, stats: wire(local.stats()), settings: wire(local.settings()), shards: 1, formats: { fingerprint: 2 }, limits: { maxItems: 8, maxBodyBytes: 256 * 1024 } })
     expect((await s.app.inject({ method: 'GET', url: '/healthz' })).json()).toEqual({ status: 'ok' })
     expect((await s.app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200)
     const metrics = await s.app.inject({ method: 'GET', url: '/metrics' })
@@ -118,8 +118,8 @@ describe('errors: always { error: { code, message } }, 4xx for what the client s
     await bad(post(s, '/v1/identify', good.subarray(0, good.length - 5)), 400, 'INVALID_FINGERPRINT')
     const flipped = Buffer.from(good); flipped[100]! ^= 0x10
     await bad(post(s, '/v1/match', flipped), 400, 'INVALID_FINGERPRINT')
-    const v2 = Buffer.from(good); v2.writeUInt16LE(2, 4)
-    await bad(post(s, '/v1/match', v2), 400, 'UNSUPPORTED_VERSION')
+    const v3 = Buffer.from(good); v3.writeUInt16LE(3, 4)
+    await bad(post(s, '/v1/match', v3), 400, 'UNSUPPORTED_VERSION')
     await bad(post(s, '/v1/match', bytesOf(w.foreign)), 400, 'INCOMPATIBLE_FINGERPRINT')
     await bad(post(s, '/v1/match', bytesOf({ ...w.snippet, durationSeconds: 3600 })), 413, 'FINGERPRINT_TOO_LONG')
     await bad(post(s, '/v1/match', Buffer.alloc(0)), 400, 'INVALID_FINGERPRINT')

@@ -161,8 +161,8 @@ export const adminReply = {
 
 /** The request bodies, which fastify does not parse as JSON: added to /openapi.json by http.ts. */
 export const BODIES: Record<string, { contentType: string; description: string }> = {
-  '/v1/identify': { contentType: 'application/octet-stream', description: 'fingerprint bytes (fingerprintToBytes: "PMFP" format version 1); Content-Encoding gzip accepted' },
-  '/v1/match': { contentType: 'application/octet-stream', description: 'fingerprint bytes (fingerprintToBytes: "PMFP" format version 1); Content-Encoding gzip accepted' },
+  '/v1/identify': { contentType: 'application/octet-stream', description: 'fingerprint bytes (fingerprintToBytes: "PMFP" format version 1, or 2 with off-grid hashes); Content-Encoding gzip accepted' },
+  '/v1/match': { contentType: 'application/octet-stream', description: 'fingerprint bytes (fingerprintToBytes: "PMFP" format version 1, or 2 with off-grid hashes); Content-Encoding gzip accepted' },
   '/v1/batch': { contentType: 'application/vnd.peakmatch.batch+msgpack', description: "msgpack of { v: 1, items: [{ op: 'identify' | 'match' | 'decide', fingerprint: bin, options?: map }] } (docs/service.md)" },
   '/v1/admin/tracks/{trackId}': { contentType: 'application/octet-stream', description: 'the track\'s fingerprint bytes; metadata as JSON in the x-peakmatch-metadata header' },
 }
