@@ -4,7 +4,7 @@
  * (peakmatch/worker); matching runs here, on the main thread, against the loaded Catalog.
  * In an app the imports are 'peakmatch' and 'peakmatch/worker'.
  */
-import { Catalog, DECISION_CONFIDENCE, PeakmatchError, fingerprint, fingerprinterOptions, type Fingerprint, type Match } from '../../src/index.js'
+import { Catalog, DECISION_CONFIDENCE, PeakmatchError, QUERY_GRIDS, fingerprint, fingerprinterOptions, type Fingerprint, type Match } from '../../src/index.js'
 import { FingerprintWorker, type FingerprintStream } from '../../src/worker/index.js'
 import { decodePrints, type TrackPrint } from './prints.js'
 
@@ -129,9 +129,10 @@ async function identifyFile(file: File): Promise<void> {
   }
   try {
     const t0 = performance.now()
-    // With the loaded catalog's front end (fingerprinterOptions), so a catalog made with other peak options answers too.
+    // With the loaded catalog's front end (fingerprinterOptions), so a catalog made with other peak
+    // options answers too, and on QUERY_GRIDS frame grids, as a query.
     const frontEnd = catalog.settings().frontEnd
-    const fp = await worker.fingerprint(audio, frontEnd ? fingerprinterOptions(frontEnd) : {})
+    const fp = await worker.fingerprint(audio, { ...(frontEnd ? fingerprinterOptions(frontEnd) : {}), grids: QUERY_GRIDS })
     const fpMs = performance.now() - t0
     const [best] = catalog.match(fp)
     card.show(best, fp, `${audio.duration.toFixed(1)} s at ${audio.sampleRate} Hz, ${fp.hashes.length} hashes, fingerprinted in ${fpMs.toFixed(0)} ms`)
@@ -174,7 +175,8 @@ async function listen(): Promise<void> {
   sink.gain.value = 0                          // keeps the capture node pulled, plays nothing
   sink.connect(context.destination)
   // The window covers a whole listening session: every snapshot holds all the audio so far.
-  const stream = worker.stream({ sampleRate: context.sampleRate, windowSeconds: LISTEN_SECONDS + 5 })
+  // On QUERY_GRIDS frame grids: a phone or laptop microphone in a room is the short noisy query they are for.
+  const stream = worker.stream({ sampleRate: context.sampleRate, windowSeconds: LISTEN_SECONDS + 5, grids: QUERY_GRIDS })
   const card = addCard('Microphone')
   // Set synchronously by stop(). The capture node keeps delivering blocks until the async
   // context.close() has ended (a block posted by the worklet before then is still queued on
