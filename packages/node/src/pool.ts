@@ -8,9 +8,9 @@ import { readAudioFile, type FileInfo, type FileReading, type ReadProgress } fro
 
 /**
  * One file to read, sent to a worker thread with `port`, on which the worker says how it goes,
- * and the front end to fingerprint it with (absent: the defaults).
+ * the front end to fingerprint it with (absent: the defaults) and the frame grids (ReadOptions.grids; absent: 1).
  */
-export interface WorkerTask { path: string; port: MessagePort; frontEnd?: FrontEnd }
+export interface WorkerTask { path: string; port: MessagePort; frontEnd?: FrontEnd; grids?: number }
 /**
  * What a worker posts on the task's port: first `{ started: true }`, then the announced length if
  * its header has one, then how far decoding has got (ReadProgress, throttled by readAudioFile).
@@ -64,7 +64,7 @@ function builtWorkerScript(): URL {
   return new URL('./scan-worker.js', import.meta.url)
 }
 
-interface Job { path: string; onProgress?: (p: ReadProgress) => void; frontEnd?: FrontEnd; resolve: (r: FileReading) => void; reject: (e: unknown) => void }
+interface Job { path: string; onProgress?: (p: ReadProgress) => void; frontEnd?: FrontEnd; grids?: number; resolve: (r: FileReading) => void; reject: (e: unknown) => void }
 
 /**
  * `jobs` worker threads that each decode and fingerprint one file at a time (decoding is
@@ -118,12 +118,13 @@ export class WorkerPool {
   /**
    * Reads one file (decode + fingerprint + tags); rejects with FileError. `onProgress` hears how far
    * its decoding has got (see ReadOptions), from the worker thread or, with jobs = 0, from this one.
-   * `frontEnd`: what to fingerprint with (ReadOptions.frontEnd; default: the defaults).
+   * `frontEnd`: what to fingerprint with (ReadOptions.frontEnd; default: the defaults); `grids`:
+   * on how many frame grids (ReadOptions.grids; default 1).
    */
-  read(path: string, onProgress?: (p: ReadProgress) => void, frontEnd?: FrontEnd): Promise<FileReading> {
-    if (!this.pool) return readAudioFile(path, { onProgress, frontEnd })
+  read(path: string, onProgress?: (p: ReadProgress) => void, frontEnd?: FrontEnd, grids?: number): Promise<FileReading> {
+    if (!this.pool) return readAudioFile(path, { onProgress, frontEnd, grids })
     return new Promise((resolve, reject) => {
-      this.queue.push({ path, onProgress, frontEnd, resolve, reject })
+      this.queue.push({ path, onProgress, frontEnd, grids, resolve, reject })
       this.pump()
     })
   }
@@ -163,7 +164,7 @@ export class WorkerPool {
     port1.on('message', heard)
     port1.unref()
     try {
-      const reply = await pool.run({ path: job.path, port: port2, frontEnd: job.frontEnd }, { transferList: [port2], signal: abort.signal })
+      const reply = await pool.run({ path: job.path, port: port2, frontEnd: job.frontEnd, grids: job.grids }, { transferList: [port2], signal: abort.signal })
       // The reply comes on piscina's own channel and may overtake the last progress messages, which
       // the worker posted before it: take them now, so the file's progress ends at its full size.
       for (let m = receiveMessageOnPort(port1); m; m = receiveMessageOnPort(port1)) heard(m.message as WorkerProgress)

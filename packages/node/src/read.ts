@@ -4,7 +4,7 @@ import { open, stat } from 'node:fs/promises'
 // this ESM-only package as its whole namespace, which is not callable.
 import { decodeChunked } from 'audio-decode'
 import { CouldNotDetermineFileTypeError, UnsupportedFileTypeError, parseBlob, type IAudioMetadata } from 'music-metadata'
-import { Fingerprinter, type EditionQuality, type Fingerprint, type FrontEnd } from 'peakmatch'
+import { Fingerprinter, MAX_GRIDS, PeakmatchError, type EditionQuality, type Fingerprint, type FrontEnd } from 'peakmatch'
 import { FileError, errorMessage } from './errors.js'
 import { optionsOf } from './front-end.js'
 import { mp4Chunks, range } from './mp4.js'
@@ -49,6 +49,26 @@ export interface ReadOptions {
    * @default this peakmatch's defaults (DEFAULT_FRONT_END)
    */
   frontEnd?: FrontEnd
+  /**
+   * Frame grids to fingerprint on (FingerprinterOptions.grids): QUERY_GRIDS for a file that is
+   * only asked about (identify), whose short noisy clips are then found more often, at the cost of
+   * another spectrogram per grid; 1 for what is cached (scan) or added to a catalog (which indexes
+   * the first grid only). Throws PeakmatchError (INVALID_OPTIONS) outside 1..MAX_GRIDS.
+   * @default 1
+   */
+  grids?: number
+}
+
+/**
+ * ReadOptions.grids checked before any file is read: the Fingerprinter would only throw at the
+ * first decoded chunk, where the caller's mistake would be reported as a corrupt file.
+ */
+export function checkReadGrids(grids: number | undefined): number {
+  if (grids === undefined) return 1
+  if (!Number.isInteger(grids) || grids < 1 || grids > MAX_GRIDS) {
+    throw new PeakmatchError('INVALID_OPTIONS', `read option grids must be an integer in [1, ${MAX_GRIDS}], got ${String(grids)}`)
+  }
+  return grids
 }
 
 const CHUNK_BYTES = 1 << 16
@@ -71,6 +91,7 @@ export async function readAudioFile(path: string, options: ReadOptions = {}): Pr
   const fsPath = fsPathOf(path)
   // Before any reading: a front end this peakmatch cannot make is the caller's error, not the file's.
   const fingerprintOptions = optionsOf(options.frontEnd)
+  const grids = checkReadGrids(options.grids)
   let size: number
   try { size = (await stat(fsPath)).size } catch (e) { throw new FileError('io', `cannot read: ${errorMessage(e)}`, { cause: e }) }
   if (size === 0) throw new FileError('empty', 'the file is empty')
@@ -115,7 +136,7 @@ export async function readAudioFile(path: string, options: ReadOptions = {}): Pr
       if (ch.length === 0 || ch[0]!.length === 0) continue
       if (!fingerprinter) {
         sampleRate = pcm.sampleRate
-        fingerprinter = new Fingerprinter({ ...fingerprintOptions, sampleRate })
+        fingerprinter = new Fingerprinter({ ...fingerprintOptions, sampleRate, grids })
       }
       channels = Math.max(channels, ch.length)
       fingerprinter.push(ch)

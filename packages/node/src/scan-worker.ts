@@ -33,16 +33,16 @@ async function announcedSeconds(path: string): Promise<number | undefined> {
   }
 }
 
-export default async function readTask({ path, port, frontEnd }: WorkerTask): Promise<WorkerReply> {
+export default async function readTask({ path, port, frontEnd, grids }: WorkerTask): Promise<WorkerReply> {
   notes = []
   const say = (p: WorkerProgress): void => port.postMessage(p)
   try {
     say({ started: true })
     const durationSeconds = await announcedSeconds(path)
     if (durationSeconds !== undefined) say({ durationSeconds })
-    const { fp, info } = await readAudioFile(path, { frontEnd, onProgress: (p) => say({ bytesRead: p.bytesRead, audioSeconds: p.audioSeconds }) })
+    const { fp, info } = await readAudioFile(path, { frontEnd, grids, onProgress: (p) => say({ bytesRead: p.bytesRead, audioSeconds: p.audioSeconds }) })
     const reply: WorkerReply = { ok: true, fp, info }
-    const buffers = [fp.hashes.buffer, fp.times.buffer, ...(fp.ranks ? [fp.ranks.buffer] : [])] as ArrayBuffer[]
+    const buffers = [fp.hashes.buffer, fp.times.buffer, ...(fp.ranks ? [fp.ranks.buffer] : []), ...(fp.offGrid ? [fp.offGrid.hashes.buffer, fp.offGrid.times.buffer, fp.offGrid.ranks.buffer] : [])] as ArrayBuffer[]
     // piscina transfers (does not copy) what a movable result lists under transferableSymbol.
     return move({ [transferableSymbol]: buffers, [valueSymbol]: reply }) as unknown as WorkerReply
   } catch (e) {

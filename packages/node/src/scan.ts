@@ -6,7 +6,7 @@ import type { CacheStats, FingerprintCache } from './cache.js'
 import { CliError, FileError, errorMessage, type FileErrorReason } from './errors.js'
 import { catalogFrontEnd, optionsOf } from './front-end.js'
 import { WorkerPool, type PoolLimits } from './pool.js'
-import { readAudioFile, type ReadProgress } from './read.js'
+import { checkReadGrids, readAudioFile, type ReadOptions, type ReadProgress } from './read.js'
 import { decide, type DecideOptions, type DecisionSource, type FileDecider, type Reading, type ScanFileResult, type ScanStatus } from './decide.js'
 import { walkAudio, type AudioFile, type SkipReason, type SkippedPath } from './walk.js'
 
@@ -61,10 +61,17 @@ export interface RunOptions<R = unknown> extends PoolLimits {
  * `use` on each in walk order as soon as it and every file before it are done. The one reading
  * loop of build, scan, identify and dedupe. `admit`, when given, is asked before each file is
  * taken up; a promise it returns holds the reading back until it resolves (FileDecider.admit).
+ *
+ * `options.grids` (ReadOptions.grids) is identify's alone, not a RunOptions field that scan, build
+ * or dedupe could pass on: with more than one grid the cache is neither read nor written, since a
+ * cached print is one grid's (a hit would lack the other grids) and what the cache serves must stay
+ * exactly what scan would have made.
  */
-export async function readFiles(files: readonly AudioFile[], options: RunOptions, cache: FingerprintCache | undefined, use: (r: Reading) => void, admit?: () => Promise<void> | undefined): Promise<{ interrupted: boolean; fingerprinted: number; fromCache: number }> {
+export async function readFiles(files: readonly AudioFile[], options: RunOptions & Pick<ReadOptions, 'grids'>, cache: FingerprintCache | undefined, use: (r: Reading) => void, admit?: () => Promise<void> | undefined): Promise<{ interrupted: boolean; fingerprinted: number; fromCache: number }> {
   const jobs = options.jobs ?? 2
   optionsOf(options.frontEnd)   // a front end this peakmatch cannot make throws here, not once per file
+  const grids = checkReadGrids(options.grids)   // likewise
+  const usable = grids === 1 ? cache : undefined
   const pool = new WorkerPool(jobs, options.workerScript, options)
   const bytesTotal = files.reduce((s, f) => s + f.size, 0)
   const results: (Reading | undefined)[] = new Array(files.length)
@@ -80,7 +87,7 @@ export async function readFiles(files: readonly AudioFile[], options: RunOptions
   }
   const readOne = async (file: AudioFile, i: number): Promise<Reading> => {
     // The cache keys files by their path: one whose name is not UTF-8 (open ≠ path) is not cached.
-    const store = file.open === file.path ? cache : undefined
+    const store = file.open === file.path ? usable : undefined
     // A cache is only an accelerator: if consulting it fails (the file vanished while
     // --cache-hash hashed it, …) the file is read, and reported if it cannot be.
     let hit: Awaited<ReturnType<FingerprintCache['get']>>
@@ -91,7 +98,7 @@ export async function readFiles(files: readonly AudioFile[], options: RunOptions
         // A file that grew since the walk must not push the bar past its total.
         inFlight.set(i, { bytesRead: Math.min(p.bytesRead, file.size), audioSeconds: p.audioSeconds })
         progress(i, 'reading', p.audioSeconds)
-      }), options.frontEnd)
+      }), options.frontEnd, grids)
       fingerprinted++
       try { await store?.set(file.path, file.size, file.mtimeMs, fp, info) } catch { /* read fine, just not cached */ }
       return { file, fp, info, cached: false }

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path'
 import { Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { glob, isDynamicPattern } from 'tinyglobby'
-import type { Catalog, FrontEnd } from 'peakmatch'
+import { QUERY_GRIDS, type Catalog, type FrontEnd } from 'peakmatch'
 import { decide, type ScanFileResult } from '../decide.js'
 import { CliError, errorMessage } from '../errors.js'
 import { catalogFrontEnd } from '../front-end.js'
@@ -32,19 +32,23 @@ export async function cmdIdentify(args: string[], io: Io): Promise<number> {
   const catalog = loadCatalog(values.catalog)
   // Files are fingerprinted as the catalog's tracks were (its stamped front end), whatever the defaults.
   const frontEnd = catalogFrontEnd(catalog.settings())
+  // ...and on QUERY_GRIDS frame grids: a file asked about is often a short noisy clip, which the
+  // other grids' landmarks find more often (Catalog.match). Only here: scan keeps one grid, for
+  // its throughput over a library and its cache. No cache is used on this path either way.
+  const read = { frontEnd, grids: QUERY_GRIDS }
 
   const results: ScanFileResult[] = []
   let interrupted = false
   const options = { minConfidence, top }
   if (positionals.includes('-')) {
-    const r = await identifyStdin(catalog, frontEnd, io, options)
+    const r = await identifyStdin(catalog, read, io, options)
     if (r) results.push(r)
     else interrupted = true
   }
   if (!interrupted && paths.length > 0) {
     const walk = walkAudio(paths)
     const decided: Promise<ScanFileResult>[] = []
-    const run = await readFiles(walk.files, { jobs: Math.min(jobs, walk.files.length), signal: io.signal, workerScript: io.workerScript, frontEnd }, undefined, (r) => { decided.push(decide(catalog, r, options)) })
+    const run = await readFiles(walk.files, { jobs: Math.min(jobs, walk.files.length), signal: io.signal, workerScript: io.workerScript, ...read }, undefined, (r) => { decided.push(decide(catalog, r, options)) })
     results.push(...await Promise.all(decided))
     interrupted = run.interrupted
     for (const k of walk.skipped) results.push({ path: k.path, sizeBytes: 0, status: 'skipped', cached: false, reason: k.reason, error: k.message })
@@ -76,7 +80,7 @@ async function expand(given: string[]): Promise<string[]> {
  * index may sit at its end), then read like any file and removed. Reported as path "-".
  * undefined when interrupted before stdin ended.
  */
-async function identifyStdin(catalog: Catalog, frontEnd: FrontEnd, io: Io, options: { minConfidence?: number; top: number }): Promise<ScanFileResult | undefined> {
+async function identifyStdin(catalog: Catalog, read: { frontEnd: FrontEnd; grids: number }, io: Io, options: { minConfidence?: number; top: number }): Promise<ScanFileResult | undefined> {
   const stdin = io.stdin
   if (!stdin) throw new CliError(EXIT.USAGE, 'identify: no stdin to read from')
   // A terminal would wait for audio typed on the keyboard: say what - is for instead.
@@ -101,7 +105,7 @@ async function identifyStdin(catalog: Catalog, frontEnd: FrontEnd, io: Io, optio
     const file: AudioFile = { path: '-', open: spool, root: dir, size: statSync(spool).size, mtimeMs: 0 }
     let result: ScanFileResult | undefined
     let decided: Promise<ScanFileResult> | undefined
-    await readFiles([file], { jobs: 0, frontEnd }, undefined, (r) => { decided = decide(catalog, r, options) })
+    await readFiles([file], { jobs: 0, ...read }, undefined, (r) => { decided = decide(catalog, r, options) })
     result = await decided
     // The spool's name is ours, not the user's: keep it out of messages.
     if (result?.error) result.error = result.error.split(spool).join('stdin')
