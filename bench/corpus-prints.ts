@@ -7,13 +7,15 @@
  *
  * The cache is <corpus>/.prints.bin: msgpackr of { key, prints: CorpusPrint[] }, each print's
  * fingerprint as fingerprintToBytes() (≈ 4 bytes a hash). `key` names the corpus's manifest.json
- * and catalog.json by size and mtime, and the default front end: a corpus remade, or a front end
- * that hashes differently, rebuilds the cache instead of reusing stale prints.
+ * and catalog.json by size and mtime, the default front end and QUERY_GRIDS: a corpus remade, or
+ * a front end that hashes differently, rebuilds the cache instead of reusing stale prints.
+ * Snippet queries are fingerprinted on QUERY_GRIDS frame grids, as the hosts make a query;
+ * tracks and whole files on one (a catalog indexes one; identify uses one).
  */
 import { existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { pack, unpack } from 'msgpackr'
-import { Catalog, DEFAULT_FRONT_END, fingerprint, fingerprintFromBytes, fingerprintToBytes, type Fingerprint } from '../src/index.js'
+import { Catalog, DEFAULT_FRONT_END, QUERY_GRIDS, fingerprint, fingerprintFromBytes, fingerprintToBytes, type Fingerprint } from '../src/index.js'
 import { parseWav } from './wav.js'
 
 /** One corpus file's fingerprint: a catalog track, a snippet query or a whole-file query. */
@@ -36,7 +38,7 @@ const CACHE_NAME = '.prints.bin'
 
 function cacheKey(dir: string): string {
   const stamp = (f: string) => { const s = statSync(join(dir, f)); return `${f}:${s.size}:${s.mtimeMs}` }
-  return JSON.stringify([stamp('manifest.json'), stamp('catalog.json'), DEFAULT_FRONT_END])
+  return JSON.stringify([stamp('manifest.json'), stamp('catalog.json'), DEFAULT_FRONT_END, QUERY_GRIDS])
 }
 
 /**
@@ -70,7 +72,7 @@ export function loadCorpusPrints(dir: string, log: (line: string) => void = () =
     const { file, print } = jobs[j]!
     const wav = parseWav(readFileSync(join(dir, file)))
     audioSeconds += wav.channels[0]!.length / wav.sampleRate
-    prints.push({ ...print, bytes: fingerprintToBytes(fingerprint(wav)) })
+    prints.push({ ...print, bytes: fingerprintToBytes(fingerprint(wav, { grids: print.kind === 'snippet' ? QUERY_GRIDS : 1 })) })
     if ((j + 1) % 100 === 0 || j + 1 === jobs.length) {
       const s = (performance.now() - t0) / 1000
       log(`fingerprinted ${j + 1}/${jobs.length} files, ${(audioSeconds / 3600).toFixed(1)} h of audio in ${s.toFixed(0)} s`)

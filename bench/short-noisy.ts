@@ -7,17 +7,18 @@
  *   python3 ../shared/corpus/make-queries.py /work/corpus/catalog /work/corpus/negatives /work/short2 \
  *     --seed 7 --snippets 0 --short-snippets 30 --negative-snippets 0 --negative-short-snippets 20 \
  *     --whole-tracks 0 --whole-negatives-per-track 0          # 2000 queries, 90 s on 2 cores
- *   npx tsx bench/short-noisy.ts --corpus /work/corpus --set /work/short2 [--rows white-0db,pink-5db]
+ *   npx tsx bench/short-noisy.ts --corpus /work/corpus --set /work/short2 [--rows white-0db,pink-5db] [--grids N]
  *
  * The catalog is the dev corpus's (prints cached by corpus-prints.ts). Prints top-1 per row and
  * length (right track first, as a percentage and right/queries; in brackets: offset within
  * ±0.25 s), out-of-catalog queries matched, and CPU ms per query; with --why, what kept each
  * missed query out (the term of the decision rule, rank.ts, that its right candidate failed, or
- * that it was not a candidate).
+ * that it was not a candidate). Queries are fingerprinted on QUERY_GRIDS frame grids, as the hosts
+ * make them (--grids 1: the first grid only).
  */
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { fingerprint } from '../src/index.js'
+import { QUERY_GRIDS, fingerprint } from '../src/index.js'
 import { internals } from '../src/match/catalog.js'
 import { thresholdsOf } from '../src/match/rank.js'
 import { corpusCatalog, loadCorpusPrints } from './corpus-prints.js'
@@ -29,6 +30,7 @@ const corpus = arg('--corpus'), set = arg('--set')
 if (!corpus || !set) { console.error('usage: npx tsx bench/short-noisy.ts --corpus DIR --set DIR [--rows a,b] [--why]'); process.exit(2) }
 const ROWS = ['white-0db', 'white-5db', 'white-10db', 'pink-5db', 'gsm', 'phone-noisy-room', 'reverb', 'mp3-64k', 'ogg-q0', 'clean']
 const rows = arg('--rows')?.split(',') ?? ROWS
+const grids = Number(arg('--grids') ?? QUERY_GRIDS)
 
 interface Query { file: string; kind: string; degradation: string; lengthS: number; expectedTrackId: string | null; expectedOffsetS: number | null; alsoAtS?: number[] }
 const queries = (JSON.parse(readFileSync(join(set, 'manifest.json'), 'utf8')) as Query[])
@@ -43,7 +45,7 @@ const cells = new Map<string, Cell>()
 const why = new Map<string, number>()
 const ms: number[] = []
 for (const q of queries) {
-  const fp = fingerprint(parseWav(readFileSync(join(set, q.file))))
+  const fp = fingerprint(parseWav(readFileSync(join(set, q.file))), { grids })
   const c0 = cpuMs()
   const [m] = catalog.match(fp)
   ms.push(cpuMs() - c0)
@@ -71,7 +73,7 @@ for (const q of queries) {
   }
 }
 ms.sort((a, b) => a - b)
-console.log(`\n${queries.length} queries from ${set}; catalog ${catalog.size} tracks\nrow                5 s                   3 s                   out of catalog matched`)
+console.log(`\n${queries.length} queries from ${set} on ${grids} frame grid(s); catalog ${catalog.size} tracks\nrow                5 s                   3 s                   out of catalog matched`)
 for (const row of rows) {
   const c5 = cells.get(`${row}|5`), c3 = cells.get(`${row}|3`)
   const show = (c?: Cell) => (c && c.n ? `${pct(c.right, c.n)} ${c.right}/${c.n} (${pct(c.offset, c.n)})` : '–').padEnd(22)

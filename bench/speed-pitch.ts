@@ -3,17 +3,18 @@
  * ../shared/corpus/make-queries.py makes speed+5 — at the speed+5 queries' positions in the
  * catalog masters — and queried with Catalog.match (factorSearch 'auto', the dev catalog):
  *
- *   npx tsx bench/speed-pitch.ts --corpus /work/corpus [--tmp /tmp/speed-pitch] [--rows speed+3,pitch-200]
+ *   npx tsx bench/speed-pitch.ts --corpus /work/corpus [--tmp /tmp/speed-pitch] [--rows speed+3,pitch-200] [--grids N]
  *
  * Prints top-1 per row and length (right track first; in brackets: offset within ±0.25 s and
  * ±0.1 s), the factor reported (median of the right answers: speed, pitch or tempo, the row's
  * kind), the out-of-catalog snippets matched under each change, and CPU ms per query (p50 / p95)
- * of the row's in-catalog queries and of its out-of-catalog ones.
+ * of the row's in-catalog queries and of its out-of-catalog ones. Queries are fingerprinted on
+ * QUERY_GRIDS frame grids, as the hosts make them (--grids 1: the first grid only).
  */
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { Catalog, fingerprint } from '../src/index.js'
+import { Catalog, QUERY_GRIDS, fingerprint } from '../src/index.js'
 import { parseWav } from './wav.js'
 
 const argv = process.argv.slice(2)
@@ -21,6 +22,7 @@ const arg = (name: string) => { const i = argv.indexOf(name); return i >= 0 ? ar
 const corpus = arg('--corpus')
 if (!corpus) { console.error('usage: npx tsx bench/speed-pitch.ts --corpus DIR [--tmp DIR] [--rows a,b]'); process.exit(2) }
 const tmp = arg('--tmp') ?? '/tmp/speed-pitch'
+const grids = Number(arg('--grids') ?? QUERY_GRIDS)
 mkdirSync(tmp, { recursive: true })
 
 /** name → sox effect (after the excerpt is cut); speed changes the length, tempo too, pitch not. */
@@ -78,7 +80,7 @@ for (const row of rows) {
   const factors: number[] = []
   const inMs: number[] = [], outMs: number[] = []
   positives.forEach((q) => {
-    const fp = fingerprint(parseWav(readFileSync(make(row, q))))
+    const fp = fingerprint(parseWav(readFileSync(make(row, q))), { grids })
     const c0 = cpuMs()
     const [m] = catalog.match(fp)
     inMs.push(cpuMs() - c0)
@@ -95,7 +97,7 @@ for (const row of rows) {
   })
   let falseMatches = 0
   outside.forEach((q) => {
-    const fp = fingerprint(parseWav(readFileSync(make(row, q))))
+    const fp = fingerprint(parseWav(readFileSync(make(row, q))), { grids })
     const c0 = cpuMs()
     if (catalog.match(fp).length > 0) falseMatches++
     outMs.push(cpuMs() - c0)
