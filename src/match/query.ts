@@ -220,9 +220,9 @@ function corrected(list: CandidateList, looks: number): CandidateList {
  * than a first-grid pass needs, a threshold about 14 % higher (ln 10 / the logistic's slope).
  * The off-grid hashes add landmarks to chance alignments too. Chosen on 600 synthetic
  * look-alikes (bench/look-alikes.ts: pieces of the unit tests' generator in the catalog's keys
- * and tempos, which one grid matches 40 of) and 2 400 short snippets of real music (bench/
+ * and tempos, which one grid matches 40 of) and 1 200 short snippets of real music (bench/
  * short-noisy.ts sets 2 and 3, 82 missed on one grid), with two grids: 1 look 57 look-alikes and
- * 43 missed, 2 looks 47 and 46, 10 looks 38 and 54, 100 looks 32 and 67 (docs/algorithm.md §6).
+ * 43 missed, 2 looks 47 and 46, 10 looks 38 and 54, 100 looks 32 and 67 (docs/algorithm.md §7).
  */
 export const OFF_GRID_LOOKS = 10
 
