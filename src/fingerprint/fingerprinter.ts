@@ -253,27 +253,32 @@ class Grid {
 }
 
 /**
- * The grids' hashes with times × FRAME_SECONDS ≥ sinceSeconds and < until, moved to the first grid's frames, less those
- * the first grid (or an earlier grid) has within a frame of the same time: in time order, ties
- * by grid. Duplicates only add votes where the first grid's hash already aligns (the √votes
- * term would pay for them: docs/algorithm.md §6).
+ * The grids' hashes with times × FRAME_SECONDS ≥ sinceSeconds and < until, moved to the first
+ * grid's frames, less those the first grid (or an earlier grid) has within a frame of the same
+ * time: in time order, ties by grid. Duplicates only add votes where the first grid's hash
+ * already aligns (the √votes term would pay for them: docs/algorithm.md §7).
+ * Only the hashes near the window are read (binary search), so a snapshot's cost follows its
+ * window, not the stream. Which hashes are kept depends on those up to a frame before them, per
+ * grid; the window is read from `margin` frames before `since` so that a snapshot keeps exactly
+ * what finish() keeps there.
  */
 function offGridHashes(first: HashList, grids: readonly Grid[], sinceSeconds: number, until: number): OffGridHashes {
   const seen = new Set<number>()
   const since = Math.floor(sinceSeconds / FRAME_SECONDS)       // at or before the first frame kept
+  const margin = grids.length + 2
   const key = (hash: number, time: number) => time * 2097152 + hash        // < 2^53: time < 2^32, hash < 2^21
-  for (let i = 0; i < first.count; i++) {
-    const t = first.time[i]!
-    if (t + 1 >= since && t <= until + 1) seen.add(key(first.hash[i]!, t))
+  for (let i = lowerBound(first.time, first.count, since - margin); i < first.count && first.time[i]! <= until + 1; i++) {
+    seen.add(key(first.hash[i]!, first.time[i]!))
   }
   const hashes: number[] = [], times: number[] = [], ranks: number[] = []
   for (const g of grids) {
     const out = g.pairer.out
-    for (let i = 0; i < out.count; i++) {
+    for (let i = lowerBound(out.time, out.count, since - margin - g.frames); i < out.count; i++) {
       const h = out.hash[i]!, t = out.time[i]! + g.frames
-      if (t >= until || t * FRAME_SECONDS < sinceSeconds) continue
+      if (t >= until) break
       if (seen.has(key(h, t)) || seen.has(key(h, t + 1)) || (t > 0 && seen.has(key(h, t - 1)))) continue
       seen.add(key(h, t))
+      if (t * FRAME_SECONDS < sinceSeconds) continue
       hashes.push(h)
       times.push(t)
       ranks.push(out.rank[i]!)
@@ -285,6 +290,17 @@ function offGridHashes(first: HashList, grids: readonly Grid[], sinceSeconds: nu
     times: Uint32Array.from(order, (i) => times[i]!),
     ranks: Uint8Array.from(order, (i) => ranks[i]!),
   }
+}
+
+/** First index in [0, n) whose time is ≥ t (times ascending). */
+function lowerBound(time: Uint32Array, n: number, t: number): number {
+  let lo = 0, hi = n
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if (time[mid]! < t) lo = mid + 1
+    else hi = mid
+  }
+  return lo
 }
 
 function checkGrids(grids: unknown): number {

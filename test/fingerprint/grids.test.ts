@@ -59,15 +59,18 @@ describe('Fingerprinter grids (Fingerprint.offGrid)', () => {
     }
   })
 
-  it('snapshot() off-grid hashes are a prefix of finish()\'s, and sinceSeconds cuts them as it cuts the first grid', () => {
-    const f = new Fingerprinter({ sampleRate: music.sampleRate, grids: 2 })
-    const snaps: Fingerprint[] = [], since: Fingerprint[] = []
+  it.each([2, 4])('on %i grids, snapshot() off-grid hashes are a prefix of finish()\'s, and sinceSeconds cuts them as it cuts the first grid', (grids) => {
+    const f = new Fingerprinter({ sampleRate: music.sampleRate, grids })
+    const snaps: Fingerprint[] = [], since: [number, Fingerprint][] = []
     // Every 10 ms: a snapshot between any two settled frames of either grid.
-    for (let at = 0; at < music.channels[0]!.length; at += 441) {
+    for (let at = 0, k = 0; at < music.channels[0]!.length; at += 441, k++) {
       f.push(music.channels.map((c) => c.subarray(at, at + 441)))
       snaps.push(f.snapshot())
-      since.push(f.snapshot(4))
+      const s = [4, 7.3, 0.5 + (k % 37) * 0.29][k % 3]!
+      since.push([s, f.snapshot(s)])
     }
+    // And from every frame of the first 11 s, where a kept hash's duplicate may sit a frame before the cut.
+    for (let frame = 0; frame * one.frameSeconds < 11; frame++) since.push([frame * one.frameSeconds, f.snapshot(frame * one.frameSeconds)])
     const all = f.finish().offGrid!
     for (const s of snaps) {
       const o = s.offGrid!
@@ -76,12 +79,16 @@ describe('Fingerprinter grids (Fingerprint.offGrid)', () => {
     }
     expect(snaps.at(-1)!.offGrid!.hashes.length).toBeGreaterThan(0)
     expect(snaps.at(-1)!.offGrid!.hashes.length).toBeLessThan(all.hashes.length)
-    const from = all.times.findIndex((t) => t * one.frameSeconds >= 4)
-    for (const s of since) {
-      const o = s.offGrid!
-      for (const t of o.times) expect(t * one.frameSeconds).toBeGreaterThanOrEqual(4)
+    let sliced = 0
+    for (const [s, fp] of since) {
+      const o = fp.offGrid!
+      // Exactly finish()'s hashes from `s` on, as far as the snapshot is settled.
+      const from = all.times.findIndex((t) => t * one.frameSeconds >= s)
       expect(Array.from(o.hashes)).toEqual(Array.from(all.hashes.subarray(from, from + o.hashes.length)))
+      expect(Array.from(o.times)).toEqual(Array.from(all.times.subarray(from, from + o.hashes.length)))
+      if (o.hashes.length > 0) sliced++
     }
+    expect(sliced).toBeGreaterThan(100)
   })
 
   it('refuses a grid count it does not have, with INVALID_OPTIONS', () => {
