@@ -3,7 +3,7 @@ import type { Fingerprint } from '../fingerprint/fingerprinter.js'
 import { FACTORS, REFINEMENTS, type Factor } from './factors.js'
 import type { HashIndex } from './hash-index.js'
 import { CHECKED, GATE_VOTES_PER_KEY, alignedWindows, fileWindows } from './identify.js'
-import { OFF_GRID_LOOKS, correctedConfidence, scaledPrint, searchPass, withOffGrid, type QueryPrint, type QueryScratch } from './query.js'
+import { OFF_GRID_LOOKS, correctedConfidence, offGridExactPass, scaledPrint, searchPass, withOffGrid, type QueryPrint, type QueryScratch } from './query.js'
 import { DECISION_CONFIDENCE } from './rank.js'
 import { fitAnswer } from './tempo.js'
 import type { TrackRegistry } from './registry.js'
@@ -26,7 +26,11 @@ export interface ShardPassRequest {
   pass: 'exact' | 'shifted' | 'gate'
   /** With 'shifted': the query is first rescaled by FACTORS[k] ([k]) or its refinement REFINEMENTS[k][j] ([k, j]). */
   factor?: number[]
-  /** With 'exact' or 'shifted' and no factor: the query's off-grid hashes too (Fingerprint.offGrid; query.ts withOffGrid). */
+  /**
+   * With 'exact' or 'shifted' and no factor: the query's off-grid hashes too (Fingerprint.offGrid;
+   * query.ts withOffGrid). On a shard that takes the triplet path, an 'exact' one verifies the first
+   * grid's alignments with them (query.ts offGridExactPass); the gateway asks no 'shifted' one there.
+   */
   offGrid?: boolean
 }
 
@@ -116,7 +120,8 @@ function checkPassRequest(r: ShardPassRequest): Factor | null {
 export function shardPass(index: HashIndex, registry: TrackRegistry, scratch: QueryScratch, fp: Fingerprint, request: ShardPassRequest): ShardPassReply {
   const factor = checkPassRequest(request)
   const print: QueryPrint = factor ? scaledPrint(fp, factor, scratch) : request.offGrid ? withOffGrid(fp, scratch) : fp
-  const list = searchPass(index, registry, print, request.pass === 'shifted', scratch, request.pass === 'gate' ? GATE_VOTES_PER_KEY : 0)
+  const list = request.offGrid && request.pass === 'exact' ? offGridExactPass(index, registry, fp, scratch)
+    : searchPass(index, registry, print, request.pass === 'shifted', scratch, request.pass === 'gate' ? GATE_VOTES_PER_KEY : 0)
   const candidates: ShardCandidate[] = []
   for (let i = 0; i < list.count; i++) {
     const c = list.items[i]!

@@ -88,12 +88,14 @@ export class ShardedCatalog {
     let factor: Factor | null = null
     // With off-grid hashes, the exact and speed passes again with them (query.ts search()).
     const grids = fp.offGrid !== undefined && fp.offGrid.hashes.length > 0
+    // A cluster whose shards take the triplet path runs the speed pass on the first grid (query.ts search()).
+    const triplets = run.triplets
     if (!settles(answer) && grids) [answer] = await run.passes([{ pass: 'exact', offGrid: true }]) as [MergedList]
     if (!settles(answer)) {
-      const [shifted] = await run.passes([{ pass: 'shifted', ...(grids ? { offGrid: true } : {}) }]) as [MergedList]
+      const [shifted] = await run.passes([{ pass: 'shifted', ...(grids && !triplets ? { offGrid: true } : {}) }]) as [MergedList]
       answer = betterPass(answer, shifted)
       // The factor passes take the first grid only: the speed pass's walk, scaled to it, is their budget's measure.
-      const walked = grids ? Math.round((run.walked * fp.hashes.length) / (fp.hashes.length + fp.offGrid!.hashes.length)) : run.walked
+      const walked = grids && !triplets ? Math.round((run.walked * fp.hashes.length) / (fp.hashes.length + fp.offGrid!.hashes.length)) : run.walked
       const passes = settles(answer) ? 0 : gridPasses(factorSearch, run.triplets, run.postings, walked)
       grid: for (let k0 = 0; k0 < passes; k0 += GRID_ROUND) {
         const ks = Array.from({ length: Math.min(GRID_ROUND, passes - k0) }, (_, i) => k0 + i)
