@@ -239,8 +239,8 @@ function offGridTripletPass(index: HashIndex, recordings: Recordings, fp: QueryP
 /**
  * The exact pass with the off-grid hashes, alone (a shard's, shard.ts, which keeps nothing between
  * requests): on the triplet path the first grid's triplets vote again, then offGridTripletPass, as
- * search() does after the first grid's pass; on the pair
- * path, the exact pass on all grids' hashes. Not yet corrected for OFF_GRID_LOOKS.
+ * search() does after the first grid's pass; on the pair path, the exact pass on all grids'
+ * hashes. Not yet corrected for OFF_GRID_LOOKS.
  */
 export function offGridExactPass(index: HashIndex, recordings: Recordings, fp: QueryPrint, scratch: QueryScratch): CandidateList {
   const grids = withOffGrid(fp, scratch)
