@@ -6,6 +6,7 @@
  *                          [--model 2/0/0/0.2]   the synthetic tracks' model (scale-synth.ts; `copy`: rounds 1–3's)
  *                          [--prepare-every K]   make adds searchable every K adds while building (a catalog in service)
  *                          [--triplets]          catalogs with a triplet index (CatalogOptions.tripletIndex)
+ *                          [--grids 1]           snippet queries without their off-grid hashes (the prints hold QUERY_GRIDS)
  *   npm run bench:scale -- --report scale.json [--plot docs/scale-latency.svg]     tables again from a saved run
  *
  * Per catalog size (total tracks, the dev corpus's 96 real ones included) it prints build time,
@@ -98,6 +99,8 @@ const WARMUP_QUERIES = 30
 
 interface Args {
   sizes: number[]; corpus: string; queries: number; wholeQueries?: number; prepareEvery: number; triplets: boolean; out?: string; plot?: string; tmp: string; seed: number; model: string
+  /** --grids 1: the snippet queries without their off-grid hashes (corpus-prints.ts makes them on QUERY_GRIDS). */
+  oneGrid?: boolean
   child?: 'build' | 'load'; childArg?: string; report?: string
 }
 
@@ -115,6 +118,7 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--tmp') args.tmp = value()
     else if (a === '--seed') args.seed = Number(value())
     else if (a === '--model') args.model = modelText(parseModel(value()))
+    else if (a === '--grids') { const g = value(); if (g !== '1') throw new Error(`--grids takes 1 (the first grid only), got ${g}`); args.oneGrid = true }
     else if (a === '--report') args.report = value()
     else if (a === '--prepare-every') args.prepareEvery = Number(value())
     else if (a === '--triplets') args.triplets = true
@@ -231,7 +235,7 @@ async function buildChild(args: Args, size: number): Promise<BuildResult> {
   log(`built: ${stats.tracks} tracks, ${stats.hashes} postings, ${(stats.bytes / 2 ** 20).toFixed(0)} MiB index; add ${(addMs / 1000).toFixed(1)} s + prepare ${(prepareMs / 1000).toFixed(1)} s, peak RSS ${(buildPeakRss / 2 ** 30).toFixed(2)} GiB`)
 
   // Queries, before saving: a save that fails at this size must not cost the latency figures.
-  const queries = selectQueries(prints, args.queries, args.wholeQueries).map((q) => ({ ...q, fp: printFingerprint(q.print) }))
+  const queries = selectQueries(prints, args.queries, args.wholeQueries).map((q) => ({ ...q, fp: queryPrint(q.print, args) }))
   const warm = queries.filter((q) => q.cls === '10s').slice(0, WARMUP_QUERIES)
   for (const q of warm) catalog.match(q.fp)
   const times: Record<string, number[]> = {}, cpuTimes: Record<string, number[]> = {}
@@ -350,7 +354,7 @@ async function loadChild(args: Args, path: string): Promise<LoadResult> {
     const loadPeakRss = procStatus('VmHWM')
     // The 10 s queries again, on the catalog as loaded (CPU), beside the build child's on the catalog as built.
     const prints = loadCorpusPrints(args.corpus, () => {})
-    const queries = selectQueries(prints, args.queries, args.wholeQueries).filter((q) => q.cls === '10s').map((q) => printFingerprint(q.print))
+    const queries = selectQueries(prints, args.queries, args.wholeQueries).filter((q) => q.cls === '10s').map((q) => queryPrint(q.print, args))
     for (const fp of queries.slice(0, WARMUP_QUERIES)) catalog.match(fp)
     const xs: number[] = []
     for (const fp of queries) { const c1 = process.cpuUsage(); catalog.match(fp); xs.push(cpuMs(c1)) }
@@ -358,6 +362,12 @@ async function loadChild(args: Args, path: string): Promise<LoadResult> {
   } catch (e) {
     return { loadMs: NaN, loadApi: persistApi(), rssBeforeLoad, loadPeakRss: procStatus('VmHWM'), tracksLoaded: 0, loadError: String(e instanceof Error ? `${e.name}: ${e.message}` : e) }
   }
+}
+
+/** A query's fingerprint as the corpus prints hold it, or (--grids 1) without its off-grid hashes. */
+function queryPrint(p: CorpusPrint, args: Args): Fingerprint {
+  const fp = printFingerprint(p)
+  return args.oneGrid ? { ...fp, offGrid: undefined } : fp
 }
 
 /** Runs this script again as `--child kind arg`; its last stdout line is the result as JSON. */
@@ -368,6 +378,7 @@ function runChild<T>(args: Args, kind: 'build' | 'load', arg: string): T {
   if (args.wholeQueries !== undefined) argv.push('--whole-queries', String(args.wholeQueries))
   if (args.prepareEvery > 0) argv.push('--prepare-every', String(args.prepareEvery))
   if (args.triplets) argv.push('--triplets')
+  if (args.oneGrid) argv.push('--grids', '1')
   const r = spawnSync(process.execPath, argv, { stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 << 20, encoding: 'utf8' })
   const last = r.stdout.trim().split('\n').pop() ?? ''
   if (r.status !== 0 || !last.startsWith('{')) {
