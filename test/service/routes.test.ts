@@ -11,6 +11,8 @@ import { decide, type Reading } from '../../packages/node/src/decide.js'
 import { loadCatalog, saveCatalog } from '../../packages/node/src/scan.js'
 import { LocalBackend } from '../../packages/node/src/service/backend.js'
 import { buildService, type Service } from '../../packages/node/src/service/http.js'
+import { QUERY_GRIDS, fingerprint } from '../../src/index.js'
+import { excerpt, synthMusic, withNoise } from '../support/synth.js'
 import { BATCH_TYPE, batchOf, bytesOf, post, world } from './support.js'
 
 const w = world()
@@ -34,6 +36,21 @@ describe('answers', () => {
     expect(r.json.matches[0].offsetSeconds).toBeCloseTo(6, 0)
     const none = await post(s, '/v1/match', bytesOf(w.unknown))
     expect(none.json).toEqual({ schemaVersion: 1, matches: wire(local.match(w.unknown)) })
+  })
+
+  it('/v1/match takes a query on two frame grids (bytes version 2), and its off-grid hashes find what one grid does not', async () => {
+    // 3 s of track-502 at -3 dB SNR: one grid misses it, two find it (measured when written).
+    const clip = withNoise(excerpt(synthMusic(502, 20, 22050, 1), 7.85, 3), -3, 45)
+    const one = fingerprint(clip), two = fingerprint(clip, { grids: QUERY_GRIDS })
+    expect(bytesOf(two).readUInt16LE(4)).toBe(2)
+    expect(local.match(one)).toEqual([])
+    const r = await post(s, '/v1/match', bytesOf(two))
+    expect(r.status).toBe(200)
+    expect(r.json).toEqual({ schemaVersion: 1, matches: wire(local.match(two)) })
+    expect(r.json.matches[0]).toMatchObject({ trackId: 'track-502' })
+    expect(r.json.matches[0].offsetSeconds).toBeCloseTo(7.85, 1)
+    // The same bytes without the off-grid section (version 1) are the one-grid answer: nothing.
+    expect((await post(s, '/v1/match', bytesOf(one))).json.matches).toEqual([])
   })
 
   it('/v1/identify gives Catalog.identify\'s identification, with the user\'s quality', async () => {
