@@ -19,6 +19,30 @@ function withCrc(bytes: Uint8Array): Uint8Array {
   return out
 }
 
+/**
+ * Every prefix of `b` (CRC made to match) and `b` with a byte more: INVALID_FINGERPRINT each.
+ * Returns the lengthened one's error, for its message.
+ */
+function expectCutsRefused(b: Uint8Array): PeakmatchError {
+  for (let cut = 0; cut < b.length; cut++) {
+    expectCode(() => fingerprintFromBytes(withCrc(b.subarray(0, cut))), 'INVALID_FINGERPRINT')
+  }
+  const longer = new Uint8Array(b.length + 1)
+  longer.set(b)
+  return expectCode(() => fingerprintFromBytes(withCrc(longer)), 'INVALID_FINGERPRINT')
+}
+
+/** Every single-bit flip of `b`: a typed error (bytes 4..5, the format version, are read before the checksum). */
+function expectBitFlipsRefused(b: Uint8Array): void {
+  for (let at = 0; at < b.length; at++) {
+    for (let bit = 0; bit < 8; bit++) {
+      const d = b.slice()
+      d[at]! ^= 1 << bit
+      expectCode(() => fingerprintFromBytes(d), at === 4 || at === 5 ? 'UNSUPPORTED_VERSION' : 'INVALID_FINGERPRINT')
+    }
+  }
+}
+
 function withoutRanks(fp: Fingerprint): Fingerprint {
   const { ranks: _, ...rest } = fp
   return rest
@@ -212,25 +236,12 @@ describe('fingerprintFromBytes on damaged input', () => {
   it('says INVALID_FINGERPRINT when truncated at any position even with the CRC made to match', () => {
     const small = fingerprintToBytes(fingerprint(synthMusic(8, 3)))
     expect(small.length).toBeGreaterThan(HEADER + 40)
-    for (let cut = 0; cut < small.length; cut++) {
-      expectCode(() => fingerprintFromBytes(withCrc(small.subarray(0, cut))), 'INVALID_FINGERPRINT')
-    }
     // and trailing bytes are not ignored either
-    const longer = new Uint8Array(small.length + 1)
-    longer.set(small)
-    expectCode(() => fingerprintFromBytes(withCrc(longer)), 'INVALID_FINGERPRINT')
+    expectCutsRefused(small)
   })
 
   it('catches every single-bit flip with a typed error', () => {
-    const small = fingerprintToBytes(fingerprint(synthMusic(8, 3)))
-    for (let at = 0; at < small.length; at++) {
-      for (let bit = 0; bit < 8; bit++) {
-        const d = small.slice()
-        d[at]! ^= 1 << bit
-        // bytes 4..5 are the format version, read before the checksum; the rest is magic or CRC'd
-        expectCode(() => fingerprintFromBytes(d), at === 4 || at === 5 ? 'UNSUPPORTED_VERSION' : 'INVALID_FINGERPRINT')
-      }
-    }
+    expectBitFlipsRefused(fingerprintToBytes(fingerprint(synthMusic(8, 3))))
   })
 
   it('never throws an untyped error on random damage, with or without a matching CRC', () => {
@@ -483,22 +494,11 @@ describe('off-grid hashes (format version 2)', () => {
     })
 
     it('says INVALID_FINGERPRINT when truncated at any position, even with the CRC made to match, or lengthened', () => {
-      for (let cut = 0; cut < small2.length; cut++) {
-        expectCode(() => fingerprintFromBytes(withCrc(small2.subarray(0, cut))), 'INVALID_FINGERPRINT')
-      }
-      const longer = new Uint8Array(small2.length + 1)
-      longer.set(small2)
-      expect(expectCode(() => fingerprintFromBytes(withCrc(longer)), 'INVALID_FINGERPRINT').message).toContain('bytes run to')
+      expect(expectCutsRefused(small2).message).toContain('bytes run to')
     })
 
     it('catches every single-bit flip with a typed error', () => {
-      for (let at = 0; at < small2.length; at++) {
-        for (let bit = 0; bit < 8; bit++) {
-          const d = small2.slice()
-          d[at]! ^= 1 << bit
-          expectCode(() => fingerprintFromBytes(d), at === 4 || at === 5 ? 'UNSUPPORTED_VERSION' : 'INVALID_FINGERPRINT')
-        }
-      }
+      expectBitFlipsRefused(small2)
     })
 
     it('fails on a forged offCount that cannot fit before allocating for it', () => {
