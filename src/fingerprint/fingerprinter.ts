@@ -86,12 +86,12 @@ export class Fingerprinter {
   readonly sampleRate: number
   private readonly options: FingerprintOptions
   private resampler!: Resampler
-  private picker!: PeakPicker
-  private pairer!: LandmarkPairer
-  private framer!: SpectrogramFramer
+  /** The catalog's frame grid: what a fingerprint's hashes are. */
+  private first!: Grid
+  /** The other grids (FingerprinterOptions.grids), whose new hashes are Fingerprint.offGrid. */
+  private grids: Grid[] = []
   private frontEnd!: FrontEnd
   private readonly gridCount: number
-  private grids: Grid[] = []
   private samples = 0
   private finished = false
 
@@ -109,9 +109,7 @@ export class Fingerprinter {
   reset(): void {
     const o = resolveOptions(this.options)
     this.resampler = new Resampler(this.sampleRate, WORK_RATE)
-    this.pairer = new LandmarkPairer(o.fanout)
-    this.picker = new PeakPicker(o.minBin, o.maxBin, o.neighborhoodBins, o.neighborhoodFrames, o.threshold, this.pairer)
-    this.framer = new SpectrogramFramer(o.minBin, o.maxBin, this.picker)
+    this.first = new Grid(o, 0)
     this.grids = []
     for (let k = 1; k < this.gridCount; k++) this.grids.push(new Grid(o, Math.round((k * HOP_SIZE) / this.gridCount)))
     this.frontEnd = frontEndOf(o)
@@ -140,7 +138,7 @@ export class Fingerprinter {
       const end = Math.min(length, start + BLOCK)
       const block = start === 0 && end === length ? channels : channels.map((c) => c.subarray(start, end))
       this.resampler.push(block, this.samples)
-      this.framer.push(this.resampler.out, this.resampler.outCount)
+      this.first.push(this.resampler.out, this.resampler.outCount)
       for (const g of this.grids) g.push(this.resampler.out, this.resampler.outCount)
       this.samples += end - start
     }
@@ -165,9 +163,9 @@ export class Fingerprinter {
     if (typeof sinceSeconds !== 'number' || !Number.isFinite(sinceSeconds) || sinceSeconds < 0) {
       throw new PeakmatchError('INVALID_OPTIONS', `snapshot(sinceSeconds): sinceSeconds must be a finite number ≥ 0, got ${String(sinceSeconds)}`)
     }
-    const time = this.pairer.out.time
+    const time = this.first.pairer.out.time
     // First hash with time × FRAME_SECONDS ≥ sinceSeconds: the same product a caller computes.
-    let lo = 0, hi = this.pairer.out.count
+    let lo = 0, hi = this.first.pairer.out.count
     while (lo < hi) {
       const mid = (lo + hi) >>> 1
       if (time[mid]! * FRAME_SECONDS < sinceSeconds) lo = mid + 1
@@ -181,9 +179,7 @@ export class Fingerprinter {
     if (this.finished) throw new PeakmatchError('STREAM_FINISHED', 'finish() called twice: call reset() to start a new stream')
     this.finished = true
     this.resampler.finish()
-    this.framer.push(this.resampler.out, this.resampler.outCount)
-    this.picker.finish()
-    this.pairer.finish()
+    this.first.finish(this.resampler.out, this.resampler.outCount)
     for (const g of this.grids) g.finish(this.resampler.out, this.resampler.outCount)
     return this.result()
   }
@@ -194,7 +190,7 @@ export class Fingerprinter {
 
   /** The settled hashes from index `first` on, copied. */
   private result(first = 0, sinceSeconds = 0): Fingerprint {
-    const out = this.pairer.out
+    const out = this.first.pairer.out
     const fp: Fingerprint = {
       hashes: out.hash.slice(first, out.count),
       times: out.time.slice(first, out.count),
@@ -214,9 +210,9 @@ export class Fingerprinter {
 }
 
 /**
- * A frame grid besides the first: the work-rate stream from its `skip`-th sample on, through a
- * spectrogram, peaks and pairs of its own. Its frame f starts `skip` samples after the first
- * grid's frame f; its hashes' times are moved to the first grid's nearest frame.
+ * A frame grid: the work-rate stream from its `skip`-th sample on, through a spectrogram, peaks
+ * and pairs of its own. The first grid has skip 0; another's frame f starts `skip` samples after
+ * the first grid's frame f, and its hashes' times are moved to the first grid's nearest frame.
  */
 class Grid {
   readonly pairer: LandmarkPairer
@@ -234,9 +230,13 @@ class Grid {
   }
 
   push(samples: Float32Array, n: number): void {
-    const skip = Math.min(this.toSkip, n)
-    this.toSkip -= skip
-    if (n > skip) this.framer.push(samples.subarray(skip), n - skip)
+    if (this.toSkip > 0) {
+      const skip = Math.min(this.toSkip, n)
+      this.toSkip -= skip
+      samples = samples.subarray(skip)
+      n -= skip
+    }
+    if (n > 0) this.framer.push(samples, n)
   }
 
   finish(samples: Float32Array, n: number): void {
