@@ -148,10 +148,7 @@ export function searchPass(index: HashIndex, recordings: Recordings, fp: QueryPr
   // A speed pass that follows the exact triplet pass of the same print adds to its vote.
   const more = shift && scratch.voted === fp.hashes
   scratch.voted = null
-  if (index.triplets) {
-    const m = sortKeys(fp.hashes, shift, scratch.hits)
-    if (index.planPairs(scratch.plans, scratch.hits.order, m) > index.pairBudget) return tripletPass(index, recordings, fp, shift, more, scratch, votesPerKey)
-  }
+  if (takesTriplets(index, fp.hashes, shift, scratch)) return tripletPass(index, recordings, fp, shift, more, scratch, votesPerKey)
   scratch.lastPass = 'pairs'
   const hits = scratch.hits
   index.lookup(fp.hashes, fp.times, shift, hits, votesPerKey)
@@ -203,7 +200,7 @@ export function search(index: HashIndex, recordings: Recordings, fp: QueryPrint,
   // Settled here, the answer is the speed pass's (an exact answer that settles returned above), whose hits scratch holds.
   if (settles(best)) return fitted(best, print.times, 1, scratch)
   // The factor passes take the first grid only: what the speed pass walked, scaled to it, is their budget's measure.
-  const walked = Math.round((scratch.hits.count * fp.hashes.length) / Math.max(1, print.hashes.length))
+  const walked = firstGridWalk(scratch.hits.count, fp.hashes.length, print.hashes.length)
   const passes = gridPasses(factorSearch, scratch.lastPass === 'triplets', index.postingCount, walked)
   // Factor passes write into scratch.shifted: keep the speed pass's list aside in `spare`.
   if (passes > 0 && best === shifted) { scratch.shifted = scratch.spare; scratch.spare = shifted }
@@ -242,18 +239,30 @@ function offGridTripletPass(index: HashIndex, recordings: Recordings, fp: QueryP
  * search() does after the first grid's pass; on the pair path, the exact pass on all grids'
  * hashes. Not yet corrected for OFF_GRID_LOOKS.
  */
-export function offGridExactPass(index: HashIndex, recordings: Recordings, fp: QueryPrint, scratch: QueryScratch): CandidateList {
-  const grids = withOffGrid(fp, scratch)
+export function offGridExactPass(index: HashIndex, recordings: Recordings, fp: QueryPrint, grids: QueryPrint, scratch: QueryScratch): CandidateList {
   scratch.voted = null
-  if (index.triplets) {
-    const m = sortKeys(fp.hashes, false, scratch.hits)
-    if (index.planPairs(scratch.plans, scratch.hits.order, m) > index.pairBudget) {
-      scratch.lastPass = 'triplets'
-      tripletAlignments(index, fp, false, false, scratch)
-      return offGridTripletPass(index, recordings, fp, grids, scratch)
-    }
-  }
-  return searchPass(index, recordings, grids, false, scratch)
+  if (!takesTriplets(index, fp.hashes, false, scratch)) return searchPass(index, recordings, grids, false, scratch)
+  scratch.lastPass = 'triplets'
+  tripletAlignments(index, fp, false, false, scratch)
+  return offGridTripletPass(index, recordings, fp, grids, scratch)
+}
+
+/**
+ * Whether a pass over these keys goes by triplets (a large catalog, whose pairs would walk more
+ * than its pairBudget); plans the pairs (scratch.plans, scratch.hits.order) either way it asks.
+ */
+function takesTriplets(index: HashIndex, hashes: Uint32Array, shift: boolean, scratch: QueryScratch): boolean {
+  if (!index.triplets) return false
+  const m = sortKeys(hashes, shift, scratch.hits)
+  return index.planPairs(scratch.plans, scratch.hits.order, m) > index.pairBudget
+}
+
+/**
+ * What a pass over all of a query's grids walked, scaled to its first grid's share of the keys:
+ * the factor grid's budget measure (gridPasses), whose passes take the first grid only.
+ */
+export function firstGridWalk(walked: number, firstGrid: number, allGrids: number): number {
+  return Math.round((walked * firstGrid) / Math.max(1, allGrids))
 }
 
 /** `list` with its confidences corrected for `looks` chances (correctedConfidence); as it is for 1. */

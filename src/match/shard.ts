@@ -120,7 +120,7 @@ function checkPassRequest(r: ShardPassRequest): Factor | null {
 export function shardPass(index: HashIndex, registry: TrackRegistry, scratch: QueryScratch, fp: Fingerprint, request: ShardPassRequest): ShardPassReply {
   const factor = checkPassRequest(request)
   const print: QueryPrint = factor ? scaledPrint(fp, factor, scratch) : request.offGrid ? withOffGrid(fp, scratch) : fp
-  const list = request.offGrid && request.pass === 'exact' ? offGridExactPass(index, registry, fp, scratch)
+  const list = request.offGrid && request.pass === 'exact' ? offGridExactPass(index, registry, fp, print, scratch)
     : searchPass(index, registry, print, request.pass === 'shifted', scratch, request.pass === 'gate' ? GATE_VOTES_PER_KEY : 0)
   const candidates: ShardCandidate[] = []
   for (let i = 0; i < list.count; i++) {

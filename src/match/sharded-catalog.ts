@@ -5,7 +5,7 @@ import { FRAME_SECONDS } from '../options.js'
 import { checkFingerprint, checkMatchOptions } from './checks.js'
 import { FACTORS, REFINEMENTS, reportChange, type Factor } from './factors.js'
 import { CHECKED, alignmentOf, checkIdentifyOptions, conclude, fileWindows, rankAlignments, type Alignment, type Identification, type IdentifyOptions } from './identify.js'
-import { OFF_GRID_LOOKS, VERIFIED, betterPass, correctedConfidence, gridPasses, refines, settles } from './query.js'
+import { OFF_GRID_LOOKS, VERIFIED, betterPass, correctedConfidence, firstGridWalk, gridPasses, refines, settles } from './query.js'
 import { decide } from './rank.js'
 import type { ShardAlignReply, ShardAlignRequest, ShardCandidate, ShardPassReply, ShardPassRequest } from './shard.js'
 import type { CatalogStats, Match, MatchOptions, TrackInfo } from './types.js'
@@ -95,7 +95,7 @@ export class ShardedCatalog {
       const [shifted] = await run.passes([{ pass: 'shifted', ...(grids && !triplets ? { offGrid: true } : {}) }]) as [MergedList]
       answer = betterPass(answer, shifted)
       // The factor passes take the first grid only: the speed pass's walk, scaled to it, is their budget's measure.
-      const walked = grids && !triplets ? Math.round((run.walked * fp.hashes.length) / (fp.hashes.length + fp.offGrid!.hashes.length)) : run.walked
+      const walked = grids && !triplets ? firstGridWalk(run.walked, fp.hashes.length, fp.hashes.length + fp.offGrid!.hashes.length) : run.walked
       const passes = settles(answer) ? 0 : gridPasses(factorSearch, run.triplets, run.postings, walked)
       grid: for (let k0 = 0; k0 < passes; k0 += GRID_ROUND) {
         const ks = Array.from({ length: Math.min(GRID_ROUND, passes - k0) }, (_, i) => k0 + i)
