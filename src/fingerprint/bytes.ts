@@ -1,7 +1,7 @@
 import { crc32 } from '../crc32.js'
 import { PeakmatchError } from '../errors.js'
 import { FRAME_SECONDS, HASH_BITS } from '../options.js'
-import type { Fingerprint } from './fingerprinter.js'
+import { checkOffGridShape, type Fingerprint } from './fingerprinter.js'
 import { checkFrontEnd, type FrontEnd } from './front-end.js'
 
 /**
@@ -140,15 +140,8 @@ export function fingerprintToBytes(fp: Fingerprint): Uint8Array {
 /** Fingerprint.offGrid checked for shape; undefined when there is none or it is empty. */
 function offGridSection(off: unknown): Section | undefined {
   if (off === undefined) return undefined
-  const o = off as { hashes?: unknown; times?: unknown; ranks?: unknown } | null
-  if (o === null || typeof o !== 'object' || !(o.hashes instanceof Uint32Array) || !(o.times instanceof Uint32Array) || !(o.ranks instanceof Uint8Array)) {
-    throw invalid('fingerprint offGrid must hold hashes and times (Uint32Array) and ranks (Uint8Array)')
-  }
-  const n = o.hashes.length
-  if (o.times.length !== n || o.ranks.length !== n) {
-    throw invalid(`fingerprint offGrid has ${n} hashes, ${o.times.length} times and ${o.ranks.length} ranks`)
-  }
-  return n === 0 ? undefined : { hashes: o.hashes, times: o.times, ranks: o.ranks }
+  const o = checkOffGridShape(off, 'fingerprint')
+  return o.hashes.length === 0 ? undefined : o
 }
 
 /** Checks a section's values (sorted times, 21-bit hashes, ranks below fanout) and returns its size in bytes. */

@@ -45,6 +45,22 @@ export interface OffGridHashes {
   readonly ranks: Uint8Array
 }
 
+/**
+ * Fingerprint.offGrid from anywhere (a caller, a request): three typed arrays of one length, or
+ * INVALID_FINGERPRINT naming `what`. Values are the caller's to check (checks.ts, bytes.ts).
+ */
+export function checkOffGridShape(off: unknown, what: string): OffGridHashes {
+  const o = off as { hashes?: unknown; times?: unknown; ranks?: unknown } | null
+  if (o === null || typeof o !== 'object' || !(o.hashes instanceof Uint32Array) || !(o.times instanceof Uint32Array) || !(o.ranks instanceof Uint8Array)) {
+    throw new PeakmatchError('INVALID_FINGERPRINT', `${what}: offGrid must hold hashes and times (Uint32Array) and ranks (Uint8Array)`)
+  }
+  const n = o.hashes.length
+  if (o.times.length !== n || o.ranks.length !== n) {
+    throw new PeakmatchError('INVALID_FINGERPRINT', `${what}: offGrid has ${n} hashes, ${o.times.length} times and ${o.ranks.length} ranks`)
+  }
+  return { hashes: o.hashes, times: o.times, ranks: o.ranks }
+}
+
 /** How many frame grids a query is fingerprinted on (Fingerprint.offGrid). */
 export interface GridOptions {
   /**

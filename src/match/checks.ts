@@ -1,5 +1,5 @@
 import { PeakmatchError } from '../errors.js'
-import type { Fingerprint } from '../fingerprint/fingerprinter.js'
+import { checkOffGridShape, type Fingerprint } from '../fingerprint/fingerprinter.js'
 import { checkFrontEnd, frontEndMismatch, type FrontEnd } from '../fingerprint/front-end.js'
 import { FRAME_SECONDS, HASH_BITS } from '../options.js'
 import type { EditionQuality } from './editions.js'
@@ -44,19 +44,12 @@ export function checkFingerprint(fp: Fingerprint, what: string, against: FrontEn
   return checked
 }
 
-/** Fingerprint.offGrid: three arrays of one length, hashes in range. */
+/** Fingerprint.offGrid: three arrays of one length (checkOffGridShape), hashes in range. */
 function checkOffGrid(off: unknown, what: string): void {
-  const o = off as { hashes?: unknown; times?: unknown; ranks?: unknown } | null
-  if (o === null || typeof o !== 'object' || !(o.hashes instanceof Uint32Array) || !(o.times instanceof Uint32Array) || !(o.ranks instanceof Uint8Array)) {
-    throw new PeakmatchError('INVALID_FINGERPRINT', `${what}: offGrid must hold hashes and times (Uint32Array) and ranks (Uint8Array)`)
-  }
-  const n = o.hashes.length
-  if (o.times.length !== n || o.ranks.length !== n) {
-    throw new PeakmatchError('INVALID_FINGERPRINT', `${what}: offGrid has ${n} hashes, ${o.times.length} times and ${o.ranks.length} ranks`)
-  }
+  const { hashes } = checkOffGridShape(off, what)
   const limit = 2 ** HASH_BITS
-  for (let i = 0; i < n; i++) {
-    if (o.hashes[i]! >= limit) throw new PeakmatchError('INVALID_FINGERPRINT', `${what}: offGrid hash ${i} is ${o.hashes[i]}, beyond ${HASH_BITS} bits`)
+  for (let i = 0; i < hashes.length; i++) {
+    if (hashes[i]! >= limit) throw new PeakmatchError('INVALID_FINGERPRINT', `${what}: offGrid hash ${i} is ${hashes[i]}, beyond ${HASH_BITS} bits`)
   }
 }
 
