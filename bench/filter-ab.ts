@@ -1,10 +1,18 @@
 /**
- * The key filters' shape, A/B in one process (issue 9 round 4): one catalog, its filters made both
- * ways, queries alternated between them. npx tsx bench/filter-ab.ts [--corpus /work/corpus] [--size 30000] [--queries 400]
+ * Key filter shapes, A/B in one process (issue 9 rounds 4 and 5): one catalog, a filter set of
+ * each shape made beside it (track by track, as Partition.add makes its own), queries alternated
+ * between them (the order flipped every round); the answers must be the same (a filter has no
+ * false negatives: the run says so).
+ *
+ *   npx tsx bench/filter-ab.ts [--corpus /work/corpus] [--size 30000] [--queries 400] [--shapes 4/2,6/3]
+ *
+ * A shape is bits a pair posting / probes a key (2 or 3; four probes, 8/4, were measured on branch
+ * s21-filter-8-4). --size must fit one partition. Run both orders: at 100 000 tracks the set made
+ * first measured ~7 % faster whichever it was (docs/algorithm.md §9, round 5).
  */
 import { Catalog } from '../src/index.js'
 import { internals } from '../src/match/catalog.js'
-import { FILTER_4, KEY_FILTER, keyFilterAdd, keyFilterBits, type FilterShape } from '../src/match/partition.js'
+import { keyFilterAdd, keyFilterBits, type FilterShape } from '../src/match/partition.js'
 import { indexKey } from '../src/match/postings.js'
 import { loadCorpusPrints, printFingerprint } from './corpus-prints.js'
 import { CALIBRATED_MODEL, SyntheticTracks, parseModel, selectQueries } from './scale-synth.js'
@@ -12,14 +20,19 @@ import { CALIBRATED_MODEL, SyntheticTracks, parseModel, selectQueries } from './
 const argv = process.argv.slice(2)
 const arg = (name: string, fallback: string) => { const i = argv.indexOf(name); return i >= 0 ? argv[i + 1]! : fallback }
 const size = Number(arg('--size', '30000')), perClass = Number(arg('--queries', '400'))
+const shapes: FilterShape[] = arg('--shapes', '4/2,6/3').split(',').map((s) => {
+  const [bits, probes] = s.split('/').map(Number)
+  if (!(bits! > 0) || (probes !== 2 && probes !== 3)) throw new Error(`--shapes: ${s} is not bits/probes with 2 or 3 probes`)
+  return { bits: bits!, probes }
+})
+const name = (s: FilterShape) => `${s.bits}/${s.probes}`
 const prints = loadCorpusPrints(arg('--corpus', '/work/corpus'))
 const trackPrints = prints.filter((p) => p.kind === 'track')
 const real = trackPrints.map(printFingerprint)
 const synth = new SyntheticTracks(real, (1 * 0x9e3779b1) ^ size, parseModel(CALIBRATED_MODEL))
 const catalog = new Catalog({ tripletIndex: true })
-// FILTER_4's filters beside the catalog's own, slot by slot (one partition at this size).
-let f4 = new Uint32Array(1 << 20)
-const starts = [0]
+// Each shape's filters, slot by slot (bit offsets; one partition at this size).
+const sets = shapes.map((shape) => ({ shape, filter: new Uint32Array(1 << 20), bitStarts: [0] }))
 let nextReal = 0
 for (let i = 0; i < size; i++) {
   const isReal = nextReal < real.length && i === Math.floor(((nextReal + 0.5) * size) / real.length)
@@ -27,10 +40,12 @@ for (let i = 0; i < size; i++) {
   catalog.add(isReal ? trackPrints[nextReal++]!.id : `syn-${i}`, fp)
   let n = 0
   for (let j = 0; j < fp.hashes.length; j++) if (fp.ranks![j]! < 2) n++
-  const start = starts[starts.length - 1]!, bits = keyFilterBits(n, FILTER_4)
-  if ((start + bits) >>> 5 > f4.length) { const g = new Uint32Array(2 * f4.length); g.set(f4); f4 = g }
-  for (let j = 0; j < fp.hashes.length; j++) if (fp.ranks![j]! < 2) keyFilterAdd(f4, start, bits, indexKey(fp.hashes[j]!), 2)
-  starts.push(start + bits)
+  for (const s of sets) {
+    const start = s.bitStarts[s.bitStarts.length - 1]!, bits = keyFilterBits(n, s.shape)
+    if ((start + bits) / 32 > s.filter.length) { const g = new Uint32Array(2 * s.filter.length); g.set(s.filter); s.filter = g }
+    for (let j = 0; j < fp.hashes.length; j++) if (fp.ranks![j]! < 2) keyFilterAdd(s.filter, start / 32, bits, indexKey(fp.hashes[j]!), s.shape.probes)
+    s.bitStarts.push(start + bits)
+  }
 }
 catalog.stats()
 type P = { filter: Uint32Array | null; filterStart: Uint32Array | null; filterShape: FilterShape }
@@ -38,23 +53,30 @@ const parts = (internals(catalog).index as unknown as { partitions: P[] }).parti
 if (parts.length !== 1) throw new Error(`${parts.length} partitions: run a size that fits one`)
 const p = parts[0]!
 const own = { filter: p.filter, filterStart: p.filterStart, filterShape: p.filterShape }
-const old = { filter: f4, filterStart: Uint32Array.from(starts), filterShape: FILTER_4 }
-const use = (x: typeof own) => { p.filter = x.filter; p.filterStart = x.filterStart; p.filterShape = x.filterShape }
+const wordStarts = sets.map((s) => Uint32Array.from(s.bitStarts, (b) => b / 32))
 const queries = selectQueries(prints, perClass).filter((q) => q.cls === '10s').map((q) => printFingerprint(q.print))
 const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000 }
-const times: Record<string, number[]> = { [`${KEY_FILTER.bits}/${KEY_FILTER.probes}`]: [], '4/2': [] }
-for (let round = 0; round < 3; round++) {
+const times: number[][] = sets.map(() => [])
+const answers: string[][] = sets.map(() => [])
+for (let round = 0; round < 5; round++) {
   for (const q of queries) {
-    for (const [name, shape] of round % 2 === 0 ? [['6/3', own], ['4/2', old]] as const : [['4/2', old], ['6/3', own]] as const) {
-      use(shape)
+    for (let x = 0; x < sets.length; x++) {
+      const k = round % 2 === 0 ? x : sets.length - 1 - x
+      p.filter = sets[k]!.filter; p.filterStart = wordStarts[k]!; p.filterShape = sets[k]!.shape
       const t = cpu()
-      catalog.match(q)
-      if (round > 0) times[name]!.push(cpu() - t)
+      const m = catalog.match(q)
+      if (round > 0) times[k]!.push(cpu() - t)
+      if (round === 1) answers[k]!.push(JSON.stringify(m))
     }
   }
 }
-use(own)
-for (const [name, xs] of Object.entries(times)) {
+Object.assign(p, own)
+console.log(`${size} tracks, ${queries.length} 10 s queries, 4 rounds timed`)
+for (const [k, xs] of times.entries()) {
   xs.sort((a, b) => a - b)
-  console.log(`${name}: 10 s match CPU ms p50 ${xs[xs.length >> 1]!.toFixed(2)} p95 ${xs[Math.floor(0.95 * xs.length)]!.toFixed(2)} mean ${(xs.reduce((a, b) => a + b, 0) / xs.length).toFixed(2)} (n ${xs.length})`)
+  const mib = sets[k]!.bitStarts[sets[k]!.bitStarts.length - 1]! / 8 / 2 ** 20
+  console.log(`${name(shapes[k]!)}: 10 s match CPU ms p50 ${xs[xs.length >> 1]!.toFixed(2)} p95 ${xs[Math.floor(0.95 * xs.length)]!.toFixed(2)} mean ${(xs.reduce((a, b) => a + b, 0) / xs.length).toFixed(2)} (n ${xs.length}); filters ${mib.toFixed(0)} MiB`)
 }
+const same = answers.every((a) => a.every((x, i) => x === answers[0]![i]))
+console.log(same ? 'answers: the same under every shape' : 'answers DIFFER between shapes (a filter with false negatives?)')
+if (!same) process.exitCode = 1
