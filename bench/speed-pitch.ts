@@ -7,7 +7,7 @@
  *
  * Prints top-1 per row and length (right track first; in brackets: offset within ±0.25 s and
  * ±0.1 s), the factor reported (median of the right answers: speed, pitch or tempo, the row's
- * kind), the out-of-catalog snippets matched under each change, and CPU ms per query (p50 / p95)
+ * kind, and how many of them report the row's change as that kind, within 1.5 %), the out-of-catalog snippets matched under each change, and CPU ms per query (p50 / p95)
  * of the row's in-catalog queries and of its out-of-catalog ones. Queries are fingerprinted on
  * QUERY_GRIDS frame grids, as the hosts make them (--grids 1: the first grid only).
  */
@@ -73,11 +73,13 @@ const cpuMs = () => { const u = process.cpuUsage(); return (u.user + u.system) /
 const pct = (n: number, d: number) => `${((100 * n) / Math.max(1, d)).toFixed(0)} %`
 
 const quantiles = (xs: number[]) => { xs.sort((a, b) => a - b); return `${xs[Math.floor(xs.length / 2)]!.toFixed(1)} / ${xs[Math.floor(xs.length * 0.95)]!.toFixed(1)}` }
-console.log(`\nrow          ${['10 s', '5 s', '3 s'].map((l) => l.padEnd(22)).join('')}factor found (median)   false   CPU ms p50 / p95: in, out`)
+console.log(`\nrow          ${['10 s', '5 s', '3 s'].map((l) => l.padEnd(22)).join('')}factor found (median) as its kind   false   CPU ms p50 / p95: in, out`)
 for (const row of rows) {
   const byLength = new Map<number, { n: number; right: number; offset: number; near: number }>()
   const want = expectedFactor(row)
   const factors: number[] = []
+  // Right answers that report the row's change as its kind, within 1.5 % (a speed reported as a tempo is not).
+  let asKind = 0
   const inMs: number[] = [], outMs: number[] = []
   positives.forEach((q) => {
     const fp = fingerprint(parseWav(readFileSync(make(row, q))), { grids })
@@ -92,6 +94,7 @@ for (const row of rows) {
       if (error <= 0.25) cell.offset++
       if (error <= 0.1) cell.near++
       factors.push(m[want.kind] ?? 1)
+      if (Math.abs(Math.log((m[want.kind] ?? 1) / want.value)) <= 0.015) asKind++
     }
     byLength.set(q.lengthS, cell)
   })
@@ -105,5 +108,5 @@ for (const row of rows) {
   factors.sort((a, b) => a - b)
   const cells = [10, 5, 3].map((l) => { const c = byLength.get(l); return (c ? `${pct(c.right, c.n)} (${pct(c.offset, c.n)}, ${pct(c.near, c.n)})` : '–').padEnd(22) })
   const median = factors.length ? factors[Math.floor(factors.length / 2)]!.toFixed(3) : '–'
-  console.log(`${row.padEnd(13)}${cells.join('')}${`${want.kind} ${median} (${want.value.toFixed(3)})`.padEnd(24)}${`${falseMatches}/${outside.length}`.padEnd(8)}${quantiles(inMs)}, ${quantiles(outMs)}`)
+  console.log(`${row.padEnd(13)}${cells.join('')}${`${want.kind} ${median} (${want.value.toFixed(3)}) ${asKind}/${factors.length}`.padEnd(30)}${`${falseMatches}/${outside.length}`.padEnd(8)}${quantiles(inMs)}, ${quantiles(outMs)}`)
 }

@@ -112,7 +112,7 @@ export class Catalog {
       if (d.confidence < minConfidence) break
       const t = this.#registry.at(d.track)
       const m: Match = { trackId: t.id, recordingId: t.recordingId, score: d.score, confidence: d.confidence, offsetSeconds: d.offset * FRAME_SECONDS }
-      reportChange(m, factor, this.#scratch.tempo, i === 0)
+      reportChange(m, factor, this.#scratch.tempo, i === 0, this.#scratch.speed)
       if (t.metadata !== undefined) m.metadata = t.metadata
       out.push(m)
     }

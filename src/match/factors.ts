@@ -69,11 +69,14 @@ function makeGrid(speeds: number, pitches: number, tempos: readonly number[]): F
 
 /**
  * What a match says of the change it was found under (Catalog.match and ShardedCatalog.match,
- * which must agree): the speed and pitch of a speed or pitch factor of the grid, and on the best
- * match, the tempo its line was fitted to (tempo.ts) when that is not 1.
+ * which must agree): the speed and pitch of a speed or pitch factor of the grid; on the best
+ * match, the tempo its line was fitted to (tempo.ts) when that is not 1, and the speed the plain
+ * passes found (`speed`: its line's time factor, told from a tempo change by its frequencies,
+ * tempo.ts speedOrTempo) when that is not 1.
  */
-export function reportChange(m: { speed?: number; pitch?: number; tempo?: number }, factor: Factor | null, tempo: number, best: boolean): void {
+export function reportChange(m: { speed?: number; pitch?: number; tempo?: number }, factor: Factor | null, tempo: number, best: boolean, speed = 1): void {
   if (factor !== null && factor.tempo === 1) { m.speed = factor.speed; m.pitch = factor.pitch }
+  if (best && factor === null && speed !== 1) { m.speed = speed; m.pitch = 1 }
   if (best && tempo !== 1) m.tempo = tempo
 }
 

@@ -3,7 +3,7 @@ import type { HashIndex, Hits } from './hash-index.js'
 import { Verified, VerifyPlan, emptyHits, sortKeys } from './hash-index.js'
 import { FACTORS, REFINEMENTS, ScaledPrint, rescalePrint, type Factor } from './factors.js'
 import { DECISION_CONFIDENCE, decide, type Recordings } from './rank.js'
-import { LineFit, fitAnswer } from './tempo.js'
+import { LineFit, fitAnswer, speedOrTempo } from './tempo.js'
 import { VoteSketch, alignmentList, type AlignmentList } from './triplet-vote.js'
 import { queryTriplets, tripletList, type TripletList } from './triplets.js'
 import { VoteScratch, bestWindows, candidateList, countDistinct, sortCandidates, type CandidateList } from './votes.js'
@@ -112,6 +112,12 @@ export class QueryScratch {
    * runs 5 % faster than the track at the pitch it has; 1 when it does not drift, or is undecided.
    */
   tempo = 1
+  /**
+   * The speed change of search()'s decided answer when the plain passes found it and its line
+   * drifts as a speed change, not a tempo change, would (tempo.ts speedOrTempo): its time factor,
+   * and `tempo` is then 1. 1 otherwise (a factor of the grid says its speed in `factor`).
+   */
+  speed = 1
   /** The decided answer's line fit (tempo.ts). */
   readonly line = new LineFit()
   readonly counts = new Uint32Array(VERIFIED)
@@ -180,8 +186,9 @@ export function searchPass(index: HashIndex, recordings: Recordings, fp: QueryPr
 export function search(index: HashIndex, recordings: Recordings, fp: QueryPrint, speedPass: boolean, scratch: QueryScratch, factorSearch: boolean | 'auto' = 'auto'): CandidateList {
   scratch.factor = null
   scratch.tempo = 1
+  scratch.speed = 1
   let exact = searchPass(index, recordings, fp, false, scratch)
-  if (settles(exact)) return fitted(exact, fp.times, 1, scratch)
+  if (settles(exact)) return plainFitted(index, exact, fp, scratch)
   // Not decided on the catalog's grid alone: again with the other grids' hashes (a superset, so
   // its list replaces the first), and the speed pass on them too, both held to OFF_GRID_LOOKS.
   const grids = withOffGrid(fp, scratch)
@@ -192,13 +199,13 @@ export function search(index: HashIndex, recordings: Recordings, fp: QueryPrint,
   const looks = grids === fp ? 1 : OFF_GRID_LOOKS
   if (grids !== fp) {
     exact = corrected(triplets ? offGridTripletPass(index, recordings, fp, grids, scratch) : searchPass(index, recordings, grids, false, scratch), looks)
-    if (settles(exact)) return fitted(exact, grids.times, 1, scratch)
+    if (settles(exact)) return plainFitted(index, exact, grids, scratch)
   }
   if (!speedPass) return exact
   const shifted = corrected(searchPass(index, recordings, print, true, scratch), triplets ? 1 : looks)
   const best = betterPass(exact, shifted)
   // Settled here, the answer is the speed pass's (an exact answer that settles returned above), whose hits scratch holds.
-  if (settles(best)) return fitted(best, print.times, 1, scratch)
+  if (settles(best)) return plainFitted(index, best, print, scratch)
   // The factor passes take the first grid only: what the speed pass walked, scaled to it, is their budget's measure.
   const walked = firstGridWalk(scratch.hits.count, fp.hashes.length, print.hashes.length)
   const passes = gridPasses(factorSearch, scratch.lastPass === 'triplets', index.postingCount, walked)
@@ -368,6 +375,20 @@ function refine(index: HashIndex, recordings: Recordings, fp: QueryPrint, k: num
   scratch.factor = factor
   scratch.tempo = tempo
   return found
+}
+
+/**
+ * fitted() for an answer of the plain passes (no factor undone, `print` as its pass saw the query):
+ * a line that drifts by a time factor is then told a speed change (scratch.speed) or a tempo
+ * change (scratch.tempo) by its frequencies (tempo.ts speedOrTempo).
+ */
+function plainFitted(index: HashIndex, list: CandidateList, print: QueryPrint, scratch: QueryScratch): CandidateList {
+  fitted(list, print.times, 1, scratch)
+  if (scratch.tempo !== 1 && speedOrTempo(index, print.hashes, print.times, list.items[0]!.track, scratch.tempo, scratch.line)) {
+    scratch.speed = scratch.tempo
+    scratch.tempo = 1
+  }
+  return list
 }
 
 /**

@@ -5,7 +5,7 @@ import type { HashIndex } from './hash-index.js'
 import { CHECKED, GATE_VOTES_PER_KEY, alignedWindows, fileWindows } from './identify.js'
 import { OFF_GRID_LOOKS, correctedConfidence, offGridExactPass, scaledPrint, searchPass, withOffGrid, type QueryPrint, type QueryScratch } from './query.js'
 import { DECISION_CONFIDENCE } from './rank.js'
-import { fitAnswer } from './tempo.js'
+import { fitAnswer, speedOrTempo } from './tempo.js'
 import type { TrackRegistry } from './registry.js'
 import type { TrackInfo } from './types.js'
 
@@ -49,11 +49,12 @@ export interface ShardCandidate {
   last: number
   /**
    * The best candidate's line fit, when it moved something (tempo.ts fitAnswer): [offset at the
-   * query's start, tempo]. Only on the shard's best candidate, and only when that one is decided
-   * on the shard: the gateway's answer is then that candidate (a shard's background is at most the
-   * catalog's), and only this shard holds its hits.
+   * query's start, tempo], or [offset, 1, speed] when a plain pass's line drifts as a speed change
+   * (tempo.ts speedOrTempo, as query.ts plainFitted tells). Only on the shard's best candidate, and
+   * only when that one is decided on the shard: the gateway's answer is then that candidate (a
+   * shard's background is at most the catalog's), and only this shard holds its hits.
    */
-  fit?: [number, number]
+  fit?: [number, number] | [number, number, number]
 }
 
 export interface ShardPassReply {
@@ -134,7 +135,8 @@ export function shardPass(index: HashIndex, registry: TrackRegistry, scratch: Qu
   if (top && request.pass !== 'gate' && scratch.lastPass !== 'triplets' && confidence >= DECISION_CONFIDENCE) {
     const tempo = factor?.tempo ?? 1, c = { track: top.track, first: top.first, last: top.last, offset: top.offset }
     const found = fitAnswer(c, scratch.hits, print.times, tempo, scratch.line)
-    if (c.offset !== top.offset || found !== tempo) candidates[0]!.fit = [c.offset, found]
+    const speed = !factor && found !== 1 && speedOrTempo(index, print.hashes, print.times, top.track, found, scratch.line)
+    if (c.offset !== top.offset || found !== tempo) candidates[0]!.fit = speed ? [c.offset, 1, found] : [c.offset, found]
   }
   return { candidates, walked: scratch.hits.count, triplets: scratch.lastPass === 'triplets', postings: index.postingCount }
 }

@@ -47,7 +47,7 @@ export interface Merged extends Candidate {
   readonly recordingId: string
   readonly shard: number
   /** Its shard's line fit, when it was the shard's decided best and the fit moved something (ShardCandidate.fit). */
-  readonly fit?: [number, number]
+  readonly fit?: [number, number] | [number, number, number]
 }
 
 export interface MergedList {
@@ -115,16 +115,16 @@ export class ShardedCatalog {
         }
       }
     }
-    // The decided answer's line (query.ts fitted), fitted on the winner's shard: its offset and tempo.
-    let tempo = factor?.tempo ?? 1
+    // The decided answer's line (query.ts fitted), fitted on the winner's shard: its offset, and its tempo or speed.
+    let tempo = factor?.tempo ?? 1, speed = 1
     const top = answer.items[0]
-    if (settles(answer) && top?.fit) { top.offset = top.fit[0]; tempo = top.fit[1] }
+    if (settles(answer) && top?.fit) { top.offset = top.fit[0]; tempo = top.fit[1]; speed = top.fit[2] ?? 1 }
     const kept = answer.items.slice(0, answer.count).filter((d) => d.confidence >= minConfidence).slice(0, limit)
     // Metadata from the shard that holds the track (one more round, only for what is returned).
     const infos = await Promise.all(kept.map((d) => run.ask(d.shard, (l) => l.track(d.trackId))))
     const matches = kept.map((d, i): Match => {
       const m: Match = { trackId: d.trackId, recordingId: d.recordingId, score: d.score, confidence: d.confidence, offsetSeconds: d.offset * FRAME_SECONDS }
-      reportChange(m, factor, tempo, i === 0)
+      reportChange(m, factor, tempo, i === 0, speed)
       const metadata = infos[i]?.metadata
       if (metadata !== undefined) m.metadata = metadata
       return m
@@ -233,6 +233,13 @@ class Run {
   }
 }
 
+/** A shard's fit as ShardCandidate.fit says: an integer offset and a positive time factor, and a positive speed with tempo 1. */
+function validFit(fit: unknown): fit is [number, number] | [number, number, number] {
+  if (!Array.isArray(fit) || (fit.length !== 2 && fit.length !== 3) || !Number.isInteger(fit[0])) return false
+  const factor = (x: unknown) => typeof x === 'number' && x > 0 && Number.isFinite(x)
+  return factor(fit[1]) && (fit.length === 2 || (fit[1] === 1 && factor(fit[2])))
+}
+
 /**
  * One pass's shard replies (undefined: the shard is missing) merged and decided: the candidates
  * cut to the best VERIFIED by their window votes, then ordered by distinct score and decided
@@ -248,7 +255,7 @@ export function mergeReplies(replies: readonly (ShardPassReply | undefined)[], r
   const items: Merged[] = cut.map(({ c, shard }, i) => ({
     track: i, trackId: c.trackId, recordingId: c.recordingId, shard,
     score: c.score, votes: c.votes, hits: c.hits, offset: c.offset, first: c.first, last: c.last, strength: 0, confidence: 0,
-    ...(Array.isArray(c.fit) && c.fit.length === 2 && Number.isInteger(c.fit[0]) && c.fit[1]! > 0 && Number.isFinite(c.fit[1]) ? { fit: [c.fit[0], c.fit[1]] as [number, number] } : {}),
+    ...(validFit(c.fit) ? { fit: c.fit.length === 3 ? [c.fit[0], c.fit[1], c.fit[2]] as [number, number, number] : [c.fit[0], c.fit[1]] as [number, number] } : {}),
   }))
   const recordings = items.map((m) => m.recordingId)
   const list = { count: items.length, items }

@@ -1,4 +1,5 @@
 import type { Hits } from './hash-index.js'
+import { DF_BITS, DT_BITS, F1_BITS } from '../options.js'
 
 /**
  * The time scale of a decided alignment (issue 11, tempo). A tempo change by r (pitch kept)
@@ -59,6 +60,14 @@ export class LineFit {
   hist = new Uint32Array(1024)
   /** densest()'s window: its middle bin. */
   bin = 0
+  /** The last fitted line, trackTime = slope · queryTime + intercept (frames), when fitAnswer took one. */
+  slope = 1
+  intercept = 0
+  /** speedOrTempo's scratch: the query's hashes with the anchor moved a bin, its times along the line, what aligned. */
+  moved = new Uint32Array(256)
+  along = new Uint32Array(256)
+  stay = new Uint8Array(256)
+  move = new Uint8Array(256)
 }
 
 /**
@@ -128,6 +137,8 @@ export function fitAnswer(c: { track: number; first: number; last: number; offse
   }
   const slope = (k * sqt - sq * st) / (k * sqq - sq * sq) || 1 + d
   const offset = Math.round((st - slope * sq) / k)
+  fit.slope = slope
+  fit.intercept = offset
   if (Math.abs(offset - c.offset) > KEEP_FRAMES) c.offset = offset
   const found = tempo * slope
   return Math.abs(found - 1) >= MIN_TEMPO ? found : tempo
@@ -149,4 +160,64 @@ function densest(fit: LineFit, d: number, base: number, size: number, half: numb
   }
   for (let i = 0; i < m; i++) hist[Math.round(o[i]! - d * q[i]!) - base] = 0
   return best
+}
+
+/** What speedOrTempo needs of an index: which query hashes a track holds at offsets [first, last] (HashIndex.aligned). */
+export interface AlignedIndex {
+  aligned(hashes: Uint32Array, times: Uint32Array, slot: number, first: number, last: number, out: Uint8Array): void
+}
+
+const F1_SHIFT = DF_BITS + DT_BITS, F1_LIMIT = 1 << F1_BITS
+/** Frames either side of the fitted line that count as on it (the fit is good to about a frame). */
+const ON_LINE = 2
+/**
+ * How far (bins) a speed change of the line's factor would move an anchor for it to count:
+ * from NEAR to FAR it aligns moved one bin under a speed change (and as it is under a tempo
+ * change); beyond FAR it aligns only as it is, and only under a tempo change. A speed change
+ * needs MIN_MOVES moved anchors aligned and more than SPEED_RATIO × the anchors aligned as they
+ * are. On synthetic music (test/match/speed-pitch.test.ts): speed 2.5–3 % queries 9–28 moved
+ * against 0–2 as they are; tempo ±3–5 % (pitch kept) 1–9 moved against 3–30 as they are (the
+ * closest, 9 against 3). On the dev corpus, bench/speed-pitch.ts (docs/algorithm.md §6).
+ */
+const NEAR = 0.5, FAR = 1.5
+const MIN_MOVES = 3
+const SPEED_RATIO = 4
+
+/**
+ * Whether a decided answer whose line fitAnswer fitted at `found` (its time factor, ≥ MIN_TEMPO
+ * from 1, found by the plain passes: no factor undone) is a speed change (pitch and tempo × found,
+ * as a resampled copy) rather than a tempo change (pitch kept). The plain passes cannot tell: the
+ * speed pass looks the keys up as they are and with the anchor one bin down and up, and a
+ * change of up to ~3 % aligns along a line either way. The frequencies can: the query's hashes
+ * are looked up along the fitted line (fit.slope, fit.intercept) as they are and with the anchor
+ * moved one bin against the change (a faster copy is higher: the track holds its anchors a bin
+ * lower), and a speed change aligns a share of the moved ones. Cost: two targeted searches per
+ * query hash, once per decided answer that drifts (most do not).
+ */
+export function speedOrTempo(index: AlignedIndex, hashes: Uint32Array, times: Uint32Array, slot: number, found: number, fit: LineFit): boolean {
+  const n = hashes.length
+  if (fit.moved.length < n) { fit.moved = new Uint32Array(2 * n); fit.along = new Uint32Array(2 * n); fit.stay = new Uint8Array(2 * n); fit.move = new Uint8Array(2 * n) }
+  const moved = fit.moved.subarray(0, n), along = fit.along.subarray(0, n), stay = fit.stay.subarray(0, n), move = fit.move.subarray(0, n)
+  const delta = found > 1 ? -1 : 1
+  for (let i = 0; i < n; i++) {
+    const h = hashes[i]!, f1 = (h >>> F1_SHIFT) + delta
+    // An anchor that leaves the 8-bit range is looked up as it is: it can only count as staying.
+    moved[i] = f1 >= 0 && f1 < F1_LIMIT ? h + delta * (1 << F1_SHIFT) : h
+    along[i] = Math.max(0, Math.round(fit.slope * times[i]!))
+  }
+  const lo = fit.intercept - ON_LINE, hi = fit.intercept + ON_LINE
+  index.aligned(hashes, along, slot, lo, hi, stay)
+  index.aligned(moved, along, slot, lo, hi, move)
+  // What each anchor says, by how far a speed change of `found` would move it: half a bin to one
+  // and a half, a speed change aligns it moved and a tempo change as it is; further, a speed
+  // change aligns it neither way (the speed pass reaches one bin) and a tempo change as it is.
+  const rate = Math.abs(found - 1)
+  let moves = 0, stays = 0
+  for (let i = 0; i < n; i++) {
+    const by = (hashes[i]! >>> F1_SHIFT) * rate
+    if (by < NEAR) continue
+    if (by <= FAR) { if (moved[i] !== hashes[i]) moves += move[i]! }
+    stays += stay[i]!
+  }
+  return moves >= MIN_MOVES && moves > SPEED_RATIO * stays
 }

@@ -19,9 +19,11 @@ export interface Match {
   /**
    * The speed change under which the query was found, as a factor (1.05: the query plays 5 %
    * faster, higher and shorter, as a resampled or sped-up copy does), to the grid's step of 2 %.
-   * Present, with `pitch`, only when the query was found by undoing a speed or pitch change
-   * (docs/algorithm.md §6); absent for a match at the original speed and pitch, or within
-   * the ±1–2 % that the plain search tolerates.
+   * Present, with `pitch`, when the query was found by undoing a speed or pitch change
+   * (docs/algorithm.md §6); and on the best match, with `pitch` 1, when the plain search found a
+   * speed change of 2.5 % or more (the slope along which its hashes align, to about ±0.5 %, told
+   * from a tempo change by its frequencies). Absent for a match at the original speed and pitch,
+   * or within the ±1–2 % that the plain search tolerates.
    * @default 1
    */
   speed?: number

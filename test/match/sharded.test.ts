@@ -88,10 +88,12 @@ describe('a sharded catalog answers as one catalog', () => {
       queries.push([`${t.id} 3 s`, fingerprint(excerpt(t.audio, 12, 3))])
     })
     queries.push(['speed +6 %', sped(tracks[1]!, 4, 10, 1.06)], ['speed −4 %', sped(tracks[2]!, 6, 10, 0.96)])
+    // ±3 %: the plain passes find them, and the winner's shard tells their line a speed change (ShardCandidate.fit's third element).
+    queries.push(['speed +3 %', sped(tracks[0]!, 10, 10, 1.03)], ['speed −3 %', sped(tracks[5]!, 10, 10, 0.97)], ['speed −2.5 %', sped(tracks[3]!, 20, 10, 0.975)])
     // Tempo: the answer's line is fitted on the winner's shard (ShardCandidate.line), its offset and tempo as one catalog's.
     queries.push(['tempo +5 %', fingerprint(stretched(tracks[3]!.audio, 6, 10, 1.05))], ['tempo −5 %', fingerprint(stretched(tracks[4]!.audio, 9, 10, 0.95))])
     for (let i = 0; i < 4; i++) queries.push([`out of catalog ${i}`, filler(tracks[0]!.fp, 77_000 + i, 10)])
-    let found = 0, factors = 0, tempos = 0
+    let found = 0, factors = 0, tempos = 0, plainSpeeds = 0
     for (const [what, q] of queries) {
       for (const options of [{ limit: 16, minConfidence: 0 }, {}]) {
         const one = whole.match(q, options)
@@ -103,11 +105,13 @@ describe('a sharded catalog answers as one catalog', () => {
       if (top) found++
       if (top?.speed !== undefined) factors++
       if (top?.tempo !== undefined) tempos++
+      if (top?.speed !== undefined && internals(whole).scratch.factor === null) plainSpeeds++
     }
     // The comparison is not vacuous: most queries are found, and the factor grid ran.
     expect(found).toBeGreaterThanOrEqual(18)
     expect(factors).toBeGreaterThanOrEqual(1)
     expect(tempos).toBeGreaterThanOrEqual(1)
+    expect(plainSpeeds).toBeGreaterThanOrEqual(1)
   })
 
   it('match with off-grid hashes (two frame grids): the same answers, and the off-grid passes decide some', async () => {

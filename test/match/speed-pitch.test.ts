@@ -124,6 +124,23 @@ describe('a query played faster, slower or higher', () => {
     // The vote's window sits where the line crosses it, up to (t − 1) · seconds = 0.5 s off the start.
     expect(Math.abs(matches[0]!.offsetSeconds - start)).toBeLessThanOrEqual(0.25)
     expect(Math.abs(internals(catalog).scratch.tempo / t - 1)).toBeLessThanOrEqual(0.02)
+    // A tempo change, not a speed change: the pitch was kept (tempo.ts speedOrTempo).
+    expect(matches[0]!.speed).toBeUndefined()
+    expect(internals(catalog).scratch.speed).toBe(1)
+  })
+
+  // Speed changes of 2.5–3 % that the plain passes find (no factor of the grid undone, the query
+  // on one or two frame grids): their line drifts as a tempo change's would, and its frequencies
+  // say which (tempo.ts speedOrTempo). Before, these reported tempo 1.03 and no speed.
+  it.each([[0, 1.03, 2], [0, 0.97, 1], [0, 0.975, 1], [3, 0.975, 2], [0, 1.025, 2]])('track %i at speed %f (%i grids), found by the plain passes: reported as its speed, not a tempo', (i, r, grids) => {
+    const track = tracks[i]!
+    const matches = catalog.match(fingerprint(sped(track.audio, 10, 10, r), { grids }))
+    expect(matches[0]?.trackId).toBe(track.id)
+    expect(internals(catalog).scratch.factor).toBeNull()
+    expect(Math.abs(Math.log(matches[0]!.speed! / r))).toBeLessThanOrEqual(0.01)
+    expect(matches[0]!.pitch).toBe(1)
+    expect(matches[0]!.tempo).toBeUndefined()
+    expect(Math.abs(matches[0]!.offsetSeconds - 10)).toBeLessThanOrEqual(0.25)
   })
 
   it.each([[4, 14.0, 10, 1.1], [5, 3.0, 10, 0.9], [7, 8.0, 5, 1.1], [6, 20.0, 10, 1.1]])('track %i from %f s, %f s at tempo %f: found under the grid\'s tempo factor, its offset and tempo', (i, start, seconds, t) => {

@@ -60,8 +60,8 @@ export interface ScanFileResult {
   coverage?: number
   offsetSeconds?: number
   /**
-   * A snippet found only by undoing a speed or a pitch change: the factors (Match.speed,
-   * Match.pitch; 1.05 = 5 % faster or higher). Absent at the original speed and pitch.
+   * A snippet found at another speed or pitch: the factors (Match.speed, Match.pitch; 1.05 = 5 %
+   * faster or higher). Absent at the original speed and pitch.
    */
   speed?: number
   pitch?: number
