@@ -56,6 +56,8 @@ const MIN_TEMPO = 0.025
 export class LineFit {
   q = new Float64Array(256)
   o = new Float64Array(256)
+  /** The query hash of each of those hits. */
+  idx = new Uint32Array(256)
   count = 0
   hist = new Uint32Array(1024)
   /** densest()'s window: its middle bin. */
@@ -63,7 +65,9 @@ export class LineFit {
   /** The last fitted line, trackTime = slope · queryTime + intercept (frames), when fitAnswer took one. */
   slope = 1
   intercept = 0
-  /** speedOrTempo's scratch: the query's hashes with the anchor moved a bin, its times along the line, what aligned. */
+  /** speedOrTempo's scratch: the hashes on the line, moved a bin, their times along the line, what aligned. */
+  on = new Uint32Array(256)
+  mine = new Uint32Array(256)
   moved = new Uint32Array(256)
   along = new Uint32Array(256)
   stay = new Uint8Array(256)
@@ -87,8 +91,8 @@ export function fitAnswer(c: { track: number; first: number; last: number; offse
   const reach = Math.ceil(MAX_DRIFT * frames) + 2
   const first = c.first, last = c.last, winner = c.track
   const lo = first - reach, hi = last + reach
-  if (fit.q.length < hits.count) { fit.q = new Float64Array(2 * hits.count); fit.o = new Float64Array(2 * hits.count) }
-  const q = fit.q, o = fit.o
+  if (fit.q.length < hits.count) { fit.q = new Float64Array(2 * hits.count); fit.o = new Float64Array(2 * hits.count); fit.idx = new Uint32Array(2 * hits.count) }
+  const q = fit.q, o = fit.o, idx = fit.idx
   let m = 0, w = 0, sq = 0, so = 0, sqq = 0, sqo = 0
   const track = hits.track, offsets = hits.offset, count = hits.count
   for (let i = 0; i < count; i++) {
@@ -96,6 +100,7 @@ export function fitAnswer(c: { track: number; first: number; last: number; offse
     const off = offsets[i]!
     if (off < lo || off > hi) continue
     const t = times[hits.query[i]!]!
+    idx[m] = hits.query[i]!
     q[m] = t; o[m++] = off
     if (off >= first && off <= last) { w++; sq += t; so += off; sqq += t * t; sqo += t * off }
   }
@@ -192,32 +197,46 @@ const SPEED_RATIO = 4
  * are looked up along the fitted line (fit.slope, fit.intercept) as they are and with the anchor
  * moved one bin against the change (a faster copy is higher: the track holds its anchors a bin
  * lower), and a speed change aligns a share of the moved ones. Cost: two targeted searches per
- * query hash, once per decided answer that drifts (most do not).
+ * query hash on the line, once per decided answer that drifts (most do not).
  */
 export function speedOrTempo(index: AlignedIndex, hashes: Uint32Array, times: Uint32Array, slot: number, found: number, fit: LineFit): boolean {
+  // The query hashes the pass aligned on the line (any anchor shift it looked up): only they can
+  // say anything. Looking up every hash of the query both ways took 0.5–2 ms a call on the dev
+  // catalog; these few dozen, 0.1–0.2 ms (bench/speed-pitch.ts rows speed±3, tempo±5, timed).
   const n = hashes.length
-  if (fit.moved.length < n) { fit.moved = new Uint32Array(2 * n); fit.along = new Uint32Array(2 * n); fit.stay = new Uint8Array(2 * n); fit.move = new Uint8Array(2 * n) }
-  const moved = fit.moved.subarray(0, n), along = fit.along.subarray(0, n), stay = fit.stay.subarray(0, n), move = fit.move.subarray(0, n)
+  if (fit.on.length < n) { fit.on = new Uint32Array(2 * n); fit.mine = new Uint32Array(2 * n); fit.moved = new Uint32Array(2 * n); fit.along = new Uint32Array(2 * n); fit.stay = new Uint8Array(2 * n); fit.move = new Uint8Array(2 * n) }
+  const on = fit.on, seen = fit.stay
+  seen.fill(0, 0, n)
+  let k = 0
+  const drift = fit.slope - 1
+  for (let j = 0; j < fit.count; j++) {
+    const i = fit.idx[j]!
+    if (seen[i] || Math.abs(fit.o[j]! - drift * fit.q[j]! - fit.intercept) > ON_LINE) continue
+    seen[i] = 1
+    on[k++] = i
+  }
+  const mine = fit.mine.subarray(0, k), moved = fit.moved.subarray(0, k), along = fit.along.subarray(0, k), stay = fit.stay.subarray(0, k), move = fit.move.subarray(0, k)
   const delta = found > 1 ? -1 : 1
-  for (let i = 0; i < n; i++) {
-    const h = hashes[i]!, f1 = (h >>> F1_SHIFT) + delta
+  for (let x = 0; x < k; x++) {
+    const i = on[x]!, h = hashes[i]!, f1 = (h >>> F1_SHIFT) + delta
+    mine[x] = h
     // An anchor that leaves the 8-bit range is looked up as it is: it can only count as staying.
-    moved[i] = f1 >= 0 && f1 < F1_LIMIT ? h + delta * (1 << F1_SHIFT) : h
-    along[i] = Math.max(0, Math.round(fit.slope * times[i]!))
+    moved[x] = f1 >= 0 && f1 < F1_LIMIT ? h + delta * (1 << F1_SHIFT) : h
+    along[x] = Math.max(0, Math.round(fit.slope * times[i]!))
   }
   const lo = fit.intercept - ON_LINE, hi = fit.intercept + ON_LINE
-  index.aligned(hashes, along, slot, lo, hi, stay)
+  index.aligned(mine, along, slot, lo, hi, stay)
   index.aligned(moved, along, slot, lo, hi, move)
   // What each anchor says, by how far a speed change of `found` would move it: half a bin to one
   // and a half, a speed change aligns it moved and a tempo change as it is; further, a speed
   // change aligns it neither way (the speed pass reaches one bin) and a tempo change as it is.
   const rate = Math.abs(found - 1)
   let moves = 0, stays = 0
-  for (let i = 0; i < n; i++) {
-    const by = (hashes[i]! >>> F1_SHIFT) * rate
+  for (let x = 0; x < k; x++) {
+    const by = (mine[x]! >>> F1_SHIFT) * rate
     if (by < NEAR) continue
-    if (by <= FAR) { if (moved[i] !== hashes[i]) moves += move[i]! }
-    stays += stay[i]!
+    if (by <= FAR) { if (moved[x] !== mine[x]) moves += move[x]! }
+    stays += stay[x]!
   }
   return moves >= MIN_MOVES && moves > SPEED_RATIO * stays
 }
