@@ -583,8 +583,13 @@ export class Verified {
   keys = new Float64Array(1024)
 
   push(offset: number, hash: number): void {
+    this.pushKey((offset + Verified.OFFSET_BIAS) * 4194304 + hash)
+  }
+
+  /** A key as push() makes it (another search's evidence, query.ts FirstGridEvidence). */
+  pushKey(key: number): void {
     if (this.count === this.keys.length) { const k = new Float64Array(2 * this.count); k.set(this.keys); this.keys = k }
-    this.keys[this.count++] = (offset + Verified.OFFSET_BIAS) * 4194304 + hash
+    this.keys[this.count++] = key
   }
 }
 

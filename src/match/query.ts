@@ -92,6 +92,38 @@ export function withOffGrid(fp: QueryPrint, scratch: QueryScratch): QueryPrint {
   return { hashes: hashes.subarray(0, k), times: times.subarray(0, k), ranks: ranks.subarray(0, k) }
 }
 
+/**
+ * The first grid's exact triplet pass's stage 2, alignment by alignment (verifyAlignments): the
+ * evidence its pairs gave, so that the off-grid pass that may follow (offGridTripletPass) searches
+ * only the off-grid pairs for an alignment it verifies again. Valid for `owner` (the print's
+ * hashes) until the next query; search() and a shard's pass clear it.
+ */
+export class FirstGridEvidence {
+  owner: Uint32Array | null = null
+  count = 0
+  readonly track = new Int32Array(ALIGNMENTS)
+  readonly first = new Int32Array(ALIGNMENTS)
+  readonly last = new Int32Array(ALIGNMENTS)
+  readonly hits = new Float64Array(ALIGNMENTS)
+  readonly size = new Uint32Array(ALIGNMENTS)
+  keys: Float64Array[] = Array.from({ length: ALIGNMENTS }, () => new Float64Array(256))
+
+  /** Keeps alignment (track, first, last)'s evidence: its hits and verified keys. */
+  keep(track: number, first: number, last: number, hits: number, v: Verified): void {
+    if (this.count === ALIGNMENTS) return
+    const k = this.count++
+    this.track[k] = track; this.first[k] = first; this.last[k] = last; this.hits[k] = hits; this.size[k] = v.count
+    if (this.keys[k]!.length < v.count) this.keys[k] = new Float64Array(2 * v.count)
+    this.keys[k]!.set(v.keys.subarray(0, v.count))
+  }
+
+  /** Which kept alignment is (track, first, last), or −1. */
+  find(track: number, first: number, last: number): number {
+    for (let k = 0; k < this.count; k++) if (this.track[k] === track && this.first[k] === first && this.last[k] === last) return k
+    return -1
+  }
+}
+
 export class QueryScratch {
   readonly hits: Hits = emptyHits()
   /** Per query hash: aligned with one candidate (identify.ts). Grown by doubling. */
@@ -135,6 +167,11 @@ export class QueryScratch {
   readonly verified = new Verified()
   /** Stage 2's plan of the current pass, one per partition (HashIndex.planPairs). */
   readonly plans: VerifyPlan[] = []
+  /** The first grid's exact triplet pass's stage 2 evidence (offGridTripletPass reuses it). */
+  readonly firstGrid = new FirstGridEvidence()
+  /** The off-grid hashes' own keys and plan (offGridTripletPass). */
+  readonly offHits: Hits = emptyHits()
+  readonly offPlans: VerifyPlan[] = []
   /** Per pair hash: its votes in the window bestWindow slides (4 MiB, made on a large catalog's first query). */
   get inWindow(): Uint16Array { return (this.#inWindow ??= new Uint16Array(1 << HASH_BITS)) }
   #inWindow: Uint16Array | null = null
@@ -187,6 +224,7 @@ export function search(index: HashIndex, recordings: Recordings, fp: QueryPrint,
   scratch.factor = null
   scratch.tempo = 1
   scratch.speed = 1
+  scratch.firstGrid.owner = null
   let exact = searchPass(index, recordings, fp, false, scratch)
   if (settles(exact)) return plainFitted(index, exact, fp, scratch)
   // Not decided on the catalog's grid alone: again with the other grids' hashes (a superset, so
@@ -229,13 +267,37 @@ export function search(index: HashIndex, recordings: Recordings, fp: QueryPrint,
  * both grids and the speed pass on the first, 20 more, 4.2 / 10.1 → 5.1 / 14.7; the first grid's
  * alignments verified with both grids' pairs only, 3 more at no cost.
  */
-function offGridTripletPass(index: HashIndex, recordings: Recordings, fp: QueryPrint, grids: QueryPrint, scratch: QueryScratch): CandidateList {
+export function offGridTripletPass(index: HashIndex, recordings: Recordings, fp: QueryPrint, grids: QueryPrint, scratch: QueryScratch): CandidateList {
   const off = fp.offGrid!
   queryTriplets(off.hashes, off.times, off.ranks, QUERY_TRIPLET_RANKS, 0, scratch.offGridTriplets[0]!)
   index.voteTriplets(scratch.offGridTriplets, scratch.sketch, MIN_TRIPLET_VOTES, scratch.alignments, true)
-  const m = sortKeys(grids.hashes, false, scratch.hits)
-  index.planPairs(scratch.plans, scratch.hits.order, m)
-  const out = verifyAlignments(index, grids, false, scratch, 0)
+  // An alignment the first grid's pass verified (the same track and buckets) keeps that evidence
+  // and searches the off-grid pairs only; the others are verified with every grid's pairs.
+  // Either way its evidence is the same multiset of (offset, hash) as one search with every
+  // grid's pairs (a key's votes are its postings × occurrences, summed over the grids).
+  const evidence = scratch.firstGrid.owner === fp.hashes ? scratch.firstGrid : null
+  const alignments = scratch.alignments
+  let offPlanned = false, allPlanned = false
+  const out = scratch.exact, verified = scratch.verified
+  out.count = 0
+  for (let a = 0; a < alignments.count; a++) {
+    const al = alignments.items[a]!
+    const lo = al.first - EXACT_WINDOW, hi = al.last + EXACT_WINDOW
+    const k = evidence === null ? -1 : evidence.find(al.track, lo, hi)
+    let hits: number
+    if (k >= 0) {
+      // sortKeys may grow the order array: plan from the one it filled.
+      if (!offPlanned) { const m = sortKeys(off.hashes, false, scratch.offHits); index.planPairs(scratch.offPlans, scratch.offHits.order, m); offPlanned = true }
+      hits = evidence!.hits[k]! + index.verify(scratch.offPlans, scratch.offHits.order, off.hashes, off.times, al.track, lo, hi, 0, verified)
+      const keys = evidence!.keys[k]!
+      for (let i = 0, n = evidence!.size[k]!; i < n; i++) verified.pushKey(keys[i]!)
+    } else {
+      if (!allPlanned) { const m = sortKeys(grids.hashes, false, scratch.hits); index.planPairs(scratch.plans, scratch.hits.order, m); allPlanned = true }
+      hits = index.verify(scratch.plans, scratch.hits.order, grids.hashes, grids.times, al.track, lo, hi, 0, verified)
+    }
+    addVerified(out, al.track, hits, verified, EXACT_WINDOW, scratch.inWindow)
+  }
+  sortCandidates(out)
   decide(out, false, recordings)
   return out
 }
@@ -248,6 +310,7 @@ function offGridTripletPass(index: HashIndex, recordings: Recordings, fp: QueryP
  */
 export function offGridExactPass(index: HashIndex, recordings: Recordings, fp: QueryPrint, grids: QueryPrint, scratch: QueryScratch): CandidateList {
   scratch.voted = null
+  scratch.firstGrid.owner = null
   if (!takesTriplets(index, fp.hashes, false, scratch)) return searchPass(index, recordings, grids, false, scratch)
   scratch.lastPass = 'triplets'
   tripletAlignments(index, fp, false, false, scratch)
@@ -436,7 +499,11 @@ export function correctedConfidence(c: number, looks: number = FACTORS.length): 
 function tripletPass(index: HashIndex, recordings: Recordings, fp: QueryPrint, shift: boolean, more: boolean, scratch: QueryScratch, votesPerKey: number): CandidateList {
   scratch.lastPass = 'triplets'
   tripletAlignments(index, fp, shift, more, scratch)
-  const out = verifyAlignments(index, fp, shift, scratch, votesPerKey)
+  // The exact pass of a print with off-grid hashes keeps its evidence for the off-grid pass.
+  const keep = !shift && votesPerKey === 0 && fp.offGrid !== undefined && fp.offGrid.hashes.length > 0
+  scratch.firstGrid.owner = keep ? fp.hashes : null
+  scratch.firstGrid.count = 0
+  const out = verifyAlignments(index, fp, shift, scratch, votesPerKey, keep ? scratch.firstGrid : null)
   decide(out, shift, recordings)
   if (!shift) scratch.voted = fp.hashes
   return out
@@ -471,7 +538,7 @@ export function tripletAlignments(index: HashIndex, fp: QueryPrint, shift: boole
  * (scratch.plans, scratch.hits.order: searchPass made them), into the pass's list, sorted by
  * score, not yet decided.
  */
-export function verifyAlignments(index: HashIndex, fp: QueryPrint, shift: boolean, scratch: QueryScratch, votesPerKey: number): CandidateList {
+export function verifyAlignments(index: HashIndex, fp: QueryPrint, shift: boolean, scratch: QueryScratch, votesPerKey: number, evidence: FirstGridEvidence | null = null): CandidateList {
   const alignments = scratch.alignments
   const window = shift ? speedWindow(fp) : EXACT_WINDOW
   const out = shift ? scratch.shifted : scratch.exact
@@ -480,22 +547,29 @@ export function verifyAlignments(index: HashIndex, fp: QueryPrint, shift: boolea
   for (let a = 0; a < alignments.count; a++) {
     const al = alignments.items[a]!
     // The window may slide up to `window` frames past the buckets the triplets voted in.
-    const hits = index.verify(scratch.plans, scratch.hits.order, fp.hashes, fp.times, al.track, al.first - window, al.last + window, votesPerKey, verified)
-    const c = out.items[out.count]!
-    if (!bestWindow(verified, window, scratch.inWindow, c)) continue
-    c.track = al.track
-    c.votes = c.score
-    c.hits = hits
-    c.strength = 0
-    c.confidence = 0
-    // A track verified at two alignments (music repeats) keeps its better one.
-    let twin = -1
-    for (let i = 0; i < out.count; i++) if (out.items[i]!.track === al.track) twin = i
-    if (twin < 0) out.count++
-    else if (c.score > out.items[twin]!.score) { out.items[out.count] = out.items[twin]!; out.items[twin] = c }
+    const lo = al.first - window, hi = al.last + window
+    const hits = index.verify(scratch.plans, scratch.hits.order, fp.hashes, fp.times, al.track, lo, hi, votesPerKey, verified)
+    if (evidence !== null) evidence.keep(al.track, lo, hi, hits, verified)
+    addVerified(out, al.track, hits, verified, window, scratch.inWindow)
   }
   sortCandidates(out)
   return out
+}
+
+/** One alignment's evidence (`verified`, `hits`) scored into the pass's list `out`, unsorted; none when nothing aligned. */
+function addVerified(out: CandidateList, track: number, hits: number, verified: Verified, window: number, inWindow: Uint16Array): void {
+  const c = out.items[out.count]!
+  if (!bestWindow(verified, window, inWindow, c)) return
+  c.track = track
+  c.votes = c.score
+  c.hits = hits
+  c.strength = 0
+  c.confidence = 0
+  // A track verified at two alignments (music repeats) keeps its better one.
+  let twin = -1
+  for (let i = 0; i < out.count; i++) if (out.items[i]!.track === track) twin = i
+  if (twin < 0) out.count++
+  else if (c.score > out.items[twin]!.score) { out.items[out.count] = out.items[twin]!; out.items[twin] = c }
 }
 
 /**

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { Catalog, fingerprint, type Fingerprint } from '../../src/index.js'
 import { internals } from '../../src/match/catalog.js'
 import { TRIPLET_KEY_BITS, indexTriplets, queryTriplets, tripletKey, tripletList } from '../../src/match/triplets.js'
-import { OFF_GRID_LOOKS, QueryScratch, correctedConfidence, offGridExactPass, searchPass, withOffGrid } from '../../src/match/query.js'
+import { OFF_GRID_LOOKS, QueryScratch, correctedConfidence, offGridExactPass, offGridTripletPass, searchPass, withOffGrid } from '../../src/match/query.js'
 import { DECISION_CONFIDENCE } from '../../src/match/rank.js'
 import { VoteSketch, alignmentList, BUCKET_FRAMES } from '../../src/match/triplet-vote.js'
 import { rng } from '../support/synth.js'
@@ -104,6 +104,36 @@ describe('a catalog with triplets', () => {
     expect(lost).toBe(0)
     expect(wrong).toBe(0)
     expect(sameAsShard).toBeGreaterThan(0)
+  })
+
+  it('with off-grid hashes: the off-grid pass that reuses the first grid\'s evidence scores every alignment as one search with every grid\'s pairs', () => {
+    const c = build(true)
+    c.stats()   // prepared: the passes below are called directly
+    const { index, registry } = internals(c)
+    index.pairBudget = 0
+    const audio = Array.from({ length: 12 }, (_, i) => synthMusic(100 + i, 40))
+    const r = rng(5)
+    let reused = 0, compared = 0
+    const items = (list: { count: number; items: readonly { track: number; score: number; hits: number; offset: number; first: number; last: number; confidence: number }[] }) =>
+      list.items.slice(0, list.count).map((x) => [x.track, x.score, x.hits, x.offset, x.first, x.last, x.confidence])
+    for (const snr of [-3, 0, 10]) {
+      for (let q = 0; q < 16; q++) {
+        const fp = fingerprint(withNoise(excerpt(audio[q % 12]!, 2 + r() * 30, 3 + (q % 3)), snr, 700 + q), { grids: 2 })
+        // As search() runs it: the first grid's exact pass, then the off-grid pass reusing its evidence.
+        const a = new QueryScratch()
+        searchPass(index, registry, fp, false, a)
+        expect(a.lastPass).toBe('triplets')
+        if (a.firstGrid.owner === fp.hashes && a.firstGrid.count > 0) reused++
+        const withEvidence = items(offGridTripletPass(index, registry, fp, withOffGrid(fp, a), a))
+        // As a shard runs it: nothing kept, every alignment searched with every grid's pairs.
+        const b = new QueryScratch()
+        const alone = items(offGridExactPass(index, registry, fp, withOffGrid(fp, b), b))
+        expect(withEvidence).toEqual(alone)
+        compared += alone.length
+      }
+    }
+    expect(reused).toBeGreaterThanOrEqual(40)   // 45 of 48 when written (the others: no alignment in the first pass)
+    expect(compared).toBeGreaterThan(100)
   })
 
   it('keeps its triplets through bytes, removal and compaction', () => {
