@@ -289,13 +289,12 @@ export function offGridTripletPass(index: HashIndex, recordings: Recordings, fp:
     const k = evidence === null ? -1 : evidence.find(al.track, lo, hi)
     let hits: number
     if (k >= 0) {
-      // sortKeys may grow the order array: plan from the one it filled.
-      if (!offPlanned) { const m = sortKeys(off.hashes, false, scratch.offHits); index.planPairs(scratch.offPlans, scratch.offHits.order, m); offPlanned = true }
+      if (!offPlanned) { planKeys(index, off.hashes, false, scratch.offHits, scratch.offPlans); offPlanned = true }
       hits = evidence!.hits[k]! + index.verify(scratch.offPlans, scratch.offHits.order, off.hashes, off.times, al.track, lo, hi, 0, verified)
       const keys = evidence!.keys[k]!
       for (let i = 0, n = evidence!.size[k]!; i < n; i++) verified.pushKey(keys[i]!)
     } else {
-      if (!allPlanned) { const m = sortKeys(grids.hashes, false, scratch.hits); index.planPairs(scratch.plans, scratch.hits.order, m); allPlanned = true }
+      if (!allPlanned) { planKeys(index, grids.hashes, false, scratch.hits, scratch.plans); allPlanned = true }
       hits = index.verify(scratch.plans, scratch.hits.order, grids.hashes, grids.times, al.track, lo, hi, 0, verified)
     }
     addVerified(out, al.track, hits, verified, EXACT_WINDOW, scratch.inWindow)
@@ -325,9 +324,19 @@ export function offGridExactPass(index: HashIndex, recordings: Recordings, fp: Q
  * than its pairBudget); plans the pairs (scratch.plans, scratch.hits.order) either way it asks.
  */
 function takesTriplets(index: HashIndex, hashes: Uint32Array, shift: boolean, scratch: QueryScratch): boolean {
-  if (!index.triplets) return false
-  const m = sortKeys(hashes, shift, scratch.hits)
-  return index.planPairs(scratch.plans, scratch.hits.order, m) > index.pairBudget
+  return index.triplets && planKeys(index, hashes, shift, scratch.hits, scratch.plans) > index.pairBudget
+}
+
+/**
+ * Stage 2's plan of a pass over `hashes` (each also a bin down and up with `shift`): the keys
+ * sorted into hits.order, each partition's ranges of them in `plans`; returns the postings they
+ * hold (what a pair walk would cost). sortKeys may replace hits.order with a larger array, so the
+ * plan must read it after: planning from the array read before (a first version of
+ * offGridTripletPass did) searched stale keys and found nothing.
+ */
+function planKeys(index: HashIndex, hashes: Uint32Array, shift: boolean, hits: Hits, plans: VerifyPlan[]): number {
+  const m = sortKeys(hashes, shift, hits)
+  return index.planPairs(plans, hits.order, m)
 }
 
 /**

@@ -205,6 +205,7 @@ export function speedOrTempo(index: AlignedIndex, hashes: Uint32Array, times: Ui
   // catalog; these few dozen, 0.1–0.2 ms (bench/speed-pitch.ts rows speed±3, tempo±5, timed).
   const n = hashes.length
   if (fit.on.length < n) { fit.on = new Uint32Array(2 * n); fit.mine = new Uint32Array(2 * n); fit.moved = new Uint32Array(2 * n); fit.along = new Uint32Array(2 * n); fit.stay = new Uint8Array(2 * n); fit.move = new Uint8Array(2 * n) }
+  // `stay` marks the hashes already taken here; aligned() overwrites it with its answers below.
   const on = fit.on, seen = fit.stay
   seen.fill(0, 0, n)
   let k = 0
