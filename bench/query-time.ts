@@ -5,18 +5,21 @@
  *   for i in 1 2; do (cd A && npx tsx bench/query-time.ts F); (cd B && npx tsx bench/query-time.ts F); done
  *
  * The dev corpus's 10 s snippets (bench/scale-synth.ts selectQueries, 400), Catalog.match, four
- * rounds, the first not timed. A shared VM's speed drifts over hours (docs/benchmarks.md, issue 9
+ * rounds, the first not timed. `--dev` instead of a file: the dev catalog itself (its 96 tracks,
+ * built here from the cached prints, as each checkout builds it), e.g. to compare index layouts. A shared VM's speed drifts over hours (docs/benchmarks.md, issue 9
  * round 5): numbers from different times do not compare; runs alternated in one window do.
  */
+import { Catalog } from '../src/index.js'
 import { loadCorpusPrints, printFingerprint } from './corpus-prints.js'
 import { selectQueries } from './scale-synth.js'
 import { loadCatalog } from './scale-io.js'
 
 const file = process.argv[2]
-if (!file) { console.error('usage: npx tsx bench/query-time.ts CATALOG [--corpus DIR]'); process.exit(2) }
+if (!file) { console.error('usage: npx tsx bench/query-time.ts CATALOG|--dev [--corpus DIR]'); process.exit(2) }
 const i = process.argv.indexOf('--corpus')
-const catalog = (await loadCatalog(file)).catalog
 const prints = loadCorpusPrints(i >= 0 ? process.argv[i + 1]! : '/work/corpus')
+const catalog = file === '--dev' ? new Catalog() : (await loadCatalog(file)).catalog
+if (file === '--dev') for (const p of prints) if (p.kind === 'track') catalog.add(p.id, printFingerprint(p))
 const queries = selectQueries(prints, 400).filter((q) => q.cls === '10s').map((q) => printFingerprint(q.print))
 const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000 }
 const xs: number[] = []
@@ -28,4 +31,5 @@ for (let round = 0; round < 4; round++) {
   }
 }
 xs.sort((a, b) => a - b)
-console.log(`${process.cwd()}: ${catalog.size} tracks, ${queries.length} 10 s queries × 3: CPU ms p50 ${xs[xs.length >> 1]!.toFixed(2)} p95 ${xs[Math.floor(0.95 * xs.length)]!.toFixed(2)} mean ${(xs.reduce((a, b) => a + b, 0) / xs.length).toFixed(2)}`)
+const bytes = file === '--dev' ? `, file ${(catalog.toBytes().length / 2 ** 20).toFixed(2)} MiB` : ''
+console.log(`${process.cwd()}: ${catalog.size} tracks${bytes}, ${queries.length} 10 s queries × 3: CPU ms p50 ${xs[xs.length >> 1]!.toFixed(2)} p95 ${xs[Math.floor(0.95 * xs.length)]!.toFixed(2)} mean ${(xs.reduce((a, b) => a + b, 0) / xs.length).toFixed(2)}`)

@@ -14,7 +14,7 @@
  */
 import { internals } from '../src/match/catalog.js'
 import { keyFilterHas, lowerBound, type FilterShape } from '../src/match/partition.js'
-import { chunkOf, findKey, found, indexKey, SEGMENT_FRAMES, type Postings } from '../src/match/postings.js'
+import { findKey, found, indexKey, SEGMENT_FRAMES, type Postings } from '../src/match/postings.js'
 import { QueryScratch, tripletAlignments } from '../src/match/query.js'
 import { loadCorpusPrints, printFingerprint } from './corpus-prints.js'
 import { selectQueries } from './scale-synth.js'
@@ -52,7 +52,7 @@ for (const q of queries) {
       let isHeld = false, isLocal = false
       for (const post of [p.pairs.main, ...p.pairs.runs]) {
         if (findKey(post, k) === 0) continue
-        const entry = post.chunks[chunkOf(post, k)]!.entry
+        const entry = found.entry
         const stop = found.end
         for (let j = lowerBound(entry, found.start, stop, base); j < stop && entry[j]! < end; j++) {
           isHeld = true

@@ -3,26 +3,27 @@ import { PeakmatchError } from '../errors.js'
 import { FRAME_SECONDS, HASH_BITS } from '../options.js'
 import { Checksum, checksum } from '../checksum.js'
 import { packValue } from './pack.js'
-import { crc32 } from '../crc32.js'
-import { DEFAULT_FRONT_END, checkFrontEnd, type FrontEnd } from '../fingerprint/front-end.js'
+import { checkFrontEnd, type FrontEnd } from '../fingerprint/front-end.js'
 import { checkQuality, checkTrackId } from './checks.js'
 import type { EditionQuality } from './editions.js'
 import { MAX_TRACK_SEGMENTS, type IndexParts } from './hash-index.js'
 import { MAX_CHUNK_BITS, MAX_DIR_BITS, MAX_SEGMENTS, MIN_DIR_BITS, TIME_BITS, checkPostings, type Postings, type PostingsChunk } from './postings.js'
+import { entryWords, lowsWords } from './packed.js'
 import type { TrackRecord } from './registry.js'
 import { TRIPLET_KEY_BITS } from './triplets.js'
 import { FILTER_4, KEY_FILTER, keyFilterBits, type FilterShape } from './partition.js'
 
 /**
- * Catalog file format, version 5 (docs/format.md has the byte layout of version 3; 4 adds one array,
- * 5 one number a partition):
+ * Catalog file format, version 6 (docs/format.md has the byte layout of version 3; 4 adds one array,
+ * 5 one number a partition, 6 one number a chunk and packed chunks):
  *
  *   header   16 bytes: magic "PEAKMTCH", version (uint32 LE), section size (uint32 LE)
  *   sections each: payload length n (uint32 LE), CRC-32 of the payload (uint32 LE), payload;
  *            8 + n ≤ the section size. A payload's first byte is its kind:
  *     'M'    a piece of the manifest: the pieces of all 'M' sections, in order, are one msgpack
  *            map (parameters, front end, tracks, and each partition's layout: array lengths)
- *     'A'    a piece of the arrays: every partition's chunks' dir, low and entry, in that order,
+ *     'A'    a piece of the arrays: every partition's chunks' dir, low (or a packed chunk's unary
+ *            low keys) and entry, in that order,
  *            then (version 4, with triplets) its key filter, as little-endian bytes, cut across
  *            sections wherever a section is full
  *     'E'    the end marker, once, last: the number of sections before it (uint32 LE)
@@ -34,11 +35,9 @@ import { FILTER_4, KEY_FILTER, keyFilterBits, type FilterShape } from './partiti
  * catalog plus one section.
  *
  * Versions 1 and 2 were one msgpack body after a 16-byte header whose bytes 12..15 were its
- * CRC-32; they still load (buffered whole: they are at most a few hundred MB). Version 2 added
- * the front end; version 1 files, which only the CLI wrote with default options, are read as the
- * default front end.
+ * CRC-32; they are no longer read (OLDEST_READABLE).
  */
-export const FORMAT_VERSION = 5
+export const FORMAT_VERSION = 6
 /** Version 4 added each partition's key filter (partition.ts): a version 3 catalog loads without them (its stage 2 searches every key). */
 const FILTERS_SINCE = 4
 /**
@@ -46,7 +45,14 @@ const FILTERS_SINCE = 4
  * KEY_FILTER); a version 4 file's filters are FILTER_4 and load and work as they are.
  */
 const FILTER_SHAPES_SINCE = 5
-const OLDEST_READABLE = 1
+/** Version 6 says how many bits a chunk's entries take: 32 plain, fewer packed (packed.ts); older files' chunks are all plain. */
+const PACKED_SINCE = 6
+/**
+ * Versions 1 and 2 (issues 1–3: one msgpack body of one 2^13-slot partition, which only the CLI
+ * wrote) are no longer read: their reader was ~0.4 KB of the browser bundle's 40, which packed
+ * postings needed (issue 11). They fail UNSUPPORTED_VERSION, saying how to rebuild.
+ */
+const OLDEST_READABLE = 3
 const MAGIC = [0x50, 0x45, 0x41, 0x4b, 0x4d, 0x54, 0x43, 0x48] // "PEAKMTCH"
 const HEADER = 16
 /** A section's length and CRC; its payload follows. */
@@ -92,7 +98,8 @@ interface Manifest {
   tracks: TrackTuple[]
   /**
    * Partitions in slot order: [tracks it holds, dirBits, chunkBits, [dir length, low length or
-   * null, entry length] per chunk, and the triplet postings' [dirBits, chunkBits, chunks] the
+   * null, entry length, (version 6) 0] per plain chunk or [dir length, unary low-key words,
+   * postings, entry bits] per packed one (version 6), and the triplet postings' [dirBits, chunkBits, chunks] the
    * same way, or null when the catalog keeps none (triplets.ts), (version 4) the length of its
    * key filter in words, or null when it keeps none, and (version 5) the filter's probes a key
    * (FilterShape), or null].
@@ -100,24 +107,12 @@ interface Manifest {
   partitions: [number, number, number, ChunkLengths[], [number, number, ChunkLengths[]] | null, number | null, number | null][]
 }
 
-type ChunkLengths = [number, number | null, number]
-
-/** Versions 1 and 2: one body holding one partition of 2^13 directory slots. */
-interface LegacyBody {
-  frameSeconds: number
-  hashBits: number
-  dirBits: number
-  timeBits: number
-  indexFanout: number
-  frontEnd?: FrontEnd | null
-  tracks: TrackTuple[]
-  dir?: Uint8Array
-  low?: Uint8Array
-  entry?: Uint8Array
-}
+type ChunkLengths = [number, number | null, number, number]
 
 /** One Postings' shape, as the manifest claims it. */
-interface PostingsLayout { keyBits: number; dirBits: number; chunkBits: number; chunks: { dir: number; low: number | null; entry: number }[] }
+/** A chunk's claimed arrays: dir words, low bytes (plain) or unary low-key words (packed), entry words; and its postings. */
+interface ChunkLayout { dir: number; low: number | null; packed: boolean; entry: number; bits: number; postings: number }
+interface PostingsLayout { keyBits: number; dirBits: number; chunkBits: number; chunks: ChunkLayout[] }
 
 /** The manifest, checked: tracks and the partitions' layout, before any array is allocated. */
 interface Layout {
@@ -168,7 +163,7 @@ function planCatalog(parts: CatalogParts, sectionBytes: number): Plan {
   const arrays: (Uint32Array | Uint8Array)[] = []
   for (const p of parts.index.partitions) {
     for (const postings of p.triplets === null ? [p.postings] : [p.postings, p.triplets]) {
-      for (const c of postings.chunks) { arrays.push(c.dir); if (c.low !== null) arrays.push(c.low); arrays.push(c.entry) }
+      for (const c of postings.chunks) { arrays.push(c.dir); if (c.lows !== null) arrays.push(c.lows); else if (c.low !== null) arrays.push(c.low); arrays.push(c.entry) }
     }
     if (p.filter !== null) arrays.push(p.filter)
   }
@@ -222,7 +217,7 @@ function planCatalog(parts: CatalogParts, sectionBytes: number): Plan {
 }
 
 function lengthsOf(p: Postings): ChunkLengths[] {
-  return p.chunks.map((c) => [c.dir.length, c.low === null ? null : c.low.length, c.entry.length])
+  return p.chunks.map((c) => c.lows !== null ? [c.dir.length, c.lows.length, c.dir[c.dir.length - 1]!, c.bits] : [c.dir.length, c.low === null ? null : c.low.length, c.entry.length, 0])
 }
 
 /** Writes a section's length and CRC into its first 8 bytes. */
@@ -284,7 +279,7 @@ function paddedBytes(t: Target): number {
  */
 export class CatalogReader {
   readonly #totalBytes: number | undefined
-  #state: 'header' | 'legacy' | 'frame' | 'payload' | 'ended' = 'header'
+  #state: 'header' | 'frame' | 'payload' | 'ended' = 'header'
   #failure: unknown = null
   /** Bytes pushed so far. */
   #position = 0
@@ -300,7 +295,6 @@ export class CatalogReader {
   #streaming = false
   readonly #sum = new Checksum()
   #sections = 0
-  #legacy: Uint8Array[] = []
   #version = 0
   #manifest: Uint8Array[] = []
   #layout: Layout | null = null
@@ -338,7 +332,6 @@ export class CatalogReader {
         throw corrupt(`the catalog has ${this.#position} bytes, ${this.#totalBytes} were announced`)
       }
       if (this.#state === 'header') throw corrupt('not a peakmatch catalog (shorter than its header)')
-      if (this.#state === 'legacy') return this.#finishLegacy()
       if (this.#state !== 'ended') throw corrupt(`the catalog stops ${this.#state === 'payload' ? 'inside' : 'after'} section ${this.#sections} without its end marker (truncated)`)
       const parts = assemble(this.#layout!, this.#targets)
       this.#targets = []
@@ -352,7 +345,6 @@ export class CatalogReader {
   #fail(e: unknown): unknown {
     this.#failure = e
     this.#targets = []
-    this.#legacy = []
     this.#manifest = []
     this.#buffer = new Uint8Array(0)
     this.#pool = null
@@ -370,11 +362,6 @@ export class CatalogReader {
           this.#fill += n
           at += n
           if (this.#fill === HEADER) this.#readHeader()
-          break
-        }
-        case 'legacy': {
-          this.#legacy.push(input.slice(at))
-          at = end
           break
         }
         case 'frame': {
@@ -429,7 +416,6 @@ export class CatalogReader {
     }
     this.#version = version
     this.#fill = 0
-    if (version < 3) { this.#legacy.push(h.slice()); this.#state = 'legacy'; return }
     const sectionBytes = view.getUint32(12, true)
     if (sectionBytes < MIN_SECTION_BYTES || sectionBytes > MAX_SECTION_BYTES) throw corrupt(`section size ${sectionBytes} is outside ${MIN_SECTION_BYTES}..${MAX_SECTION_BYTES}`)
     this.#sectionBytes = sectionBytes
@@ -526,7 +512,7 @@ export class CatalogReader {
       for (const postings of p.triplets === null ? [p.pairs] : [p.pairs, p.triplets]) {
         for (const c of postings.chunks) {
           targets.push({ wide: true, length: c.dir, array: null, bytes: null })
-          if (c.low !== null) targets.push({ wide: false, length: c.low, array: null, bytes: null })
+          if (c.low !== null) targets.push({ wide: c.packed, length: c.low, array: null, bytes: null })
           targets.push({ wide: true, length: c.entry, array: null, bytes: null })
         }
       }
@@ -598,27 +584,6 @@ export class CatalogReader {
       this.#target++
     }
   }
-
-  #finishLegacy(): CatalogParts {
-    const bytes = concat(this.#legacy)
-    this.#legacy = []
-    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
-    const packed = bytes.subarray(HEADER)
-    if (crc32(packed) !== view.getUint32(12, true)) throw corrupt('checksum mismatch: the catalog bytes are truncated or damaged')
-    let body: LegacyBody
-    try {
-      body = unpackr.unpack(packed) as LegacyBody
-    } catch (cause) {
-      throw corrupt('catalog body is not valid msgpack', cause)
-    }
-    if (body === null || typeof body !== 'object' || Array.isArray(body)) throw corrupt('catalog body is not a map')
-    // One partition of 2^13 directory slots, in one chunk: the layout is what the arrays' lengths say.
-    const dir = u32(body.dir, 'dir'), low = ownCopy(bytesOf(body.low, 'low')), entry = u32(body.entry, 'entry')
-    const tracks = Array.isArray(body.tracks) ? body.tracks.length : 0
-    const layout = readLayout({ ...body, partitions: [[tracks, MIN_DIR_BITS, 0, [[dir.length, low.length, entry.length]], null]] }, this.#version)
-    const targets: Target[] = [dir, low, entry].map((a) => ({ wide: a !== low, length: a.length, array: a, bytes: null }))
-    return assemble(layout, targets)
-  }
 }
 
 /** Reads a whole catalog from one byte array (CatalogReader, one push). */
@@ -650,7 +615,7 @@ function readLayout(value: unknown, version: number): Layout {
     throw new PeakmatchError('UNSUPPORTED_VERSION', 'catalog was made with other fingerprint parameters (rebuild the catalog with this version: peakmatch catalog build)')
   }
   if (!Number.isInteger(body.indexFanout) || body.indexFanout < 1 || body.indexFanout > 16) throw corrupt('indexFanout is missing or out of range')
-  const frontEnd = version === 1 ? DEFAULT_FRONT_END : readFrontEnd(body.frontEnd)
+  const frontEnd = readFrontEnd(body.frontEnd)
   if (frontEnd !== null && frontEnd.fanout < body.indexFanout) throw corrupt(`indexFanout ${body.indexFanout} is above the tracks' fanout ${frontEnd.fanout}`)
   if (!Array.isArray(body.tracks)) throw corrupt('tracks is not a list')
   const tracks: TrackRecord[] = []
@@ -678,13 +643,14 @@ function readLayout(value: unknown, version: number): Layout {
     if (!Array.isArray(part) || part.length !== (version >= FILTER_SHAPES_SINCE ? 7 : version >= FILTERS_SINCE ? 6 : 5)) throw corrupt(`partition ${k} is malformed`)
     const [count, dirBits, chunkBits, chunkList, triplets, filterWords = null, probes = null] = part as unknown[]
     if (!Number.isInteger(count) || (count as number) < 0 || slot + (count as number) > tracks.length) throw corrupt(`partition ${k} claims ${String(count)} tracks`)
-    const pairs = readPostingsLayout(`partition ${k}`, HASH_BITS, dirBits, chunkBits, chunkList)
+    const pairs = readPostingsLayout(`partition ${k}`, HASH_BITS, dirBits, chunkBits, chunkList, version)
     let tripletLayout: PostingsLayout | null = null
     if (triplets !== null) {
       if (!Array.isArray(triplets) || triplets.length !== 3) throw corrupt(`partition ${k}'s triplets are malformed`)
-      tripletLayout = readPostingsLayout(`partition ${k}'s triplets`, TRIPLET_KEY_BITS, triplets[0], triplets[1], triplets[2])
+      tripletLayout = readPostingsLayout(`partition ${k}'s triplets`, TRIPLET_KEY_BITS, triplets[0], triplets[1], triplets[2], version)
     }
-    for (const l of tripletLayout === null ? [pairs] : [pairs, tripletLayout]) for (const c of l.chunks) arrayBytes += 4 * c.dir + (c.low ?? 0) + 4 * c.entry
+    if (tripletLayout !== null && pairs.chunks.some((c) => c.packed)) throw corrupt(`partition ${k} has triplets and packed pairs`)
+    for (const l of tripletLayout === null ? [pairs] : [pairs, tripletLayout]) for (const c of l.chunks) arrayBytes += 4 * c.dir + (c.packed ? 4 : 1) * (c.low ?? 0) + 4 * c.entry
     let segments = 0
     for (let i = slot; i < slot + (count as number); i++) segments += segmentCounts[i]!
     if (segments > MAX_SEGMENTS) throw corrupt(`partition ${k} has too many segments`)
@@ -710,19 +676,26 @@ function readLayout(value: unknown, version: number): Layout {
 }
 
 /** A Postings' claimed shape, checked against what a Postings of `keyBits`-bit keys may be. */
-function readPostingsLayout(what: string, keyBits: number, dirBits: unknown, chunkBits: unknown, chunkList: unknown): PostingsLayout {
+function readPostingsLayout(what: string, keyBits: number, dirBits: unknown, chunkBits: unknown, chunkList: unknown, version: number): PostingsLayout {
   if (!Number.isInteger(dirBits) || (dirBits as number) < Math.max(MIN_DIR_BITS, keyBits - 8) || (dirBits as number) > MAX_DIR_BITS) throw corrupt(`${what} has directory bits ${String(dirBits)}`)
   if (!Number.isInteger(chunkBits) || (chunkBits as number) < 0 || (chunkBits as number) > MAX_CHUNK_BITS) throw corrupt(`${what} has chunk bits ${String(chunkBits)}`)
   const d = dirBits as number, cb = chunkBits as number
   if (!Array.isArray(chunkList) || chunkList.length !== 2 ** cb) throw corrupt(`${what} does not list its ${2 ** cb} chunks`)
   const slots = 2 ** (d - cb) + 1
-  const chunks = chunkList.map((c: unknown, j) => {
-    if (!Array.isArray(c) || c.length !== 3) throw corrupt(`chunk ${j} of ${what} is malformed`)
-    const [dir, low, entry] = c as unknown[]
+  const chunks = chunkList.map((c: unknown, j): ChunkLayout => {
+    if (!Array.isArray(c) || c.length !== (version >= PACKED_SINCE ? 4 : 3)) throw corrupt(`chunk ${j} of ${what} is malformed`)
+    const [dir, low, entry, bits = 0] = c as unknown[]
     if (dir !== slots) throw corrupt(`chunk ${j} of ${what} claims a directory of ${String(dir)} slots, not ${slots}`)
     if (!Number.isInteger(entry) || (entry as number) < 0 || (entry as number) > MAX_ARRAY_ELEMENTS) throw corrupt(`chunk ${j} of ${what} claims ${String(entry)} postings`)
+    const n = entry as number
+    if (bits !== 0) {
+      // Packed (packed.ts): the lengths of its unary low keys and of its entries follow from its postings.
+      if (!Number.isInteger(bits) || (bits as number) < 1 || (bits as number) > 32) throw corrupt(`chunk ${j} of ${what} claims ${String(bits)}-bit entries`)
+      if (d === keyBits || low !== lowsWords(n, slots - 1, keyBits - d)) throw corrupt(`chunk ${j} of ${what} claims ${String(low)} words of low keys for ${n} postings`)
+      return { dir: slots, low, packed: true, entry: entryWords(n, bits as number), bits: bits as number, postings: n }
+    }
     if (d === keyBits ? low !== null : low !== entry) throw corrupt(`chunk ${j} of ${what} claims ${String(low)} low keys for ${String(entry)} postings`)
-    return { dir: slots, low: low as number | null, entry: entry as number }
+    return { dir: slots, low: low as number | null, packed: false, entry: n, bits: 32, postings: n }
   })
   return { keyBits, dirBits: d, chunkBits: cb, chunks }
 }
@@ -736,11 +709,11 @@ function assemble(layout: Layout, targets: Target[]): CatalogParts {
     const take = (l: PostingsLayout): Postings => {
       const chunks: PostingsChunk[] = l.chunks.map((c) => {
         const dir = targets[next++]!.array as Uint32Array
-        const low = c.low === null ? null : targets[next++]!.array as Uint8Array
+        const low = c.low === null ? null : targets[next++]!.array
         const entry = targets[next++]!.array as Uint32Array
-        return { dir, low, entry }
+        return c.packed ? { dir, low: null, lows: low as Uint32Array, entry, bits: c.bits } : { dir, low: low as Uint8Array | null, lows: null, entry, bits: 32 }
       })
-      return { keyBits: l.keyBits, dirBits: l.dirBits, chunkBits: l.chunkBits, chunks, count: chunks.reduce((n, c) => n + c.entry.length, 0) }
+      return { keyBits: l.keyBits, dirBits: l.dirBits, chunkBits: l.chunkBits, chunks, count: l.chunks.reduce((n, c) => n + c.postings, 0) }
     }
     const postings = take(part.pairs)
     const triplets = part.triplets === null ? null : take(part.triplets)
@@ -802,28 +775,6 @@ function checked<T>(check: () => T): T {
 
 function corrupt(message: string, cause?: unknown): PeakmatchError {
   return new PeakmatchError('CORRUPT_INDEX', message, cause === undefined ? undefined : { cause })
-}
-
-function bytesOf(value: unknown, name: string): Uint8Array {
-  if (!(value instanceof Uint8Array)) throw corrupt(`${name} is not a byte string`)
-  return value
-}
-
-/** A copy that owns its memory: msgpack hands back views into the caller's bytes, and Buffer.slice does not copy. */
-function ownCopy(b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(b.length)
-  out.set(b)
-  return out
-}
-
-/** A fresh, aligned Uint32Array from little-endian bytes (msgpack may hand back unaligned views). */
-function u32(value: unknown, name: string): Uint32Array {
-  const b = bytesOf(value, name)
-  if (b.length % 4 !== 0) throw corrupt(`${name} has ${b.length} bytes, not a multiple of 4`)
-  const out = new Uint32Array(b.length / 4)
-  new Uint8Array(out.buffer).set(b)
-  if (!LITTLE_ENDIAN) swap32(out)
-  return out
 }
 
 /** Little-endian bytes of an array (a view, but for a swapped copy on a big-endian machine). */

@@ -21,8 +21,11 @@ export class Layer {
   private pendingEntries = new Uint32Array(0)
   private pendingCount = 0
 
-  /** `pendingLimit`: how many pending pairs a run takes before the next flush starts a new one (tests lower it). */
-  constructor(readonly keyBits: number, readonly pendingLimit = PENDING_LIMIT) {
+  /**
+   * `pendingLimit`: how many pending pairs a run takes before the next flush starts a new one
+   * (tests lower it). `pack`: false keeps every chunk plain (postings.ts), else packed where smaller.
+   */
+  constructor(readonly keyBits: number, readonly pendingLimit = PENDING_LIMIT, private readonly pack?: boolean) {
     this.main = emptyPostings(keyBits)
   }
 
@@ -65,13 +68,13 @@ export class Layer {
     for (const r of this.runs) inRuns += r.count
     let rebuilt = false
     if (inRuns + this.pendingCount > this.main.count * DELTA_SHARE || this.runs.length >= MAX_RUNS) {
-      this.main = mergePostings([this.main, ...this.runs], pending, segTrack, null, true, this.keyBits)
+      this.main = mergePostings([this.main, ...this.runs], pending, segTrack, null, true, this.keyBits, undefined, this.pack)
       this.runs = []
       rebuilt = true
     } else {
       const last = this.runs[this.runs.length - 1]
-      if (last !== undefined && last.count + this.pendingCount <= this.pendingLimit) this.runs[this.runs.length - 1] = mergePostings([last], pending, segTrack, null, true, this.keyBits)
-      else this.runs.push(mergePostings([], pending, segTrack, null, true, this.keyBits))
+      if (last !== undefined && last.count + this.pendingCount <= this.pendingLimit) this.runs[this.runs.length - 1] = mergePostings([last], pending, segTrack, null, true, this.keyBits, undefined, this.pack)
+      else this.runs.push(mergePostings([], pending, segTrack, null, true, this.keyBits, undefined, this.pack))
     }
     this.clearPending()
     return rebuilt
@@ -87,14 +90,14 @@ export class Layer {
     const runs = this.runs
     if (runs.length <= 2) return
     const newest = runs[runs.length - 1]!
-    this.runs = [mergePostings(runs.slice(0, -1), { keys: this.pendingKeys, entries: this.pendingEntries, count: 0 }, segTrack, null, true, this.keyBits), newest]
+    this.runs = [mergePostings(runs.slice(0, -1), { keys: this.pendingKeys, entries: this.pendingEntries, count: 0 }, segTrack, null, true, this.keyBits, undefined, this.pack), newest]
   }
 
   /** Everything in main. Returns whether main was rebuilt. */
   seal(segTrack: Int32Array): boolean {
     const flushed = this.flush(segTrack)
     if (this.runs.length === 0) return flushed
-    this.main = mergePostings([this.main, ...this.runs], { keys: this.pendingKeys, entries: this.pendingEntries, count: 0 }, segTrack, null, true, this.keyBits)
+    this.main = mergePostings([this.main, ...this.runs], { keys: this.pendingKeys, entries: this.pendingEntries, count: 0 }, segTrack, null, true, this.keyBits, undefined, this.pack)
     this.runs = []
     return true
   }
@@ -102,14 +105,14 @@ export class Layer {
   /** Everything in main, removed segments dropped and the rest renumbered by segMap. */
   compact(segTrack: Int32Array, segMap: Int32Array): void {
     const pending = { keys: this.pendingKeys, entries: this.pendingEntries, count: this.pendingCount }
-    this.main = mergePostings([this.main, ...this.runs], pending, segTrack, segMap, true, this.keyBits)
+    this.main = mergePostings([this.main, ...this.runs], pending, segTrack, segMap, true, this.keyBits, undefined, this.pack)
     this.runs = []
     this.clearPending()
   }
 
   bytes(): number {
     let bytes = 0
-    for (const p of [this.main, ...this.runs]) for (const c of p.chunks) bytes += c.dir.byteLength + (c.low?.byteLength ?? 0) + c.entry.byteLength
+    for (const p of [this.main, ...this.runs]) for (const c of p.chunks) bytes += c.dir.byteLength + (c.low?.byteLength ?? 0) + (c.lows?.byteLength ?? 0) + c.entry.byteLength
     return bytes
   }
 

@@ -1,6 +1,6 @@
 import { HASH_BITS } from '../options.js'
 import { Layer, PENDING_LIMIT } from './layer.js'
-import { MAX_SEGMENTS, SEGMENT_FRAMES, TIME_BITS, TIME_MASK, chunkOf, findKey, found, indexKey, type Postings } from './postings.js'
+import { MAX_SEGMENTS, SEGMENT_FRAMES, TIME_BITS, TIME_MASK, findKey, found, indexKey, type Postings } from './postings.js'
 import { TRIPLET_KEY_BITS, indexTriplets, type TripletList } from './triplets.js'
 import type { AlignmentList, VoteSketch } from './triplet-vote.js'
 
@@ -120,7 +120,10 @@ export class Partition {
 
   /** `triplets`: also index a triplet per anchor (triplets.ts). `pendingLimit`: pending postings add() flushes at (tests lower it). */
   constructor(triplets = false, private readonly pendingLimit = PENDING_LIMIT) {
-    this.pairs = new Layer(HASH_BITS, pendingLimit)
+    // With triplets, the pairs stay plain: stage 2's plan keeps references to a key's entries
+    // (plan(), verify()), which a packed chunk has only as findKey's scratch. Triplets serve large
+    // catalogs, whose pairs are plain anyway (one slot per key from 2^26 postings: postings.ts).
+    this.pairs = new Layer(HASH_BITS, pendingLimit, triplets ? false : undefined)
     this.triplets = triplets ? new Layer(TRIPLET_KEY_BITS, pendingLimit) : null
     this.filter = triplets ? new Uint32Array(64) : null
     this.filterStart = triplets ? new Uint32Array(65) : null
@@ -297,8 +300,7 @@ export class Partition {
     for (let x = -1; x < runs.length; x++) {
       const p = x < 0 ? this.pairs.main : runs[x]!
       if (findKey(p, key) === 0) continue
-      const start = found.start, end = found.end
-      const entry = p.chunks[chunkOf(p, key)]!.entry
+      const start = found.start, end = found.end, entry = found.entry
       if (tallyCap === 0 && (e - g) * (end - start) <= MAX_KEY_VOTES) this.vote(entry, start, end, sorted, g, e, times, out, base)
       else this.voteByTrack(entry, start, end, sorted, g, e, times, out, tallyCap, base)
     }
@@ -386,8 +388,7 @@ export class Partition {
       for (let q = 0; q < list.count; q++) {
         const key = list.key[q]!
         if (findKey(p, key) === 0) continue
-        const start = found.start, end = found.end
-        const entry = p.chunks[chunkOf(p, key)]!.entry
+        const start = found.start, end = found.end, entry = found.entry
         const qt = list.time[q]!
         for (let j = start; j < end; j++) {
           const en = entry[j]!
@@ -415,7 +416,7 @@ export class Partition {
       for (let x = -1; x < runs.length; x++) {
         const p = x < 0 ? this.pairs.main : runs[x]!
         const n = findKey(p, key)
-        if (n > 0) plan.add(g, e, p.chunks[chunkOf(p, key)]!.entry, found.start, found.end)
+        if (n > 0) plan.add(g, e, found.entry, found.start, found.end)
         total += n
       }
       g = e
@@ -494,9 +495,8 @@ export class Partition {
       for (let x = -1; x < runs.length; x++) {
         const p = x < 0 ? this.pairs.main : runs[x]!
         if (findKey(p, key) === 0) continue
-        const end = found.end
+        const end = found.end, entry = found.entry
         let a = found.start, b = end
-        const entry = p.chunks[chunkOf(p, key)]!.entry
         const want = base + lo
         while (a < b) { const mid = (a + b) >>> 1; if (entry[mid]! < want) a = mid + 1; else b = mid }
         if (a < end && entry[a]! <= base + hi) { out[i] = 1; break }
@@ -564,7 +564,6 @@ export class VerifyPlan {
   start = new Uint32Array(1024)
   stop = new Uint32Array(1024)
   entries: Uint32Array[] = []
-
   add(g: number, e: number, entry: Uint32Array, start: number, stop: number): void {
     if (this.count === this.g.length) {
       const size = 2 * this.count

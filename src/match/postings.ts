@@ -1,15 +1,17 @@
 import { HASH_BITS } from '../options.js'
+import { entryBitsFor, entryWords, findPacked, lowsWords, packChunk, packable, unpackChunk, unpackEntries } from './packed.js'
 
 /**
  * The inverted index of one partition (hash-index.ts): for each 21-bit landmark key, the
  * (segment, frame) entries that hold it, sorted by entry.
  *
  * Layout. Keys are split into `dirBits` high bits, which address a directory, and the low
- * bits kept per posting in `low` (one byte). The directory grows with the postings (layoutFor):
- * 2^13 slots for a small catalog, as before, up to one slot per key (2^21) from about 256 M
- * postings, where `low` is not needed at all and a posting costs its 4-byte entry alone. A
- * lookup is then one directory read, and never a binary search over more than about 128 low
- * bytes, whatever the catalog's size.
+ * bits kept per posting. The directory grows with the postings (layoutFor): 2^13 slots for a
+ * small catalog up to one slot per key (2^21) from 2^26 postings, where no low keys are needed
+ * and a posting costs its 4-byte entry alone. Below that a chunk is packed (packed.ts: low keys
+ * in unary, entries in as few bits as its largest needs, ~3.3 bytes a posting) or, for a
+ * catalog of a few tracks where packing's fixed cost does not pay, plain (a byte of low key and
+ * a 4-byte entry, found by bisecting the slot's low bytes).
  *
  * The directory and its postings are cut into 2^chunkBits chunks by key range (one chunk up to
  * CHUNK_POSTINGS postings). A merge (mergePostings) builds the new index one chunk at a time
@@ -26,12 +28,15 @@ export const MAX_DIR_BITS = HASH_BITS
 /** Widest key a Postings takes (triplets.ts files its keys under this many bits). */
 export const MAX_KEY_BITS = 26
 /**
- * Mean postings per directory slot that layoutFor aims at: a bisection of ≤ 7 steps over 128 low
- * bytes (two cache lines). 32 made the dev catalog's directory 4× larger (0.95 MB per audio
- * hour instead of 0.92), and at 96 tracks a query's time is in the vote, not the directory; large partitions reach one
- * slot per key either way.
+ * Mean postings per directory slot that layoutFor aims at. A packed chunk (packed.ts) finds a
+ * key by skipping zeros of its slot's unary code, ~1.5 words here; at 128 a slot (as before
+ * packing) it was ~6 words, and dev-catalog 10 s queries took 14 % more CPU than plain chunks
+ * (mean; 64 a slot: +14 %, 32: +7–11 %, bench/query-time.ts --dev alternated with the plain
+ * layout's commit). The directory costs 4 bytes a slot: 0.125 a posting at 32, 3.2 → 3.3 bytes a
+ * posting in all. From 2^26 postings on (~3 700 tracks) a partition has one slot per key, no
+ * low keys and plain 4-byte entries (before: a low byte as well, up to 2^28).
  */
-const SLOT_POSTINGS = 128
+const SLOT_POSTINGS = 32
 /** Postings per chunk that layoutFor aims at (16 MiB of entries): the room a merge needs. */
 export const CHUNK_POSTINGS = 1 << 22
 export const MAX_CHUNK_BITS = 8
@@ -41,11 +46,20 @@ export const MAX_SEGMENTS = 2 ** (32 - TIME_BITS)
 export const TIME_MASK = SEGMENT_FRAMES - 1
 const KEY_MASK = (1 << HASH_BITS) - 1
 
-/** Postings for local directory slot s are [dir[s], dir[s + 1]). `low` is null when dirBits = 21. */
+/**
+ * Postings for local directory slot s are [dir[s], dir[s + 1]). A chunk is plain or packed
+ * (packed.ts), whichever is smaller (mergePostings): plain, each posting's low key in `low`
+ * (null when dirBits = keyBits) and its entry in `entry`; packed (only when there are low keys),
+ * the low keys in unary in `lows` and the entries `bits` bits each in `entry`.
+ */
 export interface PostingsChunk {
   readonly dir: Uint32Array
   readonly low: Uint8Array | null
+  /** Packed: the unary low keys; null when plain. */
+  readonly lows: Uint32Array | null
   readonly entry: Uint32Array
+  /** Bits an entry takes in `entry`: 32 when plain. */
+  readonly bits: number
 }
 
 export interface Postings {
@@ -89,7 +103,7 @@ export function layoutFor(n: number, keyBits = HASH_BITS): Layout {
 
 export function emptyPostings(keyBits = HASH_BITS): Postings {
   const { dirBits } = layoutFor(0, keyBits)
-  return { keyBits, dirBits, chunkBits: 0, chunks: [{ dir: new Uint32Array(2 ** dirBits + 1), low: dirBits < keyBits ? new Uint8Array(0) : null, entry: new Uint32Array(0) }], count: 0 }
+  return { keyBits, dirBits, chunkBits: 0, chunks: [{ dir: new Uint32Array(2 ** dirBits + 1), low: dirBits < keyBits ? new Uint8Array(0) : null, lows: null, entry: new Uint32Array(0), bits: 32 }], count: 0 }
 }
 
 /** Which chunk of `p` holds `key`. */
@@ -98,13 +112,16 @@ export function chunkOf(p: Postings, key: number): number {
 }
 
 /**
- * Where findKey leaves its answer: [start, end) within chunk chunkOf(p, key). Two numbers, not
+ * Where findKey leaves its answer: the key's entries are found.entry[start, end). Two numbers, not
  * one packed start × 2^32 + end as before: a double holds 53 bits, so past 2^21 postings in a
  * chunk the packed end lost its low bits and a lookup missed or overran its key's postings.
+ * `entry` is a plain chunk's own array, or a packed chunk's entries of the key unpacked into a
+ * scratch list, which the next findKey overwrites.
  */
-export const found = { start: 0, end: 0 }
+export const found = { start: 0, end: 0, entry: new Uint32Array(0) as Uint32Array }
+let unpacked = new Uint32Array(1024)
 
-/** The postings of `key` in `p`: sets `found` to their range within chunk chunkOf(p, key); returns how many. */
+/** The postings of `key` in `p`: sets `found` to their entries; returns how many. */
 export function findKey(p: Postings, key: number): number {
   const lowBits = p.keyBits - p.dirBits
   const localBits = p.dirBits - p.chunkBits
@@ -112,9 +129,21 @@ export function findKey(p: Postings, key: number): number {
   const chunk = p.chunks[slot >>> localBits]!
   const s = slot & ((1 << localBits) - 1)
   const lo = chunk.dir[s]!, hi = chunk.dir[s + 1]!
+  const want = key & ((1 << lowBits) - 1)
+  const lows = chunk.lows
+  if (lows !== null) {
+    const n = lo === hi ? 0 : findPacked(lows, s, lo, lowBits, want, found)
+    if (n === 0) { found.start = found.end = 0; return 0 }
+    if (unpacked.length < n) unpacked = new Uint32Array(2 * n)
+    unpackEntries(chunk.entry, chunk.bits, found.start, n, unpacked)
+    found.entry = unpacked
+    found.start = 0
+    found.end = n
+    return n
+  }
+  found.entry = chunk.entry
   const low = chunk.low
   if (low === null) { found.start = lo; found.end = hi; return hi - lo }
-  const want = key & ((1 << lowBits) - 1)
   // lower bound of `want`, then its upper bound
   let a = lo, b = hi
   while (a < b) { const m = (a + b) >>> 1; if (low[m]! < want) a = m + 1; else b = m }
@@ -131,8 +160,8 @@ export function buildPostings(keys: Uint32Array, entries: Uint32Array, n: number
   return mergePostings([], { keys: keys.slice(0, n), entries: entries.slice(0, n), count: n }, null, null, false, layout?.keyBits ?? HASH_BITS, layout)
 }
 
-/** Key, directory and chunk bits of a Postings. */
-export interface Layout { keyBits: number; dirBits: number; chunkBits: number }
+/** Key, directory and chunk bits of a Postings; `pack` (tests) makes chunks with low keys packed (true) or plain (false) whatever their size. */
+export interface Layout { keyBits: number; dirBits: number; chunkBits: number; pack?: boolean }
 
 /**
  * The postings of `sources` (oldest first) followed by `pending`, as one new Postings laid out
@@ -147,7 +176,7 @@ export interface Layout { keyBits: number; dirBits: number; chunkBits: number }
  * are dropped (replaced by an empty one) as soon as the output has taken all of their keys:
  * the caller must not use the sources again.
  */
-export function mergePostings(sources: readonly Postings[], pending: PendingPostings, segTrack: Int32Array | null, segMap: Int32Array | null, release: boolean, keyBits = HASH_BITS, layout?: Layout): Postings {
+export function mergePostings(sources: readonly Postings[], pending: PendingPostings, segTrack: Int32Array | null, segMap: Int32Array | null, release: boolean, keyBits = HASH_BITS, layout?: Layout, pack = layout?.pack): Postings {
   let upper = pending.count
   for (const p of sources) {
     if (p.keyBits !== keyBits) throw new Error(`merging postings of ${p.keyBits}-bit keys into ${keyBits}-bit ones`)
@@ -175,13 +204,13 @@ export function mergePostings(sources: readonly Postings[], pending: PendingPost
   const keyLevel = upper / chunkCount >= keysPerChunk / 4
   const countShift = keyLevel ? 0 : lowBits
   const counts = new Uint32Array((keyLevel ? keysPerChunk : slotsPerChunk) + 1)
-  const scratch = new SlotSorter()
+  const views: Views = new Map()
   const chunks: PostingsChunk[] = []
   let total = 0
   for (let c = 0; c < chunkCount; c++) {
     const k0 = c * keysPerChunk, k1 = k0 + keysPerChunk
     counts.fill(0)
-    for (const p of sources) countSource(p, k0, k1, counts, countShift, segTrack)
+    for (const p of sources) countSource(p, k0, k1, counts, countShift, segTrack, views)
     for (let i = pendingStart[c]!; i < pendingStart[c + 1]!; i++) {
       if (segTrack !== null && segTrack[pendingEntries[i]! >>> TIME_BITS]! < 0) continue
       counts[((pendingKeys[i]! - k0) >>> countShift) + 1]!++
@@ -194,14 +223,47 @@ export function mergePostings(sources: readonly Postings[], pending: PendingPost
     if (keyLevel) for (let s = 0; s <= slotsPerChunk; s++) dir[s] = counts[s << lowBits]!
     else dir.set(counts)
     const fill = counts     // the starts become the fill positions
-    for (const p of sources) fillSource(p, k0, k1, fill, countShift, segTrack, segMap, lowBits, low, entry)
+    for (const p of sources) fillSource(p, k0, k1, fill, countShift, segTrack, segMap, lowBits, low, entry, views)
     for (let i = pendingStart[c]!; i < pendingStart[c + 1]!; i++) put(pendingKeys[i]!, pendingEntries[i]!, k0, fill, countShift, segTrack, segMap, lowBits, low, entry)
-    if (!keyLevel && low !== null) scratch.sortSlots(dir, low, entry, lowBits)
-    chunks.push({ dir, low, entry })
+    if (!keyLevel && low !== null) sortSlots(dir, low, entry)
+    chunks.push(low === null ? { dir, low, lows: null, entry, bits: 32 } : smaller(dir, low, entry, lowBits, pack))
     total += n
     if (release) for (const p of sources) releaseBelow(p, k1)
   }
   return { keyBits, dirBits, chunkBits, chunks, count: total }
+}
+
+/**
+ * A chunk with low keys, plain or packed (packed.ts), whichever takes fewer bytes. Packed costs
+ * 2^lowBits bits a slot whatever its postings (2^21 bits, 256 KiB, for a whole pair index), so a
+ * catalog of a few tracks stays plain; the dev catalog's 96 tracks pack to 3.2 bytes a posting.
+ */
+function smaller(dir: Uint32Array, low: Uint8Array, entry: Uint32Array, lowBits: number, pack?: boolean): PostingsChunk {
+  const n = entry.length
+  let max = 0
+  for (let i = 0; i < n; i++) if (entry[i]! > max) max = entry[i]!
+  const bits = entryBitsFor(max)
+  const slots = dir.length - 1
+  if (pack === false || !packable(n, slots, lowBits, bits) || (pack === undefined && 4 * (lowsWords(n, slots, lowBits) + entryWords(n, bits)) >= 5 * n)) return { dir, low, lows: null, entry, bits: 32 }
+  const packed = packChunk(dir, low, entry, lowBits, bits)
+  return { dir, low: null, lows: packed.lows, entry: packed.entry, bits }
+}
+
+/**
+ * Chunks as plain arrays, for a merge that reads every posting: a packed one is unpacked, and
+ * the last one unpacked of each source kept (a merge counts and then fills the same chunks of
+ * each source in turn), until the merge ends.
+ */
+type Views = Map<Postings, { of: PostingsChunk; view: PostingsChunk }>
+
+function plainChunk(p: Postings, c: PostingsChunk, views: Views): PostingsChunk {
+  if (c.lows === null) return c
+  const kept = views.get(p)
+  if (kept !== undefined && kept.of === c) return kept.view
+  const u = unpackChunk(c.dir, c as { lows: Uint32Array; entry: Uint32Array }, p.keyBits - p.dirBits, c.bits) as { low: Uint8Array; entry: Uint32Array }   // checked when loaded
+  const view = { dir: c.dir, low: u.low, lows: null, entry: u.entry, bits: 32 }
+  views.set(p, { of: c, view })
+  return view
 }
 
 /**
@@ -238,14 +300,14 @@ function radixPass(keys: Uint32Array, entries: Uint32Array, n: number, shift: nu
 }
 
 /** Counts the live postings of `p` with a key in [k0, k1) at counts[((key − k0) >>> shift) + 1]. */
-function countSource(p: Postings, k0: number, k1: number, counts: Uint32Array, shift: number, segTrack: Int32Array | null): void {
+function countSource(p: Postings, k0: number, k1: number, counts: Uint32Array, shift: number, segTrack: Int32Array | null, views: Views): void {
   const lowBits = p.keyBits - p.dirBits
   const localBits = p.dirBits - p.chunkBits
   const localMask = (1 << localBits) - 1
   // The output's chunk boundaries fall on this source's slot boundaries (chunkBits ≤ MIN_DIR_BITS).
   const s1 = k1 / 2 ** lowBits
   for (let slot = k0 / 2 ** lowBits; slot < s1; slot++) {
-    const chunk = p.chunks[slot >>> localBits]!
+    const chunk = plainChunk(p, p.chunks[slot >>> localBits]!, views)
     const s = slot & localMask
     const start = chunk.dir[s]!, end = chunk.dir[s + 1]!
     if (start === end) continue
@@ -259,13 +321,13 @@ function countSource(p: Postings, k0: number, k1: number, counts: Uint32Array, s
 }
 
 /** Places the live postings of `p` with a key in [k0, k1), in key order, at their fill positions. */
-function fillSource(p: Postings, k0: number, k1: number, fill: Uint32Array, shift: number, segTrack: Int32Array | null, segMap: Int32Array | null, lowBits: number, low: Uint8Array | null, entry: Uint32Array): void {
+function fillSource(p: Postings, k0: number, k1: number, fill: Uint32Array, shift: number, segTrack: Int32Array | null, segMap: Int32Array | null, lowBits: number, low: Uint8Array | null, entry: Uint32Array, views: Views): void {
   const srcLowBits = p.keyBits - p.dirBits
   const localBits = p.dirBits - p.chunkBits
   const localMask = (1 << localBits) - 1
   const s1 = k1 / 2 ** srcLowBits
   for (let slot = k0 / 2 ** srcLowBits; slot < s1; slot++) {
-    const chunk = p.chunks[slot >>> localBits]!
+    const chunk = plainChunk(p, p.chunks[slot >>> localBits]!, views)
     const s = slot & localMask
     const start = chunk.dir[s]!, end = chunk.dir[s + 1]!
     const base = slot * 2 ** srcLowBits, srcLow = chunk.low, srcEntry = chunk.entry
@@ -289,50 +351,25 @@ function releaseBelow(p: Postings, k: number): void {
   }
 }
 
-const RELEASED: PostingsChunk = { dir: new Uint32Array(0), low: null, entry: new Uint32Array(0) }
+const RELEASED: PostingsChunk = { dir: new Uint32Array(0), low: null, lows: null, entry: new Uint32Array(0), bits: 32 }
 
-/** Stable order by low byte within each directory slot (postings placed by slot, sources in order). */
-class SlotSorter {
-  private low = new Uint8Array(64)
-  private entry = new Uint32Array(64)
-  private counts = new Uint32Array(257)
-
-  sortSlots(dir: Uint32Array, low: Uint8Array, entry: Uint32Array, lowBits: number): void {
-    for (let s = 0; s + 1 < dir.length; s++) {
-      const start = dir[s]!, end = dir[s + 1]!
-      if (end - start > 1) this.sort(start, end, low, entry, lowBits)
-    }
-  }
-
-  /** Insertion for short slots, counting sort otherwise. */
-  private sort(start: number, end: number, low: Uint8Array, entry: Uint32Array, lowBits: number): void {
-    let sorted = true
-    for (let i = start + 1; i < end; i++) if (low[i]! < low[i - 1]!) { sorted = false; break }
-    if (sorted) return
-    const n = end - start
-    if (n <= 24) {
-      for (let i = start + 1; i < end; i++) {
-        const l = low[i]!, e = entry[i]!
-        let j = i - 1
-        while (j >= start && low[j]! > l) { low[j + 1] = low[j]!; entry[j + 1] = entry[j]!; j-- }
-        low[j + 1] = l
-        entry[j + 1] = e
-      }
-      return
-    }
-    if (this.low.length < n) { this.low = new Uint8Array(2 * n); this.entry = new Uint32Array(2 * n) }
-    const values = 1 << lowBits
-    const counts = this.counts
-    counts.fill(0, 0, values + 1)
-    for (let i = start; i < end; i++) counts[low[i]! + 1]!++
-    for (let v = 1; v <= values; v++) counts[v]! += counts[v - 1]!
-    for (let i = start; i < end; i++) {
-      const at = counts[low[i]!]!++
-      this.low[at] = low[i]!
-      this.entry[at] = entry[i]!
-    }
-    low.set(this.low.subarray(0, n), start)
-    entry.set(this.entry.subarray(0, n), start)
+/**
+ * Each directory slot (postings placed by slot, sources in order) ordered by (low key, entry),
+ * as one number low × 2^32 + entry, with the typed array's own sort. A key's entries came in
+ * ascending order, so ordering them by entry keeps them so. (It replaced a stable counting sort
+ * with an insertion sort for short slots: 0.3 KB of the browser bundle, for merges of the
+ * small catalogs that count by slot.)
+ */
+function sortSlots(dir: Uint32Array, low: Uint8Array, entry: Uint32Array): void {
+  let keys = new Float64Array(64)
+  for (let s = 0; s + 1 < dir.length; s++) {
+    const start = dir[s]!, n = dir[s + 1]! - start
+    if (n < 2) continue
+    if (keys.length < n) keys = new Float64Array(2 * n)
+    const k = keys.subarray(0, n)
+    for (let i = 0; i < n; i++) k[i] = low[start + i]! * 4294967296 + entry[start + i]!
+    k.sort()
+    for (let i = 0; i < n; i++) { low[start + i] = k[i]! / 4294967296; entry[start + i] = k[i]! % 4294967296 }
   }
 }
 
@@ -351,15 +388,29 @@ export function checkPostings(p: Postings, segments: number, perSegment: Uint32A
   const limit = segments * SEGMENT_FRAMES
   let count = 0
   for (const [c, chunk] of p.chunks.entries()) {
-    const { dir, low, entry } = chunk
+    const { dir, lows } = chunk
+    let { low, entry } = chunk
     if (!(dir instanceof Uint32Array) || !(entry instanceof Uint32Array)) return `chunk ${c} is not typed arrays`
     if (dir.length !== slots + 1) return `chunk ${c}'s directory has ${dir.length} slots, expected ${slots + 1}`
-    if ((low === null) !== (lowBits === 0)) return `chunk ${c} ${low === null ? 'lacks' : 'has'} low keys with ${p.dirBits} directory bits`
-    if (low !== null && (!(low instanceof Uint8Array) || low.length !== entry.length)) return `chunk ${c} has ${low.length} low keys for ${entry.length} entries`
-    if (dir[0] !== 0 || dir[slots] !== entry.length) return `chunk ${c}'s directory does not span its postings`
+    if (lows !== null) {
+      if (!(lows instanceof Uint32Array) || low !== null || lowBits === 0 || !(chunk.bits >= 1 && chunk.bits <= 32 && chunk.bits === Math.floor(chunk.bits)) || !packable(dir[slots]!, slots, lowBits, chunk.bits)) return `chunk ${c} is not a packed chunk of ${p.dirBits} directory bits (${chunk.bits}-bit entries)`
+    } else {
+      if ((low === null) !== (lowBits === 0)) return `chunk ${c} ${low === null ? 'lacks' : 'has'} low keys with ${p.dirBits} directory bits`
+      if (low !== null && (!(low instanceof Uint8Array) || low.length !== entry.length)) return `chunk ${c} has ${low.length} low keys for ${entry.length} entries`
+      if (dir[slots] !== entry.length) return `chunk ${c}'s directory does not span its postings`
+    }
+    if (dir[0] !== 0) return `chunk ${c}'s directory does not span its postings`
     // Bounds first: with a monotonic directory ending at entry.length every slot is in range,
     // and the scan below is O(n) whatever a forged file claims.
     for (let s = 0; s < slots; s++) if (dir[s + 1]! < dir[s]!) return `chunk ${c}'s directory slot ${s} is not monotonic`
+    if (lows !== null) {
+      // A packed chunk is checked as the plain one it unpacks to (its code's lengths first, so a
+      // forged count allocates nothing).
+      const u = unpackChunk(dir, { lows, entry }, lowBits, chunk.bits)
+      if (typeof u === 'string') return `chunk ${c}'s ${u}`
+      low = u.low
+      entry = u.entry
+    }
     // One pass over the entries: order per key, low keys in range, and entries in range (counted per segment, or compared).
     const bad = perSegment !== null
       ? (low === null ? countWide(dir, entry, slots, perSegment) : countSlots(dir, low, entry, slots, 2 ** lowBits, perSegment))
@@ -373,7 +424,8 @@ export function checkPostings(p: Postings, segments: number, perSegment: Uint32A
     let counted = 0
     for (let i = 0; i < segments; i++) counted += perSegment[i]!
     if (counted !== count) {
-      for (const [c, { dir, low, entry }] of p.chunks.entries()) {
+      for (const [c, chunk] of p.chunks.entries()) {
+        const { dir, low, entry } = plainChunk(p, chunk, new Map())
         for (let i = 0; i < entry.length; i++) if (entry[i]! >= limit) return `chunk ${c}'s ${describe(dir, low, entry, i, 2 ** lowBits, limit, segments)}`
       }
     }

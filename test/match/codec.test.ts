@@ -1,7 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import { Catalog, FORMAT_VERSION, fingerprint, type Fingerprint } from '../../src/index.js'
 import { internals } from '../../src/match/catalog.js'
-import { crc32 as crc32Of } from '../../src/crc32.js'
 import { catalogChunks, catalogFromBytes, catalogFromChunks, catalogToBytes, CatalogReader, type CatalogParts } from '../../src/match/codec.js'
 import { HashIndex } from '../../src/match/hash-index.js'
 import { HASH_BITS } from '../../src/options.js'
@@ -84,7 +83,7 @@ describe('toBytes / fromBytes round trip', () => {
     expect(new TextDecoder().decode(bytes.subarray(0, 8))).toBe('PEAKMTCH')
     const view = new DataView(bytes.buffer, bytes.byteOffset)
     expect(view.getUint32(8, true)).toBe(FORMAT_VERSION)
-    expect(FORMAT_VERSION).toBe(5)
+    expect(FORMAT_VERSION).toBe(6)
     expect(view.getUint32(12, true)).toBe(64 << 20)
   })
 
@@ -298,7 +297,7 @@ function handParts(dirBits: number, chunkBits: number, pairs: readonly (readonly
   }
   const postingChunks = chunks.map((c) => {
     for (let s = 1; s < c.dir.length; s++) c.dir[s]! += c.dir[s - 1]!
-    return { dir: c.dir, low: lowBits === 0 ? null : Uint8Array.from(c.low), entry: Uint32Array.from(c.entry) }
+    return { dir: c.dir, low: lowBits === 0 ? null : Uint8Array.from(c.low), lows: null, entry: Uint32Array.from(c.entry), bits: 32 }
   })
   return {
     indexFanout: 2, frontEnd: tracks[0]!.fp.frontEnd,
@@ -340,7 +339,7 @@ describe('fromBytes on damaged or foreign bytes', () => {
     expectCode(() => Catalog.fromChunks([input as never]), 'CORRUPT_INDEX')
   })
 
-  it.each([99, 6, 0, 2 ** 32 - 1])('version field %i: UNSUPPORTED_VERSION, saying how to rebuild', (version) => {
+  it.each([99, 7, 0, 2 ** 32 - 1])('version field %i: UNSUPPORTED_VERSION, saying how to rebuild', (version) => {
     const b = bytes.slice()
     new DataView(b.buffer).setUint32(8, version, true)
     const e = expectCode(() => Catalog.fromBytes(b), 'UNSUPPORTED_VERSION')
@@ -372,36 +371,15 @@ describe('fromBytes on damaged or foreign bytes', () => {
   })
 })
 
-describe('versions 1 and 2 (one msgpack body) still load', () => {
-  it('a version 2 file loads and answers alike; saving it writes version 5', () => {
-    const v2 = legacyOf(bytes, 2)
-    expect(new DataView(v2.buffer).getUint32(8, true)).toBe(2)
-    const c = Catalog.fromBytes(v2)
-    expect(resultsOf(c)).toEqual(resultsOf(catalog))
-    expect(c.toBytes()).toEqual(bytes)
-    // through a reader, in pieces
-    expect(Catalog.fromChunks(cut(v2, [5, 1000])).toBytes()).toEqual(bytes)
-  })
-
-  it('a version 1 file (no front end recorded) loads, as the default front end, and answers alike', () => {
-    const c = Catalog.fromBytes(legacyOf(bytes, 1))
-    expect(resultsOf(c)).toEqual(resultsOf(catalog))
-    expect(new DataView(c.toBytes().buffer).getUint32(8, true)).toBe(FORMAT_VERSION)
-  })
-
-  it('damaged version 1/2 files are CORRUPT_INDEX: truncated, a flipped byte, a body without postings', () => {
-    const v2 = legacyOf(bytes, 2)
-    expectCode(() => Catalog.fromBytes(v2.slice(0, v2.length - 1)), 'CORRUPT_INDEX')
-    const flipped = v2.slice(); flipped[v2.length >> 1]! ^= 0x10
-    expectCode(() => Catalog.fromBytes(flipped), 'CORRUPT_INDEX')
-    const body = packr.unpack(v2.subarray(HEADER)) as Record<string, unknown>
-    for (const key of ['dir', 'low', 'entry']) {
-      const edited = { ...body }
-      delete edited[key]
-      const packed = packr.pack(edited)
-      const forged = join([v2.subarray(0, HEADER), packed])
-      new DataView(forged.buffer).setUint32(12, crc32Of(packed), true)
-      expectCode(() => Catalog.fromBytes(forged), 'CORRUPT_INDEX')
+describe('versions 1 and 2 (one msgpack body) are no longer read', () => {
+  it('a version 1 or 2 file, whole or in pieces, damaged or not: UNSUPPORTED_VERSION, saying how to rebuild', () => {
+    for (const version of [1, 2] as const) {
+      const old = legacyOf(bytes, version)
+      expect(new DataView(old.buffer).getUint32(8, true)).toBe(version)
+      const e = expectCode(() => Catalog.fromBytes(old), 'UNSUPPORTED_VERSION')
+      expect(e.message).toMatch(/version \d; this peakmatch reads versions 3 to 6 \(rebuild the catalog with this version: peakmatch catalog build\)/)
+      expectCode(() => Catalog.fromChunks(cut(old, [5, 1000])), 'UNSUPPORTED_VERSION')
+      expectCode(() => Catalog.fromBytes(old.slice(0, old.length - 1)), 'UNSUPPORTED_VERSION')
     }
   })
 })

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { HASH_BITS } from '../../src/options.js'
-import { MIN_DIR_BITS as DIR_BITS, buildPostings, checkPostings, chunkOf, emptyPostings, findKey, found, indexKey, layoutFor, mergePostings, type Postings } from '../../src/match/postings.js'
+import { MIN_DIR_BITS as DIR_BITS, buildPostings, checkPostings, emptyPostings, findKey, found, indexKey, layoutFor, mergePostings, type Postings } from '../../src/match/postings.js'
 import { naivePostings } from '../support/reference.js'
 import { rng } from '../support/synth.js'
 
@@ -9,7 +9,7 @@ function lookup(p: Postings, key: number): number[] {
   const n = findKey(p, key)
   const { start, end } = found
   expect(end - start).toBe(n)
-  return Array.from(p.chunks[chunkOf(p, key)]!.entry.subarray(start, end))
+  return Array.from(found.entry.subarray(start, end))
 }
 
 /**
@@ -35,13 +35,18 @@ describe('buildPostings / findKey vs a Map', () => {
   const edges = (r: number) => [0, 1, 255, 256, 2 ** HASH_BITS - 1, 2 ** HASH_BITS - 256][Math.floor(r * 6)]!
 
   it.each([
-    ['20 000 pairs over 5 000 keys anywhere', 1, 20_000, 5_000, any],
-    ['5 000 pairs over 40 keys (long lists)', 2, 5_000, 40, any],
-    ['3 000 pairs over 200 keys in one directory slot', 3, 3_000, 200, oneSlot],
-    ['1 000 pairs on the edge keys', 4, 1_000, 6, edges],
-  ] as const)('%s', (_, seed, n, distinct, keyOf) => {
+    ['20 000 pairs over 5 000 keys anywhere', 1, 20_000, 5_000, any, undefined],
+    ['5 000 pairs over 40 keys (long lists)', 2, 5_000, 40, any, undefined],
+    ['3 000 pairs over 200 keys in one directory slot', 3, 3_000, 200, oneSlot, undefined],
+    ['1 000 pairs on the edge keys', 4, 1_000, 6, edges, undefined],
+    ['packed: 20 000 pairs over 5 000 keys anywhere', 1, 20_000, 5_000, any, true],
+    ['packed: 5 000 pairs over 40 keys (long lists)', 2, 5_000, 40, any, true],
+    ['packed: 3 000 pairs over 200 keys in one directory slot', 3, 3_000, 200, oneSlot, true],
+    ['packed: 1 000 pairs on the edge keys', 4, 1_000, 6, edges, true],
+  ] as const)('%s', (_, seed, n, distinct, keyOf, pack) => {
     const { keys, entries, pool } = randomPairs(seed, n, distinct, keyOf)
-    const p = buildPostings(keys, entries, n)
+    const p = buildPostings(keys, entries, n, pack === undefined ? undefined : { ...layoutFor(n), pack })
+    expect(p.chunks.every((c) => (c.lows !== null) === (pack === true))).toBe(true)
     const map = naivePostings(keys, entries, n)
     expect(checkPostings(p, 2 ** 17)).toBeNull()
     expect(p.count).toBe(n)
@@ -154,6 +159,49 @@ describe('checkPostings', () => {
       expect(checkPostings(p, 2, new Uint32Array(2))).toMatch(/names segment 2 of 2/)
     }
   })
+
+  it('rejects a damaged packed chunk: its unary low keys, their length, its entries\' bits and range', () => {
+    const packed = () => buildPostings(keys, entries, 500, { ...layoutFor(500), pack: true })
+    const base = packed()
+    expect(base.chunks[0]!.lows).not.toBeNull()
+    expect(checkPostings(base, 1)).toBeNull()
+    // a one turned zero (or a zero one): the slot no longer holds its directory's postings
+    for (const bit of [0, 37, 1000, 4000]) {
+      const p = packed()
+      p.chunks[0]!.lows![bit >>> 5]! ^= 1 << (bit & 31)
+      expect(checkPostings(p, 1)).toMatch(/unary low keys/)
+    }
+    const short = packed()
+    const c = short.chunks[0]!
+    expect(checkPostings({ ...short, chunks: [{ ...c, lows: c.lows!.subarray(1) }] }, 1)).toMatch(/words/)
+    expect(checkPostings({ ...short, chunks: [{ ...c, entry: c.entry.subarray(1) }] }, 1)).toMatch(/words/)
+    for (const bits of [0, 33, 2.5, NaN]) expect(checkPostings({ ...short, chunks: [{ ...c, bits }] }, 1)).toMatch(/bits/)
+    // entries are unpacked before their checks: one past the last segment is named
+    const far = buildPostings(keys, entries.map((e, i) => (i === 499 ? (1 << 15) | e : e)), 500, { ...layoutFor(500), pack: true })
+    expect(checkPostings(far, 1)).toMatch(/names segment 1 of 1/)
+    expect(checkPostings(far, 1, new Uint32Array(1))).toMatch(/names segment 1 of 1/)
+    expect(checkPostings(far, 2)).toBeNull()
+  })
+
+  it('packs a chunk only where that is smaller: a few tracks stay plain, a catalog\'s worth packs to ~3.2 bytes a posting', () => {
+    const bytes = (p: Postings) => p.chunks.reduce((n, c) => n + c.dir.byteLength + (c.low?.byteLength ?? 0) + (c.lows?.byteLength ?? 0) + c.entry.byteLength, 0)
+    const small = randomPairs(5, 20_000, 15_000, (r) => Math.floor(r * 2 ** HASH_BITS))
+    const plain = buildPostings(small.keys, small.entries, 20_000)
+    expect(plain.chunks[0]!.lows).toBeNull()
+    // ~1 M postings of 22-bit entries (under 128 segments), as the dev catalog's 96 tracks
+    const n = 1 << 20
+    const rand = rng(6)
+    const k = new Uint32Array(n).map(() => Math.floor(rand() * 2 ** HASH_BITS))
+    const e = new Uint32Array(n).map((_, i) => Math.floor((i / n) * 100 * 2 ** 15))
+    const big = buildPostings(k, e, n)
+    expect(big.chunks[0]!.lows).not.toBeNull()
+    expect(big.chunks[0]!.bits).toBe(22)
+    expect(bytes(big) / n).toBeGreaterThan(3.0)
+    expect(bytes(big) / n).toBeLessThan(3.3)
+    const plainBig = buildPostings(k, e, n, { ...layoutFor(n), pack: false })
+    expect(bytes(plainBig) / n).toBeGreaterThan(5.0)
+    for (let i = 0; i < 3000; i++) { const key = k[i * 300]!; expect(lookup(big, key)).toEqual(lookup(plainBig, key)) }
+  })
 })
 
 describe('layouts and merges', () => {
@@ -161,12 +209,16 @@ describe('layouts and merges', () => {
   const layouts = [
     { keyBits: 21, dirBits: 13, chunkBits: 0 }, { keyBits: 21, dirBits: 13, chunkBits: 8 }, { keyBits: 21, dirBits: 17, chunkBits: 3 },
     { keyBits: 21, dirBits: 21, chunkBits: 0 }, { keyBits: 21, dirBits: 21, chunkBits: 5 }, { keyBits: 26, dirBits: 18, chunkBits: 2 },
+    { keyBits: 21, dirBits: 13, chunkBits: 0, pack: true }, { keyBits: 21, dirBits: 17, chunkBits: 3, pack: true },
+    { keyBits: 26, dirBits: 18, chunkBits: 2, pack: true }, { keyBits: 21, dirBits: 13, chunkBits: 8, pack: true },
   ]
 
   it('layoutFor grows the directory with the postings, to one slot per key, and cuts big ones into chunks', () => {
     expect(layoutFor(1000)).toEqual({ keyBits: 21, dirBits: 13, chunkBits: 0 })
-    expect(layoutFor(700_000)).toEqual({ keyBits: 21, dirBits: 13, chunkBits: 0 })
-    expect(layoutFor(2 ** 26)).toEqual({ keyBits: 21, dirBits: 19, chunkBits: 4 })
+    expect(layoutFor(200_000)).toEqual({ keyBits: 21, dirBits: 13, chunkBits: 0 })
+    expect(layoutFor(700_000)).toEqual({ keyBits: 21, dirBits: 15, chunkBits: 0 })
+    expect(layoutFor(2 ** 24)).toEqual({ keyBits: 21, dirBits: 19, chunkBits: 2 })
+    expect(layoutFor(2 ** 26)).toEqual({ keyBits: 21, dirBits: 21, chunkBits: 4 })
     expect(layoutFor(2 ** 28)).toEqual({ keyBits: 21, dirBits: 21, chunkBits: 6 })
     expect(layoutFor(2 ** 40)).toEqual({ keyBits: 21, dirBits: 21, chunkBits: 8 })
   })
@@ -176,7 +228,8 @@ describe('layouts and merges', () => {
     const p = buildPostings(keys, entries, 20_000, layout)
     expect(checkPostings(p, 2 ** 17)).toBeNull()
     expect(p.chunks).toHaveLength(2 ** layout.chunkBits)
-    expect(p.chunks.every((c) => (c.low === null) === (layout.dirBits === 21))).toBe(true)
+    expect(p.chunks.every((c) => (c.low === null && c.lows === null) === (layout.dirBits === 21))).toBe(true)
+    expect(p.chunks.every((c) => (c.lows !== null) === (layout.pack === true))).toBe(true)
     const map = naivePostings(keys, entries, 20_000)
     for (const key of new Set(pool)) expect(lookup(p, key)).toEqual(map.get(key) ?? [])
     for (const key of [0, 1, 2 ** layout.keyBits - 1]) expect(lookup(p, key)).toEqual(map.get(key) ?? [])
@@ -192,7 +245,7 @@ describe('layouts and merges', () => {
     const segMap = new Int32Array(segments).fill(-1)
     let next = 0
     for (let s = 0; s < segments; s++) if (segTrack[s]! >= 0) segMap[s] = next++
-    for (const [la, lb, out] of [[layouts[0]!, layouts[2]!, layouts[4]!], [layouts[4]!, layouts[3]!, layouts[1]!]] as const) {
+    for (const [la, lb, out] of [[layouts[0]!, layouts[2]!, layouts[4]!], [layouts[4]!, layouts[3]!, layouts[1]!], [layouts[6]!, layouts[7]!, layouts[9]!], [layouts[6]!, layouts[3]!, layouts[0]!], [layouts[2]!, layouts[6]!, layouts[7]!]] as const) {
       const pa = buildPostings(a.keys, a.entries, 6_000, la), pb = buildPostings(b.keys, bEntries, 3_000, lb)
       const merged = mergePostings([pa, pb], { keys: c.keys, entries: cEntries, count: 2_000 }, segTrack, segMap, true, out.keyBits, out)
       expect(checkPostings(merged, next)).toBeNull()

@@ -8,7 +8,7 @@ import { VoteSketch, alignmentList, BUCKET_FRAMES } from '../../src/match/triple
 import { rng } from '../support/synth.js'
 import { catalogFromBytes, catalogToBytes } from '../../src/match/codec.js'
 import { expectCode } from '../support/errors.js'
-import { forge } from '../support/forge.js'
+import { forge, toVersion5Lengths } from '../support/forge.js'
 import { FILTER_4, KEY_FILTER, keyFilterAdd, keyFilterBits, keyFilterHas } from '../../src/match/partition.js'
 import { indexKey } from '../../src/match/postings.js'
 import { emptyCounts, mutate, probe } from '../support/catalog-faults.js'
@@ -299,7 +299,7 @@ describe('the key filters of stage 2', () => {
       p.filter = filter
       p.filterShape = FILTER_4
     }
-    const v4 = forge(catalogToBytes(parts), (body) => { for (const p of body.partitions) p.length = 6 })
+    const v4 = forge(catalogToBytes(parts), (body) => { toVersion5Lengths(body); for (const p of body.partitions) p.length = 6 })
     new DataView(v4.buffer, v4.byteOffset).setUint32(8, 4, true)
     const old = Catalog.fromBytes(v4)
     internals(old).index.pairBudget = 0

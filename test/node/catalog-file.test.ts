@@ -75,10 +75,12 @@ describe('catalog files', () => {
     }
   })
 
-  it('a version 2 file loads; another version is exit 3 with UNSUPPORTED_VERSION and how to rebuild', () => {
+  it('a version 2 file (no longer read) or a newer version is exit 3 with UNSUPPORTED_VERSION and how to rebuild', () => {
     const v2 = join(dir, 'v2.pmx')
     writeFileSync(v2, legacyOf(catalog.toBytes(), 2))
-    expect(loadCatalog(v2).toBytes()).toEqual(catalog.toBytes())
+    const old = exitOf(() => loadCatalog(v2))
+    expect(old.exitCode).toBe(3)
+    expect(old.message).toMatch(/UNSUPPORTED_VERSION.*rebuild the catalog with this version: peakmatch catalog build/)
     const v9 = catalog.toBytes()
     new DataView(v9.buffer).setUint32(8, 9, true)
     writeFileSync(join(dir, 'v9.pmx'), v9)

@@ -2,6 +2,7 @@ import { Packr } from 'msgpackr'
 import { checksum } from '../../src/checksum.js'
 import { crc32 } from '../../src/crc32.js'
 import { packValue } from '../../src/match/pack.js'
+import { entryWords } from '../../src/match/packed.js'
 
 /**
  * Reading and writing catalog files (format version 3, src/match/codec.ts) outside the codec, to
@@ -14,7 +15,8 @@ export const HEADER = 16
 export const FRAME = 8
 export const KIND = { manifest: 0x4d, arrays: 0x41, end: 0x45 } as const
 
-type Lengths = [number, number | null, number][]
+/** Per chunk [dir words, low bytes or null, entries] (version 6: and 0), or [dir words, unary words, postings, entry bits] packed (version 6). */
+type Lengths = [number, number | null, number, number?][]
 export type Body = Record<string, unknown> & { tracks: unknown[][]; partitions: [number, number, number, Lengths, [number, number, Lengths] | null, (number | null)?, (number | null)?][] }
 
 /** A version 3 file taken apart: its section size, the manifest (decoded), and its arrays' bytes in file order, one Uint8Array each. */
@@ -51,8 +53,9 @@ export function decode(bytes: Uint8Array): Decoded {
   let at = 0
   for (const [, , , chunks, triplets, filterWords] of body.partitions) {
     for (const list of triplets ? [chunks, triplets[2]] : [chunks]) {
-      for (const [dir, low, entry] of list) {
-        for (const n of low === null ? [4 * dir, 4 * entry] : [4 * dir, low, 4 * entry]) { arrays.push(data.slice(at, at + n)); at += n }
+      for (const [dir, low, entry, bits = 0] of list) {
+        const lengths = bits !== 0 ? [4 * dir, 4 * low!, 4 * entryWords(entry, bits)] : low === null ? [4 * dir, 4 * entry] : [4 * dir, low, 4 * entry]
+        for (const n of lengths) { arrays.push(data.slice(at, at + n)); at += n }
       }
     }
     // (version 4 on) the partition's key filter, after its postings
@@ -103,6 +106,18 @@ export function forge(bytes: Uint8Array, edit: (body: Body, arrays: Uint8Array[]
   const d = decode(bytes)
   const replaced = edit(d.body, d.arrays)
   return encode({ ...d, body: replaced === undefined ? d.body : replaced })
+}
+
+/** A version 6 manifest's partitions in version 5's shape: chunk lengths without their 4th number (every chunk must be plain). */
+export function toVersion5Lengths(body: Body): void {
+  for (const p of body.partitions) {
+    for (const list of p[4] ? [p[3], p[4][2]] : [p[3]]) {
+      for (const c of list) {
+        if ((c[3] ?? 0) !== 0) throw new Error('a packed chunk has no version 5 form')
+        c.length = 3
+      }
+    }
+  }
 }
 
 /** The header of `bytes` with `packed` as its whole manifest and its arrays unchanged, CRCs valid. */

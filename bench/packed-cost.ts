@@ -1,0 +1,73 @@
+/**
+ * What packed postings (src/match/packed.ts) cost a query and save in bytes, on the dev catalog:
+ * the catalog as this code builds it (packed), and its twin with every chunk unpacked to the
+ * plain layout (same postings, same code), queried in turn query by query, so that the VM's
+ * drift falls on both alike. Reports index bytes (in memory and as a file) and 10 s query CPU.
+ *
+ *   npx tsx bench/packed-cost.ts [--corpus /work/corpus] [--rounds 4]
+ *
+ * The dev corpus's 10 s snippets (bench/scale-synth.ts selectQueries, 400), Catalog.match, the
+ * first round not timed. Both catalogs answer alike (checked here on every query).
+ */
+import { Catalog } from '../src/index.js'
+import { internals } from '../src/match/catalog.js'
+import { catalogFromBytes, catalogToBytes, type CatalogParts } from '../src/match/codec.js'
+import { unpackChunk } from '../src/match/packed.js'
+import type { Postings } from '../src/match/postings.js'
+import { loadCorpusPrints, printFingerprint } from './corpus-prints.js'
+import { selectQueries } from './scale-synth.js'
+
+const arg = (name: string, fallback: string) => { const i = process.argv.indexOf(name); return i >= 0 ? process.argv[i + 1]! : fallback }
+const prints = loadCorpusPrints(arg('--corpus', '/work/corpus'))
+const rounds = Number(arg('--rounds', '4'))
+
+function plainParts(parts: CatalogParts): CatalogParts {
+  const plain = (p: Postings): Postings => ({
+    ...p,
+    chunks: p.chunks.map((c) => {
+      if (c.lows === null) return c
+      const u = unpackChunk(c.dir, { lows: c.lows, entry: c.entry }, p.keyBits - p.dirBits, c.bits)
+      if (typeof u === 'string') throw new Error(u)
+      return { dir: c.dir, low: u.low, lows: null, entry: u.entry, bits: 32 }
+    }),
+  })
+  return { ...parts, index: { partitions: parts.index.partitions.map((p) => ({ ...p, postings: plain(p.postings), triplets: p.triplets && plain(p.triplets) })) } }
+}
+
+const packed = new Catalog()
+for (const p of prints) if (p.kind === 'track') packed.add(p.id, printFingerprint(p))
+const packedBytes = packed.toBytes()
+const plain = Catalog.fromBytes(catalogToBytes(plainParts(catalogFromBytes(packedBytes))))
+const hours = prints.filter((p) => p.kind === 'track').reduce((h, p) => h + printFingerprint(p).durationSeconds / 3600, 0)
+const memory = (c: Catalog) => internals(c).index.bytes()
+const chunks = internals(packed).index.parts().partitions.flatMap((p) => p.postings.chunks)
+console.log(`dev catalog: ${packed.size} tracks, ${hours.toFixed(2)} h, ${chunks.filter((c) => c.lows !== null).length} of ${chunks.length} pair chunks packed (${chunks.map((c) => c.bits).join(', ')}-bit entries)`)
+for (const [name, c, bytes] of [['packed', packed, packedBytes.length], ['plain', plain, plain.toBytes().length]] as const) {
+  console.log(`  ${name.padEnd(6)} in memory ${(memory(c) / 1e6 / hours).toFixed(3)} MB/h, file ${(bytes / 1e6 / hours).toFixed(3)} MB/h (${(bytes / 2 ** 20).toFixed(2)} MiB)`)
+}
+
+const queries = selectQueries(prints, 400).filter((q) => q.cls === '10s').map((q) => printFingerprint(q.print))
+const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000 }
+const times = { packed: [] as number[], plain: [] as number[] }
+let differ = 0
+for (let round = 0; round < rounds; round++) {
+  for (const [i, q] of queries.entries()) {
+    // Alternate which goes first, so that neither always finds the other's caches warm.
+    const order = (i + round) % 2 === 0 ? (['packed', 'plain'] as const) : (['plain', 'packed'] as const)
+    const answers: string[] = []
+    for (const name of order) {
+      const c = name === 'packed' ? packed : plain
+      const t = cpu()
+      answers.push(JSON.stringify(c.match(q)))
+      if (round > 0) times[name].push(cpu() - t)
+    }
+    if (answers[0] !== answers[1]) differ++
+  }
+}
+const stats = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b)
+  return `p50 ${s[s.length >> 1]!.toFixed(2)} p95 ${s[Math.floor(0.95 * s.length)]!.toFixed(2)} mean ${(s.reduce((a, b) => a + b, 0) / s.length).toFixed(2)}`
+}
+console.log(`${queries.length} 10 s queries × ${rounds - 1} rounds, CPU ms (answers differing: ${differ}):`)
+console.log(`  packed ${stats(times.packed)}`)
+console.log(`  plain  ${stats(times.plain)}`)
