@@ -40,18 +40,17 @@ export function entryWords(postings: number, bits: number): number {
   return Math.ceil((postings * bits) / 32) + 1
 }
 
-/** A plain chunk's low keys and entries (each slot sorted by low key) in packed form. */
+/**
+ * A plain chunk's low keys and entries (each slot sorted by low key) in packed form. Posting i of
+ * slot s has i − dir[s] ones and low[i] zeros of its slot before it: its one is bit
+ * i + s · 2^lowBits + low[i].
+ */
 export function packChunk(dir: Uint32Array, low: Uint8Array, entry: Uint32Array, lowBits: number, bits: number): PackedArrays {
-  const slots = dir.length - 1, values = 1 << lowBits, n = entry.length
+  const slots = dir.length - 1, n = entry.length
   const lows = new Uint32Array(lowsWords(n, slots, lowBits))
-  let bit = 0
   for (let s = 0; s < slots; s++) {
-    let i = dir[s]!
-    const end = dir[s + 1]!
-    for (let v = 0; v < values; v++) {
-      while (i < end && low[i] === v) { lows[bit >>> 5]! |= 1 << (bit & 31); bit++; i++ }
-      bit++
-    }
+    const base = s << lowBits
+    for (let i = dir[s]!; i < dir[s + 1]!; i++) { const b = i + base + low[i]!; lows[b >>> 5]! |= 1 << (b & 31) }
   }
   const out = new Uint32Array(entryWords(n, bits))
   for (let i = 0, b = 0; i < n; i++, b += bits) {
@@ -95,28 +94,27 @@ export function packable(postings: number, slots: number, lowBits: number, bits:
 
 /**
  * The plain low keys and entries of a packed chunk, checking its code on the way (a file's bytes
- * may be anything): each slot must hold its directory's count of ones and exactly 2^lowBits
- * zeros. Returns a reason when it does not.
+ * may be anything): its ones, in order, are the postings, the i-th of slot s at bit
+ * i + s · 2^lowBits + its low key, which must lie in [0, 2^lowBits) (so each slot's ones lie in
+ * its own stretch of the code, which then holds exactly 2^lowBits zeros); no other bit of the
+ * code may be set. Returns a reason when it does not hold.
  */
 export function unpackChunk(dir: Uint32Array, p: PackedArrays, lowBits: number, bits: number): { low: Uint8Array; entry: Uint32Array } | string {
   const slots = dir.length - 1, values = 1 << lowBits, n = dir[slots]!
   if (p.lows.length !== lowsWords(n, slots, lowBits)) return `unary low keys are ${p.lows.length} words, not ${lowsWords(n, slots, lowBits)}`
   if (p.entry.length !== entryWords(n, bits)) return `packed entries are ${p.entry.length} words, not ${entryWords(n, bits)}`
   const low = new Uint8Array(n), entry = new Uint32Array(n)
-  const lows = p.lows, limit = n + slots * values
-  let bit = 0
-  for (let s = 0; s < slots; s++) {
-    let i = dir[s]!
-    const end = dir[s + 1]!
-    for (let v = 0; v < values; v++) {
-      const ones = onesAt(lows, bit)
-      if (ones > end - i || bit + ones >= limit) return `slot ${s}'s unary low keys do not match its directory`
-      low.fill(v, i, i + ones)
-      i += ones
-      bit += ones + 1
+  const lows = p.lows
+  let i = 0, s = 0
+  for (let w = 0; w < lows.length; w++) {
+    for (let x = lows[w]!; x !== 0; x &= x - 1) {
+      while (i < n && dir[s + 1]! <= i) s++
+      const v = w * 32 + ctz(x) - i - s * values
+      if (i === n || v < 0 || v >= values) return `unary low keys do not match the directory (slot ${s})`
+      low[i++] = v
     }
-    if (i !== end) return `slot ${s}'s unary low keys do not match its directory`
   }
+  if (i !== n) return `unary low keys do not match the directory (${i} of ${n} postings)`
   unpackEntries(p.entry, bits, 0, n, entry)
   return { low, entry }
 }

@@ -69,7 +69,7 @@ describe('packed chunks', () => {
     for (const bit of [0, 5, 31, 32, 1000, 32 * packed.lows.length - 200]) {
       const lows = packed.lows.slice()
       lows[bit >>> 5]! ^= 1 << (bit & 31)
-      expect(unpackChunk(dir, { lows, entry: packed.entry }, 8, 22)).toMatch(/unary low keys do not match/)
+      expect(unpackChunk(dir, { lows, entry: packed.entry }, 8, 22)).toMatch(/unary low keys/)
     }
     expect(unpackChunk(dir, { lows: packed.lows.subarray(1), entry: packed.entry }, 8, 22)).toMatch(/words/)
     expect(unpackChunk(dir, { lows: packed.lows, entry: packed.entry.subarray(1) }, 8, 22)).toMatch(/words/)
