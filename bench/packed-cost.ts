@@ -11,33 +11,20 @@
  */
 import { Catalog } from '../src/index.js'
 import { internals } from '../src/match/catalog.js'
-import { catalogFromBytes, catalogToBytes, type CatalogParts } from '../src/match/codec.js'
-import { unpackChunk } from '../src/match/packed.js'
-import type { Postings } from '../src/match/postings.js'
+import { catalogFromBytes, catalogToBytes } from '../src/match/codec.js'
 import { loadCorpusPrints, printFingerprint } from './corpus-prints.js'
 import { selectQueries } from './scale-synth.js'
+import { unpackedParts } from '../test/support/unpacked.js'
 
 const arg = (name: string, fallback: string) => { const i = process.argv.indexOf(name); return i >= 0 ? process.argv[i + 1]! : fallback }
 const prints = loadCorpusPrints(arg('--corpus', '/work/corpus'))
 const rounds = Number(arg('--rounds', '4'))
 
-function plainParts(parts: CatalogParts): CatalogParts {
-  const plain = (p: Postings): Postings => ({
-    ...p,
-    chunks: p.chunks.map((c) => {
-      if (c.lows === null) return c
-      const u = unpackChunk(c.dir, { lows: c.lows, entry: c.entry }, p.keyBits - p.dirBits, c.bits)
-      if (typeof u === 'string') throw new Error(u)
-      return { dir: c.dir, low: u.low, lows: null, entry: u.entry, bits: 32 }
-    }),
-  })
-  return { ...parts, index: { partitions: parts.index.partitions.map((p) => ({ ...p, postings: plain(p.postings), triplets: p.triplets && plain(p.triplets) })) } }
-}
 
 const packed = new Catalog()
 for (const p of prints) if (p.kind === 'track') packed.add(p.id, printFingerprint(p))
 const packedBytes = packed.toBytes()
-const plain = Catalog.fromBytes(catalogToBytes(plainParts(catalogFromBytes(packedBytes))))
+const plain = Catalog.fromBytes(catalogToBytes(unpackedParts(catalogFromBytes(packedBytes))))
 const hours = prints.filter((p) => p.kind === 'track').reduce((h, p) => h + printFingerprint(p).durationSeconds / 3600, 0)
 const memory = (c: Catalog) => internals(c).index.bytes()
 const chunks = internals(packed).index.parts().partitions.flatMap((p) => p.postings.chunks)

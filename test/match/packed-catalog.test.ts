@@ -1,12 +1,11 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import { Catalog, PeakmatchError, fingerprint, type Fingerprint } from '../../src/index.js'
 import { internals } from '../../src/match/catalog.js'
-import { catalogFromBytes, catalogToBytes, type CatalogParts } from '../../src/match/codec.js'
-import { unpackChunk } from '../../src/match/packed.js'
-import type { Postings } from '../../src/match/postings.js'
+import { catalogFromBytes, catalogToBytes } from '../../src/match/codec.js'
 import { expectCode } from '../support/errors.js'
 import { forge, toVersion5Lengths } from '../support/forge.js'
 import { rng, synthMusic } from '../support/synth.js'
+import { unpackedParts } from '../support/unpacked.js'
 
 /**
  * Packed postings (packed.ts) in whole catalogs: a catalog large enough to pack answers every
@@ -47,19 +46,6 @@ function excerpt(fp: Fingerprint, from: number, seconds: number): Fingerprint {
 /** The catalog's chunks, its adds made searchable first (as a query would). */
 const chunksOf = (c: Catalog) => (internals(c).index.prepare(), internals(c).index).parts().partitions.flatMap((p) => [p.postings, ...(p.triplets ? [p.triplets] : [])]).flatMap((p) => p.chunks)
 
-/** The parts with every packed chunk unpacked: the same catalog, plain. */
-function plainParts(parts: CatalogParts): CatalogParts {
-  const plain = (p: Postings): Postings => ({
-    ...p,
-    chunks: p.chunks.map((c) => {
-      if (c.lows === null) return c
-      const u = unpackChunk(c.dir, { lows: c.lows, entry: c.entry }, p.keyBits - p.dirBits, c.bits)
-      if (typeof u === 'string') throw new Error(u)
-      return { dir: c.dir, low: u.low, lows: null, entry: u.entry, bits: 32 }
-    }),
-  })
-  return { ...parts, index: { partitions: parts.index.partitions.map((p) => ({ ...p, postings: plain(p.postings), triplets: p.triplets && plain(p.triplets) })) } }
-}
 
 let template: Fingerprint
 let prints: Fingerprint[]
@@ -92,7 +78,7 @@ describe('a catalog with packed postings', () => {
     expect(packed.every((ch) => ch.lows !== null && ch.bits < 32)).toBe(true)
     const want = answers(c)
     expect(want.slice(0, 6).map((m) => m[0]?.trackId)).toEqual(['t0', 't7', 't19', 't33', 't39', 't12'])
-    const plain = Catalog.fromBytes(catalogToBytes(plainParts(catalogFromBytes(c.toBytes()))))
+    const plain = Catalog.fromBytes(catalogToBytes(unpackedParts(catalogFromBytes(c.toBytes()))))
     expect(chunksOf(plain).every((ch) => ch.lows === null)).toBe(true)
     expect(answers(plain)).toEqual(want)
     expect(plain.identify(prints[5]!)).toEqual(c.identify(prints[5]!))
@@ -110,7 +96,7 @@ describe('a catalog with packed postings', () => {
   })
 
   it('answers as plain after adds and removals (merges read packed sources), and after compacting them away', () => {
-    const c = build(), plain = Catalog.fromBytes(catalogToBytes(plainParts(catalogFromBytes(c.toBytes()))))
+    const c = build(), plain = Catalog.fromBytes(catalogToBytes(unpackedParts(catalogFromBytes(c.toBytes()))))
     for (const x of [c, plain]) {
       x.add('extra', randomPrint(template, 777, 120))
       x.remove('t7')
@@ -144,7 +130,7 @@ describe('a catalog with packed postings', () => {
   it('a version 5 file (plain chunks, three lengths each) still loads and answers alike', () => {
     const c = build()
     const want = answers(c)
-    const v5 = forge(catalogToBytes(plainParts(catalogFromBytes(c.toBytes()))), (body) => { toVersion5Lengths(body) })
+    const v5 = forge(catalogToBytes(unpackedParts(catalogFromBytes(c.toBytes()))), (body) => { toVersion5Lengths(body) })
     new DataView(v5.buffer, v5.byteOffset).setUint32(8, 5, true)
     const old = Catalog.fromBytes(v5)
     expect(answers(old)).toEqual(want)
