@@ -46,7 +46,6 @@ function excerpt(fp: Fingerprint, from: number, seconds: number): Fingerprint {
 /** The catalog's chunks, its adds made searchable first (as a query would). */
 const chunksOf = (c: Catalog) => (internals(c).index.prepare(), internals(c).index).parts().partitions.flatMap((p) => [p.postings, ...(p.triplets ? [p.triplets] : [])]).flatMap((p) => p.chunks)
 
-
 let template: Fingerprint
 let prints: Fingerprint[]
 let queries: Fingerprint[]
