@@ -2,12 +2,14 @@
  * What packed postings (src/match/packed.ts) cost a query and save in bytes, on the dev catalog:
  * the catalog as this code builds it (packed), and its twin with every chunk unpacked to the
  * plain layout (same postings, same code), queried in turn query by query, so that the VM's
- * drift falls on both alike. Reports index bytes (in memory and as a file) and 10 s query CPU.
+ * drift falls on both alike. Reports index bytes (in memory and as a file), 10 s query CPU and
+ * whole-file identify CPU.
  *
  *   npx tsx bench/packed-cost.ts [--corpus /work/corpus] [--rounds 4]
  *
- * The dev corpus's 10 s snippets (bench/scale-synth.ts selectQueries, 400), Catalog.match, the
- * first round not timed. Both catalogs answer alike (checked here on every query).
+ * The dev corpus's 10 s snippets (bench/scale-synth.ts selectQueries, 400), Catalog.match, and
+ * its whole files, Catalog.identify; the first round not timed. Both catalogs answer alike
+ * (checked here on every query and file).
  */
 import { Catalog } from '../src/index.js'
 import { internals } from '../src/match/catalog.js'
@@ -58,3 +60,23 @@ const stats = (xs: number[]) => {
 console.log(`${queries.length} 10 s queries × ${rounds - 1} rounds, CPU ms (answers differing: ${differ}):`)
 console.log(`  packed ${stats(times.packed)}`)
 console.log(`  plain  ${stats(times.plain)}`)
+
+const files = prints.filter((p) => p.kind === 'whole').map((p) => printFingerprint(p))
+const identifyTimes = { packed: [] as number[], plain: [] as number[] }
+let filesDiffer = 0
+for (let round = 0; round < Math.min(rounds, 2); round++) {
+  for (const [i, f] of files.entries()) {
+    const order = (i + round) % 2 === 0 ? (['packed', 'plain'] as const) : (['plain', 'packed'] as const)
+    const answers: string[] = []
+    for (const name of order) {
+      const c = name === 'packed' ? packed : plain
+      const t = cpu()
+      answers.push(JSON.stringify(c.identify(f)))
+      if (round > 0 || rounds === 1) identifyTimes[name].push(cpu() - t)
+    }
+    if (answers[0] !== answers[1]) filesDiffer++
+  }
+}
+console.log(`${files.length} whole files, identify CPU ms (answers differing: ${filesDiffer}):`)
+console.log(`  packed ${stats(identifyTimes.packed)}`)
+console.log(`  plain  ${stats(identifyTimes.plain)}`)
