@@ -45,7 +45,7 @@ const FILTERS_SINCE = 4
  * KEY_FILTER); a version 4 file's filters are FILTER_4 and load and work as they are.
  */
 const FILTER_SHAPES_SINCE = 5
-/** Version 6 says how many bits a chunk's entries take: 32 plain, fewer packed (packed.ts); older files' chunks are all plain. */
+/** Version 6 gives each chunk a fourth number: 0 for a plain chunk, else a packed one's entry bits (packed.ts); older files' chunks are all plain. */
 const PACKED_SINCE = 6
 /**
  * Versions 1 and 2 (issues 1–3: one msgpack body of one 2^13-slot partition, which only the CLI

@@ -9,9 +9,9 @@ import { entryBitsFor, entryWords, findPacked, lowsWords, packChunk, packable, u
  * bits kept per posting. The directory grows with the postings (layoutFor): 2^13 slots for a
  * small catalog up to one slot per key (2^21) from 2^26 postings, where no low keys are needed
  * and a posting costs its 4-byte entry alone. Below that a chunk is packed (packed.ts: low keys
- * in unary, entries in as few bits as its largest needs, ~3.3 bytes a posting) or, for a
- * catalog of a few tracks where packing's fixed cost does not pay, plain (a byte of low key and
- * a 4-byte entry, found by bisecting the slot's low bytes).
+ * in unary, entries in as few bits as its largest needs, ~3.3 bytes a posting) or, where that
+ * would not save a quarter (a catalog of a few tracks; a large catalog's triplets), plain (a byte
+ * of low key and a 4-byte entry, found by bisecting the slot's low bytes).
  *
  * The directory and its postings are cut into 2^chunkBits chunks by key range (one chunk up to
  * CHUNK_POSTINGS postings). A merge (mergePostings) builds the new index one chunk at a time
@@ -48,7 +48,7 @@ const KEY_MASK = (1 << HASH_BITS) - 1
 
 /**
  * Postings for local directory slot s are [dir[s], dir[s + 1]). A chunk is plain or packed
- * (packed.ts), whichever is smaller (mergePostings): plain, each posting's low key in `low`
+ * (packed.ts; mergePostings chooses, `smaller`): plain, each posting's low key in `low`
  * (null when dirBits = keyBits) and its entry in `entry`; packed (only when there are low keys),
  * the low keys in unary in `lows` and the entries `bits` bits each in `entry`.
  */
