@@ -35,48 +35,38 @@ for (const [name, c, bytes] of [['packed', packed, packedBytes.length], ['plain'
   console.log(`  ${name.padEnd(6)} in memory ${(memory(c) / 1e6 / hours).toFixed(3)} MB/h, file ${(bytes / 1e6 / hours).toFixed(3)} MB/h (${(bytes / 2 ** 20).toFixed(2)} MiB)`)
 }
 
-const queries = selectQueries(prints, 400).filter((q) => q.cls === '10s').map((q) => printFingerprint(q.print))
 const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000 }
-const times = { packed: [] as number[], plain: [] as number[] }
-let differ = 0
-for (let round = 0; round < rounds; round++) {
-  for (const [i, q] of queries.entries()) {
-    // Alternate which goes first, so that neither always finds the other's caches warm.
-    const order = (i + round) % 2 === 0 ? (['packed', 'plain'] as const) : (['plain', 'packed'] as const)
-    const answers: string[] = []
-    for (const name of order) {
-      const c = name === 'packed' ? packed : plain
-      const t = cpu()
-      answers.push(JSON.stringify(c.match(q)))
-      if (round > 0) times[name].push(cpu() - t)
-    }
-    if (answers[0] !== answers[1]) differ++
-  }
-}
 const stats = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b)
   return `p50 ${s[s.length >> 1]!.toFixed(2)} p95 ${s[Math.floor(0.95 * s.length)]!.toFixed(2)} mean ${(s.reduce((a, b) => a + b, 0) / s.length).toFixed(2)}`
 }
-console.log(`${queries.length} 10 s queries × ${rounds - 1} rounds, CPU ms (answers differing: ${differ}):`)
-console.log(`  packed ${stats(times.packed)}`)
-console.log(`  plain  ${stats(times.plain)}`)
 
-const files = prints.filter((p) => p.kind === 'whole').map((p) => printFingerprint(p))
-const identifyTimes = { packed: [] as number[], plain: [] as number[] }
-let filesDiffer = 0
-for (let round = 0; round < Math.min(rounds, 2); round++) {
-  for (const [i, f] of files.entries()) {
-    const order = (i + round) % 2 === 0 ? (['packed', 'plain'] as const) : (['plain', 'packed'] as const)
-    const answers: string[] = []
-    for (const name of order) {
-      const c = name === 'packed' ? packed : plain
-      const t = cpu()
-      answers.push(JSON.stringify(c.identify(f)))
-      if (round > 0 || rounds === 1) identifyTimes[name].push(cpu() - t)
+/**
+ * `ask` of each item on both catalogs, `rounds` times (the first not timed), prints CPU ms and
+ * how many answers differ. Which goes first alternates, so that neither always finds the other's
+ * caches warm.
+ */
+function alternate<T>(what: string, items: T[], rounds: number, ask: (c: Catalog, item: T) => unknown): void {
+  const times = { packed: [] as number[], plain: [] as number[] }
+  let differ = 0
+  for (let round = 0; round < rounds; round++) {
+    for (const [i, item] of items.entries()) {
+      const order = (i + round) % 2 === 0 ? (['packed', 'plain'] as const) : (['plain', 'packed'] as const)
+      const answers: string[] = []
+      for (const name of order) {
+        const t = cpu()
+        answers.push(JSON.stringify(ask(name === 'packed' ? packed : plain, item)))
+        if (round > 0) times[name].push(cpu() - t)
+      }
+      if (answers[0] !== answers[1]) differ++
     }
-    if (answers[0] !== answers[1]) filesDiffer++
   }
+  console.log(`${items.length} ${what} × ${rounds - 1} rounds, CPU ms (answers differing: ${differ}):`)
+  console.log(`  packed ${stats(times.packed)}`)
+  console.log(`  plain  ${stats(times.plain)}`)
 }
-console.log(`${files.length} whole files, identify CPU ms (answers differing: ${filesDiffer}):`)
-console.log(`  packed ${stats(identifyTimes.packed)}`)
-console.log(`  plain  ${stats(identifyTimes.plain)}`)
+
+const queries = selectQueries(prints, 400).filter((q) => q.cls === '10s').map((q) => printFingerprint(q.print))
+alternate('10 s queries (match)', queries, rounds, (c, q) => c.match(q))
+const files = prints.filter((p) => p.kind === 'whole').map((p) => printFingerprint(p))
+alternate('whole files (identify)', files, Math.min(rounds, 2), (c, f) => c.identify(f))
