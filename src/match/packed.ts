@@ -1,15 +1,15 @@
 /**
  * The packed form of a postings chunk (postings.ts), for partitions whose directory has fewer
- * slots than keys (under ~2^28 postings: up to a few thousand tracks).
+ * slots than keys (under 2^26 postings: up to ~3 700 tracks), where it saves a quarter or more.
  *
  * A plain chunk spends 5 bytes a posting there: a 4-byte entry and a byte for the key's low bits.
  * Neither needs that much. Within a directory slot the postings are sorted by low key, so the low
  * keys are a non-decreasing run of small numbers: written in unary (a one per posting, a zero
  * closing each of the 2^lowBits low values) they cost 1 + 2^lowBits / (postings a slot) bits, about
- * 3.2 at the 128 postings a slot layoutFor aims at. And an entry (segment × 2^15 + frame) needs
+ * 3 at the 32 postings a slot layoutFor aims at. And an entry (segment × 2^15 + frame) needs
  * only the bits of the chunk's largest: 22 for a catalog of under 128 segments, so the entries are
- * written `bits` bits each, end to end. Measured on the dev catalog (96 tracks): 5.0 → 3.2 bytes a
- * posting, 1.38 → 0.88 MB per audio hour (docs/benchmarks.md, issue 11).
+ * written `bits` bits each, end to end. Measured on the dev catalog (96 tracks): 5.0 → 3.3 bytes a
+ * posting, 1.38 → 0.90 MB per audio hour (bench/packed-cost.ts, docs/benchmarks.md, issue 11).
  *
  * Every slot's unary code holds exactly its postings' ones and 2^lowBits zeros, so slot s's code
  * starts at bit dir[s] + s × 2^lowBits: no second directory. A lookup skips `want` zeros from

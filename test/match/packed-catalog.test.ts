@@ -3,7 +3,7 @@ import { Catalog, PeakmatchError, fingerprint, type Fingerprint } from '../../sr
 import { internals } from '../../src/match/catalog.js'
 import { catalogFromBytes, catalogToBytes } from '../../src/match/codec.js'
 import { expectCode } from '../support/errors.js'
-import { emptyCounts, probe } from '../support/catalog-faults.js'
+import { emptyCounts, faultsOf, probe } from '../support/catalog-faults.js'
 import { forge, toVersion5Lengths } from '../support/forge.js'
 import { rng, synthMusic } from '../support/synth.js'
 import { unpackedParts } from '../support/unpacked.js'
@@ -174,10 +174,7 @@ describe('a catalog with packed postings', () => {
       })
       probe(mutated, ['dir', 'lows', 'entries'][which === 3 ? 0 : which]!, world, counts)
     }
-    expect(counts.failures).toEqual([])
-    expect(counts.untyped).toBe(0)
-    expect(counts.noReload).toBe(0)
-    expect(counts.noJson).toBe(0)
+    expect(faultsOf(counts)).toEqual({ failures: [], untyped: 0, noReload: 0, noJson: 0 })
     // Both ways taken: measured 99 refused (every change to the unary code among them), 21 loaded
     // (entries changed but in range and in order: they answer, as a plain file's would).
     expect(counts.rejected).toBeGreaterThan(60)

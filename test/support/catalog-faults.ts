@@ -245,6 +245,11 @@ export function emptyCounts(): ProbeCounts {
   return { cases: 0, rejected: 0, accepted: 0, untyped: 0, noReload: 0, noJson: 0, byKind: {}, failures: [] }
 }
 
+/** What must stay empty after probing: the failures and the counts of untyped errors, catalogs that did not reload and results JSON could not write. */
+export function faultsOf(counts: ProbeCounts): { failures: string[]; untyped: number; noReload: number; noJson: number } {
+  return { failures: counts.failures, untyped: counts.untyped, noReload: counts.noReload, noJson: counts.noJson }
+}
+
 /**
  * Loads `bytes` and, when that succeeds, runs the catalog through every later call: match and
  * identify of each query, JSON of their results, track info, stats, toBytes and fromBytes of
