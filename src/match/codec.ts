@@ -7,15 +7,16 @@ import { checkFrontEnd, type FrontEnd } from '../fingerprint/front-end.js'
 import { checkQuality, checkTrackId } from './checks.js'
 import type { EditionQuality } from './editions.js'
 import { MAX_TRACK_SEGMENTS, type IndexParts } from './hash-index.js'
-import { MAX_CHUNK_BITS, MAX_DIR_BITS, MAX_SEGMENTS, MIN_DIR_BITS, TIME_BITS, checkPostings, type Postings, type PostingsChunk } from './postings.js'
+import { MAX_CHUNK_BITS, MAX_SEGMENTS, MIN_DIR_BITS, TIME_BITS, checkPostings, type Postings, type PostingsChunk } from './postings.js'
 import { entryWords, lowsWords } from './packed.js'
 import type { TrackRecord } from './registry.js'
 import { TRIPLET_KEY_BITS } from './triplets.js'
 import { FILTER_4, KEY_FILTER, keyFilterBits, type FilterShape } from './partition.js'
 
 /**
- * Catalog file format, version 6 (docs/format.md has the byte layout of version 3; 4 adds one array,
- * 5 one number a partition, 6 one number a chunk and packed chunks):
+ * Catalog file format, version 7 (docs/format.md has the byte layout of version 3; 4 adds one array,
+ * 5 one number a partition, 6 one number a chunk and packed chunks, 7 triplet directories of one
+ * slot per key, which version 6 readers would call damage):
  *
  *   header   16 bytes: magic "PEAKMTCH", version (uint32 LE), section size (uint32 LE)
  *   sections each: payload length n (uint32 LE), CRC-32 of the payload (uint32 LE), payload;
@@ -37,7 +38,7 @@ import { FILTER_4, KEY_FILTER, keyFilterBits, type FilterShape } from './partiti
  * Versions 1 and 2 were one msgpack body after a 16-byte header whose bytes 12..15 were its
  * CRC-32; they are no longer read (OLDEST_READABLE).
  */
-export const FORMAT_VERSION = 6
+export const FORMAT_VERSION = 7
 /** Version 4 added each partition's key filter (partition.ts): a version 3 catalog loads without them (its stage 2 searches every key). */
 const FILTERS_SINCE = 4
 /**
@@ -677,7 +678,7 @@ function readLayout(value: unknown, version: number): Layout {
 
 /** A Postings' claimed shape, checked against what a Postings of `keyBits`-bit keys may be. */
 function readPostingsLayout(what: string, keyBits: number, dirBits: unknown, chunkBits: unknown, chunkList: unknown, version: number): PostingsLayout {
-  if (!Number.isInteger(dirBits) || (dirBits as number) < Math.max(MIN_DIR_BITS, keyBits - 8) || (dirBits as number) > MAX_DIR_BITS) throw corrupt(`${what} has directory bits ${String(dirBits)}`)
+  if (!Number.isInteger(dirBits) || (dirBits as number) < Math.max(MIN_DIR_BITS, keyBits - 8) || (dirBits as number) > keyBits) throw corrupt(`${what} has directory bits ${String(dirBits)}`)
   if (!Number.isInteger(chunkBits) || (chunkBits as number) < 0 || (chunkBits as number) > MAX_CHUNK_BITS) throw corrupt(`${what} has chunk bits ${String(chunkBits)}`)
   const d = dirBits as number, cb = chunkBits as number
   if (!Array.isArray(chunkList) || chunkList.length !== 2 ** cb) throw corrupt(`${what} does not list its ${2 ** cb} chunks`)

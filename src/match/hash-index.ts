@@ -218,7 +218,7 @@ export class HashIndex {
    */
   voteTriplets(lists: readonly TripletList[], sketch: VoteSketch, minVotes: number, out: AlignmentList, more = false): void {
     if (!more) { sketch.clear(); out.count = 0 }
-    for (const list of lists) for (let x = 0; x < this.partitions.length; x++) this.partitions[x]!.voteTriplets(list, sketch, this.bases[x]!, minVotes, out)
+    for (const list of lists) for (let x = 0; x < this.partitions.length; x++) this.partitions[x]!.voteTriplets(list, sketch, x, this.bases[x]!, minVotes, out)
   }
 
   /** Stage 2: the pair evidence of one slot at offsets [first, last] (Partition.verify), from this query's planPairs(). */

@@ -2,7 +2,7 @@ import { HASH_BITS } from '../options.js'
 import { Layer, PENDING_LIMIT } from './layer.js'
 import { MAX_SEGMENTS, SEGMENT_FRAMES, TIME_BITS, TIME_MASK, findKey, found, indexKey, type Postings } from './postings.js'
 import { TRIPLET_KEY_BITS, indexTriplets, type TripletList } from './triplets.js'
-import type { AlignmentList, VoteSketch } from './triplet-vote.js'
+import { mayEnter, offer, type AlignmentList, type VoteSketch } from './triplet-vote.js'
 
 /**
  * One partition of a catalog's index (hash-index.ts holds the list): the postings of a range of
@@ -379,7 +379,7 @@ export class Partition {
    * Stage 1 (triplet-vote.ts): every live triplet posting of the query's triplets, slots offset
    * by `base`, voted in the sketch, which keeps the best alignments in `out`.
    */
-  voteTriplets(list: TripletList, sketch: VoteSketch, base: number, minVotes: number, out: AlignmentList): void {
+  voteTriplets(list: TripletList, sketch: VoteSketch, part: number, base: number, minVotes: number, out: AlignmentList): void {
     const layer = this.triplets
     if (layer === null) return
     const segInfo = this.segInfo
@@ -392,9 +392,11 @@ export class Partition {
         const qt = list.time[q]!
         for (let j = start; j < end; j++) {
           const en = entry[j]!
+          const votes = sketch.count(part, en, qt)
+          // The track only for a window that may enter the list (a few in a thousand votes at 100 000 tracks).
+          if (votes < minVotes || !mayEnter(out, votes)) continue
           const info = segInfo[en >>> TIME_BITS]!
-          if (info < 0) continue
-          sketch.vote((info >> SEG_INDEX_BITS) + base, ((info & SEG_INDEX_MASK) << TIME_BITS) + (en & TIME_MASK) - qt, minVotes, out)
+          if (info >= 0) offer(out, (info >> SEG_INDEX_BITS) + base, votes, sketch.start - ((en >>> TIME_BITS) - (info & SEG_INDEX_MASK)) * SEGMENT_FRAMES)
         }
       }
     }

@@ -17,7 +17,7 @@
 /** Frames per offset bucket: a true alignment (±2 frames of jitter) spans at most two. */
 export const BUCKET_FRAMES = 8
 const BUCKET_SHIFT = 3
-const OFFSET_BIAS = 1 << 26     // offsets down to −2^26 frames (298 hours) stay positive
+const BUCKET_BIAS = 1 << 23     // buckets of offsets down to −2^26 frames (298 hours) stay positive
 
 /** A candidate alignment: a track, the offsets [first, last] its votes fell in, and how many. */
 export interface Alignment {
@@ -47,62 +47,79 @@ const LINE_MASK = (1 << LINE_BITS) - 1
 const LINE_SHIFT = 32 - (SKETCH_BITS - LINE_BITS)
 
 /**
- * Stage 1's counting sketch, in one walk: vote() counts a posting's vote and offers the best of
- * the two windows of adjacent buckets that its bucket is in. A window's count only grows, and
+ * Stage 1's counting sketch, in one walk: count() counts a posting's vote and returns the votes
+ * of the better of the two windows of adjacent buckets that its bucket is in, and the caller
+ * offers that window (offer()) when it could enter the list. A window's count only grows, and
  * the vote that makes its final count offers it, so after the walk the list holds the best
  * windows as a count-then-read second walk would (a window is each (bucket, bucket + 1) with a
- * vote in either; keep() merges the overlapping ones of a track). Half the walk: at 100 000
+ * vote in either; offer() merges the overlapping ones of a track). Half the walk: at 100 000
  * tracks a query's triplets meet ~90 000 postings (median; bench/scale-probe.ts), and reading
  * them twice, hashing twice, was most of stage 1.
+ *
+ * A vote is counted at the posting's entry minus the query time (a partition's entry is its
+ * track's first segment × 2^15 + the track's time, so this is the track's offset plus its
+ * segments' start), in lines of the partition's entries: the track is read only for the few
+ * votes that could enter the list, not for every one (partition.ts voteTriplets). Two tracks
+ * meet only where one's negative offsets reach into the one before's last segment, as chance
+ * collisions do; stage 2 verifies exactly.
  */
 export class VoteSketch {
   private readonly counts = new Uint8Array(2 * SKETCH_HALF)
   /** Votes counted since clear(). */
   cast = 0
+  /** First entry − query time of the window count() last returned. */
+  start = 0
 
   clear(): void {
     this.counts.fill(0)
     this.cast = 0
   }
 
-  /** Counts one vote of (track, offset) and offers its best window to `out` when it has at least `minVotes`. */
-  vote(track: number, offset: number, minVotes: number, out: AlignmentList): void {
-    const bucket = (offset + OFFSET_BIAS) >>> BUCKET_SHIFT
+  /**
+   * Counts the vote of entry `en` (< 2^32) against query time `qt` (< 2^26) in partition `part`;
+   * returns the votes of its better window (start: this.start).
+   */
+  count(part: number, en: number, qt: number): number {
+    // floor((en − qt) / 8) + 2^23 without leaving 32 bits (en − qt + a bias may not fit).
+    const bucket = (en >>> BUCKET_SHIFT) - (qt >>> BUCKET_SHIFT) - ((en & 7) < (qt & 7) ? 1 : 0) + BUCKET_BIAS
     const c = this.counts
     const k = bucket & LINE_MASK
     const line = bucket >>> LINE_BITS
-    const a = ((((Math.imul(track, 0x9e3779b1) + Math.imul(line, 0x85ebca6b)) >>> LINE_SHIFT) << LINE_BITS) | k)
-    const b = SKETCH_HALF + ((((Math.imul(track, 0x27d4eb2f) + Math.imul(line, 0x165667b1)) >>> LINE_SHIFT) << LINE_BITS) | k)
+    const a = this.cell(part, line, 0) | k
+    const b = this.cell(part, line, 1) | k
     if (c[a]! < 255) c[a]!++
     if (c[b]! < 255) c[b]!++
     this.cast++
     const here = Math.min(c[a]!, c[b]!)
-    const before = k > 0 ? Math.min(c[a - 1]!, c[b - 1]!) : this.estimate(track, bucket - 1)
-    const after = k < LINE_MASK ? Math.min(c[a + 1]!, c[b + 1]!) : this.estimate(track, bucket + 1)
+    const before = k > 0 ? Math.min(c[a - 1]!, c[b - 1]!) : this.estimate(part, bucket - 1)
+    const after = k < LINE_MASK ? Math.min(c[a + 1]!, c[b + 1]!) : this.estimate(part, bucket + 1)
     // Of the two windows holding this bucket, the better (the earlier on a tie).
-    const votes = here + (after > before ? after : before)
-    if (votes < minVotes) return
-    const items = out.items
-    if (out.count === items.length && !better(votes, track, items[out.count - 1]!)) return
-    keep(out, track, votes, (after > before ? bucket : bucket - 1) * BUCKET_FRAMES - OFFSET_BIAS)
+    this.start = ((after > before ? bucket : bucket - 1) - BUCKET_BIAS) * BUCKET_FRAMES
+    return here + (after > before ? after : before)
   }
 
-  /** The count of (track, bucket): the lesser of its two cells. */
-  private estimate(track: number, bucket: number): number {
-    return Math.min(this.counts[this.cell(track, bucket, 0)]!, this.counts[this.cell(track, bucket, 1)]!)
+  /** The count of (part, bucket): the lesser of its two cells. */
+  private estimate(part: number, bucket: number): number {
+    const line = bucket >>> LINE_BITS, k = bucket & LINE_MASK
+    return Math.min(this.counts[this.cell(part, line, 0) | k]!, this.counts[this.cell(part, line, 1) | k]!)
   }
 
-  /** Cell of (track, bucket) in row 0 or 1: the line hashed from (track, bucket / 8), the bucket's place in it. */
-  private cell(track: number, bucket: number, row: number): number {
-    const line = bucket >>> LINE_BITS
+  /** First cell of (part, line) in row 0 or 1: the line hashed from both. */
+  private cell(part: number, line: number, row: number): number {
     const h = row === 0
-      ? (Math.imul(track, 0x9e3779b1) + Math.imul(line, 0x85ebca6b)) >>> LINE_SHIFT
-      : (Math.imul(track, 0x27d4eb2f) + Math.imul(line, 0x165667b1)) >>> LINE_SHIFT
-    return row * SKETCH_HALF + ((h << LINE_BITS) | (bucket & LINE_MASK))
+      ? (Math.imul(part, 0x9e3779b1) + Math.imul(line, 0x85ebca6b)) >>> LINE_SHIFT
+      : (Math.imul(part, 0x27d4eb2f) + Math.imul(line, 0x165667b1)) >>> LINE_SHIFT
+    return row * SKETCH_HALF + (h << LINE_BITS)
   }
 }
 
-function keep(out: AlignmentList, track: number, votes: number, first: number): void {
+/** Whether `votes` could enter `out`: it is not full, or they reach its last. */
+export function mayEnter(out: AlignmentList, votes: number): boolean {
+  return out.count < out.items.length || votes >= out.items[out.count - 1]!.votes
+}
+
+/** Offers a track's window of `votes` from offset `first` to `out`: kept if among the best, one per place of a track. */
+export function offer(out: AlignmentList, track: number, votes: number, first: number): void {
   const items = out.items, cap = items.length
   if (out.count === cap && !better(votes, track, items[cap - 1]!)) return
   // One track may hold several alignments (music repeats: its best triplet offset need not be

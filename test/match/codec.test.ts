@@ -83,7 +83,7 @@ describe('toBytes / fromBytes round trip', () => {
     expect(new TextDecoder().decode(bytes.subarray(0, 8))).toBe('PEAKMTCH')
     const view = new DataView(bytes.buffer, bytes.byteOffset)
     expect(view.getUint32(8, true)).toBe(FORMAT_VERSION)
-    expect(FORMAT_VERSION).toBe(6)
+    expect(FORMAT_VERSION).toBe(7)
     expect(view.getUint32(12, true)).toBe(64 << 20)
   })
 
@@ -339,7 +339,7 @@ describe('fromBytes on damaged or foreign bytes', () => {
     expectCode(() => Catalog.fromChunks([input as never]), 'CORRUPT_INDEX')
   })
 
-  it.each([99, 7, 0, 2 ** 32 - 1])('version field %i: UNSUPPORTED_VERSION, saying how to rebuild', (version) => {
+  it.each([99, 8, 0, 2 ** 32 - 1])('version field %i: UNSUPPORTED_VERSION, saying how to rebuild', (version) => {
     const b = bytes.slice()
     new DataView(b.buffer).setUint32(8, version, true)
     const e = expectCode(() => Catalog.fromBytes(b), 'UNSUPPORTED_VERSION')
@@ -377,7 +377,7 @@ describe('versions 1 and 2 (one msgpack body) are no longer read', () => {
       const old = legacyOf(bytes, version)
       expect(new DataView(old.buffer).getUint32(8, true)).toBe(version)
       const e = expectCode(() => Catalog.fromBytes(old), 'UNSUPPORTED_VERSION')
-      expect(e.message).toMatch(/version \d; this peakmatch reads versions 3 to 6 \(rebuild the catalog with this version: peakmatch catalog build\)/)
+      expect(e.message).toMatch(/version \d; this peakmatch reads versions 3 to 7 \(rebuild the catalog with this version: peakmatch catalog build\)/)
       expectCode(() => Catalog.fromChunks(cut(old, [5, 1000])), 'UNSUPPORTED_VERSION')
       expectCode(() => Catalog.fromBytes(old.slice(0, old.length - 1)), 'UNSUPPORTED_VERSION')
     }
