@@ -2,7 +2,7 @@ import { HASH_BITS } from '../options.js'
 import { Layer, PENDING_LIMIT } from './layer.js'
 import { MAX_SEGMENTS, SEGMENT_FRAMES, TIME_BITS, TIME_MASK, findKey, found, indexKey, type Postings } from './postings.js'
 import { TRIPLET_KEY_BITS, indexTriplets, type TripletList } from './triplets.js'
-import { mayEnter, offer, type AlignmentList, type VoteSketch } from './triplet-vote.js'
+import { offer, type AlignmentList, type VoteSketch } from './triplet-vote.js'
 
 /**
  * One partition of a catalog's index (hash-index.ts holds the list): the postings of a range of
@@ -394,7 +394,7 @@ export class Partition {
           const en = entry[j]!
           const votes = sketch.count(part, en, qt)
           // The track only for a window that may enter the list (a few in a thousand votes at 100 000 tracks).
-          if (votes < minVotes || !mayEnter(out, votes)) continue
+          if (votes < minVotes || (out.count === out.items.length && votes < out.items[out.count - 1]!.votes)) continue
           const info = segInfo[en >>> TIME_BITS]!
           if (info >= 0) offer(out, (info >> SEG_INDEX_BITS) + base, votes, sketch.start - ((en >>> TIME_BITS) - (info & SEG_INDEX_MASK)) * SEGMENT_FRAMES)
         }

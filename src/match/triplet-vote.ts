@@ -16,7 +16,6 @@
 
 /** Frames per offset bucket: a true alignment (±2 frames of jitter) spans at most two. */
 export const BUCKET_FRAMES = 8
-const BUCKET_SHIFT = 3
 const BUCKET_BIAS = 1 << 23     // buckets of offsets down to −2^26 frames (298 hours) stay positive
 
 /** A candidate alignment: a track, the offsets [first, last] its votes fell in, and how many. */
@@ -76,17 +75,15 @@ export class VoteSketch {
   }
 
   /**
-   * Counts the vote of entry `en` (< 2^32) against query time `qt` (< 2^26) in partition `part`;
-   * returns the votes of its better window (start: this.start).
+   * Counts the vote of entry `en` against query time `qt` in partition `part`; returns the votes
+   * of its better window (start: this.start).
    */
   count(part: number, en: number, qt: number): number {
-    // floor((en − qt) / 8) + 2^23 without leaving 32 bits (en − qt + a bias may not fit).
-    const bucket = (en >>> BUCKET_SHIFT) - (qt >>> BUCKET_SHIFT) - ((en & 7) < (qt & 7) ? 1 : 0) + BUCKET_BIAS
+    // en − qt can pass 2^31: floor, not a shift.
+    const bucket = Math.floor((en - qt) / BUCKET_FRAMES) + BUCKET_BIAS
     const c = this.counts
     const k = bucket & LINE_MASK
-    const line = bucket >>> LINE_BITS
-    const a = this.cell(part, line, 0) | k
-    const b = this.cell(part, line, 1) | k
+    const a = this.cell(part, bucket, 0), b = this.cell(part, bucket, 1)
     if (c[a]! < 255) c[a]!++
     if (c[b]! < 255) c[b]!++
     this.cast++
@@ -100,22 +97,17 @@ export class VoteSketch {
 
   /** The count of (part, bucket): the lesser of its two cells. */
   private estimate(part: number, bucket: number): number {
-    const line = bucket >>> LINE_BITS, k = bucket & LINE_MASK
-    return Math.min(this.counts[this.cell(part, line, 0) | k]!, this.counts[this.cell(part, line, 1) | k]!)
+    return Math.min(this.counts[this.cell(part, bucket, 0)]!, this.counts[this.cell(part, bucket, 1)]!)
   }
 
-  /** First cell of (part, line) in row 0 or 1: the line hashed from both. */
-  private cell(part: number, line: number, row: number): number {
+  /** Cell of (part, bucket) in row 0 or 1: the line hashed from (part, bucket / 8), the bucket's place in it. */
+  private cell(part: number, bucket: number, row: number): number {
+    const line = bucket >>> LINE_BITS
     const h = row === 0
       ? (Math.imul(part, 0x9e3779b1) + Math.imul(line, 0x85ebca6b)) >>> LINE_SHIFT
       : (Math.imul(part, 0x27d4eb2f) + Math.imul(line, 0x165667b1)) >>> LINE_SHIFT
-    return row * SKETCH_HALF + (h << LINE_BITS)
+    return row * SKETCH_HALF + ((h << LINE_BITS) | (bucket & LINE_MASK))
   }
-}
-
-/** Whether `votes` could enter `out`: it is not full, or they reach its last. */
-export function mayEnter(out: AlignmentList, votes: number): boolean {
-  return out.count < out.items.length || votes >= out.items[out.count - 1]!.votes
 }
 
 /** Offers a track's window of `votes` from offset `first` to `out`: kept if among the best, one per place of a track. */

@@ -4,13 +4,13 @@ import { internals } from '../../src/match/catalog.js'
 import { TRIPLET_KEY_BITS, indexTriplets, queryTriplets, tripletKey, tripletList } from '../../src/match/triplets.js'
 import { OFF_GRID_LOOKS, QueryScratch, correctedConfidence, offGridExactPass, offGridTripletPass, searchPass, withOffGrid } from '../../src/match/query.js'
 import { DECISION_CONFIDENCE } from '../../src/match/rank.js'
-import { VoteSketch, alignmentList, BUCKET_FRAMES } from '../../src/match/triplet-vote.js'
+import { VoteSketch, alignmentList, offer, BUCKET_FRAMES } from '../../src/match/triplet-vote.js'
 import { rng } from '../support/synth.js'
 import { catalogFromBytes, catalogToBytes } from '../../src/match/codec.js'
 import { expectCode } from '../support/errors.js'
 import { forge, toVersion5Lengths } from '../support/forge.js'
 import { FILTER_4, KEY_FILTER, keyFilterAdd, keyFilterBits, keyFilterHas } from '../../src/match/partition.js'
-import { indexKey } from '../../src/match/postings.js'
+import { buildPostings, checkPostings, findKey, found, indexKey, layoutFor } from '../../src/match/postings.js'
 import { emptyCounts, mutate, probe } from '../support/catalog-faults.js'
 import { excerpt, synthMusic, withNoise } from '../support/synth.js'
 
@@ -342,7 +342,11 @@ describe('the vote sketch', () => {
     for (let i = 0; i < 200000; i++) votes.push([Math.floor(random() * 100000), Math.floor(random() * 20000) - 2000])
     // Shuffled, so the planted votes arrive among the others.
     for (let i = votes.length - 1; i > 0; i--) { const j = Math.floor(random() * (i + 1)); const x = votes[i]!; votes[i] = votes[j]!; votes[j] = x }
-    for (const [track, offset] of votes) sketch.vote(track, offset, 1, out)
+    // As a partition of one segment a track votes them: entry = track × 2^15 + time, here time = 4096 + offset at query time 4096.
+    for (const [track, offset] of votes) {
+      const v = sketch.count(0, track * 32768 + 4096 + offset, 4096)
+      offer(out, track, v, sketch.start - track * 32768)
+    }
     expect(sketch.cast).toBe(votes.length)
     expect(out.items.slice(0, 5).map((a) => a.track)).toEqual([0, 1, 2, 3, 4])
     for (let t = 0; t < 5; t++) {
@@ -352,5 +356,69 @@ describe('the vote sketch', () => {
       expect(a.first <= 1000 + 100 * t && a.last >= 1000 + 100 * t + 7).toBe(true)
       expect(a.last - a.first + 1).toBe(2 * BUCKET_FRAMES)
     }
+  })
+})
+
+describe('the vote sketch near the top of the entry range', () => {
+  it('buckets entries up to 2^32 − 1 against any query time by their true offset', () => {
+    // entry − query time + a bias can pass 2^32: the bucket must still be floor((entry − qt) / 8).
+    const sketch = new VoteSketch()
+    for (const [en, qt] of [[2 ** 32 - 1, 0], [2 ** 32 - 1, 5], [2 ** 32 - 8, 3], [7, 9], [0, 2 ** 26 - 1], [2 ** 31 + 3, 12]] as const) {
+      sketch.clear()
+      sketch.count(0, en, qt)
+      const bucket = Math.floor((en - qt) / BUCKET_FRAMES)
+      // Alone in its line, its window starts at its own bucket or the one before (a tie: the earlier).
+      expect(sketch.start).toBe((bucket - 1) * BUCKET_FRAMES)
+    }
+  })
+})
+
+describe('a triplet directory of one slot per key (catalog format 7)', () => {
+  it('is the layout from 2^28 triplet postings, never for pair keys', () => {
+    expect(layoutFor(2 ** 28 - 1, TRIPLET_KEY_BITS).dirBits).toBe(21)
+    expect(layoutFor(2 ** 28, TRIPLET_KEY_BITS).dirBits).toBe(TRIPLET_KEY_BITS)
+    expect(layoutFor(2 ** 30).dirBits).toBe(21)
+  })
+
+  it('finds what the smaller directory finds, and survives bytes: the same answers, version 7', () => {
+    const tracks = Array.from({ length: 6 }, (_, i) => fingerprint(synthMusic(500 + i, 30)))
+    const queries = tracks.map((_, i) => fingerprint(withNoise(excerpt(synthMusic(500 + i, 30), 3 + i, 8), 5, i)))
+    const c = new Catalog({ tripletIndex: true })
+    tracks.forEach((fp, i) => c.add(`t${i}`, fp))
+    internals(c).index.pairBudget = 0
+    const parts = catalogFromBytes(c.toBytes())
+    const t = parts.index.partitions[0]!.triplets!
+    expect(t.dirBits).toBeLessThan(TRIPLET_KEY_BITS)
+    // Every (key, entry) of the triplet postings, laid out again with one slot per key (a catalog
+    // needs 2^28 of them for layoutFor to choose it: too many for a test).
+    const keys: number[] = [], entries: number[] = []
+    const lowBits = TRIPLET_KEY_BITS - t.dirBits, slots = 2 ** (t.dirBits - t.chunkBits)
+    t.chunks.forEach((chunk, c) => {
+      expect(chunk.lows).toBe(null)                   // a few tracks: plain
+      for (let s = 0; s < slots; s++) {
+        for (let j = chunk.dir[s]!; j < chunk.dir[s + 1]!; j++) { keys.push((((c * slots) + s) << lowBits) | chunk.low![j]!); entries.push(chunk.entry[j]!) }
+      }
+    })
+    for (let i = 0; i < keys.length; i += 97) {
+      findKey(t, keys[i]!)
+      expect(Array.from(found.entry.subarray(found.start, found.end))).toContain(entries[i])
+    }
+    expect(keys.length).toBe(t.count)
+    const wide = buildPostings(Uint32Array.from(keys), Uint32Array.from(entries), keys.length, { keyBits: TRIPLET_KEY_BITS, dirBits: TRIPLET_KEY_BITS, chunkBits: 8 })
+    expect(checkPostings(wide, 2 ** 17)).toBe(null)
+    expect(wide.chunks.every((k) => k.low === null && k.lows === null)).toBe(true)
+    parts.index.partitions[0]!.triplets = wide
+    const bytes = catalogToBytes(parts)
+    expect(new DataView(bytes.buffer, bytes.byteOffset).getUint32(8, true)).toBe(7)
+    const back = Catalog.fromBytes(bytes)
+    internals(back).index.pairBudget = 0
+    let found1 = 0
+    for (const q of queries) {
+      const want = c.match(q)
+      expect(back.match(q)).toEqual(want)
+      if (want[0] !== undefined) found1++
+    }
+    expect(found1).toBe(queries.length)
+    expect(internals(back).scratch.lastPass).toBe('triplets')
   })
 })
