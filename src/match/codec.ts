@@ -11,7 +11,7 @@ import { MAX_CHUNK_BITS, MAX_SEGMENTS, MIN_DIR_BITS, TIME_BITS, checkPostings, t
 import { entryWords, lowsWords } from './packed.js'
 import type { TrackRecord } from './registry.js'
 import { TRIPLET_KEY_BITS } from './triplets.js'
-import { FILTER_4, KEY_FILTER, keyFilterBits, type FilterShape } from './partition.js'
+import { KEY_FILTER_BITS, keyFilterBits } from './partition.js'
 
 /**
  * Catalog file format, version 7 (docs/format.md has the byte layout of version 3; 4 adds one array,
@@ -42,8 +42,9 @@ export const FORMAT_VERSION = 7
 /** Version 4 added each partition's key filter (partition.ts): a version 3 catalog loads without them (its stage 2 searches every key). */
 const FILTERS_SINCE = 4
 /**
- * Version 5 says how each partition's filter was made (its probes: 2 for FILTER_4, 3 for
- * KEY_FILTER); a version 4 file's filters are FILTER_4 and load and work as they are.
+ * Version 5 says how each partition's filter was made: its probes, 3 (KEY_FILTER_BITS a posting)
+ * or 2 (version 4's 4 bits, kept as they were). Filters of two probes load as none (stage 2 then
+ * searches every key, as for version 3): reading them cost bytes of the browser bundle.
  */
 const FILTER_SHAPES_SINCE = 5
 /** Version 6 gives each chunk a fourth number: 0 for a plain chunk, else a packed one's entry bits (packed.ts); older files' chunks are all plain. */
@@ -121,7 +122,7 @@ interface Layout {
   frontEnd: FrontEnd | null
   tracks: TrackRecord[]
   segmentCounts: Uint32Array
-  partitions: { count: number; pairs: PostingsLayout; triplets: PostingsLayout | null; filter: number | null; filterShape: FilterShape }[]
+  partitions: { count: number; pairs: PostingsLayout; triplets: PostingsLayout | null; filter: number | null; keep: boolean }[]
   /** Bytes of all arrays. */
   arrayBytes: number
 }
@@ -152,7 +153,7 @@ function planCatalog(parts: CatalogParts, sectionBytes: number): Plan {
     tracks: tracks.map((t, i) => [t.id, t.durationSeconds, t.postings, segmentCounts[i]!, t.metadata === undefined ? null : [t.metadata], t.recordingId, t.quality ?? null]),
     partitions: parts.index.partitions.map((p) => [p.segmentCounts.length, p.postings.dirBits, p.postings.chunkBits, lengthsOf(p.postings),
       p.triplets === null ? null : [p.triplets.dirBits, p.triplets.chunkBits, lengthsOf(p.triplets)], p.filter === null ? null : p.filter.length,
-      p.filter === null ? null : (p.filterShape ?? KEY_FILTER).probes]),
+      p.filter === null ? null : 3]),
   }
   let packed: Uint8Array
   try {
@@ -656,20 +657,16 @@ function readLayout(value: unknown, version: number): Layout {
     for (let i = slot; i < slot + (count as number); i++) segments += segmentCounts[i]!
     if (segments > MAX_SEGMENTS) throw corrupt(`partition ${k} has too many segments`)
     // A key filter is each track's keyFilterBits of the postings it claims: its length is known.
-    // A filter's probes say which shape it is (version 5); a version 4 file's filters are FILTER_4.
-    let filterShape = FILTER_4
-    if (version >= FILTER_SHAPES_SINCE) {
-      const valid = filterWords === null ? probes === null : probes === KEY_FILTER.probes || probes === FILTER_4.probes
-      if (!valid) throw corrupt(`partition ${k}'s key filter has ${String(probes)} probes`)
-      if (probes === KEY_FILTER.probes) filterShape = KEY_FILTER
-    }
+    // A filter's probes say which it is (version 5): 3, or 2 as a version 4 file's are (4 bits a posting, read and dropped).
+    if (version >= FILTER_SHAPES_SINCE && (filterWords === null ? probes !== null : probes !== 3 && probes !== 2)) throw corrupt(`partition ${k}'s key filter has ${String(probes)} probes`)
+    const keep = probes === 3
     if (filterWords !== null) {
       let words = 0
-      for (let i = slot; i < slot + (count as number); i++) words += keyFilterBits(tracks[i]!.postings, filterShape) / 32
+      for (let i = slot; i < slot + (count as number); i++) words += keyFilterBits(tracks[i]!.postings, keep ? KEY_FILTER_BITS : 4) / 32
       if (tripletLayout === null || filterWords !== words) throw corrupt(`partition ${k}'s key filter is ${String(filterWords)} words, not ${tripletLayout === null ? 'none' : words}`)
       arrayBytes += 4 * words
     }
-    partitions.push({ count: count as number, pairs, triplets: tripletLayout, filter: filterWords as number | null, filterShape })
+    partitions.push({ count: count as number, pairs, triplets: tripletLayout, filter: filterWords as number | null, keep })
     slot += count as number
   }
   if (slot !== tracks.length) throw corrupt(`partitions hold ${slot} tracks, the catalog lists ${tracks.length}`)
@@ -737,7 +734,7 @@ function assemble(layout: Layout, targets: Target[]): CatalogParts {
       first += partSegments[i]!
       if (n !== t.postings) throw corrupt(`track ${JSON.stringify(t.id)} claims ${t.postings} postings, the index has ${n}`)
     }
-    partitions.push({ postings, triplets, segmentCounts: partSegments.slice(), filter, filterShape: part.filterShape })
+    partitions.push({ postings, triplets, segmentCounts: partSegments.slice(), filter: part.keep ? filter : null })
     slot += count
   }
   return { indexFanout: layout.indexFanout, frontEnd: layout.frontEnd, tracks, index: { partitions } }

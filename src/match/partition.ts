@@ -55,8 +55,6 @@ export interface PartitionParts {
   segmentCounts: Uint32Array
   /** Each slot's key filter (keyFilterBits of its postings, in slot order), or null: kept with triplets (Partition.verify). */
   filter: Uint32Array | null
-  /** How `filter` was made: KEY_FILTER unless said (a version 4 file's are FILTER_4). */
-  filterShape?: FilterShape
 }
 
 /** What a fingerprint puts into the index: its hashes, times, and ranks (hashes of rank ≥ fanout are left out). */
@@ -106,8 +104,6 @@ export class Partition {
    */
   private filter: Uint32Array | null
   private filterStart: Uint32Array | null
-  /** How this partition's filters are made: new ones KEY_FILTER, a loaded one's as its file says. */
-  private filterShape: FilterShape = KEY_FILTER
   private livePostings = 0
   private deadPostings = 0
   private liveSlots = 0
@@ -176,11 +172,11 @@ export class Partition {
     const filter = this.filter
     if (filter !== null) {
       // The slot's filter: the words after the previous slot's, its bits set for each key it indexes.
-      const bits = keyFilterBits(indexed, this.filterShape)
+      const bits = keyFilterBits(indexed)
       const start = this.filterStart![slot]!, end = start + bits / 32
       const f = end > filter.length ? (this.filter = grow(filter, new Uint32Array(grownSize(filter.length, end)))) : filter
       this.filterStart![slot + 1] = end
-      for (let i = 0; i < n; i++) if (!ranks || ranks[i]! < fanout) keyFilterAdd(f, start, bits, indexKey(hashes[i]!), this.filterShape.probes)
+      for (let i = 0; i < n; i++) if (!ranks || ranks[i]! < fanout) keyFilterAdd(f, start, bits, indexKey(hashes[i]!))
     }
     if (this.triplets) indexTriplets(hashes, times, ranks, order, (key: number, t: number) => this.triplets!.push(key, entryOf(firstSegment, t)), (extra: number) => this.triplets!.reserve(extra))
     this.slotFirst[slot] = firstSegment
@@ -272,7 +268,7 @@ export class Partition {
   /** The partition as parts, for codec.ts; call compact() first (the parts hold no delta and no removed slots). */
   parts(): PartitionParts {
     const filter = this.filter?.subarray(0, this.filterStart![this.slots]!) ?? null
-    return { postings: this.pairs.main, triplets: this.triplets?.main ?? null, segmentCounts: this.slotSegments.slice(0, this.slots), filter, filterShape: this.filterShape }
+    return { postings: this.pairs.main, triplets: this.triplets?.main ?? null, segmentCounts: this.slotSegments.slice(0, this.slots), filter }
   }
 
   /** A partition of parts that codec.ts has validated (postings per slot as the records claim). */
@@ -280,7 +276,6 @@ export class Partition {
     const p = new Partition(parts.triplets !== null)
     p.pairs.main = parts.postings
     if (parts.triplets !== null) p.triplets!.main = parts.triplets
-    p.filterShape = parts.filterShape ?? KEY_FILTER
     p.install(parts.segmentCounts, postingCounts, parts.filter)
     return p
   }
@@ -444,10 +439,9 @@ export class Partition {
     let votes = 0, postings = 0
     const filter = this.filter
     const fStart = filter === null ? 0 : this.filterStart![slot]!, fBits = filter === null ? 0 : 32 * (this.filterStart![slot + 1]! - fStart)
-    const probes = this.filterShape.probes
     for (let j = 0; j < plan.count; j++) {
       const g = plan.g[j]!, e = plan.e[j]!
-      if (filter !== null && !keyFilterHas(filter, fStart, fBits, Math.floor(sorted[g]! / TRACK_SCALE), probes)) {
+      if (filter !== null && !keyFilterHas(filter, fStart, fBits, Math.floor(sorted[g]! / TRACK_SCALE))) {
         // Not the slot's key: none of the group's sources (consecutive in the plan) holds it for this slot.
         while (j + 1 < plan.count && plan.g[j + 1] === g) j++
         continue
@@ -531,7 +525,7 @@ export class Partition {
     this.filterStart = null
     if (filter !== null) {
       this.filterStart = new Uint32Array(Math.max(64, slots) + 1)
-      for (let i = 0; i < slots; i++) this.filterStart[i + 1] = this.filterStart[i]! + keyFilterBits(postingCounts[i]!, this.filterShape) / 32
+      for (let i = 0; i < slots; i++) this.filterStart[i + 1] = this.filterStart[i]! + keyFilterBits(postingCounts[i]!) / 32
     }
     this.segments = segments
     this.slots = slots
@@ -676,50 +670,36 @@ function timeOrder(times: Uint32Array): Uint32Array {
   return order.sort((a, b) => times[a]! - times[b]! || a - b)
 }
 
-/** How a key filter is made: bits a posting, probes a key. */
-export interface FilterShape {
-  readonly bits: number
-  readonly probes: 2 | 3
-}
 /**
- * The filters of issue 9's round 2 (format 4): 4 bits a posting and two probes, so a key the slot
- * does not hold passes about 15 % of the time. At 100 000 tracks (bench/scale-probe.ts) 22.2 % of
- * a query's keys passed a candidate's filter and 6.3 % were the candidate's: seven in ten of stage
- * 2's searches in a key's postings found nothing.
+ * Bits a pair posting of a key filter (format 5 on): with three probes, about 7 % of the keys a
+ * slot does not hold pass (docs/algorithm.md §9). Version 4's filters (4 bits, two probes, ~15 %)
+ * load as none (codec.ts): their second path was bytes of the browser bundle that format 7 needed.
  */
-export const FILTER_4: FilterShape = { bits: 4, probes: 2 }
-/**
- * The filters made now (format 5): 6 bits a posting and three probes, about 7 % false passes, for
- * a quarter byte more a pair posting. docs/algorithm.md §9 has what it changed.
- */
-export const KEY_FILTER: FilterShape = { bits: 6, probes: 3 }
+export const KEY_FILTER_BITS = 6
 
-/** Bits of a slot's key filter (Partition.verify): `shape.bits` a posting, in whole words, so that a slot's filter moves by words when removals compact. */
-export function keyFilterBits(postings: number, shape: FilterShape = KEY_FILTER): number {
-  return 32 * Math.ceil((postings * shape.bits) / 32)
+/** Bits of a slot's key filter (Partition.verify): `bits` a posting, in whole words, so that a slot's filter moves by words when removals compact. */
+export function keyFilterBits(postings: number, bits = KEY_FILTER_BITS): number {
+  return 32 * Math.ceil((postings * bits) / 32)
 }
 
 // The probes of a key: multiply-shift hashes scaled to the slot's bits (no power-of-two size
 // needed), as a bit of the slot's filter, whose first word is `start`.
 const PROBE_A = 0x9e3779b1 | 0, PROBE_B = 0x85ebca6b | 0, PROBE_C = 0xc2b2ae35 | 0
+const PROBES = [PROBE_A, PROBE_B, PROBE_C]
 
 function probe(key: number, mul: number, bits: number): number {
   return Math.floor(((Math.imul(key, mul) >>> 0) * bits) / 4294967296)
 }
 
-/** Sets key's bits (two or three probes) in the slot filter of `bits` bits that starts at word `start` of `filter`. */
-export function keyFilterAdd(filter: Uint32Array, start: number, bits: number, key: number, probes: 2 | 3): void {
-  const a = probe(key, PROBE_A, bits), b = probe(key, PROBE_B, bits)
-  filter[start + (a >>> 5)]! |= 1 << (a & 31)
-  filter[start + (b >>> 5)]! |= 1 << (b & 31)
-  if (probes === 3) { const c = probe(key, PROBE_C, bits); filter[start + (c >>> 5)]! |= 1 << (c & 31) }
+/** Sets key's three bits in the slot filter of `bits` bits that starts at word `start` of `filter`. */
+export function keyFilterAdd(filter: Uint32Array, start: number, bits: number, key: number): void {
+  for (const mul of PROBES) { const a = probe(key, mul, bits); filter[start + (a >>> 5)]! |= 1 << (a & 31) }
 }
 
 /** Whether key's bits are set in the slot filter at word `start`: false means the slot does not index the key. */
-export function keyFilterHas(filter: Uint32Array, start: number, bits: number, key: number, probes: 2 | 3): boolean {
+export function keyFilterHas(filter: Uint32Array, start: number, bits: number, key: number): boolean {
   const a = probe(key, PROBE_A, bits), b = probe(key, PROBE_B, bits)
   if (((filter[start + (a >>> 5)]! >>> (a & 31)) & (filter[start + (b >>> 5)]! >>> (b & 31)) & 1) === 0) return false
-  if (probes === 2) return true
   const c = probe(key, PROBE_C, bits)
   return ((filter[start + (c >>> 5)]! >>> (c & 31)) & 1) === 1
 }
