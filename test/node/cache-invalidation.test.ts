@@ -4,6 +4,10 @@ import { beforeAll, expect, it } from 'vitest'
 import { synthMusic } from '../support/synth.js'
 import { encodeWav } from '../support/wav.js'
 import { FIXTURES, cli, makeWorld } from './support.js'
+import { open } from 'lmdb'
+import { Packr } from 'msgpackr'
+import { FORMAT_VERSION } from '../../src/index.js'
+import { META_KEY } from '../../packages/node/src/cache-store.js'
 
 const world = makeWorld()
 const pmx = join(world.dir, 'catalog.pmx')
@@ -46,4 +50,14 @@ it('with --cache-hash, a touched but unchanged file stays cached', async () => {
   const touched = join(world.library, 'album', 'song-c.flac')
   later(touched, 300)
   expect((await scan('--cache-hash')).summary).toMatchObject({ fingerprinted: 0, fromCache: 8 })
+})
+
+it('keeps its entries when the catalog format changes: the store says its own version, as the peakmatch of catalog format 6 wrote it', async () => {
+  // The description a cache got from the peakmatch of catalog format 6, written into the store
+  // directly: a description that followed FORMAT_VERSION (7 now) would differ and empty the cache.
+  const db = open<Uint8Array, string>({ path: cache, encoding: 'binary', compression: false, noSubdir: true })
+  await db.put(META_KEY, new Packr({ useRecords: false, moreTypes: false }).pack({ magic: 'peakmatch-fingerprint-cache', version: 3, formatVersion: 6 }))
+  await db.close()
+  expect(FORMAT_VERSION).toBeGreaterThan(6)
+  expect((await scan()).summary).toMatchObject({ fingerprinted: 0, fromCache: 8 })
 })

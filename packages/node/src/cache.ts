@@ -4,7 +4,7 @@ import { closeSync, createReadStream, existsSync, lstatSync, openSync, readSync,
 import { sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Packr } from 'msgpackr'
-import { DEFAULT_FRONT_END, FORMAT_VERSION, PeakmatchError, crc32, fingerprintFromBytes, fingerprintToBytes, frontEndMismatch, type Fingerprint, type FrontEnd } from 'peakmatch'
+import { DEFAULT_FRONT_END, PeakmatchError, crc32, fingerprintFromBytes, fingerprintToBytes, frontEndMismatch, type Fingerprint, type FrontEnd } from 'peakmatch'
 import type { StoreReply, StoreRequest } from './cache-store.js'
 import { CliError } from './errors.js'
 import { isDefaultFrontEnd } from './front-end.js'
@@ -361,8 +361,16 @@ function readMetas(head: Uint8Array): Meta[] {
   return out
 }
 
+/**
+ * The store's description; one that differs starts the store afresh (cache-store.ts). Its
+ * `formatVersion` stays 6, the catalog format when this was written: it once followed
+ * FORMAT_VERSION, so a new catalog format (7: triplet directories) would have emptied every
+ * listener's cache, whose entries are fingerprints that say their own version and front end.
+ */
+const META_FORMAT_VERSION = 6
+
 function metaBytes(): Uint8Array {
-  return packr.pack({ magic: MAGIC, version: CACHE_VERSION, formatVersion: FORMAT_VERSION })
+  return packr.pack({ magic: MAGIC, version: CACHE_VERSION, formatVersion: META_FORMAT_VERSION })
 }
 
 
