@@ -371,8 +371,9 @@ export class Partition {
   }
 
   /**
-   * Stage 1 (triplet-vote.ts): every live triplet posting of the query's triplets, slots offset
-   * by `base`, voted in the sketch, which keeps the best alignments in `out`.
+   * Stage 1 (triplet-vote.ts): every triplet posting of the query's triplets voted in the sketch
+   * (`part`: this partition's place in the index), and the windows that may enter `out` offered to
+   * it as (live slot + `base`, offset): a removed track's postings count but are never offered.
    */
   voteTriplets(list: TripletList, sketch: VoteSketch, part: number, base: number, minVotes: number, out: AlignmentList): void {
     const layer = this.triplets
