@@ -4,8 +4,9 @@
  * alignments for stage 2 to verify with the pairs.
  *
  * The votes go to a count-min sketch (VoteSketch: two rows of 2^19 byte counters, 1 MiB, each
- * addressed by its own hash of (track, bucket / 8), a line of 8 buckets; a bucket's count is the
- * lesser of its two), and each vote offers its window to the best kept so far, in one walk over
+ * addressed by its own hash of (partition, bucket / 8), a line of 8 buckets of entry − query time,
+ * which for one track is its offset plus a start of its own; a bucket's count is the lesser of
+ * its two), and a vote whose window may enter the best kept so far offers it, in one walk over
  * the postings. An exact open-addressing table misses the cache on every probe once the votes number
  * hundreds of thousands: at 100 000 tracks a stand-alone prototype of this stage (issue 9's
  * research, not kept) took 2.2 ms (p50) with the sketch against 7.1 ms with the table, with
