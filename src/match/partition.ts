@@ -389,7 +389,7 @@ export class Partition {
         for (let j = start; j < end; j++) {
           const en = entry[j]!
           const votes = sketch.count(part, en, qt)
-          // The track only for a window that may enter the list (a few in a thousand votes at 100 000 tracks).
+          // The track only for a window that may enter the list (not measured how few; the read it saves for the rest: 10 s p50 −11 % at 100 000 tracks).
           if (votes < minVotes || (out.count === out.items.length && votes < out.items[out.count - 1]!.votes)) continue
           const info = segInfo[en >>> TIME_BITS]!
           if (info >= 0) offer(out, (info >> SEG_INDEX_BITS) + base, votes, sketch.start - ((en >>> TIME_BITS) - (info & SEG_INDEX_MASK)) * SEGMENT_FRAMES)
