@@ -1,7 +1,7 @@
 import { crc32 } from '../crc32.js'
 import { PeakmatchError } from '../errors.js'
 import { FRAME_SECONDS, HASH_BITS } from '../options.js'
-import { checkOffGridShape, type Fingerprint } from './fingerprinter.js'
+import { checkOffGridShape, checkPrintShape, type Fingerprint } from './fingerprinter.js'
 import { checkFrontEnd, type FrontEnd } from './front-end.js'
 
 /**
@@ -97,23 +97,10 @@ function varintLength(v: number): number {
  * version 2 with them.
  */
 export function fingerprintToBytes(fp: Fingerprint): Uint8Array {
-  if (fp === null || typeof fp !== 'object') throw invalid(`fingerprint must be an object, got ${String(fp)}`)
-  const { hashes, times, ranks } = fp
-  if (!(hashes instanceof Uint32Array) || !(times instanceof Uint32Array)) throw invalid('fingerprint hashes and times must be Uint32Array')
-  const count = hashes.length
-  if (times.length !== count) throw invalid(`fingerprint has ${count} hashes but ${times.length} times`)
-  if (ranks !== undefined && (!(ranks instanceof Uint8Array) || ranks.length !== count)) {
-    throw invalid('fingerprint ranks must be a Uint8Array with one entry per hash')
-  }
+  checkPrintShape(fp, 'fingerprint')
+  const { hashes, times, ranks } = fp, count = hashes.length, duration = fp.durationSeconds
   const off = offGridSection(fp.offGrid)
   const fe = checkFrontEnd(fp.frontEnd, 'fingerprint')
-  if (fp.frameSeconds !== FRAME_SECONDS) {
-    throw new PeakmatchError('INCOMPATIBLE_FINGERPRINT', `fingerprint frameSeconds ${String(fp.frameSeconds)} is not this version's ${FRAME_SECONDS}`)
-  }
-  const duration = fp.durationSeconds
-  if (typeof duration !== 'number' || !(duration >= 0) || duration === Infinity) {
-    throw invalid(`fingerprint durationSeconds must be a finite number ≥ 0, got ${String(duration)}`)
-  }
   // Pass 1: validate and size, so the output is allocated once and exactly.
   const main: Section = { hashes, times, ranks }
   let size = HEADER + sectionBytes(main, fe.fanout, 'fingerprint')

@@ -61,6 +61,27 @@ export function checkOffGridShape(off: unknown, what: string): OffGridHashes {
   return { hashes: o.hashes, times: o.times, ranks: o.ranks }
 }
 
+/**
+ * A fingerprint's shape from anywhere (a caller, a request), the one check Catalog (checks.ts)
+ * and fingerprintToBytes (bytes.ts) share: an object whose hashes and times are Uint32Arrays of
+ * one length and whose ranks, if any, are a Uint8Array of that length, made at this version's
+ * frame rate (else INCOMPATIBLE_FINGERPRINT), of a finite duration ≥ 0. INVALID_FINGERPRINT
+ * naming `what` otherwise. Values, off-grid hashes and the front end are the caller's to check.
+ */
+export function checkPrintShape(fp: Fingerprint, what: string): void {
+  const bad = (why: string) => new PeakmatchError('INVALID_FINGERPRINT', `${what}: ${why}`)
+  if (fp === null || typeof fp !== 'object') throw bad(`fingerprint must be an object, got ${String(fp)}`)
+  const { hashes, times, ranks } = fp
+  if (!(hashes instanceof Uint32Array) || !(times instanceof Uint32Array)) throw bad('hashes and times must be Uint32Array')
+  if (hashes.length !== times.length) throw bad(`${hashes.length} hashes but ${times.length} times`)
+  if (ranks !== undefined && (!(ranks instanceof Uint8Array) || ranks.length !== hashes.length)) throw bad('ranks must be a Uint8Array with one entry per hash')
+  if (fp.frameSeconds !== FRAME_SECONDS) {
+    throw new PeakmatchError('INCOMPATIBLE_FINGERPRINT', `${what}: frameSeconds ${String(fp.frameSeconds)} is not this version's ${FRAME_SECONDS}`)
+  }
+  const d = fp.durationSeconds
+  if (typeof d !== 'number' || !(d >= 0) || d === Infinity) throw bad(`durationSeconds must be a finite number ≥ 0, got ${String(d)}`)
+}
+
 /** How many frame grids a query is fingerprinted on (Fingerprint.offGrid). */
 export interface GridOptions {
   /**

@@ -1,7 +1,7 @@
 import { PeakmatchError } from '../errors.js'
-import { checkOffGridShape, type Fingerprint } from '../fingerprint/fingerprinter.js'
+import { checkOffGridShape, checkPrintShape, type Fingerprint } from '../fingerprint/fingerprinter.js'
 import { checkFrontEnd, frontEndMismatch, type FrontEnd } from '../fingerprint/front-end.js'
-import { FRAME_SECONDS, HASH_BITS } from '../options.js'
+import { HASH_BITS } from '../options.js'
 import type { EditionQuality } from './editions.js'
 import type { EditionOptions, MatchOptions } from './types.js'
 import { DECISION_CONFIDENCE } from './rank.js'
@@ -13,28 +13,9 @@ import { DECISION_CONFIDENCE } from './rank.js'
  * Returns the fingerprint's front end.
  */
 export function checkFingerprint(fp: Fingerprint, what: string, against: FrontEnd | null): FrontEnd {
-  if (fp === null || typeof fp !== 'object') throw new PeakmatchError('INVALID_FINGERPRINT', `${what}: fingerprint must be an object, got ${String(fp)}`)
-  const { hashes, times } = fp
-  if (!(hashes instanceof Uint32Array) || !(times instanceof Uint32Array)) {
-    throw new PeakmatchError('INVALID_FINGERPRINT', `${what}: hashes and times must be Uint32Array`)
-  }
-  if (hashes.length !== times.length) {
-    throw new PeakmatchError('INVALID_FINGERPRINT', `${what}: ${hashes.length} hashes but ${times.length} times`)
-  }
-  if (fp.ranks !== undefined && (!(fp.ranks instanceof Uint8Array) || fp.ranks.length !== hashes.length)) {
-    throw new PeakmatchError('INVALID_FINGERPRINT', `${what}: ranks must be a Uint8Array with one entry per hash`)
-  }
+  checkPrintShape(fp, what)
   if (fp.offGrid !== undefined) checkOffGrid(fp.offGrid, what)
-  if (fp.frameSeconds !== FRAME_SECONDS) {
-    throw new PeakmatchError('INCOMPATIBLE_FINGERPRINT', `${what}: frameSeconds ${String(fp.frameSeconds)} is not this version's ${FRAME_SECONDS}`)
-  }
-  if (typeof fp.durationSeconds !== 'number' || !(fp.durationSeconds >= 0) || !Number.isFinite(fp.durationSeconds)) {
-    throw new PeakmatchError('INVALID_FINGERPRINT', `${what}: durationSeconds must be a finite number ≥ 0, got ${String(fp.durationSeconds)}`)
-  }
-  const limit = 2 ** HASH_BITS
-  for (let i = 0; i < hashes.length; i++) {
-    if (hashes[i]! >= limit) throw new PeakmatchError('INVALID_FINGERPRINT', `${what}: hash ${i} is ${hashes[i]}, beyond ${HASH_BITS} bits`)
-  }
+  checkHashes(fp.hashes, `${what}: hash`)
   // The common case, a query stamped like the catalog, costs a few compares and no allocation.
   const fe = fp.frontEnd
   if (against !== null && samePeaks(fe, against) && Number.isInteger(fe.fanout) && fe.fanout >= 1 && fe.fanout <= 16) return fe
@@ -46,10 +27,13 @@ export function checkFingerprint(fp: Fingerprint, what: string, against: FrontEn
 
 /** Fingerprint.offGrid: three arrays of one length (checkOffGridShape), hashes in range. */
 function checkOffGrid(off: unknown, what: string): void {
-  const { hashes } = checkOffGridShape(off, what)
-  const limit = 2 ** HASH_BITS
+  checkHashes(checkOffGridShape(off, what).hashes, `${what}: offGrid hash`)
+}
+
+/** Every hash below 2^HASH_BITS; `what` names a hash in the message ("query: hash"). */
+function checkHashes(hashes: Uint32Array, what: string): void {
   for (let i = 0; i < hashes.length; i++) {
-    if (hashes[i]! >= limit) throw new PeakmatchError('INVALID_FINGERPRINT', `${what}: offGrid hash ${i} is ${hashes[i]}, beyond ${HASH_BITS} bits`)
+    if (hashes[i]! >= 2 ** HASH_BITS) throw new PeakmatchError('INVALID_FINGERPRINT', `${what} ${i} is ${hashes[i]}, beyond ${HASH_BITS} bits`)
   }
 }
 
