@@ -1,36 +1,46 @@
 /**
  * The factor grid (factors.ts) on a saved catalog: Catalog.match of the dev corpus's 10 s queries
- * with factorSearch 'auto' (on a large catalog's triplet path: no grid) and true (the whole grid,
- * on either path), CPU time per query and the rows that are not all right (issue 9 round 3):
+ * under each factorSearch mode — 'auto' (on a large catalog's triplet path: no grid), 'screened'
+ * (the grid, each factor screened first on the triplet path: query.ts screenVotes) and true (the
+ * whole grid, on either path) — CPU time per query and the rows that are not all right (issue 9
+ * rounds 3 and 7). The modes take turns query by query (in alternating order), so that a machine
+ * whose speed drifts during the run weighs on each alike:
  *
- *   npx tsx bench/scale-grid.ts FILE [--queries 400]
+ *   npx tsx bench/scale-grid.ts FILE [--queries 400] [--modes auto,screened,true]
  */
 import { loadCorpusPrints, printFingerprint } from './corpus-prints.js'
 import { selectQueries } from './scale-synth.js'
 import { loadCatalog } from './scale-io.js'
 
-const path = process.argv[2]
-if (!path) throw new Error('usage: npx tsx bench/scale-grid.ts FILE [--queries 400]')
-const at = process.argv.indexOf('--queries')
+type Mode = boolean | 'auto' | 'screened'
+const argv = process.argv.slice(2)
+const arg = (name: string, fallback: string) => { const i = argv.indexOf(name); return i >= 0 ? argv[i + 1]! : fallback }
+const path = argv[0]
+if (!path || path.startsWith('--')) throw new Error('usage: npx tsx bench/scale-grid.ts FILE [--queries 400] [--modes auto,screened,true]')
+const modes: Mode[] = arg('--modes', 'auto,screened,true').split(',').map((m) => (m === 'true' ? true : m === 'false' ? false : m as Mode))
 const { catalog } = await loadCatalog(path)
 const prints = loadCorpusPrints('/work/corpus')
-const queries = selectQueries(prints, at > 0 ? Number(process.argv[at + 1]) : 400).filter((q) => q.cls === '10s').map((q) => ({ p: q.print, fp: printFingerprint(q.print) }))
+const queries = selectQueries(prints, Number(arg('--queries', '400'))).filter((q) => q.cls === '10s').map((q) => ({ p: q.print, fp: printFingerprint(q.print) }))
 const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000 }
-for (const q of queries.slice(0, 30)) catalog.match(q.fp)
-for (const mode of ['auto', true] as const) {
-  const ms: number[] = [], rows = new Map<string, [number, number]>()
-  let falseMatched = 0, negatives = 0
-  for (const q of queries) {
+for (const q of queries.slice(0, 30)) for (const factorSearch of modes) catalog.match(q.fp, { factorSearch })
+const runs = modes.map(() => ({ ms: [] as number[], rows: new Map<string, [number, number]>(), falseMatched: 0, negatives: 0 }))
+queries.forEach((q, i) => {
+  for (let j = 0; j < modes.length; j++) {
+    const m = i % 2 === 0 ? j : modes.length - 1 - j
+    const run = runs[m]!
     const c0 = cpu()
-    const m = catalog.match(q.fp, { factorSearch: mode })
-    ms.push(cpu() - c0)
-    if (q.p.expected === null) { negatives++; if (m.length > 0) falseMatched++; continue }
-    const r = rows.get(q.p.degradation) ?? [0, 0]
+    const found = catalog.match(q.fp, { factorSearch: modes[m]! })
+    run.ms.push(cpu() - c0)
+    if (q.p.expected === null) { run.negatives++; if (found.length > 0) run.falseMatched++; continue }
+    const r = run.rows.get(q.p.degradation) ?? [0, 0]
     r[1]++
-    if (m[0]?.trackId === q.p.expected) r[0]++
-    rows.set(q.p.degradation, r)
+    if (found[0]?.trackId === q.p.expected) r[0]++
+    run.rows.set(q.p.degradation, r)
   }
-  ms.sort((a, b) => a - b)
-  console.log(`factorSearch ${String(mode)}: CPU ms p50 ${ms[ms.length >> 1]!.toFixed(2)}, p95 ${ms[Math.floor(ms.length * 0.95)]!.toFixed(2)}; false matched ${falseMatched}/${negatives}`)
-  console.log(`  not all right: ${[...rows].sort().filter(([, [ok, n]]) => ok < n).map(([d, [ok, n]]) => `${d} ${ok}/${n}`).join(', ')}`)
-}
+})
+runs.forEach((run, m) => {
+  const ms = run.ms.sort((a, b) => a - b)
+  const mean = ms.reduce((a, b) => a + b, 0) / ms.length
+  console.log(`factorSearch ${String(modes[m])}: CPU ms p50 ${ms[ms.length >> 1]!.toFixed(2)}, p95 ${ms[Math.floor(ms.length * 0.95)]!.toFixed(2)}, mean ${mean.toFixed(2)}; false matched ${run.falseMatched}/${run.negatives}`)
+  console.log(`  not all right: ${[...run.rows].sort().filter(([, [ok, n]]) => ok < n).map(([d, [ok, n]]) => `${d} ${ok}/${n}`).join(', ')}`)
+})

@@ -3,7 +3,7 @@ import { checkOffGridShape, checkPrintShape, type Fingerprint } from '../fingerp
 import { checkFrontEnd, frontEndMismatch, type FrontEnd } from '../fingerprint/front-end.js'
 import { HASH_BITS } from '../options.js'
 import type { EditionQuality } from './editions.js'
-import type { EditionOptions, MatchOptions } from './types.js'
+import type { EditionOptions, FactorSearch, MatchOptions } from './types.js'
 import { DECISION_CONFIDENCE } from './rank.js'
 
 /**
@@ -133,11 +133,11 @@ export function checkFanout(fanout: unknown): number {
   return fanout
 }
 
-export function checkMatchOptions(options: MatchOptions): { limit: number; minConfidence: number; factorSearch: boolean | 'auto' } {
+export function checkMatchOptions(options: MatchOptions): { limit: number; minConfidence: number; factorSearch: FactorSearch } {
   const limit = options.limit ?? 5
   const minConfidence = options.minConfidence ?? DECISION_CONFIDENCE
   const factorSearch = options.factorSearch ?? 'auto'
-  if (factorSearch !== true && factorSearch !== false && factorSearch !== 'auto') throw new PeakmatchError('INVALID_OPTIONS', `factorSearch must be true, false or 'auto', got ${String(factorSearch)}`)
+  if (![true, false, 'auto', 'screened'].includes(factorSearch)) throw new PeakmatchError('INVALID_OPTIONS', `factorSearch must be true, false, 'auto' or 'screened', got ${String(factorSearch)}`)
   if (!Number.isInteger(limit) || limit < 1) throw new PeakmatchError('INVALID_OPTIONS', `limit must be a positive integer, got ${String(limit)}`)
   if (typeof minConfidence !== 'number' || !(minConfidence >= 0 && minConfidence <= 1)) {
     throw new PeakmatchError('INVALID_OPTIONS', `minConfidence must be in [0, 1], got ${String(minConfidence)}`)

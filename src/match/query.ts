@@ -7,6 +7,7 @@ import { LineFit, fitAnswer, speedOrTempo } from './tempo.js'
 import { VoteSketch, alignmentList, type AlignmentList } from './triplet-vote.js'
 import { queryTriplets, tripletList, type TripletList } from './triplets.js'
 import { VoteScratch, bestWindows, candidateList, countDistinct, sortCandidates, type CandidateList } from './votes.js'
+import type { FactorSearch } from './types.js'
 
 /**
  * A query, as pure steps over an index: look up → vote → re-score the best → decide. Nothing
@@ -212,7 +213,9 @@ export function searchPass(index: HashIndex, recordings: Recordings, fp: QueryPr
  * the keys and needs more to decide, so it can come out lower than the exact one). When
  * neither decides, the speed pass again over the grid of speed, pitch and tempo factors
  * (factors.ts), nearest first, until one decides: its list is the answer, with scratch.factor set;
- * if none does, the better of the first two, as before. A decided answer's best candidate then has
+ * if none does, the better of the first two, as before. With factorSearch 'screened' on the
+ * triplet path a factor (and a refinement) gets its pass only when its screen finds the votes
+ * (SCREEN_VOTES). A decided answer's best candidate then has
  * its line fitted (tempo.ts): its offset at the query's start, and scratch.tempo.
  *
  * Each factor pass is one more chance for a query from outside the catalog to pass by chance,
@@ -220,7 +223,7 @@ export function searchPass(index: HashIndex, recordings: Recordings, fp: QueryPr
  * 1 − K·(1 − c), K = FACTORS.length. A factor pass decides at DECISION_CONFIDENCE of that, i.e.
  * its candidate's own chance of being wrong must be K times smaller than a plain pass needs.
  */
-export function search(index: HashIndex, recordings: Recordings, fp: QueryPrint, speedPass: boolean, scratch: QueryScratch, factorSearch: boolean | 'auto' = 'auto'): CandidateList {
+export function search(index: HashIndex, recordings: Recordings, fp: QueryPrint, speedPass: boolean, scratch: QueryScratch, factorSearch: FactorSearch = 'auto'): CandidateList {
   scratch.factor = null
   scratch.tempo = 1
   scratch.speed = 1
@@ -247,11 +250,15 @@ export function search(index: HashIndex, recordings: Recordings, fp: QueryPrint,
   // The factor passes take the first grid only: what the speed pass walked, scaled to it, is their budget's measure.
   const walked = firstGridWalk(scratch.hits.count, fp.hashes.length, print.hashes.length)
   const passes = gridPasses(factorSearch, scratch.lastPass === 'triplets', index.postingCount, walked)
+  // 'screened' on the triplet path: each factor's screen first (screenVotes); votes −1: unscreened.
+  const screened = factorSearch === 'screened' && scratch.lastPass === 'triplets'
+  let votes = -1
   // Factor passes write into scratch.shifted: keep the speed pass's list aside in `spare`.
   if (passes > 0 && best === shifted) { scratch.shifted = scratch.spare; scratch.spare = shifted }
   for (let k = 0; k < passes; k++) {
+    if (screened && (votes = screenVotes(index, fp, FACTORS[k]!, scratch)) < SCREEN_VOTES) continue
     const out = factorPass(index, recordings, fp, FACTORS[k]!, scratch)
-    if (settles(out)) return refine(index, recordings, fp, k, out, scratch)
+    if (settles(out)) return refine(index, recordings, fp, k, out, scratch, votes)
   }
   return best
 }
@@ -385,16 +392,46 @@ export function betterPass<L extends { count: number; items: readonly { confiden
 
 /**
  * How many factors of the grid (FACTORS, nearest first) a query the first two passes did not
- * settle is searched under: all (true), none (false), or for 'auto' as many as GRID_POSTINGS
+ * settle is searched under: all (true, 'screened'), none (false), or for 'auto' as many as GRID_POSTINGS
  * allows at `walked` postings a pass (what the speed pass walked; each factor pass walks about as
  * much), and none on the large-catalog triplet path or past GRID_CATALOG_POSTINGS.
  * Run whole on every query, the grid made a 10 000-track catalog's 10 s query p50 / p95
  * 33.5 / 323 ms CPU instead of 9.6 / 33: every out-of-catalog query pays all 22 factors, and
  * each is a triplet pass or a walk of ~2 M postings there (docs/algorithm.md §6).
  */
-export function gridPasses(factorSearch: boolean | 'auto', triplets: boolean, postingCount: number, walked: number): number {
+export function gridPasses(factorSearch: FactorSearch, triplets: boolean, postingCount: number, walked: number): number {
   if (factorSearch === false || (factorSearch === 'auto' && (triplets || postingCount > GRID_CATALOG_POSTINGS))) return 0
   return factorSearch === 'auto' ? Math.min(FACTORS.length, Math.floor(GRID_POSTINGS / Math.max(1, walked))) : FACTORS.length
+}
+
+/**
+ * The factor grid on a large catalog's triplet path, screened (factorSearch 'screened'; issue 9):
+ * a full factor pass there (the speed pass on the rescaled query: three triplets an anchor, each
+ * also moved a bin, and stage 2) costs ~4.7 ms CPU at 100 000 tracks, and a query from outside the
+ * catalog pays every one. A screen is its stage 1 with one triplet an anchor (target ranks 0 and
+ * 1, what the index keeps) as it is and moved: ~1 ms. Its best alignment's votes say whether the
+ * factor's full pass can find anything. Measured at 100 000 tracks on the dev corpus's 10 s
+ * queries under the 12 nearest factors (`npx tsx bench/grid-screen.ts FILE --ranks 2 --moved`):
+ * out-of-catalog screens' best votes p50 2, p90 2, p99 3, max 5; at a floor of 4 they run 0.06
+ * full passes a query, and the first factor whose screen passes and whose pass settles is the
+ * right track for pitch +100 cents 13 of 13, −100 12, speed +5 % 12, speed −2 % 13 (at 3: 13, 11,
+ * 12, 13 and 13, 12, 13, 13, but 0.64 passes; as it is only, without the moved triplets, speed
+ * +5 % fell to 7 at 3). A full pass decides as the grid's always did (its confidence corrected for
+ * all FACTORS), so a screen changes what the grid costs, not what it accepts.
+ */
+export const SCREEN_VOTES = 4
+/** Target ranks of a screen's triplets: the index's own pair (0, 1), one an anchor. */
+const SCREEN_RANKS = 2
+
+/**
+ * A factor's screen (SCREEN_VOTES): the votes of stage 1's best alignment for the query with
+ * `factor` undone, its triplets of SCREEN_RANKS as they are and with the anchor a bin down and up.
+ * Leaves the sketch and alignments its own (scratch.voted cleared).
+ */
+export function screenVotes(index: HashIndex, fp: QueryPrint, factor: Factor, scratch: QueryScratch): number {
+  scratch.voted = null
+  const al = tripletAlignments(index, scaledPrint(fp, factor, scratch), true, false, scratch, SCREEN_RANKS)
+  return al.count > 0 ? al.items[0]!.votes : 0
 }
 
 /**
@@ -428,14 +465,19 @@ export function scaledPrint(fp: QueryPrint, factor: Factor, scratch: QueryScratc
  * candidate, the same track and decided, aligns the most hashes; scratch.factor says under
  * which factor. Two lists alternate as scratch.shifted and scratch.spare: the kept one is spare.
  */
-function refine(index: HashIndex, recordings: Recordings, fp: QueryPrint, k: number, found: CandidateList, scratch: QueryScratch): CandidateList {
+function refine(index: HashIndex, recordings: Recordings, fp: QueryPrint, k: number, found: CandidateList, scratch: QueryScratch, votes: number): CandidateList {
   let factor = FACTORS[k]!
   scratch.shifted = scratch.spare
   scratch.spare = found
   fitted(found, scratch.scaled.times.subarray(0, scratch.scaled.count), factor.tempo, scratch)
   let tempo = scratch.tempo
   const refinements = REFINEMENTS[k]!
+  // Screened (votes ≥ 0: the factor's screen), only the refinement whose screen outvotes every
+  // other and the factor's own gets a full pass: 7 screens and a pass instead of 7 passes.
+  let only = -1
+  for (let j = 0, v; votes >= 0 && j < refinements.length; j++) if ((v = screenVotes(index, fp, refinements[j]!, scratch)) > votes) { votes = v; only = j }
   for (let j = 0; j < refinements.length; j++) {
+    if (votes >= 0 && j !== only) continue
     const out = factorPass(index, recordings, fp, refinements[j]!, scratch)
     const top = out.items[0]!, kept = found.items[0]!
     if (out.count > 0 && refines(top, kept, top.track === kept.track)) {
@@ -522,19 +564,20 @@ function tripletPass(index: HashIndex, recordings: Recordings, fp: QueryPrint, s
 }
 
 /**
- * Stage 1 of tripletPass: the query's triplets vote; the best ALIGNMENTS go to scratch.alignments.
+ * Stage 1 of tripletPass (and of a factor's screen, with `ranks` SCREEN_RANKS): the query's
+ * triplets of target ranks < `ranks` vote; the best ALIGNMENTS go to scratch.alignments.
  * The speed pass votes the triplets as they are and moved one bin down and up, as its pairs are
  * (sortKeys): with the moved ones alone, a query slowed or sped without a change of pitch (tempo)
  * met only chance alignments here. With `more` (the sketch and alignments hold this print's exact
  * pass), it adds the moved ones' votes to them: the same alignments as voting all three lists
  * afresh (triplet-vote.ts), without walking the first again.
  */
-export function tripletAlignments(index: HashIndex, fp: QueryPrint, shift: boolean, more: boolean, scratch: QueryScratch): AlignmentList {
+export function tripletAlignments(index: HashIndex, fp: QueryPrint, shift: boolean, more: boolean, scratch: QueryScratch, ranks = QUERY_TRIPLET_RANKS): AlignmentList {
   const lists = scratch.triplets as [TripletList, TripletList, TripletList]
-  if (!more) queryTriplets(fp.hashes, fp.times, fp.ranks, QUERY_TRIPLET_RANKS, 0, lists[0])
+  if (!more) queryTriplets(fp.hashes, fp.times, fp.ranks, ranks, 0, lists[0])
   if (shift) {
-    queryTriplets(fp.hashes, fp.times, fp.ranks, QUERY_TRIPLET_RANKS, -1, lists[1])
-    queryTriplets(fp.hashes, fp.times, fp.ranks, QUERY_TRIPLET_RANKS, 1, lists[2])
+    queryTriplets(fp.hashes, fp.times, fp.ranks, ranks, -1, lists[1])
+    queryTriplets(fp.hashes, fp.times, fp.ranks, ranks, 1, lists[2])
   }
   const sketch = scratch.sketch, out = scratch.alignments
   if (more) index.voteTriplets(scratch.moved, sketch, MIN_TRIPLET_VOTES, out, true)

@@ -67,11 +67,18 @@ export interface MatchOptions {
    * postings walked allows (the whole grid in a catalog of a couple of hundred tracks, the nearest
    * factors in a larger one) and none past about a thousand tracks (2^23 postings) or on the
    * triplet path: at 10 000 tracks the whole grid made the p95 query 10× slower. true: the whole
-   * grid always; false: none.
+   * grid always; false: none. 'screened': the whole grid, but on a large catalog's triplet path
+   * each factor's full pass runs only when a cheap first look (one triplet an anchor) finds
+   * enough aligned votes under it: at 100 000 tracks 10 s queries p95 ~34 ms CPU instead of
+   * true's ~145 ms, with 50 of 52 pitch ±1 semitone and speed ±2–5 % queries found (true: 52); on
+   * the pair path, and on a sharded catalog, the same as true (docs/algorithm.md §9, round 7).
    * @default 'auto'
    */
-  factorSearch?: boolean | 'auto'
+  factorSearch?: FactorSearch
 }
+
+/** MatchOptions.factorSearch. */
+export type FactorSearch = boolean | 'auto' | 'screened'
 
 export interface CatalogOptions {
   /**

@@ -179,4 +179,37 @@ describe('a query played faster, slower or higher', () => {
     }
     expect(big.match(fingerprint(sped(synthMusic(402, 30), 5, 10, 1.05)), { factorSearch: true })).toEqual([])
   })
+
+  it('through a large catalog\'s triplet pass with factorSearch \'screened\': the same finds, a full pass only where a factor\'s screen finds votes', () => {
+    const big = new Catalog({ tripletIndex: true })
+    for (const t of tracks) big.add(t.id, t.fp)
+    const { index } = internals(big)
+    index.pairBudget = 0
+    // Full passes plan their pairs (query.ts takesTriplets); screens do not.
+    let planned = 0
+    const planPairs = index.planPairs.bind(index)
+    index.planPairs = (...a: Parameters<typeof planPairs>) => { planned++; return planPairs(...a) }
+    const passes = (fp: ReturnType<typeof fingerprint>, factorSearch: true | 'screened') => {
+      planned = 0
+      const m = big.match(fp, { factorSearch })
+      return { m, planned }
+    }
+    for (const [i, r] of [[0, 1.05], [3, 0.93]] as const) {
+      const fp = fingerprint(sped(tracks[i]!.audio, 12, 10, r))
+      const screened = passes(fp, 'screened'), whole = passes(fp, true)
+      expect(internals(big).scratch.lastPass).toBe('triplets')
+      expect(screened.m[0]?.trackId).toBe(tracks[i]!.id)
+      expect(Math.abs(Math.log(screened.m[0]!.speed! / r))).toBeLessThanOrEqual(FACTOR_STEP)
+      expect(Math.abs(screened.m[0]!.offsetSeconds - 12)).toBeLessThanOrEqual(0.25)
+      // The factors before the one that finds it, and all but one refinement, are screened out.
+      expect(screened.planned).toBeLessThan(whole.planned)
+    }
+    // Out of the catalog: every factor screened, (almost) none passed on to a full pass.
+    const unrelated = fingerprint(sped(synthMusic(402, 30), 5, 10, 1.05))
+    const screened = passes(unrelated, 'screened'), whole = passes(unrelated, true)
+    expect(screened.m).toEqual([])
+    expect(whole.m).toEqual([])
+    expect(whole.planned - screened.planned).toBeGreaterThanOrEqual(FACTORS.length - 2)
+    expect(() => big.match(unrelated, { factorSearch: 'some' as unknown as boolean })).toThrow(expect.objectContaining({ code: 'INVALID_OPTIONS' }))
+  })
 })

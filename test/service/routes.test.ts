@@ -11,6 +11,7 @@ import { decide, type Reading } from '../../packages/node/src/decide.js'
 import { loadCatalog, saveCatalog } from '../../packages/node/src/scan.js'
 import { LocalBackend } from '../../packages/node/src/service/backend.js'
 import { buildService, type Service } from '../../packages/node/src/service/http.js'
+import { matchOptionsOf } from '../../packages/node/src/service/requests.js'
 import { QUERY_GRIDS, fingerprint } from '../../src/index.js'
 import { excerpt, synthMusic, withNoise } from '../support/synth.js'
 import { BATCH_TYPE, batchOf, bytesOf, post, world } from './support.js'
@@ -36,6 +37,11 @@ describe('answers', () => {
     expect(r.json.matches[0].offsetSeconds).toBeCloseTo(6, 0)
     const none = await post(s, '/v1/match', bytesOf(w.unknown))
     expect(none.json).toEqual({ schemaVersion: 1, matches: wire(local.match(w.unknown)) })
+    // 'screened' passes the schema and reaches the catalog as itself (matchOptionsOf mapped every word but 'auto' to a boolean).
+    const screened = await post(s, '/v1/match?factorSearch=screened', bytesOf(w.snippet))
+    expect(screened.status).toBe(200)
+    expect(screened.json).toEqual({ schemaVersion: 1, matches: wire(local.match(w.snippet, { factorSearch: 'screened' })) })
+    expect(matchOptionsOf({ factorSearch: 'screened' })).toEqual({ factorSearch: 'screened' })
   })
 
   it('/v1/match takes a query on two frame grids (bytes version 2), and its off-grid hashes find what one grid does not', async () => {
@@ -77,7 +83,7 @@ describe('answers', () => {
       v: 1,
       items: [
         { op: 'identify', fingerprint: bytesOf(w.whole), options: { alternatives: 1 } },
-        { op: 'match', fingerprint: bytesOf(w.snippet), options: { limit: 2, factorSearch: 'auto' } },
+        { op: 'match', fingerprint: bytesOf(w.snippet), options: { limit: 2, factorSearch: 'screened' } },
         { op: 'decide', fingerprint: bytesOf(w.whole), options: { durationSeconds: 20, quality: { codec: 'opus', bitrateKbps: 64 }, top: 2 } },
         { op: 'decide', fingerprint: bytesOf(w.snippet), options: { durationSeconds: 10, quality: { codec: 'opus', bitrateKbps: 64 } } },
         { op: 'match', fingerprint: bytesOf(w.snippet).subarray(0, 60) },
@@ -91,7 +97,7 @@ describe('answers', () => {
     expect(r.json.partial).toBeUndefined()
     const [identify, match, decideWhole, decideSnippet, truncated, badOp, noDuration] = r.json.items
     expect(identify).toEqual({ ok: true, result: wire(local.identify(w.whole, { alternatives: 1 })) })
-    expect(match).toEqual({ ok: true, result: wire(local.match(w.snippet, { limit: 2, factorSearch: 'auto' })) })
+    expect(match).toEqual({ ok: true, result: wire(local.match(w.snippet, { limit: 2, factorSearch: 'screened' })) })
     expect(decideWhole).toEqual({ ok: true, result: wire(await decide(local, reading(w.whole, 20), { top: 2 })) })
     expect(decideWhole.result).toMatchObject({ status: 'matched', recordingId: 'rec-1', catalogTags: { title: 'Five-oh-one', artist: 'Synth' } })
     expect(decideSnippet).toEqual({ ok: true, result: wire(await decide(local, reading(w.snippet, 10))) })

@@ -65,7 +65,7 @@ export function matchOptionsOf(q: Record<string, unknown>): MatchOptions {
   const o: MatchOptions = {}
   if (q.limit !== undefined) o.limit = q.limit as number
   if (q.minConfidence !== undefined) o.minConfidence = q.minConfidence as number
-  if (q.factorSearch !== undefined) o.factorSearch = q.factorSearch === 'auto' ? 'auto' : q.factorSearch === 'true'
+  if (q.factorSearch !== undefined) o.factorSearch = q.factorSearch === 'auto' || q.factorSearch === 'screened' ? q.factorSearch : q.factorSearch === 'true'
   return o
 }
 
@@ -138,7 +138,7 @@ function parseItem(item: unknown, limits: Limits): BatchItem {
     if (mc !== undefined) options.minConfidence = mc
     const fs = take('factorSearch')
     if (fs !== undefined) {
-      if (fs !== true && fs !== false && fs !== 'auto') throw new ServiceError('INVALID_REQUEST', `factorSearch must be true, false or 'auto', got ${describe(fs)}`)
+      if (fs !== true && fs !== false && fs !== 'auto' && fs !== 'screened') throw new ServiceError('INVALID_REQUEST', `factorSearch must be true, false, 'auto' or 'screened', got ${describe(fs)}`)
       options.factorSearch = fs
     }
     parsed = { op, fp: undefined!, options }

@@ -34,7 +34,7 @@ export const matchQuery = {
   properties: {
     limit: { type: 'integer', minimum: 1, maximum: MAX_LIST, description: 'most matches returned (default 5)' },
     minConfidence,
-    factorSearch: { type: 'string', enum: ['true', 'false', 'auto'], description: 'search speed and pitch changes too (default auto)' },
+    factorSearch: { type: 'string', enum: ['true', 'false', 'auto', 'screened'], description: 'search speed and pitch changes too (default auto; screened: the whole grid, each factor screened first on a large catalog)' },
   },
 } as const
 
