@@ -3,7 +3,7 @@ import type { Fingerprint } from '../fingerprint/fingerprinter.js'
 import { FACTORS, REFINEMENTS, type Factor } from './factors.js'
 import type { HashIndex } from './hash-index.js'
 import { CHECKED, GATE_VOTES_PER_KEY, alignedWindows, fileWindows } from './identify.js'
-import { OFF_GRID_LOOKS, correctedConfidence, offGridExactPass, scaledPrint, searchPass, withOffGrid, type QueryPrint, type QueryScratch } from './query.js'
+import { OFF_GRID_LOOKS, correctedConfidence, offGridExactPass, scaledPrint, screenVotes, searchPass, withOffGrid, type QueryPrint, type QueryScratch } from './query.js'
 import { DECISION_CONFIDENCE } from './rank.js'
 import { fitAnswer, speedOrTempo } from './tempo.js'
 import type { TrackRegistry } from './registry.js'
@@ -22,9 +22,13 @@ import type { TrackInfo } from './types.js'
 
 /** One pass of a query on a shard, as search() and identify() run them (query.ts). */
 export interface ShardPassRequest {
-  /** 'exact' and 'shifted' (±1 bin, a wider window) as Catalog.match runs them; 'gate' is identify's first pass. */
-  pass: 'exact' | 'shifted' | 'gate'
-  /** With 'shifted': the query is first rescaled by FACTORS[k] ([k]) or its refinement REFINEMENTS[k][j] ([k, j]). */
+  /**
+   * 'exact' and 'shifted' (±1 bin, a wider window) as Catalog.match runs them; 'gate' is identify's
+   * first pass; 'screen' is a factor's screen (query.ts screenVotes: factorSearch 'screened'), whose
+   * reply has no candidates, only `votes`.
+   */
+  pass: 'exact' | 'shifted' | 'gate' | 'screen'
+  /** With 'shifted' (and required with 'screen'): the query is first rescaled by FACTORS[k] ([k]) or its refinement REFINEMENTS[k][j] ([k, j]). */
   factor?: number[]
   /**
    * With 'exact' or 'shifted' and no factor: the query's off-grid hashes too (Fingerprint.offGrid;
@@ -65,6 +69,8 @@ export interface ShardPassReply {
   triplets: boolean
   /** Postings in the shard. */
   postings: number
+  /** A 'screen' pass's answer: the votes of the shard's best alignment under the factor. */
+  votes?: number
 }
 
 /** Which of its windows a file aligns with one candidate at the candidate's offsets (identify.ts). */
@@ -106,11 +112,11 @@ export function requestedFactor(factor: readonly number[] | undefined): Factor |
 }
 
 function checkPassRequest(r: ShardPassRequest): Factor | null {
-  if (r === null || typeof r !== 'object' || (r.pass !== 'exact' && r.pass !== 'shifted' && r.pass !== 'gate')) {
-    throw new PeakmatchError('INVALID_OPTIONS', `pass must be 'exact', 'shifted' or 'gate', got ${JSON.stringify((r as { pass?: unknown } | null)?.pass)}`)
+  if (r === null || typeof r !== 'object' || (r.pass !== 'exact' && r.pass !== 'shifted' && r.pass !== 'gate' && r.pass !== 'screen')) {
+    throw new PeakmatchError('INVALID_OPTIONS', `pass must be 'exact', 'shifted', 'gate' or 'screen', got ${JSON.stringify((r as { pass?: unknown } | null)?.pass)}`)
   }
   const factor = requestedFactor(r.factor)
-  if (factor && r.pass !== 'shifted') throw new PeakmatchError('INVALID_OPTIONS', 'a factor goes with the shifted pass')
+  if (factor ? r.pass !== 'shifted' && r.pass !== 'screen' : r.pass === 'screen') throw new PeakmatchError('INVALID_OPTIONS', 'a factor goes with the shifted pass, and a screen needs one')
   if (r.offGrid !== undefined && (typeof r.offGrid !== 'boolean' || (r.offGrid && (factor || r.pass === 'gate')))) {
     throw new PeakmatchError('INVALID_OPTIONS', 'offGrid is a boolean, for the exact and shifted passes without a factor')
   }
@@ -120,6 +126,7 @@ function checkPassRequest(r: ShardPassRequest): Factor | null {
 /** One pass on a shard's prepared index (catalog-shard.ts shardPasses is the entry). */
 export function shardPass(index: HashIndex, registry: TrackRegistry, scratch: QueryScratch, fp: Fingerprint, request: ShardPassRequest): ShardPassReply {
   const factor = checkPassRequest(request)
+  if (request.pass === 'screen') return { candidates: [], walked: 0, triplets: true, postings: index.postingCount, votes: screenVotes(index, fp, factor!, scratch) }
   const print: QueryPrint = factor ? scaledPrint(fp, factor, scratch) : request.offGrid ? withOffGrid(fp, scratch) : fp
   const list = request.offGrid && request.pass === 'exact' ? offGridExactPass(index, registry, fp, print, scratch)
     : searchPass(index, registry, print, request.pass === 'shifted', scratch, request.pass === 'gate' ? GATE_VOTES_PER_KEY : 0)

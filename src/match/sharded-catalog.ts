@@ -5,7 +5,7 @@ import { FRAME_SECONDS } from '../options.js'
 import { checkFingerprint, checkMatchOptions } from './checks.js'
 import { FACTORS, REFINEMENTS, reportChange, type Factor } from './factors.js'
 import { CHECKED, alignmentOf, checkIdentifyOptions, conclude, fileWindows, rankAlignments, type Alignment, type Identification, type IdentifyOptions } from './identify.js'
-import { OFF_GRID_LOOKS, VERIFIED, betterPass, correctedConfidence, firstGridWalk, gridPasses, refines, settles } from './query.js'
+import { OFF_GRID_LOOKS, SCREEN_VOTES, VERIFIED, betterPass, correctedConfidence, firstGridWalk, gridPasses, refines, settles } from './query.js'
 import { decide } from './rank.js'
 import type { ShardAlignReply, ShardAlignRequest, ShardCandidate, ShardPassReply, ShardPassRequest } from './shard.js'
 import type { CatalogStats, Match, MatchOptions, TrackInfo } from './types.js'
@@ -97,16 +97,33 @@ export class ShardedCatalog {
       // The factor passes take the first grid only: the speed pass's walk, scaled to it, is their budget's measure.
       const walked = grids && !triplets ? firstGridWalk(run.walked, fp.hashes.length, fp.hashes.length + fp.offGrid!.hashes.length) : run.walked
       const passes = settles(answer) ? 0 : gridPasses(factorSearch, run.triplets, run.postings, walked)
-      grid: for (let k0 = 0; k0 < passes; k0 += GRID_ROUND) {
-        const ks = Array.from({ length: Math.min(GRID_ROUND, passes - k0) }, (_, i) => k0 + i)
+      // 'screened' on the triplet path (query.ts screenVotes): every factor's screen in one round,
+      // a factor's votes the best shard's; the full passes for those that reach SCREEN_VOTES.
+      const screened = factorSearch === 'screened' && run.triplets
+      let todo = Array.from({ length: passes }, (_, k) => k), votes: number[] = []
+      if (screened && passes > 0) {
+        votes = await run.screens(todo.map((k) => [k]))
+        todo = todo.filter((k) => votes[k]! >= SCREEN_VOTES)
+      }
+      grid: for (let k0 = 0; k0 < todo.length; k0 += GRID_ROUND) {
+        const ks = todo.slice(k0, k0 + GRID_ROUND)
         const lists = await run.passes(ks.map((k) => ({ pass: 'shifted', factor: [k] })))
         for (let i = 0; i < ks.length; i++) {
           let found = lists[i]!
           if (!settles(found)) continue
           const k = ks[i]!
           let f = FACTORS[k]!
-          const refined = await run.passes(REFINEMENTS[k]!.map((_, j) => ({ pass: 'shifted', factor: [k, j] })))
-          refined.forEach((out, j) => {
+          // Screened, only the refinement whose screen outvotes the others and the factor's gets a pass (query.ts refine).
+          let js = REFINEMENTS[k]!.map((_, j) => j)
+          if (screened) {
+            const rv = await run.screens(js.map((j) => [k, j]))
+            let best = votes[k]!, only = -1
+            rv.forEach((v, j) => { if (v > best) { best = v; only = j } })
+            js = only < 0 ? [] : [only]
+          }
+          const refined = js.length === 0 ? [] : await run.passes(js.map((j) => ({ pass: 'shifted', factor: [k, j] })))
+          refined.forEach((out, i) => {
+            const j = js[i]!
             if (out.count > 0 && refines(out.items[0]!, found.items[0]!, out.items[0]!.trackId === found.items[0]!.trackId)) { found = out; f = REFINEMENTS[k]![j]! }
           })
           answer = found
@@ -231,6 +248,22 @@ class Run {
     this.postings = postings
     return requests.map((request, i) => mergeReplies(replies.map((r) => r?.[i]), request))
   }
+
+  /** The screens of `factors` on every shard, one round trip: each factor's votes, the best shard's. */
+  async screens(factors: number[][]): Promise<number[]> {
+    const replies = await Promise.all(this.links.map((_, s) => this.ask(s, async (l) => {
+      const r = await l.passes(this.fp, factors.map((factor) => ({ pass: 'screen', factor })))
+      if (!Array.isArray(r) || r.length !== factors.length) throw new Error(`shard ${s}: ${Array.isArray(r) ? r.length : typeof r} replies to ${factors.length} screens`)
+      return r
+    })))
+    return factors.map((_, i) => Math.max(0, ...replies.map((r) => screenVotesOf(r?.[i]))))
+  }
+}
+
+/** A shard's screen votes: a count, or 0 for anything else (a shard that says nothing sensible screens nothing in). */
+function screenVotesOf(r: ShardPassReply | undefined): number {
+  const v = r?.votes
+  return typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : 0
 }
 
 /** A shard's fit as ShardCandidate.fit says: an integer offset and a positive time factor, and a positive speed with tempo 1. */

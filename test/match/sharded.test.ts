@@ -114,6 +114,44 @@ describe('a sharded catalog answers as one catalog', () => {
     expect(plainSpeeds).toBeGreaterThanOrEqual(1)
   })
 
+  it('factorSearch \'screened\' on shards that take the triplet path: one catalog\'s answers and factors, every factor screened in one round', async () => {
+    const big = new Catalog({ tripletIndex: true })
+    const parts = Array.from({ length: SHARDS }, () => new Catalog({ tripletIndex: true }))
+    for (const t of tracks) { big.add(t.id, t.fp); parts[shardOf(t.id, SHARDS)]!.add(t.id, t.fp) }
+    for (const c of [big, ...parts]) internals(c).index.pairBudget = 0
+    const asked = { screen: 0, factor: 0, rounds: 0 }
+    const counting = (c: Catalog): ShardLink => ({
+      ...link(c),
+      passes: async (fp, r) => {
+        if (r[0]?.pass === 'screen') asked.rounds++
+        for (const x of r) { if (x.pass === 'screen') asked.screen++; else if (x.factor) asked.factor++ }
+        return wire(shardPasses(c, fp, wire(r)))
+      },
+    })
+    const many = new ShardedCatalog(parts.map(counting))
+    const queries: [string, Fingerprint, string | null][] = [
+      ['speed +5 %', sped(tracks[2]!, 8, 10, 1.05), tracks[2]!.id],
+      ['speed −7 %', sped(tracks[6]!, 5, 10, 0.93), tracks[6]!.id],
+      ['out of catalog', filler(tracks[0]!.fp, 88_001, 10), null],
+    ]
+    for (const [what, q, expected] of queries) {
+      Object.assign(asked, { screen: 0, factor: 0, rounds: 0 })
+      const one = big.match(q, { factorSearch: 'screened' })
+      expect(internals(big).scratch.lastPass, what).toBe('triplets')
+      const got = await many.match(q, { factorSearch: 'screened' })
+      expect(got.missingShards, what).toEqual([])
+      const shape = (ms: readonly Match[]) => ms.map((m) => [m.trackId, m.speed, m.pitch])
+      expect(shape(got.matches), what).toEqual(shape(one))
+      expect(one[0]?.trackId ?? null, what).toBe(expected)
+      // Every shard was asked every factor's screen in one round (and a found one's refinements in a second), and a full pass only for a few.
+      expect(asked.screen, what).toBeGreaterThanOrEqual(SHARDS * 24)
+      expect(asked.rounds, what).toBe(SHARDS * (expected === null ? 1 : 2))
+      expect(asked.factor, what).toBeLessThanOrEqual(SHARDS * 4)
+    }
+    expect(() => shardPasses(parts[0]!, queries[0]![1], [{ pass: 'screen' }])).toThrow(expect.objectContaining({ code: 'INVALID_OPTIONS' }))
+    expect(shardPasses(parts[0]!, queries[0]![1], [{ pass: 'screen', factor: [1] }])[0]).toMatchObject({ candidates: [], votes: expect.any(Number) })
+  })
+
   it('match with off-grid hashes (two frame grids): the same answers, and the off-grid passes decide some', async () => {
     let plain = 0, grids = 0
     for (let i = 0; i < 10; i++) {
