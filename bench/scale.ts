@@ -101,6 +101,12 @@ interface Args {
   sizes: number[]; corpus: string; queries: number; wholeQueries?: number; prepareEvery: number; triplets: boolean; out?: string; plot?: string; tmp: string; seed: number; model: string
   /** --grids 1: the snippet queries without their off-grid hashes (corpus-prints.ts makes them on QUERY_GRIDS). */
   oneGrid?: boolean
+  /**
+   * --hugepages: the build and load children run with GLIBC_TUNABLES=glibc.malloc.hugetlb=1, so
+   * that glibc asks the kernel for transparent huge pages (madvise) for the large buffers V8
+   * allocates through it: the typed arrays of the index (docs/install.md, "Large catalogs").
+   */
+  hugePages?: boolean
   child?: 'build' | 'load'; childArg?: string; report?: string
 }
 
@@ -122,6 +128,7 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--report') args.report = value()
     else if (a === '--prepare-every') args.prepareEvery = Number(value())
     else if (a === '--triplets') args.triplets = true
+    else if (a === '--hugepages') args.hugePages = true
     else if (a === '--child') { args.child = value() as 'build' | 'load'; args.childArg = value() }
     else throw new Error(`unknown argument ${a}`)
   }
@@ -157,6 +164,14 @@ function machineCpuMs(): number {
   } catch { return NaN }
 }
 
+/** This process's anonymous memory in transparent huge pages (bytes; /proc/self/smaps_rollup), NaN off Linux: whether --hugepages took. */
+function anonHugePages(): number {
+  try {
+    const m = /^AnonHugePages:\s+(\d+) kB/m.exec(readFileSync('/proc/self/smaps_rollup', 'utf8'))
+    return m ? Number(m[1]) * 1024 : NaN
+  } catch { return NaN }
+}
+
 /** Minor page faults of this process so far (a query on memory the kernel took away faults it back). */
 const minorFaults = () => process.resourceUsage().minorPageFault
 
@@ -181,6 +196,8 @@ interface BuildResult {
   cpuAgain10s?: Latency
   /** Runs beside main per partition when the queries ran (pairs/triplets): each is one more lookup per key. */
   runs: string
+  /** Anonymous memory in huge pages once built (bytes): --hugepages at work, or the kernel's own THP. */
+  builtHugePages: number
   top1: Record<string, Tally>                 // 10 s, per degradation (in-catalog queries)
   top1ByLength: Record<string, Tally>          // 10 s / 5 s / 3 s, all degradations
   falseMatched: Record<string, Tally>          // out-of-catalog snippets with any match, per length
@@ -192,7 +209,7 @@ type Visits = { n: number; p50: number; p95: number; mean: number } | null
 type LiveAdds = { n: number; p50: number; max: number }
 /** A stretch of queries: wall s, this process's CPU s, the rest of the machine's CPU s (all cores), minor faults. */
 type Block = { name: string; wallS: number; ownCpuS: number; otherCpuS: number; minorFaults: number }
-interface LoadResult { loadMs: number; loadCpuMs?: number; loadApi: string; rssBeforeLoad: number; loadPeakRss: number; tracksLoaded: number; loadedCpu10s?: Latency; loadError?: string }
+interface LoadResult { loadMs: number; loadCpuMs?: number; loadApi: string; rssBeforeLoad: number; loadPeakRss: number; loadedHugePages?: number; tracksLoaded: number; loadedCpu10s?: Latency; loadError?: string }
 type SizeResult = BuildResult & Partial<LoadResult> & { wallSeconds: number; loadAverage: [number, number, number] }
 
 // ---------------------------------------------------------------------------------------------
@@ -256,7 +273,8 @@ async function buildChild(args: Args, size: number): Promise<BuildResult> {
   const lastPrepareMs = performance.now() - t2
   prepareMs += lastPrepareMs
   if (lastPrepareMs > worstPrepareMs) worstPrepareMs = lastPrepareMs
-  const buildPeakRss = procStatus('VmHWM')
+  const buildPeakRss = procStatus('VmHWM'), builtHugePages = anonHugePages()
+  log(`in huge pages: ${(builtHugePages / 2 ** 30).toFixed(2)} GiB`)
   log(`built: ${stats.tracks} tracks, ${stats.hashes} postings, ${(stats.bytes / 2 ** 20).toFixed(0)} MiB index; add ${(addMs / 1000).toFixed(1)} s + prepare ${(prepareMs / 1000).toFixed(1)} s, peak RSS ${(buildPeakRss / 2 ** 30).toFixed(2)} GiB`)
 
   // Queries, before saving: a save that fails at this size must not cost the latency figures.
@@ -340,7 +358,7 @@ async function buildChild(args: Args, size: number): Promise<BuildResult> {
   return {
     size, tracks: stats.tracks, realTracks: R, postings: stats.hashes, indexBytes: stats.bytes, audioSeconds: stats.seconds,
     synthMs, addMs, prepareMs, prepareEvery: args.prepareEvery, worstPrepareMs, worstAddMs, liveAdds, rssBeforeBuild, buildPeakRss, saveMs, fileBytes, saveApi, savePeakRss: procStatus('VmHWM'), saveError,
-    latency, cpu, visits10s, blocks, cpuAgain10s, runs, top1, top1ByLength, falseMatched, whole,
+    latency, cpu, visits10s, blocks, cpuAgain10s, runs, builtHugePages, top1, top1ByLength, falseMatched, whole,
   }
 }
 
@@ -403,14 +421,14 @@ async function loadChild(args: Args, path: string): Promise<LoadResult> {
     const c0 = process.cpuUsage(), t0 = performance.now()
     const { catalog, api } = await loadCatalog(path)
     const loadMs = performance.now() - t0, loadCpuMs = cpuMs(c0)
-    const loadPeakRss = procStatus('VmHWM')
+    const loadPeakRss = procStatus('VmHWM'), loadedHugePages = anonHugePages()
     // The 10 s queries again, on the catalog as loaded (CPU), beside the build child's on the catalog as built.
     const prints = loadCorpusPrints(args.corpus, () => {})
     const queries = selectQueries(prints, args.queries, args.wholeQueries).filter((q) => q.cls === '10s').map((q) => queryPrint(q.print, args))
     for (const fp of queries.slice(0, WARMUP_QUERIES)) catalog.match(fp)
     const xs: number[] = []
     for (const fp of queries) { const c1 = process.cpuUsage(); catalog.match(fp); xs.push(cpuMs(c1)) }
-    return { loadMs, loadCpuMs, loadApi: api, rssBeforeLoad, loadPeakRss, tracksLoaded: catalog.size, loadedCpu10s: quantiles({ '10s': xs })['10s'] }
+    return { loadMs, loadCpuMs, loadApi: api, rssBeforeLoad, loadPeakRss, loadedHugePages, tracksLoaded: catalog.size, loadedCpu10s: quantiles({ '10s': xs })['10s'] }
   } catch (e) {
     return { loadMs: NaN, loadApi: persistApi(), rssBeforeLoad, loadPeakRss: procStatus('VmHWM'), tracksLoaded: 0, loadError: String(e instanceof Error ? `${e.name}: ${e.message}` : e) }
   }
@@ -422,6 +440,12 @@ function queryPrint(p: CorpusPrint, args: Args): Fingerprint {
   return args.oneGrid ? { ...fp, offGrid: undefined } : fp
 }
 
+/** GLIBC_TUNABLES with glibc.malloc.hugetlb=1 added to what the caller set (tunables are colon-separated). */
+function hugePageTunables(set: string | undefined): string {
+  const kept = (set ?? '').split(':').filter((t) => t !== '' && !t.startsWith('glibc.malloc.hugetlb='))
+  return [...kept, 'glibc.malloc.hugetlb=1'].join(':')
+}
+
 /** Runs this script again as `--child kind arg`; its last stdout line is the result as JSON. */
 function runChild<T>(args: Args, kind: 'build' | 'load', arg: string): T {
   const argv = [...process.execArgv, '--max-old-space-size=16384', process.argv[1]!, '--child', kind, arg,
@@ -431,7 +455,8 @@ function runChild<T>(args: Args, kind: 'build' | 'load', arg: string): T {
   if (args.prepareEvery > 0) argv.push('--prepare-every', String(args.prepareEvery))
   if (args.triplets) argv.push('--triplets')
   if (args.oneGrid) argv.push('--grids', '1')
-  const r = spawnSync(process.execPath, argv, { stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 << 20, encoding: 'utf8' })
+  const env = args.hugePages ? { ...process.env, GLIBC_TUNABLES: hugePageTunables(process.env.GLIBC_TUNABLES) } : process.env
+  const r = spawnSync(process.execPath, argv, { stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 << 20, encoding: 'utf8', env })
   const last = r.stdout.trim().split('\n').pop() ?? ''
   if (r.status !== 0 || !last.startsWith('{')) {
     throw new Error(`child ${kind} ${arg} ${r.signal ? `was killed by ${r.signal} (out of memory?)` : `exited with ${r.status}`}`)
@@ -515,7 +540,7 @@ async function main(): Promise<void> {
 
   mkdirSync(args.tmp, { recursive: true })
   console.log(`peakmatch scale benchmark — corpus ${args.corpus}, sizes ${args.sizes.join(', ')}, queries per class ${Number.isFinite(args.queries) ? args.queries : 'all'}, seed ${args.seed}, synthetic model ${args.model}`)
-  console.log(`node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}, persistence ${persistApi()}`)
+  console.log(`node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}, persistence ${persistApi()}${args.hugePages ? `, children with GLIBC_TUNABLES=${hugePageTunables(process.env.GLIBC_TUNABLES)}` : ""}`)
   // Fingerprint the corpus once here, so children only read the cache.
   const prints = loadCorpusPrints(args.corpus, (s) => console.log(s))
   console.log(`${prints.length} corpus prints; ${selectQueries(prints, args.queries, args.wholeQueries).length} queries per size\n`)
