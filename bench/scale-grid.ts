@@ -1,12 +1,12 @@
 /**
  * The factor grid (factors.ts) on a saved catalog: Catalog.match of the dev corpus's 10 s queries
- * under each factorSearch mode — 'auto' (on a large catalog's triplet path: no grid), 'screened'
+ * (or --class 5s / 3s) under each factorSearch mode — 'auto' (on a large catalog's triplet path: no grid), 'screened'
  * (the grid, each factor screened first on the triplet path: query.ts screenVotes) and true (the
  * whole grid, on either path) — CPU time per query and the rows that are not all right (issue 9
  * rounds 3 and 7). The modes take turns query by query (in alternating order), so that a machine
  * whose speed drifts during the run weighs on each alike:
  *
- *   npx tsx bench/scale-grid.ts FILE [--queries 400] [--modes auto,screened,true]
+ *   npx tsx bench/scale-grid.ts FILE [--queries 400] [--modes auto,screened,true] [--class 10s|5s|3s]
  */
 import { loadCorpusPrints, printFingerprint } from './corpus-prints.js'
 import { selectQueries } from './scale-synth.js'
@@ -20,7 +20,8 @@ if (!path || path.startsWith('--')) throw new Error('usage: npx tsx bench/scale-
 const modes: Mode[] = arg('--modes', 'auto,screened,true').split(',').map((m) => (m === 'true' ? true : m === 'false' ? false : m as Mode))
 const { catalog } = await loadCatalog(path)
 const prints = loadCorpusPrints('/work/corpus')
-const queries = selectQueries(prints, Number(arg('--queries', '400'))).filter((q) => q.cls === '10s').map((q) => ({ p: q.print, fp: printFingerprint(q.print) }))
+const cls = arg('--class', '10s')
+const queries = selectQueries(prints, Number(arg('--queries', '400'))).filter((q) => q.cls === cls).map((q) => ({ p: q.print, fp: printFingerprint(q.print) }))
 const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000 }
 for (const q of queries.slice(0, 30)) for (const factorSearch of modes) catalog.match(q.fp, { factorSearch })
 const runs = modes.map(() => ({ ms: [] as number[], rows: new Map<string, [number, number]>(), falseMatched: 0, negatives: 0 }))
@@ -41,6 +42,6 @@ queries.forEach((q, i) => {
 runs.forEach((run, m) => {
   const ms = run.ms.sort((a, b) => a - b)
   const mean = ms.reduce((a, b) => a + b, 0) / ms.length
-  console.log(`factorSearch ${String(modes[m])}: CPU ms p50 ${ms[ms.length >> 1]!.toFixed(2)}, p95 ${ms[Math.floor(ms.length * 0.95)]!.toFixed(2)}, mean ${mean.toFixed(2)}; false matched ${run.falseMatched}/${run.negatives}`)
+  console.log(`${cls} factorSearch ${String(modes[m])}: CPU ms p50 ${ms[ms.length >> 1]!.toFixed(2)}, p95 ${ms[Math.floor(ms.length * 0.95)]!.toFixed(2)}, mean ${mean.toFixed(2)}; false matched ${run.falseMatched}/${run.negatives}`)
   console.log(`  not all right: ${[...run.rows].sort().filter(([, [ok, n]]) => ok < n).map(([d, [ok, n]]) => `${d} ${ok}/${n}`).join(', ')}`)
 })
