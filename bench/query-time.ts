@@ -8,7 +8,10 @@
  * rounds, the first not timed. `--dev` instead of a file: the dev catalog itself (its 96 tracks,
  * built here from the cached prints, as each checkout builds it), e.g. to compare index layouts. A shared VM's speed drifts over hours (docs/benchmarks.md, issue 9
  * round 5): numbers from different times do not compare; runs alternated in one window do.
+ * `--profile OUT`: a CPU profile of the timed rounds alone (the load left out), for where a query's time goes.
  */
+import { writeFileSync } from 'node:fs'
+import { Session } from 'node:inspector/promises'
 import { Catalog } from '../src/index.js'
 import { loadCorpusPrints, printFingerprint } from './corpus-prints.js'
 import { selectQueries } from './scale-synth.js'
@@ -23,13 +26,17 @@ if (file === '--dev') for (const p of prints) if (p.kind === 'track') catalog.ad
 const queries = selectQueries(prints, 400).filter((q) => q.cls === '10s').map((q) => printFingerprint(q.print))
 const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000 }
 const xs: number[] = []
+const p = process.argv.indexOf('--profile')
+const session = p >= 0 ? new Session() : null
 for (let round = 0; round < 4; round++) {
+  if (round === 1 && session) { session.connect(); await session.post('Profiler.enable'); await session.post('Profiler.start') }
   for (const q of queries) {
     const c = cpu()
     catalog.match(q)
     if (round > 0) xs.push(cpu() - c)
   }
 }
+if (session) writeFileSync(process.argv[p + 1]!, JSON.stringify((await session.post('Profiler.stop')).profile))
 xs.sort((a, b) => a - b)
 const bytes = file === '--dev' ? `, file ${(catalog.toBytes().length / 2 ** 20).toFixed(2)} MiB` : ''
 console.log(`${process.cwd()}: ${catalog.size} tracks${bytes}, ${queries.length} 10 s queries × 3: CPU ms p50 ${xs[xs.length >> 1]!.toFixed(2)} p95 ${xs[Math.floor(0.95 * xs.length)]!.toFixed(2)} mean ${(xs.reduce((a, b) => a + b, 0) / xs.length).toFixed(2)}`)
