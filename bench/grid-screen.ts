@@ -1,13 +1,13 @@
 /**
  * Could the factor grid (factors.ts) run on a large catalog's triplet path if each factor were
- * screened first by a cheap stage 1? For the dev corpus's 10 s queries on a saved catalog: under
+ * screened first by a cheap stage 1? For the dev corpus's 10 s queries (or --class 5s / 3s) on a saved catalog: under
  * each of the grid's factors, stage 1 alone (the rescaled query's triplets of target ranks
  * < RANKS, as they are, no moved anchors) — its CPU time, the best alignment's votes, and whether
  * the query's own track is among the alignments; then what a full factor pass (the speed pass on
  * the rescaled query, as search() runs it) would decide. Says, for a floor of votes, how many
  * factor passes out-of-catalog queries would run and which in-catalog ones would still be found.
  *
- *   npx tsx bench/grid-screen.ts FILE [--queries 400] [--ranks 2] [--factors 12] [--rows pitch+100,...]
+ *   npx tsx bench/grid-screen.ts FILE [--queries 400] [--ranks 2] [--factors 12] [--rows pitch+100,...] [--class 10s|5s|3s]
  */
 import { internals } from '../src/match/catalog.js'
 import { FACTORS } from '../src/match/factors.js'
@@ -32,7 +32,8 @@ const { catalog } = await loadCatalog(path)
 catalog.stats()
 const { index, registry, scratch } = internals(catalog) as unknown as { index: HashIndex; registry: Recordings & { slotOf(id: string): number | undefined }; scratch: QueryScratch }
 const prints = loadCorpusPrints('/work/corpus')
-const queries = selectQueries(prints, Number(arg('--queries', '400'))).filter((q) => q.cls === '10s' && (q.print.expected === null || rows.includes(q.print.degradation)))
+const cls = arg('--class', '10s')
+const queries = selectQueries(prints, Number(arg('--queries', '400'))).filter((q) => q.cls === cls && (q.print.expected === null || rows.includes(q.print.degradation)))
 const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000 }
 
 interface Screen { votes: number; found: boolean; ms: number; decided: boolean; right: boolean; fullMs: number }
