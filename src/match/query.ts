@@ -420,18 +420,33 @@ export function gridPasses(factorSearch: FactorSearch, triplets: boolean, postin
  * all FACTORS), so a screen changes what the grid costs, not what it accepts.
  */
 export const SCREEN_VOTES = 4
+/**
+ * A query spanning fewer frames than this screens at one vote less (screenVotes). Chance
+ * alignments reach the same votes at every length (out-of-catalog best votes p99 3 at 10 s, 5 s
+ * and 3 s), a match's fewer as the query shortens: at 100 000 tracks 5 s queries at a floor of 3
+ * find pitch −100 cents 8 of 10 instead of 5 (+100, speed +5 % and −2 % as at 4: 10, 9, 10) for
+ * 0.43 full passes (~2 ms each) an out-of-catalog query, 3 s ones 6, 3, 4, 4 instead of 5, 3, 3, 4
+ * for 0.23 (~0.9 ms each); 10 s ones find nothing more at 3 and run 0.64 (~4.7 ms each)
+ * (`npx tsx bench/grid-screen.ts FILE --ranks 2 --moved --factors 12 --class 5s`). 7.5 s is half-way
+ * between the 5 and 10 s measured; lengths between them were not.
+ */
+const SHORT_SCREEN = 469   // 7.5 s of 16 ms frames (FRAME_SECONDS)
 /** Target ranks of a screen's triplets: the index's own pair (0, 1), one an anchor. */
 const SCREEN_RANKS = 2
 
 /**
  * A factor's screen (SCREEN_VOTES): the votes of stage 1's best alignment for the query with
- * `factor` undone, its triplets of SCREEN_RANKS as they are and with the anchor a bin down and up.
+ * `factor` undone, its triplets of SCREEN_RANKS as they are and with the anchor a bin down and up,
+ * one more for a query shorter than SHORT_SCREEN (so that it passes at one vote less, and a
+ * sharded catalog's gateway, which compares its shards' screens with SCREEN_VOTES, agrees).
  * Leaves the sketch and alignments its own (scratch.voted cleared).
  */
 export function screenVotes(index: HashIndex, fp: QueryPrint, factor: Factor, scratch: QueryScratch): number {
   scratch.voted = null
   const al = tripletAlignments(index, scaledPrint(fp, factor, scratch), true, false, scratch, SCREEN_RANKS)
-  return al.count > 0 ? al.items[0]!.votes : 0
+  const t = fp.times
+  // + a boolean: 1 when short (bytes of the browser bundle, which has none to spare).
+  return al.count > 0 ? al.items[0]!.votes + ((t[t.length - 1]! - t[0]! < SHORT_SCREEN) as unknown as number) : 0
 }
 
 /**
@@ -658,6 +673,7 @@ function bestWindow(v: Verified, window: number, inWindow: Uint16Array, c: { sco
 
 /** Offset window of the speed pass: peak jitter plus the drift of a 2 % speed change over the query. */
 function speedWindow(fp: QueryPrint): number {
-  const frames = fp.times.length > 0 ? fp.times[fp.times.length - 1]! - fp.times[0]! : 0
-  return 4 + Math.ceil(frames * 0.02)
+  const t = fp.times
+  // NaN (no times) || 0
+  return 4 + Math.ceil((t[t.length - 1]! - t[0]! || 0) * 0.02)
 }

@@ -71,8 +71,8 @@ export interface MatchOptions {
    * each factor's full pass runs only when a cheap first look (one triplet an anchor) finds
    * enough aligned votes under it: at 100 000 tracks 10 s queries p95 ~34 ms CPU instead of
    * true's ~140 ms, with 50 of 52 pitch ±1 semitone and speed −2/+5 % 10 s queries found (true:
-   * 52; 3 s queries find about half of what true finds); on the pair path the same as true
-   * (docs/algorithm.md §9, round 7).
+   * 52; of those rows' 5 s queries 37 where true finds 38, of 3 s ones 17 where it finds 22); on
+   * the pair path the same as true (docs/algorithm.md §9, rounds 7 and 8).
    * @default 'auto'
    */
   factorSearch?: FactorSearch

@@ -3,6 +3,7 @@ import { Catalog, fingerprint } from '../../src/index.js'
 import { internals } from '../../src/match/catalog.js'
 import { FACTORS, FACTOR_STEP, REFINEMENTS, rescalePrint, ScaledPrint } from '../../src/match/factors.js'
 import { packHash, unpackHash } from '../../src/options.js'
+import { screenVotes } from '../../src/match/query.js'
 import { catalogOf, makeTracks, type Track } from '../support/corpus.js'
 import { convertRate } from '../support/reference.js'
 import { excerpt, stretched, synthMusic, type Audio } from '../support/synth.js'
@@ -211,5 +212,18 @@ describe('a query played faster, slower or higher', () => {
     expect(whole.m).toEqual([])
     expect(whole.planned - screened.planned).toBeGreaterThanOrEqual(FACTORS.length - 2)
     expect(() => big.match(unrelated, { factorSearch: 'some' as unknown as boolean })).toThrow(expect.objectContaining({ code: 'INVALID_OPTIONS' }))
+  })
+
+  it('screens a query shorter than 7.5 s at one vote less: its screen counts one more than its best alignment', () => {
+    const big = new Catalog({ tripletIndex: true })
+    for (const t of tracks) big.add(t.id, t.fp)
+    big.stats()   // the index prepared, as a match prepares it
+    const { index, scratch } = internals(big)
+    const factor = FACTORS.find((f) => f.time !== 1 && Math.abs(Math.log(f.speed / 1.05)) < FACTOR_STEP)!
+    for (const [seconds, more] of [[5, 1], [7, 1], [8, 0], [10, 0]] as const) {
+      const votes = screenVotes(index, fingerprint(sped(tracks[0]!.audio, 12, seconds, 1.05)), factor, scratch)
+      expect(scratch.alignments.count).toBeGreaterThan(0)
+      expect(votes).toBe(scratch.alignments.items[0]!.votes + more)
+    }
   })
 })
