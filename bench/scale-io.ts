@@ -95,3 +95,9 @@ function* fileChunks(path: string): Generator<Uint8Array> {
     closeSync(fd)
   }
 }
+
+/** GLIBC_TUNABLES with glibc.malloc.hugetlb=1 added to what the caller set (tunables are colon-separated): bench/scale.ts --hugepages, bench/hugepages-ab.ts. */
+export function hugePageTunables(set: string | undefined): string {
+  const kept = (set ?? '').split(':').filter((t) => t !== '' && !t.startsWith('glibc.malloc.hugetlb='))
+  return [...kept, 'glibc.malloc.hugetlb=1'].join(':')
+}

@@ -91,7 +91,7 @@ import { Catalog, type Fingerprint } from '../src/index.js'
 import { internals } from '../src/match/catalog.js'
 import { loadCorpusPrints, printFingerprint, type CorpusPrint } from './corpus-prints.js'
 import { CALIBRATED_MODEL, QUERY_CLASSES, SyntheticTracks, modelText, parseModel, selectQueries, type QueryClass } from './scale-synth.js'
-import { loadCatalog, persistApi, saveCatalog } from './scale-io.js'
+import { hugePageTunables, loadCatalog, persistApi, saveCatalog } from './scale-io.js'
 import { plotScale } from './scale-plot.js'
 
 /** Untimed queries before timing: the first queries JIT-compile the query path and size its scratch. */
@@ -438,12 +438,6 @@ async function loadChild(args: Args, path: string): Promise<LoadResult> {
 function queryPrint(p: CorpusPrint, args: Args): Fingerprint {
   const fp = printFingerprint(p)
   return args.oneGrid ? { ...fp, offGrid: undefined } : fp
-}
-
-/** GLIBC_TUNABLES with glibc.malloc.hugetlb=1 added to what the caller set (tunables are colon-separated). */
-function hugePageTunables(set: string | undefined): string {
-  const kept = (set ?? '').split(':').filter((t) => t !== '' && !t.startsWith('glibc.malloc.hugetlb='))
-  return [...kept, 'glibc.malloc.hugetlb=1'].join(':')
 }
 
 /** Runs this script again as `--child kind arg`; its last stdout line is the result as JSON. */
