@@ -69,7 +69,7 @@ export interface ShardPassReply {
   triplets: boolean
   /** Postings in the shard. */
   postings: number
-  /** A 'screen' pass's answer: the votes of the shard's best alignment under the factor. */
+  /** A 'screen' pass's answer: query.ts screenVotes (the shard's best alignment's votes under the factor, one more for a query under 7.5 s). */
   votes?: number
 }
 
