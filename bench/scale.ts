@@ -104,7 +104,7 @@ interface Args {
   /**
    * --hugepages: the build and load children run with GLIBC_TUNABLES=glibc.malloc.hugetlb=1, so
    * that glibc asks the kernel for transparent huge pages (madvise) for the large buffers V8
-   * allocates through it: the typed arrays of the index (docs/install.md, "Large catalogs").
+   * allocates through it: the typed arrays of the index (docs/service.md, "Catalog updates while serving", says when to use it).
    */
   hugePages?: boolean
   child?: 'build' | 'load'; childArg?: string; report?: string
