@@ -1,4 +1,5 @@
 import { PeakmatchError } from '../errors.js'
+import { integerIn } from '../integers.js'
 
 /** Planar PCM: one array per channel, all the same length, samples nominally in [-1, 1]. */
 export interface PcmAudio {
@@ -37,7 +38,7 @@ export function audioChannels(audio: AudioInput): { sampleRate: number; channels
   let channels: Float32Array[]
   if ('getChannelData' in audio && typeof audio.getChannelData === 'function') {
     const n = audio.numberOfChannels
-    if (!Number.isInteger(n) || n < 1) throw new PeakmatchError('INVALID_AUDIO', `numberOfChannels must be a positive integer, got ${String(n)}`)
+    if (!integerIn(n, 1, Infinity)) throw new PeakmatchError('INVALID_AUDIO', `numberOfChannels must be a positive integer, got ${String(n)}`)
     channels = []
     for (let c = 0; c < n; c++) channels.push(audio.getChannelData(c))
   } else if ('channels' in audio && Array.isArray(audio.channels)) {

@@ -6,6 +6,7 @@ import { LandmarkPairer, type HashList } from './landmarks.js'
 import { PeakPicker } from './peaks.js'
 import { Resampler } from './resample.js'
 import { SpectrogramFramer } from './spectrogram.js'
+import { integerIn } from '../integers.js'
 
 /** The landmarks of one piece of audio, in time order. */
 export interface Fingerprint {
@@ -342,7 +343,7 @@ function lowerBound(time: Uint32Array, n: number, t: number): number {
 
 function checkGrids(grids: unknown): number {
   if (grids === undefined) return 1
-  if (typeof grids !== 'number' || !Number.isInteger(grids) || grids < 1 || grids > MAX_GRIDS) {
+  if (!integerIn(grids, 1, MAX_GRIDS)) {
     throw new PeakmatchError('INVALID_OPTIONS', `option grids must be an integer in [1, ${MAX_GRIDS}], got ${String(grids)}`)
   }
   return grids

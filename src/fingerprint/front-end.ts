@@ -1,5 +1,6 @@
 import { PeakmatchError } from '../errors.js'
 import { DEFAULT_OPTIONS, FFT_SIZE, WORK_RATE, resolveOptions, type FingerprintOptions, type ResolvedOptions } from '../options.js'
+import { integerIn } from '../integers.js'
 
 /**
  * Bump whenever a change to resampling, STFT, peak picking, pairing or the hash layout changes
@@ -61,7 +62,7 @@ function invalid(what: string, message: string): PeakmatchError {
 
 function intIn(v: Record<string, unknown>, name: keyof FrontEnd, lo: number, hi: number, what: string): number {
   const x = v[name]
-  if (typeof x !== 'number' || !Number.isInteger(x) || x < lo || x > hi) {
+  if (!integerIn(x, lo, hi)) {
     throw invalid(what, `frontEnd.${name} must be an integer in [${lo}, ${hi}], got ${String(x)}`)
   }
   return x

@@ -5,6 +5,7 @@ import { HASH_BITS } from '../options.js'
 import type { EditionQuality } from './editions.js'
 import type { EditionOptions, FactorSearch, MatchOptions } from './types.js'
 import { DECISION_CONFIDENCE } from './rank.js'
+import { integerIn } from '../integers.js'
 
 /**
  * Checks a fingerprint handed to the catalog: shape, frame rate, hash range, and that it was
@@ -18,7 +19,7 @@ export function checkFingerprint(fp: Fingerprint, what: string, against: FrontEn
   checkHashes(fp.hashes, `${what}: hash`)
   // The common case, a query stamped like the catalog, costs a few compares and no allocation.
   const fe = fp.frontEnd
-  if (against !== null && samePeaks(fe, against) && Number.isInteger(fe.fanout) && fe.fanout >= 1 && fe.fanout <= 16) return fe
+  if (against !== null && samePeaks(fe, against) && integerIn(fe.fanout, 1, 16)) return fe
   const checked = checkFrontEnd(fe, what)
   const why = against === null ? null : frontEndMismatch(checked, against, true)
   if (why !== null) throw new PeakmatchError('INCOMPATIBLE_FINGERPRINT', `${what}: made with other fingerprint options than the catalog's (${why}); fingerprint it with the catalog's options`)
@@ -127,7 +128,7 @@ export function checkEdition(edition: EditionOptions): EditionOptions {
 }
 
 export function checkFanout(fanout: unknown): number {
-  if (typeof fanout !== 'number' || !Number.isInteger(fanout) || fanout < 1 || fanout > 16) {
+  if (!integerIn(fanout, 1, 16)) {
     throw new PeakmatchError('INVALID_OPTIONS', `indexFanout must be an integer from 1 to 16, got ${String(fanout)}`)
   }
   return fanout
@@ -138,7 +139,7 @@ export function checkMatchOptions(options: MatchOptions): { limit: number; minCo
   const minConfidence = options.minConfidence ?? DECISION_CONFIDENCE
   const factorSearch = options.factorSearch ?? 'auto'
   if (![true, false, 'auto', 'screened'].includes(factorSearch)) throw new PeakmatchError('INVALID_OPTIONS', `factorSearch must be true, false, 'auto' or 'screened', got ${String(factorSearch)}`)
-  if (!Number.isInteger(limit) || limit < 1) throw new PeakmatchError('INVALID_OPTIONS', `limit must be a positive integer, got ${String(limit)}`)
+  if (!integerIn(limit, 1, Infinity)) throw new PeakmatchError('INVALID_OPTIONS', `limit must be a positive integer, got ${String(limit)}`)
   if (typeof minConfidence !== 'number' || !(minConfidence >= 0 && minConfidence <= 1)) {
     throw new PeakmatchError('INVALID_OPTIONS', `minConfidence must be in [0, 1], got ${String(minConfidence)}`)
   }

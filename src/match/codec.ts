@@ -12,6 +12,7 @@ import { entryWords, lowsWords } from './packed.js'
 import type { TrackRecord } from './registry.js'
 import { TRIPLET_KEY_BITS } from './triplets.js'
 import { KEY_FILTER_BITS, keyFilterBits } from './partition.js'
+import { integerIn } from '../integers.js'
 
 /**
  * Catalog file format, version 7 (docs/format.md has the byte layout of version 3; 4 adds one array,
@@ -136,7 +137,7 @@ interface Plan {
 }
 
 function planCatalog(parts: CatalogParts, sectionBytes: number): Plan {
-  if (!Number.isInteger(sectionBytes) || sectionBytes < MIN_SECTION_BYTES || sectionBytes > MAX_SECTION_BYTES) {
+  if (!integerIn(sectionBytes, MIN_SECTION_BYTES, MAX_SECTION_BYTES)) {
     throw new PeakmatchError('INVALID_OPTIONS', `sectionBytes ${sectionBytes} is not an integer from ${MIN_SECTION_BYTES} to ${MAX_SECTION_BYTES}`)
   }
   const { tracks, indexFanout } = parts
@@ -616,7 +617,7 @@ function readLayout(value: unknown, version: number): Layout {
   if (body.frameSeconds !== FRAME_SECONDS || body.hashBits !== HASH_BITS || body.dirBits !== MIN_DIR_BITS || body.timeBits !== TIME_BITS) {
     throw new PeakmatchError('UNSUPPORTED_VERSION', 'catalog was made with other fingerprint parameters (rebuild the catalog with this version: peakmatch catalog build)')
   }
-  if (!Number.isInteger(body.indexFanout) || body.indexFanout < 1 || body.indexFanout > 16) throw corrupt('indexFanout is missing or out of range')
+  if (!integerIn(body.indexFanout, 1, 16)) throw corrupt('indexFanout is missing or out of range')
   const frontEnd = readFrontEnd(body.frontEnd)
   if (frontEnd !== null && frontEnd.fanout < body.indexFanout) throw corrupt(`indexFanout ${body.indexFanout} is above the tracks' fanout ${frontEnd.fanout}`)
   if (!Array.isArray(body.tracks)) throw corrupt('tracks is not a list')
@@ -629,8 +630,8 @@ function readLayout(value: unknown, version: number): Layout {
     checked(() => checkTrackId(id, `track ${i}'s id`))
     if (ids.has(id)) throw corrupt(`track ${i} has a repeated id`)
     if (typeof durationSeconds !== 'number' || !Number.isFinite(durationSeconds) || durationSeconds < 0) throw corrupt(`track ${i} has a bad duration`)
-    if (!Number.isInteger(hashCount) || hashCount < 0) throw corrupt(`track ${i} has a bad hash count`)
-    if (!Number.isInteger(segmentCount) || segmentCount < 1 || segmentCount > MAX_TRACK_SEGMENTS) throw corrupt(`track ${i} has a bad segment count`)
+    if (!integerIn(hashCount, 0, Infinity)) throw corrupt(`track ${i} has a bad hash count`)
+    if (!integerIn(segmentCount, 1, MAX_TRACK_SEGMENTS)) throw corrupt(`track ${i} has a bad segment count`)
     checked(() => checkTrackId(recordingId, `track ${i}'s recording id`))
     const q = quality === null ? undefined : checked(() => checkQuality(quality, `track ${i}'s quality`))
     if (metadata !== null && (!Array.isArray(metadata) || metadata.length !== 1)) throw corrupt(`track ${i} has malformed metadata`)
@@ -644,7 +645,7 @@ function readLayout(value: unknown, version: number): Layout {
   for (const [k, part] of (body.partitions as unknown[]).entries()) {
     if (!Array.isArray(part) || part.length !== (version >= FILTER_SHAPES_SINCE ? 7 : version >= FILTERS_SINCE ? 6 : 5)) throw corrupt(`partition ${k} is malformed`)
     const [count, dirBits, chunkBits, chunkList, triplets, filterWords = null, probes = null] = part as unknown[]
-    if (!Number.isInteger(count) || (count as number) < 0 || slot + (count as number) > tracks.length) throw corrupt(`partition ${k} claims ${String(count)} tracks`)
+    if (!integerIn(count, 0, tracks.length - slot)) throw corrupt(`partition ${k} claims ${String(count)} tracks`)
     const pairs = readPostingsLayout(`partition ${k}`, HASH_BITS, dirBits, chunkBits, chunkList, version)
     let tripletLayout: PostingsLayout | null = null
     if (triplets !== null) {
@@ -675,8 +676,8 @@ function readLayout(value: unknown, version: number): Layout {
 
 /** A Postings' claimed shape, checked against what a Postings of `keyBits`-bit keys may be. */
 function readPostingsLayout(what: string, keyBits: number, dirBits: unknown, chunkBits: unknown, chunkList: unknown, version: number): PostingsLayout {
-  if (!Number.isInteger(dirBits) || (dirBits as number) < Math.max(MIN_DIR_BITS, keyBits - 8) || (dirBits as number) > keyBits) throw corrupt(`${what} has directory bits ${String(dirBits)}`)
-  if (!Number.isInteger(chunkBits) || (chunkBits as number) < 0 || (chunkBits as number) > MAX_CHUNK_BITS) throw corrupt(`${what} has chunk bits ${String(chunkBits)}`)
+  if (!integerIn(dirBits, Math.max(MIN_DIR_BITS, keyBits - 8), keyBits)) throw corrupt(`${what} has directory bits ${String(dirBits)}`)
+  if (!integerIn(chunkBits, 0, MAX_CHUNK_BITS)) throw corrupt(`${what} has chunk bits ${String(chunkBits)}`)
   const d = dirBits as number, cb = chunkBits as number
   if (!Array.isArray(chunkList) || chunkList.length !== 2 ** cb) throw corrupt(`${what} does not list its ${2 ** cb} chunks`)
   const slots = 2 ** (d - cb) + 1
@@ -684,11 +685,11 @@ function readPostingsLayout(what: string, keyBits: number, dirBits: unknown, chu
     if (!Array.isArray(c) || c.length !== (version >= PACKED_SINCE ? 4 : 3)) throw corrupt(`chunk ${j} of ${what} is malformed`)
     const [dir, low, entry, bits = 0] = c as unknown[]
     if (dir !== slots) throw corrupt(`chunk ${j} of ${what} claims a directory of ${String(dir)} slots, not ${slots}`)
-    if (!Number.isInteger(entry) || (entry as number) < 0 || (entry as number) > MAX_ARRAY_ELEMENTS) throw corrupt(`chunk ${j} of ${what} claims ${String(entry)} postings`)
+    if (!integerIn(entry, 0, MAX_ARRAY_ELEMENTS)) throw corrupt(`chunk ${j} of ${what} claims ${String(entry)} postings`)
     const n = entry as number
     if (bits !== 0) {
       // Packed (packed.ts): the lengths of its unary low keys and of its entries follow from its postings.
-      if (!Number.isInteger(bits) || (bits as number) < 1 || (bits as number) > 32) throw corrupt(`chunk ${j} of ${what} claims ${String(bits)}-bit entries`)
+      if (!integerIn(bits, 1, 32)) throw corrupt(`chunk ${j} of ${what} claims ${String(bits)}-bit entries`)
       if (d === keyBits || low !== lowsWords(n, slots - 1, keyBits - d)) throw corrupt(`chunk ${j} of ${what} claims ${String(low)} words of low keys for ${n} postings`)
       return { dir: slots, low, packed: true, entry: entryWords(n, bits as number), bits: bits as number, postings: n }
     }

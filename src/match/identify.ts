@@ -7,6 +7,7 @@ import { DECISION_CONFIDENCE } from './rank.js'
 import type { TrackRegistry } from './registry.js'
 import type { TrackInfo } from './types.js'
 import { alignedPerWindow } from './votes.js'
+import { integerIn } from '../integers.js'
 
 /**
  * Whole-file identification, in two steps. One vote over the whole file finds the candidate
@@ -110,7 +111,7 @@ export function identify(index: HashIndex, registry: TrackRegistry, scratch: Que
 /** The options identify() takes, checked (a sharded catalog checks them as a local one does). */
 export function checkIdentifyOptions(options: IdentifyOptions): void {
   const limit = options.alternatives ?? 5
-  if (!Number.isInteger(limit) || limit < 0) throw new PeakmatchError('INVALID_OPTIONS', `alternatives must be an integer ≥ 0, got ${String(limit)}`)
+  if (!integerIn(limit, 0, Infinity)) throw new PeakmatchError('INVALID_OPTIONS', `alternatives must be an integer ≥ 0, got ${String(limit)}`)
   const minConfidence = options.minConfidence
   if (minConfidence !== undefined && !(typeof minConfidence === 'number' && minConfidence >= 0 && minConfidence <= 1)) {
     throw new PeakmatchError('INVALID_OPTIONS', `minConfidence must be a number from 0 to 1, got ${String(minConfidence)}`)

@@ -1,5 +1,6 @@
 import { HASH_BITS } from '../options.js'
 import { entryBitsFor, entryWords, findPacked, lowsWords, packChunk, packable, unpackChunk, unpackEntries } from './packed.js'
+import { integerIn } from '../integers.js'
 
 /**
  * The inverted index of one partition (hash-index.ts): for each 21-bit landmark key, the
@@ -396,9 +397,9 @@ function sortSlots(dir: Uint32Array, low: Uint8Array, entry: Uint32Array): void 
  * (codec.ts checks that every track owns the postings it claims).
  */
 export function checkPostings(p: Postings, segments: number, perSegment: Uint32Array | null = null): string | null {
-  if (!Number.isInteger(p.keyBits) || p.keyBits < HASH_BITS || p.keyBits > MAX_KEY_BITS) return `key bits ${p.keyBits} out of range`
-  if (!Number.isInteger(p.dirBits) || p.dirBits < Math.max(MIN_DIR_BITS, p.keyBits - 8) || p.dirBits > p.keyBits) return `directory bits ${p.dirBits} out of range`
-  if (!Number.isInteger(p.chunkBits) || p.chunkBits < 0 || p.chunkBits > MAX_CHUNK_BITS) return `chunk bits ${p.chunkBits} out of range`
+  if (!integerIn(p.keyBits, HASH_BITS, MAX_KEY_BITS)) return `key bits ${p.keyBits} out of range`
+  if (!integerIn(p.dirBits, Math.max(MIN_DIR_BITS, p.keyBits - 8), p.keyBits)) return `directory bits ${p.dirBits} out of range`
+  if (!integerIn(p.chunkBits, 0, MAX_CHUNK_BITS)) return `chunk bits ${p.chunkBits} out of range`
   if (!Array.isArray(p.chunks) || p.chunks.length !== 2 ** p.chunkBits) return `${p.chunks.length} chunks, expected ${2 ** p.chunkBits}`
   const lowBits = p.keyBits - p.dirBits
   const slots = 2 ** (p.dirBits - p.chunkBits)
