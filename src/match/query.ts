@@ -249,16 +249,18 @@ export function search(index: HashIndex, recordings: Recordings, fp: QueryPrint,
   if (settles(best)) return plainFitted(index, best, print, scratch)
   // The factor passes take the first grid only: what the speed pass walked, scaled to it, is their budget's measure.
   const walked = firstGridWalk(scratch.hits.count, fp.hashes.length, print.hashes.length)
-  const passes = gridPasses(factorSearch, scratch.lastPass === 'triplets', index.postingCount, walked)
-  // 'screened' on the triplet path: each factor's screen first (screenVotes); votes −1: unscreened.
-  const screened = factorSearch === 'screened' && scratch.lastPass === 'triplets'
+  // The speed pass's path (it may take the triplets where the exact pass took the pairs).
+  const onTriplets = scratch.lastPass === 'triplets'
+  const passes = gridPasses(factorSearch, onTriplets, index.postingCount, walked)
+  // 'screened' and 'auto' on the triplet path: each factor's screen first (screenVotes); votes −1: unscreened.
+  const screened = factorSearch !== true && onTriplets
   let votes = -1
   // Factor passes write into scratch.shifted: keep the speed pass's list aside in `spare`.
   if (passes > 0 && best === shifted) { scratch.shifted = scratch.spare; scratch.spare = shifted }
   for (let k = 0; k < passes; k++) {
     if (screened && (votes = screenVotes(index, fp, FACTORS[k]!, scratch)) < SCREEN_VOTES) continue
     const out = factorPass(index, recordings, fp, FACTORS[k]!, scratch)
-    if (settles(out)) return refine(index, recordings, fp, k, out, scratch, votes)
+    if (settles(out)) return refine(index, recordings, fp, k, out, scratch, votes, screened && factorSearch === 'auto' ? [] : REFINEMENTS[k]!)
   }
   return best
 }
@@ -394,14 +396,16 @@ export function betterPass<L extends { count: number; items: readonly { confiden
  * How many factors of the grid (FACTORS, nearest first) a query the first two passes did not
  * settle is searched under: all (true, 'screened'), none (false), or for 'auto' as many as GRID_POSTINGS
  * allows at `walked` postings a pass (what the speed pass walked; each factor pass walks about as
- * much), and none on the large-catalog triplet path or past GRID_CATALOG_POSTINGS.
+ * much), none past GRID_CATALOG_POSTINGS, and on the large-catalog triplet path the AUTO_SCREENS
+ * nearest, screened, up to SCREENED_CATALOG_POSTINGS and none past it.
  * Run whole on every query, the grid made a 10 000-track catalog's 10 s query p50 / p95
  * 33.5 / 323 ms CPU instead of 9.6 / 33: every out-of-catalog query pays all 22 factors, and
  * each is a triplet pass or a walk of ~2 M postings there (docs/algorithm.md §6).
  */
 export function gridPasses(factorSearch: FactorSearch, triplets: boolean, postingCount: number, walked: number): number {
-  if (factorSearch === false || (factorSearch === 'auto' && (triplets || postingCount > GRID_CATALOG_POSTINGS))) return 0
-  return factorSearch === 'auto' ? Math.min(FACTORS.length, Math.floor(GRID_POSTINGS / Math.max(1, walked))) : FACTORS.length
+  return factorSearch !== 'auto' ? (factorSearch ? FACTORS.length : 0)
+    : postingCount > (triplets ? SCREENED_CATALOG_POSTINGS : GRID_CATALOG_POSTINGS) ? 0
+    : triplets ? AUTO_SCREENS : Math.min(FACTORS.length, Math.floor(GRID_POSTINGS / Math.max(1, walked)))
 }
 
 /**
@@ -480,13 +484,12 @@ export function scaledPrint(fp: QueryPrint, factor: Factor, scratch: QueryScratc
  * candidate, the same track and decided, aligns the most hashes; scratch.factor says under
  * which factor. Two lists alternate as scratch.shifted and scratch.spare: the kept one is spare.
  */
-function refine(index: HashIndex, recordings: Recordings, fp: QueryPrint, k: number, found: CandidateList, scratch: QueryScratch, votes: number): CandidateList {
+function refine(index: HashIndex, recordings: Recordings, fp: QueryPrint, k: number, found: CandidateList, scratch: QueryScratch, votes: number, refinements: readonly Factor[]): CandidateList {
   let factor = FACTORS[k]!
   scratch.shifted = scratch.spare
   scratch.spare = found
   fitted(found, scratch.scaled.times.subarray(0, scratch.scaled.count), factor.tempo, scratch)
   let tempo = scratch.tempo
-  const refinements = REFINEMENTS[k]!
   // Screened (votes ≥ 0: the factor's screen), only the refinement whose screen outvotes every
   // other and the factor's own gets a full pass: 7 screens and a pass instead of 7 passes.
   let only = -1
@@ -549,6 +552,27 @@ const GRID_POSTINGS = 1 << 20
  * p95 from 34 / 36 to 53 / 74 ms.
  */
 const GRID_CATALOG_POSTINGS = 3 << 22
+
+/**
+ * 'auto' on the triplet path screens (screenVotes) the grid's nearest this many factors, to ±6.2 %
+ * (a semitone, ±5 % speed), and refines none. On the dev corpus's 10 s queries in bench/scale.ts's
+ * catalogs (`npx tsx bench/scale-grid.ts FILE --modes false,auto`; false is the grid-less search
+ * 'auto' made before) the 12 nearest screened find what the whole grid screened finds: top-1
+ * 219–220 → 259–260 of 267 at 10 000, 30 000 and 40 000 tracks (pitch ±100 cents and speed +5 %
+ * 0 → 12–13 of 13 each), 0 of 133 out-of-catalog queries matched. The refinements (7 screens and
+ * a pass for each query found) were most of the p95: with them 2.2–2.6× the grid-less p95,
+ * without 1.7–2.0×. A factor found unrefined reports its change at the grid's 2 % step, possibly
+ * as the other kind (speed for pitch), with the offset that alignment gives.
+ */
+export const AUTO_SCREENS = 12
+/**
+ * Past this many postings (~30 000 four-minute tracks) 'auto' screens no factor on the triplet
+ * path: a screen walks its triplets' postings, which grow with the catalog. 10 s p95 without
+ * and with the screens, CPU ms, same runs: 10 000 tracks (0.66 × 10^8 postings) 7.1 → 11.9;
+ * 30 000 (2.0 × 10^8) 8.1 → 14.5 and 9.7 → 17.8; 40 000 (2.6 × 10^8) 11.7 → 23.2 and 10.2 → 20.1;
+ * 100 000 (6.6 × 10^8) about twice, 19.6–27.5 against 9.1–14.9. Issue 9 asks ≤ 20 ms.
+ */
+export const SCREENED_CATALOG_POSTINGS = 3 << 26
 
 /** A confidence corrected for `looks` chances, Bonferroni's way: by default the K passes of the factor grid (search()). */
 export function correctedConfidence(c: number, looks: number = FACTORS.length): number {

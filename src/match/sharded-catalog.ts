@@ -97,9 +97,9 @@ export class ShardedCatalog {
       // The factor passes take the first grid only: the speed pass's walk, scaled to it, is their budget's measure.
       const walked = grids && !triplets ? firstGridWalk(run.walked, fp.hashes.length, fp.hashes.length + fp.offGrid!.hashes.length) : run.walked
       const passes = settles(answer) ? 0 : gridPasses(factorSearch, run.triplets, run.postings, walked)
-      // 'screened' on the triplet path (query.ts screenVotes): every factor's screen in one round,
-      // a factor's votes the best shard's; the full passes for those that reach SCREEN_VOTES.
-      const screened = factorSearch === 'screened' && run.triplets
+      // 'screened' and 'auto' on the triplet path (query.ts screenVotes): every factor's screen in one
+      // round, a factor's votes the best shard's; the full passes for those that reach SCREEN_VOTES.
+      const screened = factorSearch !== true && run.triplets
       let todo = Array.from({ length: passes }, (_, k) => k), votes: number[] = []
       if (screened && passes > 0) {
         votes = await run.screens(todo.map((k) => [k]))
@@ -114,8 +114,9 @@ export class ShardedCatalog {
           const k = ks[i]!
           let f = FACTORS[k]!
           // Screened, only the refinement whose screen outvotes the others and the factor's gets a pass (query.ts refine).
-          let js = REFINEMENTS[k]!.map((_, j) => j)
-          if (screened) {
+          // 'auto' on the triplet path refines none (query.ts AUTO_SCREENS).
+          let js = screened && factorSearch === 'auto' ? [] : REFINEMENTS[k]!.map((_, j) => j)
+          if (screened && js.length > 0) {
             const rv = await run.screens(js.map((j) => [k, j]))
             let best = votes[k]!, only = -1
             rv.forEach((v, j) => { if (v > best) { best = v; only = j } })

@@ -65,8 +65,11 @@ export interface MatchOptions {
    * reports the change (Match.speed, Match.pitch, Match.tempo). Every out-of-catalog query pays
    * the whole grid: 24 more passes, about 40 ms instead of 3 ms on the dev catalog (96 tracks). 'auto' runs as much of it, nearest factors first, as a budget of
    * postings walked allows (the whole grid in a catalog of a couple of hundred tracks, the nearest
-   * factors in a larger one) and none past about a thousand tracks (2^23 postings) or on the
-   * triplet path: at 10 000 tracks the whole grid made the p95 query 10× slower. true: the whole
+   * factors in a larger one) and none past about a thousand tracks (2^23 postings): at 10 000
+   * tracks the whole grid made the p95 query 10× slower. On a large catalog's triplet path 'auto'
+   * screens (as 'screened' does, below) the 12 nearest factors (speed and pitch ±6 %) and refines
+   * none, up to about 30 000 tracks (3 × 2^26 postings; 10 s p95 ×1.7–1.8 there), and runs none
+   * beyond, where the screens would take the p95 past 20 ms (docs/algorithm.md §9, round 9). true: the whole
    * grid always; false: none. 'screened': the whole grid, but on a large catalog's triplet path
    * each factor's full pass runs only when a cheap first look (one triplet an anchor) finds
    * enough aligned votes under it: at 100 000 tracks 10 s queries p95 ~34 ms CPU instead of

@@ -3,6 +3,7 @@ import { Catalog, PeakmatchError, fingerprint, type Fingerprint, type Match } fr
 import { ShardedCatalog, shardAlign, shardOf, shardPasses, type ShardLink } from '../../src/sharded.js'
 import { internals } from '../../src/match/catalog.js'
 import { mergeReplies } from '../../src/match/sharded-catalog.js'
+import { AUTO_SCREENS } from '../../src/match/query.js'
 import { makeTracks, type Track } from '../support/corpus.js'
 import { convertRate } from '../support/reference.js'
 import { excerpt, rng, stretched, withNoise } from '../support/synth.js'
@@ -152,6 +153,42 @@ describe('a sharded catalog answers as one catalog', () => {
     }
     expect(() => shardPasses(parts[0]!, queries[0]![1], [{ pass: 'screen' }])).toThrow(expect.objectContaining({ code: 'INVALID_OPTIONS' }))
     expect(shardPasses(parts[0]!, queries[0]![1], [{ pass: 'screen', factor: [1] }])[0]).toMatchObject({ candidates: [], votes: expect.any(Number) })
+  })
+
+  it('factorSearch \'auto\' on shards that take the triplet path: one catalog\'s answers, the nearest factors screened in one round and none refined', async () => {
+    const big = new Catalog({ tripletIndex: true })
+    const parts = Array.from({ length: SHARDS }, () => new Catalog({ tripletIndex: true }))
+    for (const t of tracks) { big.add(t.id, t.fp); parts[shardOf(t.id, SHARDS)]!.add(t.id, t.fp) }
+    for (const c of [big, ...parts]) internals(c).index.pairBudget = 0
+    const asked = { screen: 0, factor: 0, rounds: 0 }
+    const many = new ShardedCatalog(parts.map((c): ShardLink => ({
+      ...link(c),
+      passes: async (fp, r) => {
+        if (r[0]?.pass === 'screen') asked.rounds++
+        for (const x of r) { if (x.pass === 'screen') asked.screen++; else if (x.factor) asked.factor++ }
+        return wire(shardPasses(c, fp, wire(r)))
+      },
+    })))
+    const queries: [string, Fingerprint, string | null][] = [
+      ['speed +5 %', sped(tracks[2]!, 8, 10, 1.05), tracks[2]!.id],
+      ['speed +5 %, 6 s', sped(tracks[2]!, 8, 6, 1.05), tracks[2]!.id],
+      // −7 % lies past the nearest AUTO_SCREENS (to ±6.2 %), and −6 % finds it here (factors.ts REFINEMENTS says why).
+      ['speed −7 %', sped(tracks[6]!, 5, 10, 0.93), tracks[6]!.id],
+      ['out of catalog', filler(tracks[0]!.fp, 88_001, 10), null],
+    ]
+    for (const [what, q, expected] of queries) {
+      Object.assign(asked, { screen: 0, factor: 0, rounds: 0 })
+      const one = big.match(q)
+      expect(internals(big).scratch.lastPass, what).toBe('triplets')
+      const got = await many.match(q)
+      expect(got.missingShards, what).toEqual([])
+      const shape = (ms: readonly Match[]) => ms.map((m) => [m.trackId, m.speed, m.pitch, m.offsetSeconds])
+      expect(shape(got.matches), what).toEqual(shape(one))
+      expect(one[0]?.trackId ?? null, what).toBe(expected)
+      expect(asked.screen, what).toBe(SHARDS * AUTO_SCREENS)
+      expect(asked.rounds, what).toBe(SHARDS)
+      expect(asked.factor, what).toBeLessThanOrEqual(SHARDS * 4)
+    }
   })
 
   it('match with off-grid hashes (two frame grids): the same answers, and the off-grid passes decide some', async () => {

@@ -3,7 +3,7 @@ import { Catalog, fingerprint } from '../../src/index.js'
 import { internals } from '../../src/match/catalog.js'
 import { FACTORS, FACTOR_STEP, REFINEMENTS, rescalePrint, ScaledPrint } from '../../src/match/factors.js'
 import { packHash, unpackHash } from '../../src/options.js'
-import { screenVotes } from '../../src/match/query.js'
+import { AUTO_SCREENS, SCREENED_CATALOG_POSTINGS, gridPasses, screenVotes } from '../../src/match/query.js'
 import { catalogOf, makeTracks, type Track } from '../support/corpus.js'
 import { convertRate } from '../support/reference.js'
 import { excerpt, stretched, synthMusic, type Audio } from '../support/synth.js'
@@ -160,14 +160,13 @@ describe('a query played faster, slower or higher', () => {
     expect(catalog.match(fingerprint(sped(piece, 2, 3, r)))).toEqual([])
   })
 
-  it('through a large catalog\'s triplet pass too when asked (factorSearch: true); \'auto\' spares it there', () => {
+  it('through a large catalog\'s triplet pass too when asked (factorSearch: true)', () => {
     const big = new Catalog({ tripletIndex: true })
     for (const t of tracks) big.add(t.id, t.fp)
     internals(big).index.pairBudget = 0
     const fast = fingerprint(sped(tracks[0]!.audio, 12, 10, 1.05))
-    expect(big.match(fast)).toEqual([])   // the default, 'auto': no grid of triplet passes
-    expect(internals(big).scratch.lastPass).toBe('triplets')
     expect(big.match(fast, { factorSearch: false })).toEqual([])
+    expect(internals(big).scratch.lastPass).toBe('triplets')
     expect(catalog.match(fast, { factorSearch: false })).toEqual([])   // nor in a small catalog when off
     expect(catalog.match(fast)[0]?.trackId).toBe(tracks[0]!.id)        // which runs it by default
     expect(() => catalog.match(fast, { factorSearch: 'yes' as unknown as boolean })).toThrow(expect.objectContaining({ code: 'INVALID_OPTIONS' }))
@@ -212,6 +211,54 @@ describe('a query played faster, slower or higher', () => {
     expect(whole.m).toEqual([])
     expect(whole.planned - screened.planned).toBeGreaterThanOrEqual(FACTORS.length - 2)
     expect(() => big.match(unrelated, { factorSearch: 'some' as unknown as boolean })).toThrow(expect.objectContaining({ code: 'INVALID_OPTIONS' }))
+  })
+
+  it('\'auto\' on the triplet path: the grid\'s AUTO_SCREENS nearest factors screened, none refined, up to SCREENED_CATALOG_POSTINGS postings; none past it', () => {
+    const big = new Catalog({ tripletIndex: true })
+    for (const t of tracks) big.add(t.id, t.fp)
+    const { index, scratch } = internals(big)
+    index.pairBudget = 0
+    let planned = 0   // full passes plan their pairs; screens do not
+    const planPairs = index.planPairs.bind(index)
+    index.planPairs = (...a: Parameters<typeof planPairs>) => { planned++; return planPairs(...a) }
+    const near = FACTORS.slice(0, AUTO_SCREENS)
+    for (const [i, r] of [[0, 1.05], [3, 0.96]] as const) {
+      const fp = fingerprint(sped(tracks[i]!.audio, 12, 10, r))
+      planned = 0
+      const auto = big.match(fp)
+      const autoPlanned = planned
+      expect(scratch.lastPass).toBe('triplets')
+      expect(auto[0]?.trackId).toBe(tracks[i]!.id)
+      expect(Math.abs(auto[0]!.offsetSeconds - 12)).toBeLessThanOrEqual(0.25)
+      // Unrefined: the change reported is one of the nearest factors', within a step of the truth.
+      expect(near.some((f) => f.speed === auto[0]!.speed && f.pitch === auto[0]!.pitch)).toBe(true)
+      expect(Math.abs(Math.log(auto[0]!.speed! * auto[0]!.pitch! / r))).toBeLessThanOrEqual(FACTOR_STEP)
+      planned = 0
+      expect(big.match(fp, { factorSearch: 'screened' })[0]?.trackId).toBe(tracks[i]!.id)
+      // 'screened' also screens the refinements and passes the best one on: at least as many full passes.
+      expect(autoPlanned).toBeLessThanOrEqual(planned)
+    }
+    // Beyond the nearest factors (−7 %: the 14th), 'auto' finds nothing and 'screened' still does.
+    const slow = fingerprint(sped(tracks[3]!.audio, 12, 10, 0.93))
+    expect(big.match(slow)).toEqual([])
+    expect(big.match(slow, { factorSearch: 'screened' })[0]?.trackId).toBe(tracks[3]!.id)
+    expect(big.match(fingerprint(sped(synthMusic(402, 30), 5, 10, 1.05)))).toEqual([])
+    // Past SCREENED_CATALOG_POSTINGS, no factor at all.
+    Object.defineProperty(index, 'postingCount', { value: SCREENED_CATALOG_POSTINGS + 1 })
+    expect(big.match(fingerprint(sped(tracks[0]!.audio, 12, 10, 1.05)))).toEqual([])
+  })
+
+  it('gridPasses: how many factors each mode searches, by path and catalog size', () => {
+    expect(gridPasses('auto', true, SCREENED_CATALOG_POSTINGS, 1)).toBe(AUTO_SCREENS)
+    expect(gridPasses('auto', true, SCREENED_CATALOG_POSTINGS + 1, 1)).toBe(0)
+    expect(gridPasses('screened', true, 2 ** 40, 1)).toBe(FACTORS.length)
+    expect(gridPasses(true, false, 2 ** 40, 2 ** 30)).toBe(FACTORS.length)
+    expect(gridPasses(false, false, 0, 0)).toBe(0)
+    expect(gridPasses(false, true, 0, 0)).toBe(0)
+    // On the pair path, 'auto' takes as many as 2^20 postings walked allow, none past 3 × 2^22 in the catalog.
+    expect(gridPasses('auto', false, 1000, 1 << 16)).toBe(16)
+    expect(gridPasses('auto', false, 1000, 1)).toBe(FACTORS.length)
+    expect(gridPasses('auto', false, (3 << 22) + 1, 1)).toBe(0)
   })
 
   it('screens a query shorter than 7.5 s at one vote less: its screen counts one more than its best alignment', () => {
