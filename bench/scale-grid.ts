@@ -6,7 +6,10 @@
  * rounds 3 and 7). The modes take turns query by query (in alternating order), so that a machine
  * whose speed drifts during the run weighs on each alike:
  *
- *   npx tsx bench/scale-grid.ts FILE [--queries 400] [--modes auto,screened,true] [--class 10s|5s|3s] [--factors N]
+ *   npx tsx bench/scale-grid.ts FILE [--queries 400] [--modes auto,screened,true] [--class 10s|5s|3s] [--factors N] [--changes]
+ *
+ * `--changes`: for each row, what the right answers reported as the change (speed / pitch / tempo
+ * found, as a percentage, or "plain"), e.g. a pitch change reported as a speed change.
  *
  * `--factors N`: the grid cut to its N nearest factors (FACTORS spliced in this process only), to
  * see what a shorter grid would cost and find; its passes' confidences are then corrected for N
@@ -33,7 +36,11 @@ const cls = arg('--class', '10s')
 const queries = selectQueries(prints, Number(arg('--queries', '400'))).filter((q) => q.cls === cls).map((q) => ({ p: q.print, fp: printFingerprint(q.print) }))
 const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000 }
 for (const q of queries.slice(0, 30)) for (const factorSearch of modes) catalog.match(q.fp, { factorSearch })
-const runs = modes.map(() => ({ ms: [] as number[], outMs: [] as number[], rows: new Map<string, [number, number]>(), falseMatched: 0, negatives: 0 }))
+const runs = modes.map(() => ({ ms: [] as number[], outMs: [] as number[], rows: new Map<string, [number, number]>(), changes: new Map<string, Map<string, number>>(), falseMatched: 0, negatives: 0 }))
+const pct = (x: number) => `${x > 1 ? '+' : ''}${((x - 1) * 100).toFixed(1)} %`
+/** What a right answer reports as the change it was found under. */
+const change = (m: { speed?: number; pitch?: number; tempo?: number }) =>
+  m.pitch !== undefined && m.pitch !== 1 ? `pitch ${pct(m.pitch)}` : m.speed !== undefined && m.speed !== 1 ? `speed ${pct(m.speed)}` : m.tempo !== undefined && m.tempo !== 1 ? `tempo ${pct(m.tempo)}` : 'plain'
 queries.forEach((q, i) => {
   for (let j = 0; j < modes.length; j++) {
     const m = i % 2 === 0 ? j : modes.length - 1 - j
@@ -44,7 +51,12 @@ queries.forEach((q, i) => {
     if (q.p.expected === null) { run.outMs.push(run.ms[run.ms.length - 1]!); run.negatives++; if (found.length > 0) run.falseMatched++; continue }
     const r = run.rows.get(q.p.degradation) ?? [0, 0]
     r[1]++
-    if (found[0]?.trackId === q.p.expected) r[0]++
+    if (found[0]?.trackId === q.p.expected) {
+      r[0]++
+      const c = run.changes.get(q.p.degradation) ?? new Map<string, number>()
+      c.set(change(found[0]!), (c.get(change(found[0]!)) ?? 0) + 1)
+      run.changes.set(q.p.degradation, c)
+    }
     run.rows.set(q.p.degradation, r)
   }
 })
@@ -56,4 +68,10 @@ runs.forEach((run, m) => {
   // Out-of-catalog queries pay every pass (plain, then each factor's screen or pass): the grid's cost is theirs.
   console.log(`  out of catalog: CPU ms p50 ${out[out.length >> 1]!.toFixed(2)}, p95 ${out[Math.floor(out.length * 0.95)]!.toFixed(2)}`)
   console.log(`  not all right: ${[...run.rows].sort().filter(([, [ok, n]]) => ok < n).map(([d, [ok, n]]) => `${d} ${ok}/${n}`).join(', ')}`)
+  if (argv.includes('--changes')) {
+    for (const [d, c] of [...run.changes].sort()) {
+      if (c.size === 1 && c.has('plain')) continue
+      console.log(`  ${d}: ${[...c].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} ×${n}`).join(', ')}`)
+    }
+  }
 })

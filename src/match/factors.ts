@@ -59,6 +59,14 @@ export const REFINEMENTS: readonly (readonly Factor[])[] = FACTORS.map((f) => {
   return [isSpeed ? pitch(s) : speed(s), speed(s * h), speed(s / h), pitch(s * h), pitch(s / h), own(s * h2), own(s / h2)]
 })
 
+/**
+ * The first refinement of each factor alone: the other kind at the same factor. What 'auto'
+ * refines on the triplet path (query.ts AUTO_SCREENS): unrefined, a semitone's pitch change came
+ * out as a speed change in 19 of 25 right answers to the dev corpus's 10 s queries at 30 000
+ * tracks, with it in 4 (`npx tsx bench/scale-grid.ts FILE --changes`).
+ */
+export const OTHER_KIND: readonly (readonly Factor[])[] = REFINEMENTS.map((r) => r.slice(0, 1))
+
 function makeGrid(speeds: number, pitches: number, tempos: readonly number[]): Factor[] {
   const grid: { k: number; f: Factor }[] = []
   for (let k = 1; k <= speeds; k++) for (const s of [Math.exp(k * FACTOR_STEP), Math.exp(-k * FACTOR_STEP)]) grid.push({ k, f: { freq: s, time: s, speed: s, pitch: 1, tempo: 1 } })

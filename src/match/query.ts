@@ -1,7 +1,7 @@
 import { HASH_BITS } from '../options.js'
 import type { HashIndex, Hits } from './hash-index.js'
 import { Verified, VerifyPlan, emptyHits, sortKeys } from './hash-index.js'
-import { FACTORS, REFINEMENTS, ScaledPrint, rescalePrint, type Factor } from './factors.js'
+import { FACTORS, OTHER_KIND, REFINEMENTS, ScaledPrint, rescalePrint, type Factor } from './factors.js'
 import { DECISION_CONFIDENCE, decide, type Recordings } from './rank.js'
 import { LineFit, fitAnswer, speedOrTempo } from './tempo.js'
 import { VoteSketch, alignmentList, type AlignmentList } from './triplet-vote.js'
@@ -260,7 +260,7 @@ export function search(index: HashIndex, recordings: Recordings, fp: QueryPrint,
   for (let k = 0; k < passes; k++) {
     if (screened && (votes = screenVotes(index, fp, FACTORS[k]!, scratch)) < SCREEN_VOTES) continue
     const out = factorPass(index, recordings, fp, FACTORS[k]!, scratch)
-    if (settles(out)) return refine(index, recordings, fp, k, out, scratch, votes, screened && factorSearch === 'auto' ? [] : REFINEMENTS[k]!)
+    if (settles(out)) return refine(index, recordings, fp, k, out, scratch, votes, screened && factorSearch === 'auto' ? OTHER_KIND[k]! : REFINEMENTS[k]!)
   }
   return best
 }
@@ -555,22 +555,25 @@ const GRID_CATALOG_POSTINGS = 3 << 22
 
 /**
  * 'auto' on the triplet path screens (screenVotes) the grid's nearest this many factors, to ±6.2 %
- * (a semitone, ±5 % speed), and refines none. On the dev corpus's 10 s queries in bench/scale.ts's
- * catalogs (`npx tsx bench/scale-grid.ts FILE --modes false,auto`; false is the grid-less search
- * 'auto' made before) the 12 nearest screened find what the whole grid screened finds: top-1
- * 219–220 → 259–260 of 267 at 10 000, 30 000 and 40 000 tracks (pitch ±100 cents and speed +5 %
- * 0 → 12–13 of 13 each), 0 of 133 out-of-catalog queries matched. The refinements (7 screens and
- * a pass for each query found) were most of the p95: with them 2.2–2.6× the grid-less p95,
- * without 1.7–2.0×. A factor found unrefined reports its change at the grid's 2 % step, possibly
- * as the other kind (speed for pitch), with the offset that alignment gives.
+ * (a semitone, ±5 % speed), and of a found factor's refinements screens only the other kind at
+ * the same factor (factors.ts OTHER_KIND). On the dev corpus's 10 s queries in bench/scale.ts's
+ * catalogs (`npx tsx bench/scale-grid.ts FILE --modes false,auto [--changes]`; false is the
+ * grid-less search 'auto' made before) the 12 nearest screened find what the whole grid screened
+ * finds: top-1 219–220 → 259–260 of 267 at 10 000, 30 000 and 40 000 tracks (pitch ±100 cents and
+ * speed +5 % 0 → 12–13 of 13 each), 0 of 133 out-of-catalog queries matched. All 7 refinements
+ * (as 'screened') took the p95 to 2.2–2.6× the grid-less one; none, 1.7–2.0×, but a semitone's
+ * pitch change then came out as a speed change in 19 of 25 right answers at 30 000 tracks (found
+ * first under the speed factor beside it); the other kind's screen alone makes it 4 of 25
+ * ('screened': 3) for 1.8–2.0×. The value reported is the factor's, at the grid's 2 % step.
  */
 export const AUTO_SCREENS = 12
 /**
  * Past this many postings (~30 000 four-minute tracks) 'auto' screens no factor on the triplet
- * path: a screen walks its triplets' postings, which grow with the catalog. 10 s p95 without
- * and with the screens, CPU ms, same runs: 10 000 tracks (0.66 × 10^8 postings) 7.1 → 11.9;
- * 30 000 (2.0 × 10^8) 8.1 → 14.5 and 9.7 → 17.8; 40 000 (2.6 × 10^8) 11.7 → 23.2 and 10.2 → 20.1;
- * 100 000 (6.6 × 10^8) about twice, 19.6–27.5 against 9.1–14.9. Issue 9 asks ≤ 20 ms.
+ * path: a screen walks its triplets' postings, which grow with the catalog. 10 s p95 without and
+ * with the screens (refining the kind), CPU ms, same runs: 10 000 tracks (0.66 × 10^8 postings)
+ * 7.8 → 13.9; 30 000 (2.0 × 10^8) 8.3 → 15.8, 8.4 → 16.4, 9.9 → 19.2. Refining none, 40 000 tracks
+ * (2.6 × 10^8) took 11.7 → 23.2 and 10.2 → 20.1, and 100 000 (6.6 × 10^8) about twice, 19.6–27.5
+ * against 9.1–14.9. Issue 9 asks ≤ 20 ms.
  */
 export const SCREENED_CATALOG_POSTINGS = 3 << 26
 

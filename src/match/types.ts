@@ -68,8 +68,9 @@ export interface MatchOptions {
    * factors in a larger one) and none past about a thousand tracks (2^23 postings): at 10 000
    * tracks the whole grid made the p95 query 10× slower. On a large catalog's triplet path 'auto'
    * screens (as 'screened' does, below) the 12 nearest factors (speed and pitch ±6 %) and refines
-   * none, up to about 30 000 tracks (3 × 2^26 postings; 10 s p95 ×1.7–1.8 there), and runs none
-   * beyond, where the screens would take the p95 past 20 ms (docs/algorithm.md §9, round 9). true: the whole
+   * only the kind of change found (speed or pitch), up to about 30 000 tracks (3 × 2^26 postings;
+   * 10 s p95 ×1.8–2.0 there), and runs none beyond, where the screens would take the p95 past
+   * 20 ms (docs/algorithm.md §9, round 9). true: the whole
    * grid always; false: none. 'screened': the whole grid, but on a large catalog's triplet path
    * each factor's full pass runs only when a cheap first look (one triplet an anchor) finds
    * enough aligned votes under it: at 100 000 tracks 10 s queries p95 ~34 ms CPU instead of

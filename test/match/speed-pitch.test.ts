@@ -213,7 +213,7 @@ describe('a query played faster, slower or higher', () => {
     expect(() => big.match(unrelated, { factorSearch: 'some' as unknown as boolean })).toThrow(expect.objectContaining({ code: 'INVALID_OPTIONS' }))
   })
 
-  it('\'auto\' on the triplet path: the grid\'s AUTO_SCREENS nearest factors screened, none refined, up to SCREENED_CATALOG_POSTINGS postings; none past it', () => {
+  it('\'auto\' on the triplet path: the grid\'s AUTO_SCREENS nearest factors screened, only the kind refined, up to SCREENED_CATALOG_POSTINGS postings; none past it', () => {
     const big = new Catalog({ tripletIndex: true })
     for (const t of tracks) big.add(t.id, t.fp)
     const { index, scratch } = internals(big)
@@ -230,13 +230,22 @@ describe('a query played faster, slower or higher', () => {
       expect(scratch.lastPass).toBe('triplets')
       expect(auto[0]?.trackId).toBe(tracks[i]!.id)
       expect(Math.abs(auto[0]!.offsetSeconds - 12)).toBeLessThanOrEqual(0.25)
-      // Unrefined: the change reported is one of the nearest factors', within a step of the truth.
+      // Not refined but for the kind: the change reported is one of the nearest factors', within a step of the truth.
       expect(near.some((f) => f.speed === auto[0]!.speed && f.pitch === auto[0]!.pitch)).toBe(true)
       expect(Math.abs(Math.log(auto[0]!.speed! * auto[0]!.pitch! / r))).toBeLessThanOrEqual(FACTOR_STEP)
       planned = 0
       expect(big.match(fp, { factorSearch: 'screened' })[0]?.trackId).toBe(tracks[i]!.id)
-      // 'screened' also screens the refinements and passes the best one on: at least as many full passes.
+      // 'screened' screens all 7 refinements and passes the best one on: at least as many full passes.
       expect(autoPlanned).toBeLessThanOrEqual(planned)
+    }
+    // A pitch change is often first found under the speed factor beside it: 'auto' refines the
+    // kind (factors.ts OTHER_KIND), so it reports the pitch, and the offset that goes with it.
+    for (const [i, p] of [[1, 2 ** (1 / 12)], [1, 2 ** (-1 / 12)], [5, 2 ** (-1 / 12)]] as const) {
+      const m = big.match(fingerprint(pitched(tracks[i]!.audio, 10, 10, p)))[0]
+      expect(m?.trackId).toBe(tracks[i]!.id)
+      expect(m!.speed).toBe(1)
+      expect(Math.abs(Math.log(m!.pitch! / p))).toBeLessThanOrEqual(FACTOR_STEP)
+      expect(Math.abs(m!.offsetSeconds - 10)).toBeLessThanOrEqual(0.25)
     }
     // Beyond the nearest factors (−7 %: the 14th), 'auto' finds nothing and 'screened' still does.
     const slow = fingerprint(sped(tracks[3]!.audio, 12, 10, 0.93))
