@@ -4,6 +4,7 @@ import { ShardedCatalog, shardAlign, shardOf, shardPasses, type ShardLink } from
 import { internals } from '../../src/match/catalog.js'
 import { mergeReplies } from '../../src/match/sharded-catalog.js'
 import { AUTO_SCREENS } from '../../src/match/query.js'
+import { REFINEMENTS } from '../../src/match/factors.js'
 import { makeTracks, type Track } from '../support/corpus.js'
 import { convertRate } from '../support/reference.js'
 import { excerpt, rng, stretched, withNoise } from '../support/synth.js'
@@ -50,6 +51,27 @@ function link(c: Catalog): ShardLink {
     editions: async (rid) => wire(c.editions(rid)),
     stats: async () => c.stats(),
   }
+}
+
+/**
+ * The test tracks as one catalog and as SHARDS, all on the triplet path (pair budget 0), the shards
+ * behind links that count what they are asked: screens, factor passes, and rounds of screens.
+ */
+function tripletCluster() {
+  const big = new Catalog({ tripletIndex: true })
+  const parts = Array.from({ length: SHARDS }, () => new Catalog({ tripletIndex: true }))
+  for (const t of tracks) { big.add(t.id, t.fp); parts[shardOf(t.id, SHARDS)]!.add(t.id, t.fp) }
+  for (const c of [big, ...parts]) internals(c).index.pairBudget = 0
+  const asked = { screen: 0, factor: 0, rounds: 0 }
+  const many = new ShardedCatalog(parts.map((c): ShardLink => ({
+    ...link(c),
+    passes: async (fp, r) => {
+      if (r[0]?.pass === 'screen') asked.rounds++
+      for (const x of r) { if (x.pass === 'screen') asked.screen++; else if (x.factor) asked.factor++ }
+      return wire(shardPasses(c, fp, wire(r)))
+    },
+  })))
+  return { big, parts, many, asked }
 }
 
 beforeAll(() => {
@@ -115,23 +137,15 @@ describe('a sharded catalog answers as one catalog', () => {
     expect(plainSpeeds).toBeGreaterThanOrEqual(1)
   })
 
-  it('factorSearch \'screened\' on shards that take the triplet path: one catalog\'s answers and factors, every factor screened in one round', async () => {
-    const big = new Catalog({ tripletIndex: true })
-    const parts = Array.from({ length: SHARDS }, () => new Catalog({ tripletIndex: true }))
-    for (const t of tracks) { big.add(t.id, t.fp); parts[shardOf(t.id, SHARDS)]!.add(t.id, t.fp) }
-    for (const c of [big, ...parts]) internals(c).index.pairBudget = 0
-    const asked = { screen: 0, factor: 0, rounds: 0 }
-    const counting = (c: Catalog): ShardLink => ({
-      ...link(c),
-      passes: async (fp, r) => {
-        if (r[0]?.pass === 'screen') asked.rounds++
-        for (const x of r) { if (x.pass === 'screen') asked.screen++; else if (x.factor) asked.factor++ }
-        return wire(shardPasses(c, fp, wire(r)))
-      },
-    })
-    const many = new ShardedCatalog(parts.map(counting))
+  // 'screened' asks every factor's screen, 'auto' the nearest AUTO_SCREENS' and for a found one the other kind's (factors.ts OTHER_KIND).
+  it.each([
+    ['screened', (found: boolean) => SHARDS * (24 + (found ? REFINEMENTS[0]!.length : 0))],
+    ['auto', (found: boolean) => SHARDS * (AUTO_SCREENS + (found ? 1 : 0))],
+  ] as const)('factorSearch %s on shards that take the triplet path: one catalog\'s answers and factors, the factors\' screens in one round', async (factorSearch, screens) => {
+    const { big, parts, many, asked } = tripletCluster()
     const queries: [string, Fingerprint, string | null][] = [
       ['speed +5 %', sped(tracks[2]!, 8, 10, 1.05), tracks[2]!.id],
+      // −7 % lies past 'auto''s nearest factors (to ±6.2 %), and −6 % finds it here (factors.ts REFINEMENTS says why).
       ['speed −7 %', sped(tracks[6]!, 5, 10, 0.93), tracks[6]!.id],
       // Under 7.5 s a screen passes at one vote less (query.ts screenVotes): the shards' screens say so too.
       ['speed +5 %, 6 s', sped(tracks[2]!, 8, 6, 1.05), tracks[2]!.id],
@@ -139,57 +153,20 @@ describe('a sharded catalog answers as one catalog', () => {
     ]
     for (const [what, q, expected] of queries) {
       Object.assign(asked, { screen: 0, factor: 0, rounds: 0 })
-      const one = big.match(q, { factorSearch: 'screened' })
+      const one = big.match(q, { factorSearch })
       expect(internals(big).scratch.lastPass, what).toBe('triplets')
-      const got = await many.match(q, { factorSearch: 'screened' })
+      const got = await many.match(q, { factorSearch })
       expect(got.missingShards, what).toEqual([])
-      const shape = (ms: readonly Match[]) => ms.map((m) => [m.trackId, m.speed, m.pitch])
+      const shape = (ms: readonly Match[]) => ms.map((m) => [m.trackId, m.speed, m.pitch, m.offsetSeconds])
       expect(shape(got.matches), what).toEqual(shape(one))
       expect(one[0]?.trackId ?? null, what).toBe(expected)
-      // Every shard was asked every factor's screen in one round (and a found one's refinements in a second), and a full pass only for a few.
-      expect(asked.screen, what).toBeGreaterThanOrEqual(SHARDS * 24)
+      // Every shard was asked the factors' screens in one round (and a found one's refinements' in a second), and a full pass only for a few.
+      expect(asked.screen, what).toBe(screens(expected !== null))
       expect(asked.rounds, what).toBe(SHARDS * (expected === null ? 1 : 2))
       expect(asked.factor, what).toBeLessThanOrEqual(SHARDS * 4)
     }
     expect(() => shardPasses(parts[0]!, queries[0]![1], [{ pass: 'screen' }])).toThrow(expect.objectContaining({ code: 'INVALID_OPTIONS' }))
     expect(shardPasses(parts[0]!, queries[0]![1], [{ pass: 'screen', factor: [1] }])[0]).toMatchObject({ candidates: [], votes: expect.any(Number) })
-  })
-
-  it('factorSearch \'auto\' on shards that take the triplet path: one catalog\'s answers, the nearest factors screened in one round and only the kind refined', async () => {
-    const big = new Catalog({ tripletIndex: true })
-    const parts = Array.from({ length: SHARDS }, () => new Catalog({ tripletIndex: true }))
-    for (const t of tracks) { big.add(t.id, t.fp); parts[shardOf(t.id, SHARDS)]!.add(t.id, t.fp) }
-    for (const c of [big, ...parts]) internals(c).index.pairBudget = 0
-    const asked = { screen: 0, factor: 0, rounds: 0 }
-    const many = new ShardedCatalog(parts.map((c): ShardLink => ({
-      ...link(c),
-      passes: async (fp, r) => {
-        if (r[0]?.pass === 'screen') asked.rounds++
-        for (const x of r) { if (x.pass === 'screen') asked.screen++; else if (x.factor) asked.factor++ }
-        return wire(shardPasses(c, fp, wire(r)))
-      },
-    })))
-    const queries: [string, Fingerprint, string | null][] = [
-      ['speed +5 %', sped(tracks[2]!, 8, 10, 1.05), tracks[2]!.id],
-      ['speed +5 %, 6 s', sped(tracks[2]!, 8, 6, 1.05), tracks[2]!.id],
-      // −7 % lies past the nearest AUTO_SCREENS (to ±6.2 %), and −6 % finds it here (factors.ts REFINEMENTS says why).
-      ['speed −7 %', sped(tracks[6]!, 5, 10, 0.93), tracks[6]!.id],
-      ['out of catalog', filler(tracks[0]!.fp, 88_001, 10), null],
-    ]
-    for (const [what, q, expected] of queries) {
-      Object.assign(asked, { screen: 0, factor: 0, rounds: 0 })
-      const one = big.match(q)
-      expect(internals(big).scratch.lastPass, what).toBe('triplets')
-      const got = await many.match(q)
-      expect(got.missingShards, what).toEqual([])
-      const shape = (ms: readonly Match[]) => ms.map((m) => [m.trackId, m.speed, m.pitch, m.offsetSeconds])
-      expect(shape(got.matches), what).toEqual(shape(one))
-      expect(one[0]?.trackId ?? null, what).toBe(expected)
-      // All the nearest factors' screens in one round; for a found one, the other kind's screen in a second (factors.ts OTHER_KIND).
-      expect(asked.screen, what).toBe(SHARDS * (AUTO_SCREENS + (expected === null ? 0 : 1)))
-      expect(asked.rounds, what).toBe(SHARDS * (expected === null ? 1 : 2))
-      expect(asked.factor, what).toBeLessThanOrEqual(SHARDS * 4)
-    }
   })
 
   it('match with off-grid hashes (two frame grids): the same answers, and the off-grid passes decide some', async () => {
