@@ -114,9 +114,9 @@ export class ShardedCatalog {
           const k = ks[i]!
           let f = FACTORS[k]!
           // Screened, only the refinement whose screen outvotes the others and the factor's gets a pass (query.ts refine).
-          // 'auto' on the triplet path refines the kind only (factors.ts OTHER_KIND).
+          // 'auto' on the triplet path refines the kind only: the first refinement (factors.ts OTHER_KIND).
           let js = screened && factorSearch === 'auto' ? [0] : REFINEMENTS[k]!.map((_, j) => j)
-          if (screened && js.length > 0) {
+          if (screened) {
             const rv = await run.screens(js.map((j) => [k, j]))
             let best = votes[k]!, only = -1
             rv.forEach((v, j) => { if (v > best) { best = v; only = j } })
