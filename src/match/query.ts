@@ -546,10 +546,10 @@ function fitted(list: CandidateList, times: Uint32Array, tempo: number, scratch:
  */
 const GRID_POSTINGS = 1 << 20
 /**
- * Past this many postings (about a thousand tracks at index fanout 3) 'auto' runs no grid: a
- * pass also costs what grows with the catalog besides the postings it walks, and at 10 000
- * tracks the few factors the postings budget let short, quiet queries run still took 5 s / 3 s
- * p95 from 34 / 36 to 53 / 74 ms.
+ * Past this many postings (about a thousand tracks at index fanout 3) 'auto' runs no grid on the
+ * pair path (the triplet path has SCREENED_CATALOG_POSTINGS): a pass also costs what grows with
+ * the catalog besides the postings it walks, and at 10 000 tracks the few factors the postings
+ * budget let short, quiet queries run still took 5 s / 3 s p95 from 34 / 36 to 53 / 74 ms.
  */
 const GRID_CATALOG_POSTINGS = 3 << 22
 
