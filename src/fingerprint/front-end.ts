@@ -109,7 +109,7 @@ const BIN_HZ = WORK_RATE / FFT_SIZE
  */
 export function fingerprinterOptions(frontEnd: FrontEnd): FingerprintOptions {
   const version = (frontEnd as { version?: unknown } | null)?.version
-  if (typeof version === 'number' && Number.isInteger(version) && version >= 0 && version !== FRONT_END_VERSION) {
+  if (integerIn(version, 0, Infinity) && version !== FRONT_END_VERSION) {
     throw new PeakmatchError('INCOMPATIBLE_FINGERPRINT', `front end of version ${version}: this peakmatch makes version ${FRONT_END_VERSION} only, so it cannot fingerprint that way`)
   }
   const fe = checkFrontEnd(frontEnd, 'front end')

@@ -8,6 +8,7 @@ import { DECISION_CONFIDENCE } from './rank.js'
 import { fitAnswer, speedOrTempo } from './tempo.js'
 import type { TrackRegistry } from './registry.js'
 import type { TrackInfo } from './types.js'
+import { integerIn } from '../integers.js'
 
 /**
  * One shard's side of a sharded catalog (issue 10): a catalog split by recording across processes
@@ -95,7 +96,7 @@ export interface ShardAlignReply {
  * shard that identifies a file also names its best edition.
  */
 export function shardOf(recordingId: string, shards: number): number {
-  if (!Number.isInteger(shards) || shards < 1) throw new PeakmatchError('INVALID_OPTIONS', `shards must be an integer ≥ 1, got ${String(shards)}`)
+  if (!integerIn(shards, 1, Infinity)) throw new PeakmatchError('INVALID_OPTIONS', `shards must be an integer ≥ 1, got ${String(shards)}`)
   let h = 0x811c9dc5
   for (let i = 0; i < recordingId.length; i++) h = Math.imul(h ^ recordingId.charCodeAt(i), 0x01000193) >>> 0
   return h % shards

@@ -10,6 +10,7 @@ import { decide } from './rank.js'
 import type { ShardAlignReply, ShardAlignRequest, ShardCandidate, ShardPassReply, ShardPassRequest } from './shard.js'
 import type { CatalogStats, Match, MatchOptions, TrackInfo } from './types.js'
 import { sortCandidates, type Candidate } from './votes.js'
+import { integerIn } from '../integers.js'
 
 /**
  * A catalog split into shards (shard.ts), queried as one: every pass of Catalog.match and
@@ -264,7 +265,7 @@ class Run {
 /** A shard's screen votes: a count, or 0 for anything else (a shard that says nothing sensible screens nothing in). */
 function screenVotesOf(r: ShardPassReply | undefined): number {
   const v = r?.votes
-  return typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : 0
+  return integerIn(v, 0, Infinity) ? v : 0
 }
 
 /** A shard's fit as ShardCandidate.fit says: an integer offset and a positive time factor, and a positive speed with tempo 1. */
