@@ -105,11 +105,12 @@ export function shardOf(recordingId: string, shards: number): number {
 /** The factor a request names; INVALID_OPTIONS for one the grid does not have. */
 export function requestedFactor(factor: readonly number[] | undefined): Factor | null {
   if (factor === undefined) return null
-  const [k, j] = factor
-  const ok = Array.isArray(factor) && factor.length >= 1 && factor.length <= 2 && Number.isInteger(k) && k! >= 0 && k! < FACTORS.length &&
-    (factor.length === 1 || (Number.isInteger(j) && j! >= 0 && j! < REFINEMENTS[k!]!.length))
+  // Checked to be an array before it is read: `const [k, j] = 5` (or null) throws a TypeError, not INVALID_OPTIONS.
+  const ok = Array.isArray(factor) && (factor.length === 1 || factor.length === 2) && integerIn(factor[0], 0, FACTORS.length - 1) &&
+    (factor.length === 1 || integerIn(factor[1], 0, REFINEMENTS[factor[0]!]!.length - 1))
   if (!ok) throw new PeakmatchError('INVALID_OPTIONS', `factor must be [k] or [k, j] of the grid (k < ${FACTORS.length}), got ${JSON.stringify(factor)}`)
-  return factor.length === 1 ? FACTORS[k!]! : REFINEMENTS[k!]![j!]!
+  const [k, j] = factor
+  return j === undefined ? FACTORS[k!]! : REFINEMENTS[k!]![j]!
 }
 
 function checkPassRequest(r: ShardPassRequest): Factor | null {

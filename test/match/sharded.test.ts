@@ -248,7 +248,7 @@ describe('a sharded catalog answers as one catalog', () => {
 
   it('refuses malformed pass and align requests with INVALID_OPTIONS', () => {
     const q = fingerprint(excerpt(tracks[0]!.audio, 5, 5))
-    const bad: unknown[] = [{ pass: 'nope' }, { pass: 'exact', factor: [0] }, { pass: 'shifted', factor: [99] }, { pass: 'shifted', factor: [0, 9] }, { pass: 'shifted', factor: 'x' }, null]
+    const bad: unknown[] = [{ pass: 'nope' }, { pass: 'exact', factor: [0] }, { pass: 'shifted', factor: [99] }, { pass: 'shifted', factor: [0, 9] }, { pass: 'shifted', factor: 'x' }, { pass: 'screen', factor: 5 }, { pass: 'screen', factor: null }, { pass: 'screen', factor: {} }, { pass: 'shifted', factor: [1.5] }, null]
     for (const r of bad) expect(() => shardPasses(shards[0]!, q, [r as never]), JSON.stringify(r)).toThrow(expect.objectContaining({ code: 'INVALID_OPTIONS' }))
     expect(() => shardAlign(shards[0]!, q, [{ trackId: 5 } as never])).toThrow(expect.objectContaining({ code: 'INVALID_OPTIONS' }))
     for (const many of [[], Array.from({ length: 33 }, () => ({ pass: 'exact' as const })), 'exact']) {
