@@ -448,9 +448,7 @@ const SCREEN_RANKS = 2
 export function screenVotes(index: HashIndex, fp: QueryPrint, factor: Factor, scratch: QueryScratch): number {
   scratch.voted = null
   const al = tripletAlignments(index, scaledPrint(fp, factor, scratch), true, false, scratch, SCREEN_RANKS)
-  const t = fp.times
-  // + a boolean: 1 when short (bytes of the browser bundle, which has none to spare).
-  return al.count > 0 ? al.items[0]!.votes + ((t[t.length - 1]! - t[0]! < SHORT_SCREEN) as unknown as number) : 0
+  return al.count > 0 ? al.items[0]!.votes + (spanFrames(fp) < SHORT_SCREEN ? 1 : 0) : 0
 }
 
 /**
@@ -700,7 +698,11 @@ function bestWindow(v: Verified, window: number, inWindow: Uint16Array, c: { sco
 
 /** Offset window of the speed pass: peak jitter plus the drift of a 2 % speed change over the query. */
 function speedWindow(fp: QueryPrint): number {
+  return 4 + Math.ceil(spanFrames(fp) * 0.02)
+}
+
+/** Frames from a query's first anchor to its last; 0 for a print without hashes. */
+function spanFrames(fp: QueryPrint): number {
   const t = fp.times
-  // NaN (no times) || 0
-  return 4 + Math.ceil((t[t.length - 1]! - t[0]! || 0) * 0.02)
+  return t.length > 0 ? t[t.length - 1]! - t[0]! : 0
 }
