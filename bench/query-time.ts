@@ -10,12 +10,11 @@
  * round 5): numbers from different times do not compare; runs alternated in one window do.
  * `--profile OUT`: a CPU profile of the timed rounds alone (the load left out), for where a query's time goes.
  */
-import { writeFileSync } from 'node:fs'
-import { Session } from 'node:inspector/promises'
 import { Catalog } from '../src/index.js'
 import { loadCorpusPrints, printFingerprint } from './corpus-prints.js'
 import { selectQueries } from './scale-synth.js'
 import { loadCatalog } from './scale-io.js'
+import { startCpuProfile } from './cpu-profile.js'
 
 const file = process.argv[2]
 if (!file) { console.error('usage: npx tsx bench/query-time.ts CATALOG|--dev [--corpus DIR]'); process.exit(2) }
@@ -29,10 +28,10 @@ const queries = selectQueries(prints, 400).filter((q) => q.cls === '10s').map((q
 const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000 }
 const xs: number[] = []
 const p = process.argv.indexOf('--profile')
-const session = p >= 0 ? new Session() : null
+let stopProfile: (() => Promise<void>) | null = null
 const rounds: string[] = []
 for (let round = 0; round < 4; round++) {
-  if (round === 1 && session) { session.connect(); await session.post('Profiler.enable'); await session.post('Profiler.start') }
+  if (round === 1 && p >= 0) stopProfile = await startCpuProfile(process.argv[p + 1]!)
   const r: number[] = []
   for (const q of queries) {
     const c = cpu()
@@ -43,7 +42,7 @@ for (let round = 0; round < 4; round++) {
   // Each round's median too: whether the first queries after a load pay for something the later ones do not.
   rounds.push(r.sort((a, b) => a - b)[r.length >> 1]!.toFixed(2))
 }
-if (session) writeFileSync(process.argv[p + 1]!, JSON.stringify((await session.post('Profiler.stop')).profile))
+if (stopProfile) await stopProfile()
 xs.sort((a, b) => a - b)
 const bytes = file === '--dev' ? `, file ${(catalog.toBytes().length / 2 ** 20).toFixed(2)} MiB` : ''
 console.log(`${process.cwd()}: ${catalog.size} tracks${bytes}, loaded in ${loadSeconds.toFixed(2)} s wall, ${queries.length} 10 s queries × 3: CPU ms p50 ${xs[xs.length >> 1]!.toFixed(2)} p95 ${xs[Math.floor(0.95 * xs.length)]!.toFixed(2)} mean ${(xs.reduce((a, b) => a + b, 0) / xs.length).toFixed(2)}; p50 by round (the first untimed) ${rounds.join(' / ')}`)

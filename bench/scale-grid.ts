@@ -54,7 +54,8 @@ queries.forEach((q, i) => {
     if (found[0]?.trackId === q.p.expected) {
       r[0]++
       const c = run.changes.get(q.p.degradation) ?? new Map<string, number>()
-      c.set(change(found[0]!), (c.get(change(found[0]!)) ?? 0) + 1)
+      const said = change(found[0]!)
+      c.set(said, (c.get(said) ?? 0) + 1)
       run.changes.set(q.p.degradation, c)
     }
     run.rows.set(q.p.degradation, r)

@@ -6,8 +6,6 @@
  *
  *   npx tsx bench/screen-cost.ts FILE [--queries 400] [--profile OUT.cpuprofile]
  */
-import { Session } from 'node:inspector/promises'
-import { writeFileSync } from 'node:fs'
 import { internals } from '../src/match/catalog.js'
 import { FACTORS } from '../src/match/factors.js'
 import type { HashIndex } from '../src/match/hash-index.js'
@@ -15,6 +13,7 @@ import { screenVotes, type QueryScratch } from '../src/match/query.js'
 import { loadCorpusPrints, printFingerprint } from './corpus-prints.js'
 import { selectQueries } from './scale-synth.js'
 import { loadCatalog } from './scale-io.js'
+import { startCpuProfile } from './cpu-profile.js'
 
 const argv = process.argv.slice(2)
 const arg = (name: string, fallback: string) => { const i = argv.indexOf(name); return i >= 0 ? argv[i + 1]! : fallback }
@@ -42,10 +41,9 @@ const run = () => {
 }
 run() // warm-up
 const out = arg('--profile', '')
-const session = out ? new Session() : null
-if (session) { session.connect(); await session.post('Profiler.enable'); await session.post('Profiler.start') }
+const stopProfile = out ? await startCpuProfile(out) : null
 const { ms, cast, keys } = run()
-if (session) { const { profile } = await session.post('Profiler.stop'); writeFileSync(out, JSON.stringify(profile)) }
+if (stopProfile) await stopProfile()
 const q = (a: number[], p: number) => [...a].sort((x, y) => x - y)[Math.floor(p * (a.length - 1))]!
 const mean = (a: number[]) => a.reduce((s, x) => s + x, 0) / a.length
 console.log(`${catalog.size} tracks, ${partitions} partitions, ${fps.length} queries × ${FACTORS.length} factors`)
